@@ -1,0 +1,30 @@
+# yardsync — see README.md. Every target works on a fresh machine of this kind.
+GO      ?= go
+BIN     := bin/yardsync
+PKGS    := ./...
+
+.PHONY: build test demo bench lint fuzz clean services
+
+build:
+	$(GO) build -o $(BIN) ./cmd/yardsync
+
+services:
+	@./scripts/services.sh
+
+test: services
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+
+demo: services build
+	@./scripts/demo.sh
+
+bench: services build
+	@./scripts/bench.sh
+
+clean:
+	rm -rf bin

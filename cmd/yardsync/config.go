@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole of yardsync.yaml.
+type Config struct {
+	Store     StoreConfig     `yaml:"store"`
+	API       APIConfig       `yaml:"api"`
+	Billing   BillingConfig   `yaml:"billing"`
+	Reconcile ReconcileConfig `yaml:"reconcile"`
+	Panels    PanelsConfig    `yaml:"panels"`
+}
+
+// StoreConfig locates the SmartYard PostgreSQL database.
+type StoreConfig struct {
+	DSN string `yaml:"dsn"` // env YARDSYNC_STORE_DSN
+}
+
+// APIConfig is the /bill/api listener.
+type APIConfig struct {
+	Listen string   `yaml:"listen"` // host:port
+	Tokens []string `yaml:"tokens"` // env YARDSYNC_API_TOKENS; empty: loopback clients only
+	Allow  []string `yaml:"allow"`  // client CIDRs; empty: any
+}
+
+// BillingConfig is the read-only billing source.
+type BillingConfig struct {
+	Driver      string         `yaml:"driver"` // postgres | mysql | file; empty: not configured
+	DSN         string         `yaml:"dsn"`    // env YARDSYNC_BILLING_DSN
+	Path        string         `yaml:"path"`   // driver file
+	Timeout     time.Duration  `yaml:"timeout"`
+	CacheSize   int            `yaml:"cache_size"`
+	CacheTTL    time.Duration  `yaml:"cache_ttl"`
+	PhonePrefix string         `yaml:"phone_prefix"`
+	Queries     BillingQueries `yaml:"queries"`
+}
+
+// BillingQueries are the operator's SQL with @phone, @phone10 and @uid.
+type BillingQueries struct {
+	UIDs     string `yaml:"uids"`
+	Cams     string `yaml:"cams"`
+	Contract string `yaml:"contract"`
+	Snapshot string `yaml:"snapshot"`
+}
+
+// ReconcileConfig tunes the reconciler.
+type ReconcileConfig struct {
+	Schedule     string        `yaml:"schedule"` // robfig/cron spec; empty: no schedule
+	Concurrency  int           `yaml:"concurrency"`
+	PanelTimeout time.Duration `yaml:"panel_timeout"`
+	Retries      int           `yaml:"retries"`
+	Prune        string        `yaml:"prune"` // owned | all
+	MaxRevoke    float64       `yaml:"max_revoke"`
+}
+
+// PanelsConfig says how to reach panels at devices.panelip.
+type PanelsConfig struct {
+	Port   int    `yaml:"port"`
+	Scheme string `yaml:"scheme"`
+}
+
+// DefaultConfig returns the configuration used for every key the file leaves out.
+func DefaultConfig() Config {
+	return Config{
+		Store: StoreConfig{DSN: "postgres:///smartyard?host=/var/run/postgresql"},
+		API:   APIConfig{Listen: "127.0.0.1:8080"},
+		Billing: BillingConfig{
+			Timeout:     5 * time.Second,
+			CacheSize:   10000,
+			CacheTTL:    5 * time.Minute,
+			PhonePrefix: "8",
+		},
+		Reconcile: ReconcileConfig{
+			Schedule:     "@every 5m",
+			Concurrency:  64,
+			PanelTimeout: 10 * time.Second,
+			Retries:      3,
+			Prune:        "owned",
+			MaxRevoke:    0.2,
+		},
+		Panels: PanelsConfig{Port: 80, Scheme: "http"},
+	}
+}
+
+// LoadConfig reads path over the defaults, applies env overrides and validates.
+// A missing file is an error only when the operator named it (required).
+func LoadConfig(path string, required bool, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %s", path, cleanYAMLError(err))
+		}
+	case errors.Is(err, os.ErrNotExist) && !required:
+	default:
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.applyEnv(getenv)
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func cleanYAMLError(err error) string {
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
+func (c *Config) applyEnv(getenv func(string) string) {
+	if v := getenv("YARDSYNC_STORE_DSN"); v != "" {
+		c.Store.DSN = v
+	}
+	if v := getenv("YARDSYNC_BILLING_DSN"); v != "" {
+		c.Billing.DSN = v
+	}
+	if v := getenv("YARDSYNC_API_TOKENS"); v != "" {
+		c.API.Tokens = nil
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				c.API.Tokens = append(c.API.Tokens, t)
+			}
+		}
+	}
+}
+
+// Validate checks every key and names the first one that is wrong.
+func (c *Config) Validate() error {
+	checks := []struct {
+		key string
+		err error
+	}{
+		{"store.dsn", nonEmpty(c.Store.DSN)},
+		{"api.listen", validListen(c.API.Listen)},
+		{"api.allow", validCIDRs(c.API.Allow)},
+		{"billing.driver", oneOf(c.Billing.Driver, "", "postgres", "mysql", "file")},
+		{"billing.dsn", c.billingDSN()},
+		{"billing.path", c.billingPath()},
+		{"billing.timeout", positive(c.Billing.Timeout)},
+		{"billing.cache_size", atLeast(c.Billing.CacheSize, 0)},
+		{"billing.cache_ttl", positive(c.Billing.CacheTTL)},
+		{"billing.phone_prefix", digitsOnly(c.Billing.PhonePrefix)},
+		{"reconcile.schedule", validSchedule(c.Reconcile.Schedule)},
+		{"reconcile.concurrency", atLeast(c.Reconcile.Concurrency, 1)},
+		{"reconcile.panel_timeout", positive(c.Reconcile.PanelTimeout)},
+		{"reconcile.retries", atLeast(c.Reconcile.Retries, 0)},
+		{"reconcile.prune", oneOf(c.Reconcile.Prune, "owned", "all")},
+		{"reconcile.max_revoke", share(c.Reconcile.MaxRevoke)},
+		{"panels.port", portNumber(c.Panels.Port)},
+		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
+	}
+	for _, ch := range checks {
+		if ch.err != nil {
+			return fmt.Errorf("%s: %w", ch.key, ch.err)
+		}
+	}
+	return nil
+}
+
+func (c *Config) billingDSN() error {
+	if (c.Billing.Driver == "postgres" || c.Billing.Driver == "mysql") && c.Billing.DSN == "" {
+		return fmt.Errorf("required for driver %s (or set YARDSYNC_BILLING_DSN)", c.Billing.Driver)
+	}
+	return nil
+}
+
+func (c *Config) billingPath() error {
+	if c.Billing.Driver == "file" && c.Billing.Path == "" {
+		return errors.New("required for driver file")
+	}
+	return nil
+}
+
+func nonEmpty(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+func validListen(s string) error {
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return fmt.Errorf("%q is not host:port", s)
+	}
+	return nil
+}
+
+func validCIDRs(list []string) error {
+	for _, s := range list {
+		if _, err := netip.ParsePrefix(s); err != nil {
+			if _, err := netip.ParseAddr(s); err != nil {
+				return fmt.Errorf("%q is not a CIDR or an address", s)
+			}
+		}
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+}
+
+func positive(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("%s must be a positive duration", d)
+	}
+	return nil
+}
+
+func atLeast(n, min int) error {
+	if n < min {
+		return fmt.Errorf("%d is below %d", n, min)
+	}
+	return nil
+}
+
+func digitsOnly(s string) error {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return fmt.Errorf("%q must be digits", s)
+		}
+	}
+	return nil
+}
+
+func validSchedule(s string) error {
+	if s == "" {
+		return nil
+	}
+	if _, err := cron.ParseStandard(s); err != nil {
+		return fmt.Errorf("%q: %w", s, err)
+	}
+	return nil
+}
+
+func share(f float64) error {
+	if f < 0 || f > 1 {
+		return fmt.Errorf("%g must be between 0 and 1", f)
+	}
+	return nil
+}
+
+func portNumber(p int) error {
+	if p < 1 || p > 65535 {
+		return fmt.Errorf("%d is not a TCP port", p)
+	}
+	return nil
+}

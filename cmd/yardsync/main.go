@@ -1,0 +1,86 @@
+// Command yardsync keeps SmartYard intercom panels and database true to the
+// provider's billing, and serves the /bill/api management calls.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "yardsync:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// Run is the whole command line, testable without a process.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	app := &cli.App{
+		Name:      "yardsync",
+		Usage:     "keep SmartYard intercom panels and database true to the billing",
+		Writer:    stdout,
+		ErrWriter: stderr,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Value: "yardsync.yaml", EnvVars: []string{"YARDSYNC_CONFIG"}, Usage: "configuration `FILE`"},
+			&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: []string{"YARDSYNC_LOG_FORMAT"}, Usage: "text or json"},
+			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"YARDSYNC_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
+		},
+		Commands:       commands(),
+		ExitErrHandler: func(*cli.Context, error) {}, // main decides the exit status
+	}
+	return app.RunContext(ctx, args)
+}
+
+// exitCode maps an error to the process status; commands that promise a
+// specific status (reconcile: 2 for partial) return a cli.ExitCoder.
+func exitCode(err error) int {
+	if ec, ok := err.(cli.ExitCoder); ok {
+		return ec.ExitCode()
+	}
+	return 1
+}
+
+// env is the wiring every command shares: the loaded config and the logger.
+type env struct {
+	cfg    Config
+	log    *slog.Logger
+	stdout io.Writer
+}
+
+// newEnv loads the configuration named by --config and sets up logging.
+func newEnv(c *cli.Context) (*env, error) {
+	cfg, err := LoadConfig(c.String("config"), c.IsSet("config"), os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	log, err := newLogger(c.App.ErrWriter, c.String("log-format"), c.String("log-level"))
+	if err != nil {
+		return nil, err
+	}
+	return &env{cfg: cfg, log: log, stdout: c.App.Writer}, nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}

@@ -1,0 +1,29 @@
+package reconcile
+
+import "errors"
+
+// Sentinel errors shared by every adapter, checked with errors.Is. The API
+// maps them to HTTP statuses in one place.
+var (
+	// ErrInvalid marks bad input: a malformed phone, key, id or field.
+	ErrInvalid = errors.New("invalid")
+	// ErrNotFound marks a reference to something that does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict marks a write that collides with existing data.
+	ErrConflict = errors.New("conflict")
+	// ErrUnprocessable marks a well-formed request that refers to unusable data
+	// (for example rights for a device that does not exist).
+	ErrUnprocessable = errors.New("unprocessable")
+	// ErrUnavailable marks a dependency that is not configured or not reachable.
+	ErrUnavailable = errors.New("unavailable")
+
+	// ErrTransient marks a panel or billing failure worth retrying: a timeout,
+	// a refused or reset connection, a 5xx status.
+	ErrTransient = errors.New("transient")
+	// ErrPermanent marks a failure a retry will not fix: bad credentials, a
+	// body saying the request failed, an unparsable answer.
+	ErrPermanent = errors.New("permanent")
+)
+
+// IsTransient reports whether err is worth retrying.
+func IsTransient(err error) bool { return errors.Is(err, ErrTransient) }

@@ -1,0 +1,90 @@
+package reconcile
+
+import "context"
+
+// Device types as SmartYard numbers them.
+const (
+	TypeCam    = 1
+	TypeMewcam = 2
+	TypeLock   = 3
+)
+
+// Panel families (devices.paneltype).
+const (
+	PanelBeward = 1
+	PanelSokol  = 2
+)
+
+// Contract is one billing contract as the snapshot query reads it.
+type Contract struct {
+	UID      int64  `json:"uid"`
+	Flat     string `json:"flat"`      // raw billing text; see FlatNumber
+	CamsOpen bool   `json:"cams_open"` // intercom+video service assigned
+	CamsPaid bool   `json:"cams_paid"` // and paid
+}
+
+// Active reports whether the contract should have door access.
+func (c Contract) Active() bool { return c.CamsOpen && c.CamsPaid }
+
+// CamsState is camsActiv(uid) of the specification.
+type CamsState struct {
+	CamsOpen bool `json:"cams_open"`
+	CamsPaid bool `json:"cams_paid"`
+}
+
+// BillingRow is one billingList(phone) row, with the specification's field names.
+type BillingRow struct {
+	Login        string  `json:"login"`
+	Address      string  `json:"address"`
+	Internet     float64 `json:"internet"`
+	InternetData string  `json:"internetdata"`
+	TV           float64 `json:"tv"`
+	TVData       string  `json:"tvdata"`
+	Phone        float64 `json:"phone"`
+	PhoneData    string  `json:"phonedata"`
+	Cams         float64 `json:"cams"`
+	CamsData     string  `json:"camsdata"`
+	CamsName     string  `json:"camsname"`
+	Balans       float64 `json:"balans"`
+	Payment      float64 `json:"payment"`
+	Invoice      bool    `json:"invoice"`
+	Detail       bool    `json:"detail"`
+	Receipt      bool    `json:"receipt"`
+}
+
+// Billing is what the reconciler reads from the provider's billing: every
+// contract in one query.
+type Billing interface {
+	Snapshot(ctx context.Context) ([]Contract, error)
+}
+
+// PanelKey is one RFID key on a panel, bound to a flat.
+type PanelKey struct {
+	Code string `json:"code"` // normalised: upper-case hex, 14 characters
+	Flat int    `json:"flat"`
+}
+
+// PanelDevice is what a panel client is built from: a devices row.
+type PanelDevice struct {
+	ID       int    `json:"device_id"`
+	Family   int    `json:"paneltype"` // PanelBeward or PanelSokol
+	IP       string `json:"panelip"`
+	Login    string `json:"-"`
+	Password string `json:"-"`
+}
+
+// Panel is one intercom panel as the reconciler drives it. A client makes one
+// request at a time and never retries; errors wrap ErrTransient or ErrPermanent.
+type Panel interface {
+	// ListKeys reads every key the panel holds.
+	ListKeys(ctx context.Context) ([]PanelKey, error)
+	// AddKeys adds keys, or rebinds them when the code is already there.
+	AddKeys(ctx context.Context, keys []PanelKey) error
+	// DeleteKey removes one key by code.
+	DeleteKey(ctx context.Context, code string) error
+	// Finish ends a session of writes (Beward saves its config to flash).
+	Finish(ctx context.Context) error
+}
+
+// PanelDialer builds a Panel client for a device.
+type PanelDialer func(d PanelDevice) (Panel, error)
