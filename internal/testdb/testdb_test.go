@@ -39,3 +39,20 @@ func TestMySQL(t *testing.T) {
 		t.Fatalf("got database %q, want a fresh one", name)
 	}
 }
+
+func TestLoadSmartYard(t *testing.T) {
+	dsn := Postgres(t)
+	LoadSmartYard(t, dsn)
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM public.types").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Fatalf("got %d types, want 3 from the dump", n)
+	}
+}

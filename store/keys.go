@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"yardsync/reconcile"
+)
+
+// Key is one row of SmartYard's keys table, its code normalised.
+type Key struct {
+	Code    string
+	Comment *string
+}
+
+// Keys lists a uid's keys, ordered by code.
+func (db *DB) Keys(ctx context.Context, uid int64) ([]Key, error) {
+	rows, err := db.pool.Query(ctx, `SELECT key, comment FROM keys WHERE uid = $1`, uid)
+	if err != nil {
+		return nil, fmt.Errorf("store: keys of %d: %w", uid, err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Key, error) {
+		var raw []byte
+		var k Key
+		err := row.Scan(&raw, &k.Comment)
+		k.Code = reconcile.KeyCode(raw)
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: keys of %d: %w", uid, err)
+	}
+	sortKeys(list)
+	return list, nil
+}
+
+// AllKeys returns every key: uid -> normalised codes. Keys longer than 7
+// bytes cannot be a panel key and are left out.
+func (db *DB) AllKeys(ctx context.Context) (map[int64][]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE length(key) BETWEEN 1 AND 7 ORDER BY uid, key`)
+	if err != nil {
+		return nil, fmt.Errorf("store: all keys: %w", err)
+	}
+	out := map[int64][]string{}
+	var uid int64
+	var raw []byte
+	_, err = pgx.ForEachRow(rows, []any{&uid, &raw}, func() error {
+		out[uid] = append(out[uid], reconcile.KeyCode(raw))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: all keys: %w", err)
+	}
+	return out, nil
+}
+
+// AddKey stores a key for a uid as 7 bytes; adding it again updates the comment.
+// Any stored form of the same code (a shorter byte string) is replaced.
+func (db *DB) AddKey(ctx context.Context, uid int64, code string, comment *string) error {
+	b, err := reconcile.KeyBytes(code)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := deleteKey(ctx, tx, uid, code); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO keys (key, uid, comment) VALUES ($1, $2, $3)`, b, uid, comment)
+		if err != nil {
+			return mapError(err, "add key")
+		}
+		return nil
+	})
+}
+
+// DeleteKey removes a uid's key; a key the uid does not have wraps reconcile.ErrNotFound.
+func (db *DB) DeleteKey(ctx context.Context, uid int64, code string) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := deleteKey(ctx, tx, uid, code)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("key %s of uid %d: %w", code, uid, reconcile.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// deleteKey removes every stored form of code for uid: SmartYard keeps keys
+// of 3 to 7 bytes, so a code is matched after left-padding to 7 bytes.
+func deleteKey(ctx context.Context, q querier, uid int64, code string) (int64, error) {
+	b, err := reconcile.KeyBytes(code)
+	if err != nil {
+		return 0, err
+	}
+	query := `
+		DELETE FROM keys WHERE uid = $1 AND length(key) <= 7
+		AND decode(lpad(encode(key, 'hex'), 14, '0'), 'hex') = $2`
+	tag, err := q.Exec(ctx, query, uid, b)
+	if err != nil {
+		return 0, fmt.Errorf("store: delete key: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+func sortKeys(list []Key) {
+	slices.SortFunc(list, func(a, b Key) int { return strings.Compare(a.Code, b.Code) })
+}

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"yardsync/reconcile"
+)
+
+// Right is one device in a contract's rights list.
+type Right struct {
+	DeviceID int
+	Type     int
+	Title    *string
+}
+
+// Rights lists the devices a uid has rights on, ordered by device id.
+// Ids in the list that no longer name a device are left out.
+func (db *DB) Rights(ctx context.Context, uid int64) ([]Right, error) {
+	query := `
+		SELECT d.device_id, d.device_type, d.title
+		FROM rights r JOIN devices d ON d.device_id = ANY(r.uid_right)
+		WHERE r.uid = $1 ORDER BY d.device_id`
+	rows, err := db.pool.Query(ctx, query, uid)
+	if err != nil {
+		return nil, fmt.Errorf("store: rights of %d: %w", uid, err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Right, error) {
+		var r Right
+		err := row.Scan(&r.DeviceID, &r.Type, &r.Title)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: rights of %d: %w", uid, err)
+	}
+	return list, nil
+}
+
+// AllRights returns every rights list: uid -> device ids.
+func (db *DB) AllRights(ctx context.Context) (map[int64][]int, error) {
+	rows, err := db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights`)
+	if err != nil {
+		return nil, fmt.Errorf("store: all rights: %w", err)
+	}
+	out := map[int64][]int{}
+	var uid int64
+	var ids []int32
+	_, err = pgx.ForEachRow(rows, []any{&uid, &ids}, func() error {
+		for _, id := range ids {
+			out[uid] = append(out[uid], int(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: all rights: %w", err)
+	}
+	return out, nil
+}
+
+// AddRights adds devices to a uid's rights, creating the list if needed.
+// Adding what is already there changes nothing; an unknown device changes
+// nothing and wraps reconcile.ErrUnprocessable.
+func (db *DB) AddRights(ctx context.Context, uid int64, devices []int) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := checkDevicesExist(ctx, tx, devices); err != nil {
+			return err
+		}
+		current, err := lockRights(ctx, tx, uid)
+		if err != nil {
+			return err
+		}
+		next := current
+		for _, id := range devices {
+			if !slices.Contains(next, int32(id)) {
+				next = append(next, int32(id))
+			}
+		}
+		return writeRights(ctx, tx, uid, next)
+	})
+}
+
+// DeleteRights removes devices from a uid's rights. Removing what is not
+// there changes nothing.
+func (db *DB) DeleteRights(ctx context.Context, uid int64, devices []int) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		current, err := lockRights(ctx, tx, uid)
+		if err != nil {
+			return err
+		}
+		next := slices.DeleteFunc(slices.Clone(current), func(id int32) bool {
+			return slices.Contains(devices, int(id))
+		})
+		return writeRights(ctx, tx, uid, next)
+	})
+}
+
+func checkDevicesExist(ctx context.Context, tx pgx.Tx, devices []int) error {
+	for _, id := range devices {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1)`, id).Scan(&ok); err != nil {
+			return fmt.Errorf("store: check device %d: %w", id, err)
+		}
+		if !ok {
+			return fmt.Errorf("device_id %d: no such device: %w", id, reconcile.ErrUnprocessable)
+		}
+	}
+	return nil
+}
+
+// lockRights reads a uid's list FOR UPDATE so concurrent calls serialise.
+func lockRights(ctx context.Context, tx pgx.Tx, uid int64) ([]int32, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('yardsync_rights'), $1::int4)`, uid); err != nil {
+		return nil, fmt.Errorf("store: lock rights of %d: %w", uid, err)
+	}
+	var ids []int32
+	err := tx.QueryRow(ctx, `SELECT coalesce(uid_right, '{}') FROM rights WHERE uid = $1`, uid).Scan(&ids)
+	if err != nil && err != pgx.ErrNoRows {
+		return nil, fmt.Errorf("store: rights of %d: %w", uid, err)
+	}
+	return ids, nil
+}
+
+func writeRights(ctx context.Context, tx pgx.Tx, uid int64, ids []int32) error {
+	if ids == nil {
+		ids = []int32{}
+	}
+	query := `
+		INSERT INTO rights (uid, uid_right) VALUES ($1, $2)
+		ON CONFLICT (uid) DO UPDATE SET uid_right = EXCLUDED.uid_right`
+	if _, err := tx.Exec(ctx, query, uid, ids); err != nil {
+		return fmt.Errorf("store: write rights of %d: %w", uid, err)
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+// Package store is yardsync's PostgreSQL store: SmartYard's own tables
+// (devices, doors, rights, keys, types), read and written in place, and
+// yardsync's bookkeeping in tables prefixed yardsync_.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"yardsync/reconcile"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the store: a pgx pool on the SmartYard database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// querier is what both the pool and a transaction offer, so helpers can run
+// inside the caller's transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Open connects to the store. It does not run migrations.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: parse dsn: %w", redact(err))
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect: %w", redact(err))
+	}
+	return &DB{pool: pool}, nil
+}
+
+// redact drops the connection string pgx may echo in a parse error.
+func redact(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("invalid connection string")
+	}
+	return err
+}
+
+// Close releases every connection.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that the store answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Pool exposes the pool for the advisory lock and tests.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Migrate applies every embedded migration not yet applied, under a session
+// lock so that two instances starting together do not race.
+func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	defer sqlDB.Close()
+	provider, err := newMigrator(sqlDB, log)
+	if err != nil {
+		return err
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migration applied", slog.String("migration", r.Source.Path), slog.Duration("took", r.Duration))
+	}
+	return nil
+}
+
+func newMigrator(sqlDB *sql.DB, log *slog.Logger) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, fmt.Errorf("store: migration lock: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub,
+		goose.WithTableName("yardsync_schema_version"),
+		goose.WithSessionLocker(locker),
+		goose.WithDisableGlobalRegistry(true),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// inTx runs fn in one transaction: everything or nothing.
+func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.pool, fn)
+}
+
+// mapError turns PostgreSQL constraint errors into the domain's sentinels.
+func mapError(err error, what string) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	switch pe.Code {
+	case "23505": // unique_violation
+		return fmt.Errorf("%s: %s already exists: %w", what, uniqueField(pe), reconcile.ErrConflict)
+	case "23503": // foreign_key_violation
+		return fmt.Errorf("%s: refers to something that does not exist: %w", what, reconcile.ErrUnprocessable)
+	case "22003": // numeric_value_out_of_range
+		return fmt.Errorf("%s: a number is out of the column's range (%s): %w", what, pe.Message, reconcile.ErrInvalid)
+	case "22001": // string_data_right_truncation
+		return fmt.Errorf("%s: a text is longer than its column allows: %w", what, reconcile.ErrInvalid)
+	case "22P02", "22023": // invalid_text_representation, invalid_parameter_value
+		return fmt.Errorf("%s: %s: %w", what, pe.Message, reconcile.ErrInvalid)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}
+
+func uniqueField(pe *pgconn.PgError) string {
+	switch pe.ConstraintName {
+	case "devices_device_uuid_key":
+		return "device_uuid"
+	case "devices_domophoneid_key":
+		return "domophoneid"
+	case "devices_monitorid_key":
+		return "monitorid"
+	}
+	if pe.ConstraintName != "" {
+		return pe.ConstraintName
+	}
+	return "a unique value"
+}

@@ -1,0 +1,168 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"yardsync/internal/testdb"
+	"yardsync/reconcile"
+	"yardsync/store"
+	"yardsync/store/storetest"
+)
+
+var ctx = context.Background()
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestMigrateEmpty(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	types, err := db.Types(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Type{{1, "cam"}, {2, "mewcam"}, {3, "lock"}}
+	if len(types) != 3 || types[0] != want[0] || types[1] != want[1] || types[2] != want[2] {
+		t.Fatalf("got types %v, want %v", types, want)
+	}
+	if err := db.Migrate(ctx, quiet()); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+}
+
+// columns describes every column of the SmartYard tables, to prove the
+// migrations leave them exactly as the dump made them.
+func columns(t *testing.T, dsn string) string {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var out string
+	err = conn.QueryRow(ctx, `
+		SELECT string_agg(table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, ''), E'\n' ORDER BY table_name, ordinal_position)
+		FROM information_schema.columns
+		WHERE table_schema = 'public' AND table_name NOT LIKE 'yardsync%'`).Scan(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types string
+	if err := conn.QueryRow(ctx, `SELECT string_agg(id || type, ',' ORDER BY id) FROM types`).Scan(&types); err != nil {
+		t.Fatal(err)
+	}
+	return out + "\n" + types
+}
+
+func TestMigrateOnSmartYardDump(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.Postgres(t)
+	testdb.LoadSmartYard(t, dsn)
+	before := columns(t, dsn)
+	db := storetest.MustOpenDSN(t, dsn)
+	if err := db.Migrate(ctx, quiet()); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	if after := columns(t, dsn); after != before {
+		t.Fatalf("migrations changed SmartYard tables:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	id, err := db.AddDevice(ctx, store.Fields{"device_uuid": "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1), "panelip": "192.168.1.1", "record_days": int64(10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Device(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.PanelIP == nil || *d.PanelIP != "192.168.1.1" || d.RecordDays == nil || *d.RecordDays != 10 {
+		t.Fatalf("got device %+v", d)
+	}
+}
+
+func TestDevices(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	cam, err := db.AddDevice(ctx, store.Fields{"device_uuid": "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1), "domophoneid": int64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("ErrDuplicateUUID", func(t *testing.T) {
+		_, err := db.AddDevice(ctx, store.Fields{"device_uuid": "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1)})
+		if !errors.Is(err, reconcile.ErrConflict) {
+			t.Fatalf("got %v, want conflict", err)
+		}
+	})
+	t.Run("ErrDuplicateDomophone", func(t *testing.T) {
+		_, err := db.AddDevice(ctx, store.Fields{"device_uuid": "9ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1), "domophoneid": int64(1)})
+		if !errors.Is(err, reconcile.ErrConflict) {
+			t.Fatalf("got %v, want conflict", err)
+		}
+	})
+	lock, err := db.AddDevice(ctx, store.Fields{"device_uuid": "aee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.AddDoor(ctx, store.Fields{"device_id": int64(lock), "cam": int64(cam), "open": "http://x/open"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddRights(ctx, 77, []int{cam, lock}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("ErrTypeChangeBreaksDoor", func(t *testing.T) {
+		err := db.UpdateDevice(ctx, lock, store.Fields{"device_type": int64(1)})
+		if !errors.Is(err, reconcile.ErrUnprocessable) {
+			t.Fatalf("got %v, want unprocessable", err)
+		}
+	})
+	t.Run("DeleteCascades", func(t *testing.T) {
+		uids, err := db.DeleteDevice(ctx, lock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(uids) != 1 || uids[0] != 77 {
+			t.Fatalf("got uids %v, want [77]", uids)
+		}
+		doors, _ := db.Doors(ctx)
+		rights, _ := db.Rights(ctx, 77)
+		if len(doors) != 0 || len(rights) != 1 || rights[0].DeviceID != cam {
+			t.Fatalf("got doors %v rights %v", doors, rights)
+		}
+	})
+	t.Run("ErrDeleteUnknown", func(t *testing.T) {
+		if _, err := db.DeleteDevice(ctx, 999); !errors.Is(err, reconcile.ErrNotFound) {
+			t.Fatalf("got %v, want not found", err)
+		}
+	})
+}
+
+func TestKeys(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	// A key written by SmartYard as 4 bytes is the same code as our 7-byte form.
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO keys (key, uid, comment) VALUES ('\xdeadbeef'::bytea, 5, 'old')`); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := db.Keys(ctx, 5)
+	if err != nil || len(keys) != 1 || keys[0].Code != "000000DEADBEEF" {
+		t.Fatalf("got %v %v", keys, err)
+	}
+	comment := "new"
+	if err := db.AddKey(ctx, 5, "000000DEADBEEF", &comment); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ = db.Keys(ctx, 5)
+	if len(keys) != 1 || *keys[0].Comment != "new" {
+		t.Fatalf("got %v, want one key with the new comment", keys)
+	}
+	if err := db.DeleteKey(ctx, 5, "000000DEADBEEF"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteKey(ctx, 5, "000000DEADBEEF"); !errors.Is(err, reconcile.ErrNotFound) {
+		t.Fatalf("got %v, want not found", err)
+	}
+}
