@@ -1,6 +1,9 @@
 package reconcile
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors shared by every adapter, checked with errors.Is. The API
 // maps them to HTTP statuses in one place.
@@ -27,3 +30,18 @@ var (
 
 // IsTransient reports whether err is worth retrying.
 func IsTransient(err error) bool { return errors.Is(err, ErrTransient) }
+
+// Errorf returns an error of the given kind (one of the sentinels above)
+// whose message is only the formatted text: errors.Is(err, kind) holds, and
+// the text an operator reads carries no sentinel suffix.
+func Errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
+}
+
+type kindError struct {
+	kind error
+	err  error
+}
+
+func (e *kindError) Error() string   { return e.err.Error() }
+func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }

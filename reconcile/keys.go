@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"encoding/hex"
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -22,11 +21,11 @@ func NormalizeKey(s string) (string, error) {
 		return r
 	}, strings.TrimSpace(s))
 	if len(digits) < 6 || len(digits) > KeyLen {
-		return "", fmt.Errorf("key %q: want 6 to 14 hex digits: %w", s, ErrInvalid)
+		return "", Errorf(ErrInvalid, "key %q: want 6 to 14 hex digits", s)
 	}
 	for _, r := range digits {
 		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return "", fmt.Errorf("key %q: %q is not a hex digit: %w", s, r, ErrInvalid)
+			return "", Errorf(ErrInvalid, "key %q: %q is not a hex digit", s, r)
 		}
 	}
 	return strings.Repeat("0", KeyLen-len(digits)) + strings.ToUpper(digits), nil
@@ -36,7 +35,7 @@ func NormalizeKey(s string) (string, error) {
 func KeyBytes(code string) ([]byte, error) {
 	b, err := hex.DecodeString(code)
 	if err != nil || len(b) != KeyLen/2 {
-		return nil, fmt.Errorf("key %q is not normalised: %w", code, ErrInvalid)
+		return nil, Errorf(ErrInvalid, "key %q is not normalised", code)
 	}
 	return b, nil
 }

@@ -47,7 +47,7 @@ func getDevice(ctx context.Context, q querier, id int) (reconcile.Device, error)
 		return reconcile.Device{}, err
 	}
 	if len(list) == 0 {
-		return reconcile.Device{}, fmt.Errorf("device %d: %w", id, reconcile.ErrNotFound)
+		return reconcile.Device{}, reconcile.Errorf(reconcile.ErrNotFound, "device %d", id)
 	}
 	return list[0], nil
 }
@@ -114,10 +114,10 @@ func checkTypeChange(ctx context.Context, tx pgx.Tx, id int, newType any) error 
 	}
 	t, _ := newType.(int64)
 	if asLock && t != reconcile.TypeLock {
-		return fmt.Errorf("device %d is the lock of a door and must stay device_type 3: %w", id, reconcile.ErrUnprocessable)
+		return reconcile.Errorf(reconcile.ErrUnprocessable, "device %d is the lock of a door and must stay device_type 3", id)
 	}
 	if asCam && t != reconcile.TypeCam && t != reconcile.TypeMewcam {
-		return fmt.Errorf("device %d is the camera of a door and must stay device_type 1 or 2: %w", id, reconcile.ErrUnprocessable)
+		return reconcile.Errorf(reconcile.ErrUnprocessable, "device %d is the camera of a door and must stay device_type 1 or 2", id)
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func (db *DB) DeleteDevice(ctx context.Context, id int) ([]int64, error) {
 			return mapError(err, "delete device")
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("device %d: %w", id, reconcile.ErrNotFound)
+			return reconcile.Errorf(reconcile.ErrNotFound, "device %d", id)
 		}
 		return nil
 	})
@@ -174,7 +174,7 @@ func columnList(allowed map[string]string, f Fields) (cols, vals []string, args 
 			if name == "record_days" {
 				continue
 			}
-			return nil, nil, nil, fmt.Errorf("unknown column %q: %w", name, reconcile.ErrInvalid)
+			return nil, nil, nil, reconcile.Errorf(reconcile.ErrInvalid, "unknown column %q", name)
 		}
 		args = append(args, f[name])
 		cols = append(cols, name)

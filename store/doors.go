@@ -101,7 +101,7 @@ func getDoor(ctx context.Context, q querier, id int) (reconcile.Door, error) {
 		return reconcile.Door{}, err
 	}
 	if len(list) == 0 {
-		return reconcile.Door{}, fmt.Errorf("door %d: %w", id, reconcile.ErrNotFound)
+		return reconcile.Door{}, reconcile.Errorf(reconcile.ErrNotFound, "door %d", id)
 	}
 	return list[0], nil
 }
@@ -126,7 +126,7 @@ func checkDeviceType(ctx context.Context, q querier, field string, id any, want 
 	var t int
 	err := q.QueryRow(ctx, `SELECT device_type FROM devices WHERE device_id = $1`, id).Scan(&t)
 	if err == pgx.ErrNoRows {
-		return fmt.Errorf("%s %v: no such device: %w", field, id, reconcile.ErrUnprocessable)
+		return reconcile.Errorf(reconcile.ErrUnprocessable, "%s %v: no such device", field, id)
 	}
 	if err != nil {
 		return fmt.Errorf("store: read device %v: %w", id, err)
@@ -137,9 +137,9 @@ func checkDeviceType(ctx context.Context, q querier, field string, id any, want 
 		}
 	}
 	if field == "device_id" {
-		return fmt.Errorf("device_id %v is device_type %d, a door needs a lock (3): %w", id, t, reconcile.ErrUnprocessable)
+		return reconcile.Errorf(reconcile.ErrUnprocessable, "device_id %v is device_type %d, a door needs a lock (3)", id, t)
 	}
-	return fmt.Errorf("cam %v is device_type %d, a door needs a camera (1 or 2): %w", id, t, reconcile.ErrUnprocessable)
+	return reconcile.Errorf(reconcile.ErrUnprocessable, "cam %v is device_type %d, a door needs a camera (1 or 2)", id, t)
 }
 
 // uidsReaching lists the uids whose rights hold any of the given devices.
@@ -172,3 +172,17 @@ func toInt64(v any) int64 {
 }
 
 func join(s []string) string { return strings.Join(s, ", ") }
+
+// UIDsReaching lists the contracts whose rights hold the device, or a lock
+// whose door names it as camera: those a change to the device concerns.
+func (db *DB) UIDsReaching(ctx context.Context, id int) ([]int64, error) {
+	ids := []any{int64(id)}
+	locks, err := listDoors(ctx, db.pool, `WHERE cam = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range locks {
+		ids = append(ids, int64(d.DeviceID))
+	}
+	return uidsReaching(ctx, db.pool, ids...)
+}

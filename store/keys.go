@@ -84,7 +84,7 @@ func (db *DB) DeleteKey(ctx context.Context, uid int64, code string) error {
 			return err
 		}
 		if n == 0 {
-			return fmt.Errorf("key %s of uid %d: %w", code, uid, reconcile.ErrNotFound)
+			return reconcile.Errorf(reconcile.ErrNotFound, "key %s of uid %d", code, uid)
 		}
 		return nil
 	})

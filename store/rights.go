@@ -104,7 +104,7 @@ func checkDevicesExist(ctx context.Context, tx pgx.Tx, devices []int) error {
 			return fmt.Errorf("store: check device %d: %w", id, err)
 		}
 		if !ok {
-			return fmt.Errorf("device_id %d: no such device: %w", id, reconcile.ErrUnprocessable)
+			return reconcile.Errorf(reconcile.ErrUnprocessable, "device_id %d: no such device", id)
 		}
 	}
 	return nil

@@ -126,15 +126,15 @@ func mapError(err error, what string) error {
 	}
 	switch pe.Code {
 	case "23505": // unique_violation
-		return fmt.Errorf("%s: %s already exists: %w", what, uniqueField(pe), reconcile.ErrConflict)
+		return reconcile.Errorf(reconcile.ErrConflict, "%s: %s already exists", what, uniqueField(pe))
 	case "23503": // foreign_key_violation
-		return fmt.Errorf("%s: refers to something that does not exist: %w", what, reconcile.ErrUnprocessable)
+		return reconcile.Errorf(reconcile.ErrUnprocessable, "%s: refers to something that does not exist", what)
 	case "22003": // numeric_value_out_of_range
-		return fmt.Errorf("%s: a number is out of the column's range (%s): %w", what, pe.Message, reconcile.ErrInvalid)
+		return reconcile.Errorf(reconcile.ErrInvalid, "%s: a number is out of the column's range (%s)", what, pe.Message)
 	case "22001": // string_data_right_truncation
-		return fmt.Errorf("%s: a text is longer than its column allows: %w", what, reconcile.ErrInvalid)
+		return reconcile.Errorf(reconcile.ErrInvalid, "%s: a text is longer than its column allows", what)
 	case "22P02", "22023": // invalid_text_representation, invalid_parameter_value
-		return fmt.Errorf("%s: %s: %w", what, pe.Message, reconcile.ErrInvalid)
+		return reconcile.Errorf(reconcile.ErrInvalid, "%s: %s", what, pe.Message)
 	}
 	return fmt.Errorf("store: %s: %w", what, err)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -118,8 +119,20 @@ func LoadConfig(path string, required bool, getenv func(string) string) (Config,
 	return cfg, nil
 }
 
+// unknownKey matches yaml.v3's complaint about a key the config does not have.
+var unknownKey = regexp.MustCompile(`line (\d+): field (\S+) not found in type main\.(\w+)`)
+
+// sections maps config types to their YAML section, to name the full key.
+var sections = map[string]string{"Config": "", "StoreConfig": "store.", "APIConfig": "api.",
+	"BillingConfig": "billing.", "BillingQueries": "billing.queries.", "ReconcileConfig": "reconcile.", "PanelsConfig": "panels."}
+
 func cleanYAMLError(err error) string {
-	return strings.TrimPrefix(err.Error(), "yaml: ")
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	return unknownKey.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := unknownKey.FindStringSubmatch(m)
+		return sections[sub[3]] + sub[2] + ": unknown key (line " + sub[1] + ")"
+	})
 }
 
 func (c *Config) applyEnv(getenv func(string) string) {

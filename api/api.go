@@ -1,0 +1,228 @@
+// Package api serves the /bill/api management calls, /healthz, /readyz and /metrics.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"yardsync/reconcile"
+	"yardsync/store"
+)
+
+// Billing is the read side of the billing the API answers from.
+type Billing interface {
+	UIDs(ctx context.Context, phone string) ([]int64, error)
+	Cams(ctx context.Context, uid int64) (reconcile.CamsState, error)
+	List(ctx context.Context, phone string) ([]reconcile.BillingRow, error)
+	Forget(uid int64)
+	ForgetPhone(phone string)
+}
+
+// Syncer runs reconciles for the API.
+type Syncer interface {
+	// Sync asks for a run (uid 0: full) and, with wait, returns when it is done.
+	Sync(ctx context.Context, uid int64, wait bool) (reconcile.Summary, error)
+	// Touch schedules debounced targeted runs after a change to these contracts.
+	Touch(uids ...int64)
+}
+
+// Options are the handler's dependencies; Billing and Syncer may be nil
+// until configured, and their calls then answer 503.
+type Options struct {
+	Store   *store.DB
+	Billing Billing
+	Syncer  Syncer
+	Metrics http.Handler // served at /metrics when set
+	Tokens  []string     // bearer tokens; empty: loopback clients only
+	Allow   []netip.Prefix
+	Log     *slog.Logger
+}
+
+type handler struct {
+	Options
+	mux *http.ServeMux
+}
+
+// NewHandler builds the HTTP handler of every route.
+func NewHandler(o Options) http.Handler {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	h := &handler{Options: o, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /healthz", h.healthz)
+	h.mux.HandleFunc("GET /readyz", h.readyz)
+	if o.Metrics != nil {
+		h.mux.Handle("GET /metrics", h.guard(o.Metrics))
+	}
+	h.mux.Handle("GET /bill/api/openapi.json", h.guard(http.HandlerFunc(serveOpenAPI)))
+	for name, fn := range h.calls() {
+		h.route(name, fn)
+	}
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such call: "+r.URL.Path)
+	})
+	return h.mux
+}
+
+// call is one /bill/api handler: it returns the answer (nil: empty 200) or an error.
+type call func(r *http.Request, b body) (status int, answer any, err error)
+
+func (h *handler) calls() map[string]call {
+	return map[string]call{
+		"devices_list": h.devicesList, "devices_add": h.devicesAdd, "devices_mod": h.devicesMod, "devices_del": h.devicesDel,
+		"doors_list": h.doorsList, "doors_add": h.doorsAdd, "doors_mod": h.doorsMod, "doors_del": h.doorsDel,
+		"rights_list": h.rightsList, "rights_add": h.rightsAdd, "rights_del": h.rightsDel,
+		"keys_list": h.keysList, "keys_add": h.keysAdd, "keys_del": h.keysDel,
+		"types_list": h.typesList,
+		"uids":       h.uids, "cams": h.cams, "billing_list": h.billingList, "sync": h.sync,
+	}
+}
+
+// route serves a call at /bill/api/NAME/ and /bill/api/NAME, POST only.
+func (h *handler) route(name string, fn call) {
+	serve := h.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use POST")
+			return
+		}
+		b, err := decodeBody(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		status, answer, err := fn(r, b)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		writeJSON(w, status, answer)
+	}))
+	h.mux.Handle("/bill/api/"+name+"/{$}", serve)
+	h.mux.Handle("/bill/api/"+name, serve)
+}
+
+// guard enforces api.allow and the bearer tokens; with no tokens only
+// loopback clients are served. Failures say nothing more than 401 or 403.
+func (h *handler) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := clientIP(r)
+		if !h.allowed(ip) {
+			writeError(w, http.StatusForbidden, "forbidden")
+			return
+		}
+		if len(h.Tokens) == 0 && !ip.IsLoopback() {
+			writeError(w, http.StatusForbidden, "forbidden")
+			return
+		}
+		if len(h.Tokens) > 0 && !h.validToken(r.Header.Get("Authorization")) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="yardsync"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, _ := netip.ParseAddr(host)
+	return ip.Unmap()
+}
+
+func (h *handler) allowed(ip netip.Addr) bool {
+	if len(h.Allow) == 0 {
+		return true
+	}
+	for _, p := range h.Allow {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// validToken compares against every token in constant time, so neither the
+// match nor its position leaks through timing.
+func (h *handler) validToken(header string) bool {
+	given, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok {
+		return false
+	}
+	match := 0
+	for _, t := range h.Tokens {
+		match |= subtle.ConstantTimeCompare([]byte(strings.TrimSpace(given)), []byte(t))
+	}
+	return match == 1
+}
+
+func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := h.Store.Ping(r.Context()); err != nil {
+		h.Log.Warn("store not ready", slog.Any("error", err))
+		writeError(w, http.StatusServiceUnavailable, "store unreachable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// fail maps an error to its status in one place and logs what is ours to fix.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	msg := err.Error()
+	for _, kind := range []error{reconcile.ErrInvalid, reconcile.ErrNotFound, reconcile.ErrConflict, reconcile.ErrUnprocessable, reconcile.ErrUnavailable} {
+		msg = strings.TrimSuffix(msg, ": "+kind.Error()) // adapters wrap sentinels with %w
+	}
+	if status == http.StatusInternalServerError {
+		h.Log.Error("api call failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+		msg = "internal error"
+	}
+	writeError(w, status, msg)
+}
+
+func statusOf(err error) int {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, reconcile.ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, reconcile.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, reconcile.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, reconcile.ErrUnprocessable):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, reconcile.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// writeJSON answers v as JSON; a nil v is the spec's empty 200 body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	if v == nil {
+		w.WriteHeader(status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

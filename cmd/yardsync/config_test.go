@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "yardsync.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func noEnv(string) string { return "" }
+
+func TestLoadConfig(t *testing.T) {
+	t.Run("Defaults", func(t *testing.T) {
+		cfg, err := LoadConfig(filepath.Join(t.TempDir(), "absent.yaml"), false, noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Reconcile.Concurrency != 64 || cfg.Billing.CacheTTL != 5*time.Minute || cfg.Panels.Port != 80 {
+			t.Fatalf("got %+v", cfg)
+		}
+	})
+	t.Run("EnvOverridesSecrets", func(t *testing.T) {
+		env := map[string]string{"YARDSYNC_STORE_DSN": "postgres:///x", "YARDSYNC_API_TOKENS": " a, b ,", "YARDSYNC_BILLING_DSN": "root@tcp(h)/b"}
+		path := writeConfig(t, "billing:\n  driver: mysql\n")
+		cfg, err := LoadConfig(path, true, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Store.DSN != "postgres:///x" || len(cfg.API.Tokens) != 2 || cfg.API.Tokens[1] != "b" || cfg.Billing.DSN != "root@tcp(h)/b" {
+			t.Fatalf("got %+v", cfg)
+		}
+	})
+	bad := []struct{ name, text, want string }{
+		{"ErrUnknownKey", "reconcile:\n  concurrenzy: 3\n", "reconcile.concurrenzy: unknown key"},
+		{"ErrListen", "api:\n  listen: nowhere\n", "api.listen"},
+		{"ErrAllow", "api:\n  allow: [10.0.0.0/33]\n", "api.allow"},
+		{"ErrDriver", "billing:\n  driver: oracle\n", "billing.driver"},
+		{"ErrDSNMissing", "billing:\n  driver: postgres\n", "billing.dsn"},
+		{"ErrPathMissing", "billing:\n  driver: file\n", "billing.path"},
+		{"ErrSchedule", "reconcile:\n  schedule: every minute\n", "reconcile.schedule"},
+		{"ErrPrune", "reconcile:\n  prune: some\n", "reconcile.prune"},
+		{"ErrMaxRevoke", "reconcile:\n  max_revoke: 1.5\n", "reconcile.max_revoke"},
+		{"ErrPort", "panels:\n  port: 70000\n", "panels.port"},
+		{"ErrYAML", "api: [\n", "yardsync.yaml"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeConfig(t, c.text)
+			_, err := LoadConfig(path, true, noEnv)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("got %v, want an error naming %s and %q", err, path, c.want)
+			}
+		})
+	}
+	t.Run("ErrNamedFileMissing", func(t *testing.T) {
+		if _, err := LoadConfig(filepath.Join(t.TempDir(), "absent.yaml"), true, noEnv); err == nil {
+			t.Fatal("a missing --config file must be an error")
+		}
+	})
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"yardsync/api"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve /bill/api, run the reconcile schedule and the triggers",
+		Action: func(c *cli.Context) error {
+			e, err := newEnv(c)
+			if err != nil {
+				return err
+			}
+			return e.serve(c.Context)
+		},
+	}
+}
+
+// serve runs the daemon until ctx is cancelled, then stops in order.
+func (e *env) serve(ctx context.Context) error {
+	db, err := e.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, e.log); err != nil {
+		return err
+	}
+	opts := api.Options{Store: db, Tokens: e.cfg.API.Tokens, Allow: allowList(e.cfg.API.Allow), Log: e.log}
+	d, err := e.wire(ctx, db, &opts)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	ln, err := net.Listen("tcp", e.cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("api.listen %s: %w", e.cfg.API.Listen, err)
+	}
+	e.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.Bool("billing", opts.Billing != nil))
+	go d.run(ctx)
+	return serveHTTP(ctx, ln, api.NewHandler(opts), e.log)
+}
+
+// serveHTTP serves until ctx is done, then lets requests in flight finish.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// allowList parses api.allow (validated already): CIDRs or single addresses.
+func allowList(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out
+}
