@@ -1,0 +1,158 @@
+package reconcile
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Prune modes (config reconcile.prune).
+const (
+	// PruneOwned deletes only keys yardsync recorded as its own.
+	PruneOwned = "owned"
+	// PruneAll makes each panel hold exactly the desired keys.
+	PruneAll = "all"
+)
+
+// OwnedKey is a key yardsync recorded as its own on a panel.
+type OwnedKey struct {
+	DeviceID int    `json:"device_id"`
+	Code     string `json:"code"`
+	Flat     int    `json:"flat"`
+	UID      int64  `json:"uid"`
+}
+
+// PlanOptions tune Calculate.
+type PlanOptions struct {
+	Prune     string  // PruneOwned or PruneAll; anything else counts as PruneOwned
+	MaxRevoke float64 // guard share, 0..1: a full run deleting more than this share of managed keys deletes none
+	Force     bool    // ignore the guard
+	UID       int64   // 0: full run; else a targeted run for this contract only
+}
+
+// PanelPlan is what one panel needs. Add and Rebind are panel writes, Delete
+// panel deletions; Claim, Adopt and Forget are store bookkeeping.
+type PanelPlan struct {
+	Device PanelDevice `json:"device"`
+	Add    []PanelKey  `json:"add,omitempty"`    // missing keys
+	Rebind []PanelKey  `json:"rebind,omitempty"` // present on the wrong flat (new flat given)
+	Delete []string    `json:"delete,omitempty"` // codes to remove
+	// Claim holds the ownership records of Add and Rebind, to write before the push.
+	Claim []OwnedKey `json:"claim,omitempty"`
+	// Adopt holds desired keys already on the panel with the right flat whose
+	// ownership record is missing or stale: record them, no panel write.
+	Adopt []OwnedKey `json:"adopt,omitempty"`
+	// Forget holds owned codes neither on the panel nor desired: drop the records.
+	// Codes in Delete are to be forgotten once the deletion succeeds.
+	Forget []string `json:"forget,omitempty"`
+	// Held holds the deletions the guard withheld; nothing is to be done with them.
+	Held []string `json:"held,omitempty"`
+}
+
+// Plan is the pure outcome of one calculation: what to write to each panel
+// and the store. It is printable (--dry-run, --json) and applied only when
+// HasChanges.
+type Plan struct {
+	UID       int64   `json:"uid,omitempty"` // the targeted contract; 0 on a full run
+	Prune     string  `json:"prune"`
+	MaxRevoke float64 `json:"max_revoke"`
+	// Panels is sorted by device id and lists only panels with changes or held deletions.
+	Panels []PanelPlan `json:"panels"`
+	// Orphans are owned keys on devices that are no longer panels (deleted,
+	// inactive, no address): they cannot be reached, so the store forgets them.
+	Orphans []OwnedKey `json:"orphans,omitempty"`
+	// Unread lists panels in scope that are absent from actual (not read): they get no plan.
+	Unread []int `json:"unread,omitempty"`
+	// Guarded is set when the guard tripped: Delete lists moved to Held, adds and rebinds stay.
+	Guarded bool `json:"guarded"`
+	// Managed counts the keys the guard compares against on the read panels in
+	// scope: owned keys with PruneOwned, keys on the panels with PruneAll.
+	Managed int `json:"managed"`
+	// Revokes counts the deletions the plan wanted before the guard.
+	Revokes int `json:"revokes"`
+	// Conflicts and BadFlats are carried from Desired for the report (on a
+	// targeted run only those naming the uid).
+	Conflicts []Conflict `json:"conflicts,omitempty"`
+	BadFlats  []BadFlat  `json:"bad_flats,omitempty"`
+}
+
+// Calculate diffs the desired state against the keys read from each panel
+// (actual; a panel missing from it was not read and gets no plan) and the
+// keys yardsync owns. It does no I/O.
+//
+// A targeted run (opt.UID != 0) covers the panels the uid reaches now plus the
+// panels holding keys it owns, touches only its codes (its keys table entries
+// and the codes it owns) and is never guarded.
+func Calculate(desired Desired, actual map[int][]PanelKey, owned []OwnedKey, opt PlanOptions) Plan {
+	s := newScope(desired, owned, opt)
+	ownedAt := ownedByPanel(owned)
+	p := Plan{UID: opt.UID, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{}}
+	for _, id := range s.panels {
+		keys, read := actual[id]
+		if !read {
+			p.Unread = append(p.Unread, id)
+			continue
+		}
+		pp := s.diff(desired.Panels[id], desired.Keys[id], keys, ownedAt[id])
+		p.Managed += s.managed(keys, ownedAt[id])
+		p.Revokes += len(pp.Delete)
+		p.Panels = append(p.Panels, pp)
+	}
+	p.Orphans = s.orphans(desired, owned)
+	p.Conflicts, p.BadFlats = s.reports(desired)
+	p.guard(opt)
+	p.Panels = slices.DeleteFunc(p.Panels, func(pp PanelPlan) bool { return !pp.changes() && len(pp.Held) == 0 })
+	return p
+}
+
+// guard withholds every deletion of a full run that would remove more than
+// MaxRevoke of the managed keys.
+func (p *Plan) guard(opt PlanOptions) {
+	if opt.UID != 0 || opt.Force || p.Managed == 0 {
+		return
+	}
+	if float64(p.Revokes) <= opt.MaxRevoke*float64(p.Managed) {
+		return
+	}
+	p.Guarded = true
+	for i := range p.Panels {
+		p.Panels[i].Held, p.Panels[i].Delete = p.Panels[i].Delete, nil
+	}
+}
+
+// HasChanges reports whether applying the plan writes anything to a panel or the store.
+func (p Plan) HasChanges() bool {
+	return len(p.Orphans) > 0 || slices.ContainsFunc(p.Panels, PanelPlan.changes)
+}
+
+// Counts returns the panel writes of the plan: keys added, rebound and deleted
+// (after the guard).
+func (p Plan) Counts() (add, rebind, del int) {
+	for _, pp := range p.Panels {
+		add += len(pp.Add)
+		rebind += len(pp.Rebind)
+		del += len(pp.Delete)
+	}
+	return add, rebind, del
+}
+
+func (pp PanelPlan) changes() bool {
+	return len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Adopt)+len(pp.Forget) > 0
+}
+
+func ownedByPanel(owned []OwnedKey) map[int]map[string]OwnedKey {
+	m := map[int]map[string]OwnedKey{}
+	for _, o := range owned {
+		if m[o.DeviceID] == nil {
+			m[o.DeviceID] = map[string]OwnedKey{}
+		}
+		if _, dup := m[o.DeviceID][o.Code]; !dup {
+			m[o.DeviceID][o.Code] = o
+		}
+	}
+	return m
+}
+
+func compareOwned(a, b OwnedKey) int {
+	return cmp.Or(cmp.Compare(a.DeviceID, b.DeviceID), cmp.Compare(a.Code, b.Code),
+		cmp.Compare(a.UID, b.UID), cmp.Compare(a.Flat, b.Flat))
+}

@@ -1,0 +1,84 @@
+package reconcile
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// familyName names a panel family for people.
+func familyName(f int) string {
+	switch f {
+	case PanelBeward:
+		return "beward"
+	case PanelSokol:
+		return "sokol"
+	}
+	return fmt.Sprintf("family-%d", f)
+}
+
+// Table writes the plan as a readable dry-run table: one block per panel,
+// then orphans, unread panels, conflicts, bad flats and the totals. Write
+// errors are ignored: the table is for people.
+func (p Plan) Table(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, pp := range p.Panels {
+		pp.table(tw)
+	}
+	for _, o := range p.Orphans {
+		fmt.Fprintf(tw, "orphan\tdevice %d\t%s\tflat %d\tuid %d\n", o.DeviceID, o.Code, o.Flat, o.UID)
+	}
+	for _, id := range p.Unread {
+		fmt.Fprintf(tw, "unread\tpanel %d\tnot read: no plan\n", id)
+	}
+	for _, c := range p.Conflicts {
+		fmt.Fprintf(tw, "conflict\tpanel %d\t%s\tuid %d flat %d wins over uid %d flat %d\n",
+			c.DeviceID, c.Code, c.Winner, c.WinnerFlat, c.Loser, c.LoserFlat)
+	}
+	for _, b := range p.BadFlats {
+		fmt.Fprintf(tw, "bad flat\tuid %d\t%q\tno keys anywhere\n", b.UID, b.Flat)
+	}
+	p.footer(tw)
+	tw.Flush()
+}
+
+func (pp PanelPlan) table(w io.Writer) {
+	d := pp.Device
+	fmt.Fprintf(w, "panel %d\t%s %s\tadd %d, rebind %d, delete %d, adopt %d, forget %d\n",
+		d.ID, familyName(d.Family), d.IP, len(pp.Add), len(pp.Rebind), len(pp.Delete), len(pp.Adopt), len(pp.Forget))
+	for _, k := range pp.Add {
+		fmt.Fprintf(w, "  add\t%s\tflat %d\n", k.Code, k.Flat)
+	}
+	for _, k := range pp.Rebind {
+		fmt.Fprintf(w, "  rebind\t%s\tflat %d\n", k.Code, k.Flat)
+	}
+	for _, code := range pp.Delete {
+		fmt.Fprintf(w, "  delete\t%s\t\n", code)
+	}
+	for _, code := range pp.Held {
+		fmt.Fprintf(w, "  held\t%s\tguarded: not deleted\n", code)
+	}
+	for _, o := range pp.Adopt {
+		fmt.Fprintf(w, "  adopt\t%s\tflat %d uid %d\n", o.Code, o.Flat, o.UID)
+	}
+	for _, code := range pp.Forget {
+		fmt.Fprintf(w, "  forget\t%s\t\n", code)
+	}
+}
+
+func (p Plan) footer(w io.Writer) {
+	add, rebind, del := p.Counts()
+	scope := "full run"
+	if p.UID != 0 {
+		scope = fmt.Sprintf("uid %d", p.UID)
+	}
+	fmt.Fprintf(w, "total\t%s, prune %s\tadd %d, rebind %d, delete %d, orphans %d\n",
+		scope, p.Prune, add, rebind, del, len(p.Orphans))
+	if p.Guarded {
+		fmt.Fprintf(w, "guarded\t%d of %d managed keys\tmore than %.0f%%: deletions held (--force overrides)\n",
+			p.Revokes, p.Managed, p.MaxRevoke*100)
+	}
+	if !p.HasChanges() {
+		fmt.Fprintln(w, "no changes\t\t")
+	}
+}
