@@ -1,0 +1,238 @@
+package panels
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+
+	"yardsync/reconcile"
+)
+
+// bewardTable is a Beward key-table variant, probed once per client.
+type bewardTable int
+
+const (
+	tableUnknown  bewardTable = iota
+	tableInternal             // rfid_cgi
+	tableMifare               // mifare_cgi, mirrored on extrfid_cgi
+)
+
+// beward speaks Beward DKS: GET requests, Name=Value answers, "OK" on writes.
+type beward struct {
+	c     *Client
+	mu    sync.Mutex
+	table bewardTable
+	dirty bool // a write went out since the last forcesave
+}
+
+func (b *beward) ping(ctx context.Context) (Info, error) {
+	const req = "/cgi-bin/systeminfo_cgi?action=get"
+	fields, err := b.getList(ctx, req)
+	if err != nil {
+		return Info{}, err
+	}
+	var info Info
+	for _, f := range fields {
+		switch f.name {
+		case "DeviceID":
+			info.DeviceID = f.value
+		case "DeviceModel":
+			info.Model = f.value
+		}
+	}
+	if info.DeviceID == "" {
+		return Info{}, b.c.fail(reconcile.ErrPermanent, "GET "+req, "answer has no DeviceID")
+	}
+	return info, nil
+}
+
+// keyTable probes, once per client, which key table the panel has:
+// extrfid_cgi answering "... is not defined" means the internal rfid_cgi table,
+// any other sane 200 answer the mifare + external tables.
+func (b *beward) keyTable(ctx context.Context) (bewardTable, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.table != tableUnknown {
+		return b.table, nil
+	}
+	const req = "/cgi-bin/extrfid_cgi"
+	a, err := b.c.get(ctx, req)
+	if err != nil {
+		return tableUnknown, err
+	}
+	switch {
+	case a.status == 401 || a.status == 403 || a.status >= 500:
+		return tableUnknown, b.c.statusError("GET "+req, a.status)
+	case strings.Contains(strings.ToLower(string(a.body)), "is not defined"):
+		b.table = tableInternal
+	case a.status != 200:
+		return tableUnknown, b.c.statusError("GET "+req, a.status)
+	case garbled(a.body):
+		// not cached: a confused answer must not pin the wrong table for the session
+		return tableUnknown, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer %s", snippet(a.body))
+	default:
+		b.table = tableMifare
+	}
+	return b.table, nil
+}
+
+func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
+	t, err := b.keyTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cgi, codeName := "rfid_cgi", "KeyValue"
+	if t == tableMifare {
+		cgi, codeName = "mifare_cgi", "Key"
+	}
+	req := "/cgi-bin/" + cgi + "?action=list"
+	fields, err := b.getList(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	codes, flats, err := keyTable(fields, codeName)
+	if err != nil {
+		return nil, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
+	}
+	idx := make([]int, 0, len(codes))
+	for i := range codes {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	keys := make([]reconcile.PanelKey, 0, len(idx))
+	for _, i := range idx {
+		keys = append(keys, reconcile.PanelKey{Code: codes[i], Flat: flats[i]})
+	}
+	return keys, nil
+}
+
+// addKeys reads the table first: keys already on their flat are skipped, keys
+// on another flat are deleted then added (no driver shows add overwriting).
+func (b *beward) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+	have, err := b.listKeys(ctx)
+	if err != nil {
+		return err
+	}
+	current := make(map[string]int, len(have))
+	for _, k := range have {
+		current[k.Code] = k.Flat
+	}
+	for _, k := range keys {
+		flat, ok := current[k.Code]
+		if ok && flat == k.Flat {
+			continue
+		}
+		if ok {
+			if err := b.deleteKey(ctx, k.Code); err != nil {
+				return err
+			}
+		}
+		if err := b.addKey(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *beward) addKey(ctx context.Context, k reconcile.PanelKey) error {
+	t, err := b.keyTable(ctx)
+	if err != nil {
+		return err
+	}
+	params := "action=add&Key=" + url.QueryEscape(k.Code) + "&Apartment=" + itoa(k.Flat)
+	if t == tableInternal {
+		return b.write(ctx, "/cgi-bin/rfid_cgi?"+params)
+	}
+	params = "action=add&Key=" + url.QueryEscape(k.Code) + "&Type=1&Apartment=" + itoa(k.Flat)
+	if err := b.write(ctx, "/cgi-bin/extrfid_cgi?"+params); err != nil {
+		return err
+	}
+	return b.write(ctx, "/cgi-bin/mifare_cgi?"+params)
+}
+
+func (b *beward) deleteKey(ctx context.Context, code string) error {
+	t, err := b.keyTable(ctx)
+	if err != nil {
+		return err
+	}
+	params := "action=delete&Key=" + url.QueryEscape(code)
+	if t == tableInternal {
+		return b.write(ctx, "/cgi-bin/rfid_cgi?"+params)
+	}
+	if err := b.write(ctx, "/cgi-bin/extrfid_cgi?"+params); err != nil {
+		return err
+	}
+	return b.write(ctx, "/cgi-bin/mifare_cgi?"+params)
+}
+
+// finish saves to flash when the session wrote anything.
+func (b *beward) finish(ctx context.Context) error {
+	b.mu.Lock()
+	dirty := b.dirty
+	b.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	if err := b.send(ctx, "/cgi-bin/config_cgi?action=forcesave"); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.dirty = false
+	b.mu.Unlock()
+	return nil
+}
+
+// write marks the session dirty before the request goes out, then sends it.
+func (b *beward) write(ctx context.Context, req string) error {
+	b.mu.Lock()
+	b.dirty = true
+	b.mu.Unlock()
+	return b.send(ctx, req)
+}
+
+// send makes a write request: success is status 200 with the body "OK".
+func (b *beward) send(ctx context.Context, req string) error {
+	a, err := b.c.get(ctx, req)
+	if err != nil {
+		return err
+	}
+	if err := b.judge("GET "+req, a); err != nil {
+		return err
+	}
+	if !strings.EqualFold(strings.TrimSpace(string(a.body)), "OK") {
+		return b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer %s", snippet(a.body))
+	}
+	return nil
+}
+
+// getList makes a read request and parses its Name=Value lines.
+func (b *beward) getList(ctx context.Context, req string) ([]field, error) {
+	a, err := b.c.get(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.judge("GET "+req, a); err != nil {
+		return nil, err
+	}
+	fields, err := parseLines(a.body)
+	if err != nil {
+		return nil, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
+	}
+	return fields, nil
+}
+
+// judge rejects a non-200 status and a body saying the request failed.
+func (b *beward) judge(req string, a answer) error {
+	if a.status != 200 {
+		if err := b.c.statusError(req, a.status); err != nil {
+			return err
+		}
+		return b.c.fail(reconcile.ErrPermanent, req, "status %d", a.status)
+	}
+	if strings.Contains(strings.ToLower(string(a.body)), "request failed") {
+		return b.c.fail(reconcile.ErrPermanent, req, "panel says %s", snippet(a.body))
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package panels
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"yardsync/reconcile"
+)
+
+// DefaultTimeout bounds every request when Options.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
+
+// maxBody bounds an answer read into memory: a full Sokol key store of
+// 16,835 keys is about 2 MiB.
+const maxBody = 16 << 20
+
+// Options says how to reach panels at devices.panelip (the `panels` config).
+type Options struct {
+	Port    int           // TCP port; 0 means the scheme's default (80 or 443)
+	Scheme  string        // http or https; empty means http
+	Timeout time.Duration // per request; 0 means DefaultTimeout
+}
+
+// Info is what a panel says about itself when pinged.
+type Info struct {
+	DeviceID string `json:"device_id"`
+	Model    string `json:"model"`
+}
+
+// Client drives one panel. It implements reconcile.Panel; its methods are
+// safe for concurrent use but the panel sees one request at a time.
+type Client struct {
+	family   string // "beward" or "sokol", for messages
+	addr     string // ip:port, for messages
+	base     string // scheme://ip:port
+	password string // kept only to scrub it from messages
+	http     *resty.Client
+	gate     chan struct{} // one request in flight per panel address
+	drv      driver
+}
+
+var _ reconcile.Panel = (*Client)(nil)
+
+// driver is one family's protocol on top of the Client's transport.
+type driver interface {
+	ping(ctx context.Context) (Info, error)
+	listKeys(ctx context.Context) ([]reconcile.PanelKey, error)
+	addKeys(ctx context.Context, keys []reconcile.PanelKey) error
+	deleteKey(ctx context.Context, code string) error
+	finish(ctx context.Context) error
+}
+
+// New returns a client for the device's family. An unknown family or a bad
+// address is an error wrapping reconcile.ErrPermanent.
+func New(d reconcile.PanelDevice, opts Options) (*Client, error) {
+	return newClient(d, opts, newTransport(), make(chan struct{}, 1))
+}
+
+// Dialer returns a reconcile.PanelDialer whose clients share one connection
+// pool and, per panel address, one request gate, so two clients for the same
+// panel still send one request at a time.
+func Dialer(opts Options) reconcile.PanelDialer {
+	tr := newTransport()
+	var mu sync.Mutex
+	gates := map[string]chan struct{}{}
+	return func(d reconcile.PanelDevice) (reconcile.Panel, error) {
+		mu.Lock()
+		g, ok := gates[d.IP]
+		if !ok {
+			g = make(chan struct{}, 1)
+			gates[d.IP] = g
+		}
+		mu.Unlock()
+		return newClient(d, opts, tr, g)
+	}
+}
+
+func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}) (*Client, error) {
+	scheme, port, err := opts.endpoint()
+	c := &Client{family: familyName(d.Family), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)), password: d.Password, gate: gate}
+	if err != nil {
+		return nil, c.fail(reconcile.ErrPermanent, "", "%v", err)
+	}
+	if d.IP == "" || net.ParseIP(d.IP) == nil && !validHost(d.IP) {
+		return nil, c.fail(reconcile.ErrPermanent, "", "bad panel address %q", d.IP)
+	}
+	switch d.Family {
+	case reconcile.PanelBeward:
+		c.drv = &beward{c: c}
+	case reconcile.PanelSokol:
+		c.drv = &sokol{c: c}
+	default:
+		return nil, c.fail(reconcile.ErrPermanent, "", "unknown panel family %d", d.Family)
+	}
+	c.base = scheme + "://" + c.addr
+	c.http = newResty(tr, d.Login, d.Password, opts.timeout())
+	return c, nil
+}
+
+func familyName(f int) string {
+	switch f {
+	case reconcile.PanelBeward:
+		return "beward"
+	case reconcile.PanelSokol:
+		return "sokol"
+	}
+	return "family-" + strconv.Itoa(f)
+}
+
+// validHost accepts a DNS name: letters, digits, dots and dashes.
+func validHost(h string) bool {
+	for _, r := range h {
+		if !(r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func (o Options) endpoint() (scheme string, port int, err error) {
+	scheme = o.Scheme
+	switch scheme {
+	case "", "http":
+		scheme, port = "http", 80
+	case "https":
+		port = 443
+	default:
+		return "", 0, fmt.Errorf("scheme %q: want http or https", o.Scheme)
+	}
+	if o.Port < 0 || o.Port > 65535 {
+		return "", 0, fmt.Errorf("port %d out of range", o.Port)
+	}
+	if o.Port != 0 {
+		port = o.Port
+	}
+	return scheme, port, nil
+}
+
+func (o Options) timeout() time.Duration {
+	if o.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return o.Timeout
+}
+
+func newTransport() http.RoundTripper {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil             // panels sit on the provider's own network
+	tr.MaxIdleConnsPerHost = 1 // one request at a time per panel needs one connection
+	return tr
+}
+
+func newResty(tr http.RoundTripper, login, password string, timeout time.Duration) *resty.Client {
+	hc := &http.Client{Transport: tr, Timeout: timeout}
+	return resty.NewWithClient(hc).
+		SetBasicAuth(login, password).
+		SetRedirectPolicy(resty.NoRedirectPolicy()).
+		SetRetryCount(0).
+		SetResponseBodyLimit(maxBody).
+		SetLogger(quietLogger{}).
+		SetDisableWarn(true)
+}
+
+// quietLogger drops resty's own log lines, which may name the URL.
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}
+
+var _ resty.Logger = quietLogger{}

@@ -1,0 +1,23 @@
+// Package panels drives intercom panels over HTTP: one client per family
+// (Beward DKS, paneltype 1; Sokol / IS ISCom X1, paneltype 2), speaking the
+// subset of shared/reference/panels.md that yardsync v1 needs.
+//
+// A Client makes one request at a time per panel address, puts a timeout on
+// every request and never retries: the reconciler decides. Every error wraps
+// reconcile.ErrTransient or reconcile.ErrPermanent, starts with
+// "panels: <family> <ip:port>: " and never carries the panel's password.
+//
+// Choices the protocol leaves open, and why:
+//   - Beward rebind (a key already on the panel with another flat) is delete
+//     then add: no driver shows that add overwrites an existing key, so
+//     AddKeys reads the key list first, skips keys already bound to the
+//     wanted flat (idempotent) and deletes before re-adding the others.
+//   - Beward mifare panels keep a second, never listed, external-reader table.
+//     A key is added to extrfid_cgi before mifare_cgi and deleted from
+//     extrfid_cgi before mifare_cgi, so a key seen in the listed table is on
+//     both and a half-done delete leaves it listed (the next run finishes it).
+//   - Beward writes succeed only on a 200 answer whose body is "OK"; Finish
+//     sends config_cgi forcesave only when the session wrote something.
+//   - Key codes read from a panel are returned verbatim, never normalised, so
+//     a malformed code shows up in the diff and gets replaced.
+package panels

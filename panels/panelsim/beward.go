@@ -1,0 +1,143 @@
+package panelsim
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Beward answers: plain text, CRLF line ends, "OK" on success, a 200 with
+// "Request failed" on a rejected write, "<cgi> is not defined" (404) for a CGI
+// the panel lacks. On the internal-table variant that includes extrfid_cgi,
+// which is how clients tell the variants apart.
+const (
+	bewardOK     = "OK\r\n"
+	bewardFailed = "Request failed\r\n"
+)
+
+func (p *Panel) serveBeward(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	if r.Method != http.MethodGet {
+		http.Error(w, "405 Method Not Allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	q := r.URL.Query()
+	switch cgi := strings.TrimPrefix(r.URL.Path, "/cgi-bin/"); {
+	case cgi == "systeminfo_cgi" && q.Get("action") == "get":
+		fmt.Fprint(w, p.sysinfo())
+	case cgi == "config_cgi" && q.Get("action") == "forcesave":
+		p.mu.Lock()
+		p.saves++
+		p.mu.Unlock()
+		fmt.Fprint(w, bewardOK)
+	case cgi == "rfid_cgi" && p.family == Beward:
+		fmt.Fprint(w, p.keyAction(q, false, "KeyValue", false))
+	case cgi == "mifare_cgi" && p.family == BewardMifare:
+		fmt.Fprint(w, p.keyAction(q, false, "Key", true))
+	case cgi == "extrfid_cgi" && p.family == BewardMifare:
+		fmt.Fprint(w, p.keyAction(q, true, "Key", true))
+	case cgi == "systeminfo_cgi", cgi == "config_cgi":
+		fmt.Fprint(w, bewardFailed)
+	default:
+		http.Error(w, "Error: "+r.URL.Path+" is not defined", http.StatusNotFound)
+	}
+}
+
+func (p *Panel) sysinfo() string {
+	return "DeviceID=" + p.opts.DeviceID + "\r\nDeviceModel=DKS15122\r\nHardwareVersion=1.0.0\r\n" +
+		"SoftwareVersion=2.5.0.9\r\nHostName=" + p.opts.DeviceID + "\r\n"
+}
+
+// keyAction runs list/add/delete/clear on one key table. extTable picks the
+// external table of a mifare panel; a bare extrfid_cgi (no action) lists it.
+// Tables with needType want Type=1 on add, as the SmartYard driver sends.
+func (p *Panel) keyAction(q url.Values, extTable bool, codeName string, needType bool) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	table := p.keys
+	if extTable {
+		table = p.ext
+	}
+	switch q.Get("action") {
+	case "list", "":
+		return listBeward(table, codeName)
+	case "add":
+		return p.addBeward(table, q, needType)
+	case "delete":
+		return deleteBeward(table, q)
+	case "clear":
+		clear(table)
+		return bewardOK
+	}
+	return bewardFailed
+}
+
+func listBeward(table map[string]int, codeName string) string {
+	var b strings.Builder
+	for i, k := range sorted(table) {
+		fmt.Fprintf(&b, "%s%d=%s\r\nApartment%d=%d\r\n", codeName, i+1, k.Code, i+1, k.Flat)
+	}
+	return b.String()
+}
+
+// addBeward stores a key (an existing code is overwritten) if its code is
+// normalised, its flat 0..9999 and the table has room.
+func (p *Panel) addBeward(table map[string]int, q url.Values, needType bool) string {
+	code := q.Get("Key")
+	flat, ok := parseFlat(q.Get("Apartment"))
+	if !validCode(code) || !ok || needType && q.Get("Type") != "1" {
+		return bewardFailed
+	}
+	if _, exists := table[code]; !exists && p.full(table) {
+		return bewardFailed
+	}
+	table[code] = flat
+	return bewardOK
+}
+
+// deleteBeward removes a key by Key (absent is fine) or every key of an
+// Apartment (0 = all).
+func deleteBeward(table map[string]int, q url.Values) string {
+	if q.Has("Key") {
+		delete(table, q.Get("Key"))
+		return bewardOK
+	}
+	flat, err := strconv.Atoi(q.Get("Apartment"))
+	if err != nil {
+		return bewardFailed
+	}
+	for code, f := range table {
+		if flat == 0 || f == flat {
+			delete(table, code)
+		}
+	}
+	return bewardOK
+}
+
+func (p *Panel) full(table map[string]int) bool {
+	return p.opts.Capacity > 0 && len(table) >= p.opts.Capacity
+}
+
+// validCode accepts only normalised codes: 14 upper-case hex digits.
+func validCode(code string) bool {
+	if len(code) != 14 {
+		return false
+	}
+	for _, r := range code {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFlat reads an apartment number 0..9999; empty means 0 (not bound).
+func parseFlat(s string) (int, bool) {
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && n <= 9999
+}

@@ -1,0 +1,217 @@
+// Package panelsim emulates intercom panels over HTTP for tests, the demo and
+// benchmarks: Beward DKS with the internal key table ("beward") or the mifare
+// and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
+// Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
+// shared/reference/panels.md says; fault switches (latency, errors, hangs,
+// resets, garbage, 401, capacity) can be flipped while it serves.
+package panelsim
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"yardsync/reconcile"
+)
+
+// Families an emulator can play.
+const (
+	Beward       = "beward"        // Beward DKS, internal rfid_cgi key table
+	BewardMifare = "beward-mifare" // Beward DKS, mifare_cgi + extrfid_cgi tables
+	Sokol        = "sokol"         // IS ISCom X1 (Sokol), JSON key store
+)
+
+// CheckFamily returns an error unless family is one of Beward, BewardMifare, Sokol.
+func CheckFamily(family string) error {
+	switch family {
+	case Beward, BewardMifare, Sokol:
+		return nil
+	}
+	return fmt.Errorf("panelsim: unknown family %q: want %s, %s or %s", family, Beward, BewardMifare, Sokol)
+}
+
+// Faults are the misbehaviours a Panel can be switched to.
+type Faults struct {
+	Latency      time.Duration // delay before every answer
+	ErrorRate    float64       // share of requests answered 500, 0 to 1
+	Hang         bool          // never answer; the client must time out
+	Reset        bool          // reset the TCP connection instead of answering
+	Garbage      bool          // answer 200 with a body no panel would send
+	Unauthorized bool          // answer 401 whatever the credentials
+}
+
+// Options configure a Panel.
+type Options struct {
+	Login    string // Basic auth user; empty means "admin"
+	Password string // Basic auth password; empty means "admin"
+	DeviceID string // reported by the liveness call; empty means "sim-<family>"
+	Capacity int    // maximum keys per table; 0 means unlimited
+	Faults   Faults // initial fault switches
+}
+
+// Request is one request as the panel received it, for wire-format tests.
+type Request struct {
+	Method string
+	Path   string // URL path, unescaped
+	Query  string // raw query string, as sent
+	Body   string
+	Authed bool // credentials matched
+}
+
+// Panel is one emulated panel: an http.Handler, safe for concurrent use.
+type Panel struct {
+	family string
+	opts   Options
+	done   chan struct{} // closed by Close to release hanging requests
+	close  sync.Once
+
+	mu     sync.Mutex
+	keys   map[string]int // the listed table: rfid, mifare or the Sokol store
+	ext    map[string]int // beward-mifare: the external reader table
+	faults Faults
+	log    []Request
+	saves  int
+}
+
+// New returns an emulated panel of the family; it panics on an unknown family
+// (check user input with CheckFamily).
+func New(family string, opts Options) *Panel {
+	if err := CheckFamily(family); err != nil {
+		panic(err)
+	}
+	if opts.Login == "" {
+		opts.Login = "admin"
+	}
+	if opts.Password == "" {
+		opts.Password = "admin"
+	}
+	if opts.DeviceID == "" {
+		opts.DeviceID = "sim-" + family
+	}
+	return &Panel{family: family, opts: opts, done: make(chan struct{}),
+		keys: map[string]int{}, ext: map[string]int{}, faults: opts.Faults}
+}
+
+// Family is the emulated family.
+func (p *Panel) Family() string { return p.family }
+
+// Close releases requests held by the Hang or Latency faults.
+func (p *Panel) Close() { p.close.Do(func() { close(p.done) }) }
+
+// Keys returns the listed key table, sorted by code.
+func (p *Panel) Keys() []reconcile.PanelKey {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return sorted(p.keys)
+}
+
+// ExtKeys returns the external reader table of a beward-mifare panel, sorted.
+func (p *Panel) ExtKeys() []reconcile.PanelKey {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return sorted(p.ext)
+}
+
+// SetKeys replaces every key table with keys (verbatim, not validated).
+func (p *Panel) SetKeys(keys []reconcile.PanelKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keys, p.ext = map[string]int{}, map[string]int{}
+	for _, k := range keys {
+		p.keys[k.Code] = k.Flat
+		if p.family == BewardMifare {
+			p.ext[k.Code] = k.Flat
+		}
+	}
+}
+
+// SetFaults switches the panel's faults.
+func (p *Panel) SetFaults(f Faults) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.faults = f
+}
+
+// Faults returns the current fault switches.
+func (p *Panel) Faults() Faults {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.faults
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (p *Panel) Requests() []Request {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.log)
+}
+
+// ResetRequests empties the request log.
+func (p *Panel) ResetRequests() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log = nil
+}
+
+// Saves counts Beward config_cgi forcesave calls.
+func (p *Panel) Saves() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.saves
+}
+
+func sorted(m map[string]int) []reconcile.PanelKey {
+	out := make([]reconcile.PanelKey, 0, len(m))
+	for code, flat := range m {
+		out = append(out, reconcile.PanelKey{Code: code, Flat: flat})
+	}
+	slices.SortFunc(out, func(a, b reconcile.PanelKey) int { return strings.Compare(a.Code, b.Code) })
+	return out
+}
+
+// ServeHTTP logs the request, applies the faults, checks credentials and
+// answers as the family does.
+func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	user, pass, ok := r.BasicAuth()
+	authed := ok && user == p.opts.Login && pass == p.opts.Password
+	f := p.record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed})
+	if p.misbehave(w, r, f) {
+		return
+	}
+	if !authed || f.Unauthorized {
+		p.unauthorized(w)
+		return
+	}
+	if f.Garbage {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(garbage)
+		return
+	}
+	if p.family == Sokol {
+		p.serveSokol(w, r, body)
+		return
+	}
+	p.serveBeward(w, r)
+}
+
+// record appends to the log and returns the faults in force for this request.
+func (p *Panel) record(req Request) Faults {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log = append(p.log, req)
+	return p.faults
+}
+
+func (p *Panel) unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="`+p.family+`"`)
+	if p.family == Sokol {
+		writeJSON(w, http.StatusUnauthorized, errorsBody("Authentication failed"))
+		return
+	}
+	http.Error(w, "401 Unauthorized", http.StatusUnauthorized)
+}

@@ -1,0 +1,141 @@
+package panelsim
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// sokolKey is a /key/store entry as the panel returns it.
+type sokolKey struct {
+	UUID          string      `json:"uuid"`
+	PanelCode     int         `json:"panelCode"`
+	Encryption    bool        `json:"encryption"`
+	Access        sokolAccess `json:"access"`
+	ProfileNum    int         `json:"profileNum"`
+	SecretValue   string      `json:"secretValue"`
+	SecurityLevel int         `json:"securityLevel"`
+	Virtual       bool        `json:"virtual"`
+}
+
+type sokolAccess struct {
+	Main   bool            `json:"main"`
+	Second bool            `json:"second"`
+	Gates  map[string]bool `json:"gates"`
+}
+
+// mergeKey is one element of a PUT /key/store/merge body.
+type mergeKey struct {
+	UUID       *string `json:"uuid"`
+	PanelCode  *int    `json:"panelCode"`
+	Encryption *bool   `json:"encryption"`
+}
+
+func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) {
+	path := r.URL.Path
+	switch {
+	case path == "/system/info" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]string{"deviceID": p.opts.DeviceID, "deviceModel": "ISCom X1 rev.5", "model": "ISCom X1"})
+	case path == "/key/store" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, p.sokolStore())
+	case path == "/key/store/merge" && r.Method == http.MethodPut:
+		p.merge(w, r, body)
+	case path == "/key/store/clear" && r.Method == http.MethodDelete:
+		p.mu.Lock()
+		clear(p.keys)
+		p.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	case strings.HasPrefix(path, "/key/store/") && r.Method == http.MethodDelete:
+		p.deleteSokol(w, strings.TrimPrefix(path, "/key/store/"))
+	case path == "/system/info", strings.HasPrefix(path, "/key/store"):
+		writeJSON(w, http.StatusMethodNotAllowed, errorsBody("method not allowed"))
+	default:
+		writeJSON(w, http.StatusNotFound, errorsBody("not found"))
+	}
+}
+
+func (p *Panel) sokolStore() []sokolKey {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]sokolKey, 0, len(p.keys))
+	for _, k := range sorted(p.keys) {
+		out = append(out, sokolKey{UUID: k.Code, PanelCode: k.Flat, Access: sokolAccess{Main: true, Second: true,
+			Gates: map[string]bool{"0": true, "1": true, "2": true, "3": true}}})
+	}
+	return out
+}
+
+// merge upserts an array of keys by uuid, all or nothing.
+func (p *Panel) merge(w http.ResponseWriter, r *http.Request, body []byte) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, errorsBody("want application/json"))
+		return
+	}
+	var keys []mergeKey
+	if err := json.Unmarshal(body, &keys); err != nil {
+		writeJSON(w, http.StatusBadRequest, errorsBody("body must be an array of keys"))
+		return
+	}
+	for _, k := range keys {
+		if msg := checkMergeKey(k); msg != "" {
+			writeJSON(w, http.StatusBadRequest, errorsBody(msg))
+			return
+		}
+	}
+	if status, msg := p.upsert(keys); status != http.StatusOK {
+		writeJSON(w, status, errorsBody(msg))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func checkMergeKey(k mergeKey) string {
+	switch {
+	case k.UUID == nil || !validCode(*k.UUID):
+		return "uuid must be 14 upper-case hex digits"
+	case k.PanelCode == nil || *k.PanelCode < 0 || *k.PanelCode > 9999:
+		return "panelCode must be 0 to 9999"
+	case k.Encryption != nil && *k.Encryption:
+		return "encryption is not supported"
+	}
+	return ""
+}
+
+func (p *Panel) upsert(keys []mergeKey) (int, string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fresh := map[string]bool{}
+	for _, k := range keys {
+		if _, ok := p.keys[*k.UUID]; !ok {
+			fresh[*k.UUID] = true
+		}
+	}
+	if p.opts.Capacity > 0 && len(p.keys)+len(fresh) > p.opts.Capacity {
+		return http.StatusUnprocessableEntity, "key store is full"
+	}
+	for _, k := range keys {
+		p.keys[*k.UUID] = *k.PanelCode
+	}
+	return http.StatusOK, ""
+}
+
+func (p *Panel) deleteSokol(w http.ResponseWriter, code string) {
+	p.mu.Lock()
+	_, ok := p.keys[code]
+	delete(p.keys, code)
+	p.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, errorsBody("key not found"))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func errorsBody(msg string) map[string][]string { return map[string][]string{"errors": {msg}} }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,97 @@
+package panels
+
+import (
+	"context"
+	"net/http"
+
+	"yardsync/reconcile"
+)
+
+// Ping asks the panel who it is; a panel that answers without a device id is
+// not a panel yardsync can drive.
+func (c *Client) Ping(ctx context.Context) (Info, error) { return c.drv.ping(ctx) }
+
+// ListKeys reads every key the panel holds, codes verbatim.
+func (c *Client) ListKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
+	return c.drv.listKeys(ctx)
+}
+
+// AddKeys adds keys bound to their flats, rebinding codes already present on
+// another flat; keys already present on the same flat are left alone.
+// Codes must be normalised (reconcile.NormalizeKey) and flats 0 to 9999.
+func (c *Client) AddKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+	if err := c.checkKeys(keys); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	return c.drv.addKeys(ctx, keys)
+}
+
+// DeleteKey removes one key by its code as the panel listed it.
+func (c *Client) DeleteKey(ctx context.Context, code string) error {
+	if code == "" {
+		return c.fail(reconcile.ErrPermanent, "", "delete key: empty code")
+	}
+	return c.drv.deleteKey(ctx, code)
+}
+
+// Finish ends a session of writes: Beward saves its configuration to flash
+// (or the keys are lost at reboot); Sokol needs nothing.
+func (c *Client) Finish(ctx context.Context) error { return c.drv.finish(ctx) }
+
+// Family names the panel family ("beward" or "sokol").
+func (c *Client) Family() string { return c.family }
+
+// Addr is the panel's ip:port.
+func (c *Client) Addr() string { return c.addr }
+
+func (c *Client) checkKeys(keys []reconcile.PanelKey) error {
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if n, err := reconcile.NormalizeKey(k.Code); err != nil || n != k.Code {
+			return c.fail(reconcile.ErrPermanent, "", "add keys: code %q is not normalised", k.Code)
+		}
+		if k.Flat < 0 || k.Flat > 9999 {
+			return c.fail(reconcile.ErrPermanent, "", "add keys: key %s: flat %d out of range", k.Code, k.Flat)
+		}
+		if seen[k.Code] {
+			return c.fail(reconcile.ErrPermanent, "", "add keys: key %s given twice", k.Code)
+		}
+		seen[k.Code] = true
+	}
+	return nil
+}
+
+// answer is a panel's HTTP answer.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// do sends one request, waiting its turn at the panel's gate. Only transport
+// failures are errors here; the caller judges status and body.
+func (c *Client) do(ctx context.Context, method, pathQuery string, body []byte) (answer, error) {
+	req := method + " " + pathQuery
+	select {
+	case c.gate <- struct{}{}:
+	case <-ctx.Done():
+		return answer{}, c.transportError(req, ctx.Err())
+	}
+	defer func() { <-c.gate }()
+	r := c.http.R().SetContext(ctx)
+	if body != nil {
+		r.SetHeader("Content-Type", "application/json").SetBody(body)
+	}
+	resp, err := r.Execute(method, c.base+pathQuery)
+	if err != nil {
+		return answer{}, c.transportError(req, err)
+	}
+	return answer{status: resp.StatusCode(), body: resp.Body()}, nil
+}
+
+// get is do for a GET without a body.
+func (c *Client) get(ctx context.Context, pathQuery string) (answer, error) {
+	return c.do(ctx, http.MethodGet, pathQuery, nil)
+}

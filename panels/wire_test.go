@@ -1,0 +1,165 @@
+package panels_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"yardsync/panels"
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+)
+
+// TestWire pins the requests each driver sends to the paths and parameters of
+// panels.md, in order, for a session: add, rebind, delete, finish.
+func TestWire(t *testing.T) {
+	const k = "0000003375A686"
+	cases := []struct {
+		sim  string
+		kind int
+		want []string
+	}{
+		{panelsim.Beward, reconcile.PanelBeward, []string{
+			"GET /cgi-bin/extrfid_cgi?",
+			"GET /cgi-bin/rfid_cgi?action=list",
+			"GET /cgi-bin/rfid_cgi?action=add&Key=" + k + "&Apartment=12",
+			"GET /cgi-bin/rfid_cgi?action=list",
+			"GET /cgi-bin/rfid_cgi?action=delete&Key=" + k,
+			"GET /cgi-bin/rfid_cgi?action=add&Key=" + k + "&Apartment=13",
+			"GET /cgi-bin/rfid_cgi?action=delete&Key=" + k,
+			"GET /cgi-bin/config_cgi?action=forcesave",
+		}},
+		{panelsim.BewardMifare, reconcile.PanelBeward, []string{
+			"GET /cgi-bin/extrfid_cgi?",
+			"GET /cgi-bin/mifare_cgi?action=list",
+			"GET /cgi-bin/extrfid_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
+			"GET /cgi-bin/mifare_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
+			"GET /cgi-bin/mifare_cgi?action=list",
+			"GET /cgi-bin/extrfid_cgi?action=delete&Key=" + k,
+			"GET /cgi-bin/mifare_cgi?action=delete&Key=" + k,
+			"GET /cgi-bin/extrfid_cgi?action=add&Key=" + k + "&Type=1&Apartment=13",
+			"GET /cgi-bin/mifare_cgi?action=add&Key=" + k + "&Type=1&Apartment=13",
+			"GET /cgi-bin/extrfid_cgi?action=delete&Key=" + k,
+			"GET /cgi-bin/mifare_cgi?action=delete&Key=" + k,
+			"GET /cgi-bin/config_cgi?action=forcesave",
+		}},
+		{panelsim.Sokol, reconcile.PanelSokol, []string{
+			`PUT /key/store/merge? [{"uuid":"` + k + `","panelCode":12,"encryption":false}]`,
+			`PUT /key/store/merge? [{"uuid":"` + k + `","panelCode":13,"encryption":false}]`,
+			"DELETE /key/store/" + k + "?",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sim, func(t *testing.T) {
+			sim, c := startPanel(t, tc.sim, tc.kind, panelsim.Options{}, time.Second)
+			session(t, c, k)
+			if got := requestLines(sim); !slices.Equal(got, tc.want) {
+				t.Errorf("requests:\n got %q\nwant %q", got, tc.want)
+			}
+			for _, r := range sim.Requests() {
+				if !r.Authed {
+					t.Errorf("%s %s sent without the right Basic auth", r.Method, r.Path)
+				}
+			}
+		})
+	}
+}
+
+func session(t *testing.T, c *panels.Client, code string) {
+	t.Helper()
+	ctx := context.Background()
+	mustAdd(t, c, []reconcile.PanelKey{{Code: code, Flat: 12}})
+	mustAdd(t, c, []reconcile.PanelKey{{Code: code, Flat: 13}})
+	if err := c.DeleteKey(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func requestLines(sim *panelsim.Panel) []string {
+	var out []string
+	for _, r := range sim.Requests() {
+		line := r.Method + " " + r.Path + "?" + r.Query
+		if r.Body != "" {
+			line += " " + r.Body
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// TestProbeOnce checks the Beward key-table probe is made once per client.
+func TestProbeOnce(t *testing.T) {
+	sim, c := startPanel(t, panelsim.Beward, reconcile.PanelBeward, panelsim.Options{}, time.Second)
+	for range 3 {
+		if _, err := c.ListKeys(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var probes int
+	for _, r := range sim.Requests() {
+		if r.Path == "/cgi-bin/extrfid_cgi" {
+			probes++
+		}
+	}
+	if probes != 1 {
+		t.Errorf("probed %d times, want 1", probes)
+	}
+}
+
+// TestProbeGarbageNotCached checks a confused probe answer is an error and
+// the next call probes again.
+func TestProbeGarbageNotCached(t *testing.T) {
+	sim, c := startPanel(t, panelsim.Beward, reconcile.PanelBeward, panelsim.Options{}, time.Second)
+	sim.SetFaults(panelsim.Faults{Garbage: true})
+	_, err := c.ListKeys(context.Background())
+	checkErr(t, err, reconcile.ErrPermanent, c, "unparsable")
+	sim.SetFaults(panelsim.Faults{})
+	sim.SetKeys(makeKeys(1, 0))
+	keys, err := c.ListKeys(context.Background())
+	if err != nil || len(keys) != 1 {
+		t.Errorf("after garbage: %v, %v; want one key", keys, err)
+	}
+}
+
+// TestOneRequestInFlight runs operations from many goroutines, on one client
+// and on two clients from one Dialer, and checks the panel never sees two
+// requests at once.
+func TestOneRequestInFlight(t *testing.T) {
+	for _, f := range families {
+		t.Run(f.sim, func(t *testing.T) {
+			sim := panelsim.New(f.sim, panelsim.Options{Password: testPassword, Faults: panelsim.Faults{Latency: 2 * time.Millisecond}})
+			gauge := newInFlight(sim)
+			srv := newServer(t, gauge)
+			host, port := hostPort(t, srv.Listener.Addr())
+			dial := panels.Dialer(panels.Options{Port: port, Timeout: 5 * time.Second})
+			d := reconcile.PanelDevice{Family: f.kind, IP: host, Login: "admin", Password: testPassword}
+			var wg sync.WaitGroup
+			for i := range 8 {
+				p, err := dial(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wg.Go(func() { hammer(t, p, i) })
+			}
+			wg.Wait()
+			if got := gauge.peak(); got != 1 {
+				t.Errorf("panel saw %d requests at once, want 1", got)
+			}
+		})
+	}
+}
+
+func hammer(t *testing.T, p reconcile.Panel, i int) {
+	ctx := context.Background()
+	if err := p.AddKeys(ctx, makeKeys(2, 10*i)); err != nil {
+		t.Error(err)
+	}
+	if _, err := p.ListKeys(ctx); err != nil {
+		t.Error(err)
+	}
+}
