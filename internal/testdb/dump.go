@@ -12,10 +12,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// SmartYardDump is the real SmartYard schema the store must stay compatible with.
+// SmartYardDump is the real SmartYard schema the store must stay compatible
+// with: a copy of shared/reference/smartyard-dump.sql kept in testdata.
 func SmartYardDump() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "reference", "smartyard-dump.sql")
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "smartyard-dump.sql")
 }
 
 // LoadSmartYard loads the SmartYard dump into the database at dsn, as psql
