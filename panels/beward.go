@@ -2,6 +2,7 @@ package panels
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -50,7 +51,8 @@ func (b *beward) ping(ctx context.Context) (Info, error) {
 
 // keyTable probes, once per client, which key table the panel has:
 // extrfid_cgi answering "... is not defined" means the internal rfid_cgi table,
-// any other sane 200 answer the mifare + external tables.
+// any other answer that is not garbled (whatever its status, as panels.md
+// says: a bare extrfid_cgi may well be refused) the mifare + external tables.
 func (b *beward) keyTable(ctx context.Context) (bewardTable, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -67,8 +69,6 @@ func (b *beward) keyTable(ctx context.Context) (bewardTable, error) {
 		return tableUnknown, b.c.statusError("GET "+req, a.status)
 	case strings.Contains(strings.ToLower(string(a.body)), "is not defined"):
 		b.table = tableInternal
-	case a.status != 200:
-		return tableUnknown, b.c.statusError("GET "+req, a.status)
 	case garbled(a.body):
 		// not cached: a confused answer must not pin the wrong table for the session
 		return tableUnknown, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer %s", snippet(a.body))
@@ -146,10 +146,35 @@ func (b *beward) addKey(ctx context.Context, k reconcile.PanelKey) error {
 		return b.write(ctx, "/cgi-bin/rfid_cgi?"+params)
 	}
 	params = "action=add&Key=" + url.QueryEscape(k.Code) + "&Type=1&Apartment=" + itoa(k.Flat)
-	if err := b.write(ctx, "/cgi-bin/extrfid_cgi?"+params); err != nil {
+	if err := b.addExt(ctx, k.Code, params); err != nil {
 		return err
 	}
 	return b.write(ctx, "/cgi-bin/mifare_cgi?"+params)
+}
+
+// addExt adds to the external table. A refusal may mean a half-done earlier
+// add left the key there (it is never listed), so it deletes it and tries once more.
+func (b *beward) addExt(ctx context.Context, code, params string) error {
+	req := "/cgi-bin/extrfid_cgi?" + params
+	err := b.write(ctx, req)
+	if !refused(err) {
+		return err
+	}
+	if err := b.deleteExt(ctx, code); err != nil {
+		return err
+	}
+	return b.write(ctx, req)
+}
+
+// deleteExt deletes from the external table. The table is never listed, so a
+// refusal is taken as "not there"; the delete on the listed table that
+// follows is judged strictly, and a key left listed is retried next run.
+func (b *beward) deleteExt(ctx context.Context, code string) error {
+	err := b.write(ctx, "/cgi-bin/extrfid_cgi?action=delete&Key="+url.QueryEscape(code))
+	if refused(err) {
+		return nil
+	}
+	return err
 }
 
 func (b *beward) deleteKey(ctx context.Context, code string) error {
@@ -161,7 +186,7 @@ func (b *beward) deleteKey(ctx context.Context, code string) error {
 	if t == tableInternal {
 		return b.write(ctx, "/cgi-bin/rfid_cgi?"+params)
 	}
-	if err := b.write(ctx, "/cgi-bin/extrfid_cgi?"+params); err != nil {
+	if err := b.deleteExt(ctx, code); err != nil {
 		return err
 	}
 	return b.write(ctx, "/cgi-bin/mifare_cgi?"+params)
@@ -232,7 +257,17 @@ func (b *beward) judge(req string, a answer) error {
 		return b.c.fail(reconcile.ErrPermanent, req, "status %d", a.status)
 	}
 	if strings.Contains(strings.ToLower(string(a.body)), "request failed") {
-		return b.c.fail(reconcile.ErrPermanent, req, "panel says %s", snippet(a.body))
+		return panelRefused{b.c.fail(reconcile.ErrPermanent, req, "panel says %s", snippet(a.body))}
 	}
 	return nil
+}
+
+// panelRefused marks a Beward answer saying "Request failed".
+type panelRefused struct{ error }
+
+func (e panelRefused) Unwrap() error { return e.error }
+
+func refused(err error) bool {
+	var r panelRefused
+	return errors.As(err, &r)
 }

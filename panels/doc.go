@@ -16,6 +16,9 @@
 //     A key is added to extrfid_cgi before mifare_cgi and deleted from
 //     extrfid_cgi before mifare_cgi, so a key seen in the listed table is on
 //     both and a half-done delete leaves it listed (the next run finishes it).
+//     Since that table is never read, a "Request failed" from it is taken as
+//     "already there" on add (delete it, add once more) and "not there" on
+//     delete; the listed table's answer is always judged strictly.
 //   - Beward writes succeed only on a 200 answer whose body is "OK"; Finish
 //     sends config_cgi forcesave only when the session wrote something.
 //   - Key codes read from a panel are returned verbatim, never normalised, so

@@ -163,3 +163,23 @@ func hammer(t *testing.T, p reconcile.Panel, i int) {
 		t.Error(err)
 	}
 }
+
+// TestMifareHalfWritten recovers from an external table that a failed
+// session left out of step with the listed mifare table.
+func TestMifareHalfWritten(t *testing.T) {
+	ctx := context.Background()
+	sim, c := startPanel(t, panelsim.BewardMifare, reconcile.PanelBeward, panelsim.Options{}, time.Second)
+	keys := makeKeys(2, 0)
+	sim.SetKeys(keys[1:])    // key 1 in both tables, then extrfid loses it
+	sim.SetExtKeys(keys[:1]) // and holds key 0 only: an add whose mifare half failed
+	mustAdd(t, c, keys[:1])  // add must get past extrfid refusing a duplicate
+	if err := c.DeleteKey(ctx, keys[1].Code); err != nil {
+		t.Fatal(err) // extrfid no longer holds key 1, mifare does
+	}
+	if got := sim.Keys(); !slices.Equal(got, keys[:1]) {
+		t.Errorf("mifare holds %v, want %v", got, keys[:1])
+	}
+	if got := sim.ExtKeys(); !slices.Equal(got, keys[:1]) {
+		t.Errorf("extrfid holds %v, want %v", got, keys[:1])
+	}
+}

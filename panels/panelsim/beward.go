@@ -82,25 +82,29 @@ func listBeward(table map[string]int, codeName string) string {
 	return b.String()
 }
 
-// addBeward stores a key (an existing code is overwritten) if its code is
-// normalised, its flat 0..9999 and the table has room.
+// addBeward stores a new key if its code is normalised, its flat 0..9999 and
+// the table has room. Nothing shows that Beward add overwrites a key, so the
+// emulator refuses a code it already holds: a rebind must delete first.
 func (p *Panel) addBeward(table map[string]int, q url.Values, needType bool) string {
 	code := q.Get("Key")
 	flat, ok := parseFlat(q.Get("Apartment"))
 	if !validCode(code) || !ok || needType && q.Get("Type") != "1" {
 		return bewardFailed
 	}
-	if _, exists := table[code]; !exists && p.full(table) {
+	if _, exists := table[code]; exists || p.full(table) {
 		return bewardFailed
 	}
 	table[code] = flat
 	return bewardOK
 }
 
-// deleteBeward removes a key by Key (absent is fine) or every key of an
+// deleteBeward removes a key by Key (refused when absent) or every key of an
 // Apartment (0 = all).
 func deleteBeward(table map[string]int, q url.Values) string {
 	if q.Has("Key") {
+		if _, ok := table[q.Get("Key")]; !ok {
+			return bewardFailed
+		}
 		delete(table, q.Get("Key"))
 		return bewardOK
 	}

@@ -28,8 +28,9 @@ func TestBewardInternal(t *testing.T) {
 			"KeyValue1=0000003375A686\r\nApartment1=12\r\nKeyValue2=04A1B2C3D4E5F6\r\nApartment2=0\r\n"},
 		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=3375a686&Apartment=12", "", "", 200, "Request failed\r\n"},
 		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=" + code + "&Apartment=10000", "", "", 200, "Request failed\r\n"},
+		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=" + code + "&Apartment=13", "", "", 200, "Request failed\r\n"},
 		{"GET", "/cgi-bin/rfid_cgi?action=delete&Key=04A1B2C3D4E5F6", "", "", 200, "OK\r\n"},
-		{"GET", "/cgi-bin/rfid_cgi?action=delete&Key=04A1B2C3D4E5F6", "", "", 200, "OK\r\n"},
+		{"GET", "/cgi-bin/rfid_cgi?action=delete&Key=04A1B2C3D4E5F6", "", "", 200, "Request failed\r\n"},
 		{"GET", "/cgi-bin/config_cgi?action=forcesave", "", "", 200, "OK\r\n"},
 		{"POST", "/cgi-bin/rfid_cgi?action=list", "", "", 405, "405 Method Not Allowed\n"},
 	})
@@ -79,8 +80,9 @@ func TestBewardCapacity(t *testing.T) {
 	base := serve(t, p)
 	run(t, base, []exchange{
 		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=" + code, "", "", 200, "OK\r\n"},
-		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=" + code + "&Apartment=3", "", "", 200, "OK\r\n"},
 		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=04A1B2C3D4E5F6", "", "", 200, "Request failed\r\n"},
+		{"GET", "/cgi-bin/rfid_cgi?action=delete&Key=" + code, "", "", 200, "OK\r\n"},
+		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=04A1B2C3D4E5F6", "", "", 200, "OK\r\n"},
 	})
 }
 

@@ -129,6 +129,17 @@ func (p *Panel) SetKeys(keys []reconcile.PanelKey) {
 	}
 }
 
+// SetExtKeys replaces the external reader table of a beward-mifare panel only,
+// to set up a table left half-written.
+func (p *Panel) SetExtKeys(keys []reconcile.PanelKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ext = map[string]int{}
+	for _, k := range keys {
+		p.ext[k.Code] = k.Flat
+	}
+}
+
 // SetFaults switches the panel's faults.
 func (p *Panel) SetFaults(f Faults) {
 	p.mu.Lock()
