@@ -15,9 +15,12 @@ type field struct {
 
 // parseLines reads a Beward Name=Value list: blank lines are skipped, CRLF and
 // surrounding spaces are trimmed, and as the SmartYard driver does, the value
-// ends at a second '='. A non-blank line that is not Name=Value (HTML, binary
-// noise, an error sentence) makes the whole answer unparsable.
+// ends at a second '='. Binary noise, HTML, or a non-blank line that is not
+// Name=Value (an error sentence) makes the whole answer unparsable.
 func parseLines(body []byte) ([]field, error) {
+	if garbled(body) {
+		return nil, fmt.Errorf("body %s is not text", snippet(body))
+	}
 	var out []field
 	for i, line := range strings.Split(string(body), "\n") {
 		line = strings.TrimSpace(line)
@@ -44,12 +47,14 @@ func garbled(body []byte) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\r' && r != '\n' && r != '\t' })
 }
 
+// validName accepts what a panel could call a field: printable ASCII
+// without markup or quoting characters, so HTML and JSON lines are not fields.
 func validName(s string) bool {
 	if s == "" {
 		return false
 	}
 	for _, r := range s {
-		if !(r == '_' || r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+		if r < ' ' || r > '~' || strings.ContainsRune(`<>{}"`, r) {
 			return false
 		}
 	}

@@ -7,7 +7,7 @@ import (
 
 func TestParseLines(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		body := "\r\nKeyValue1=0000003375A686\r\nApartment1=12\r\n\n  Unknown=x=y  \r\nKeyValueType1=9\nKeyValue2=04A1B2C3D4E5F6\n"
+		body := "\r\nDevice Model=DKS 15122\r\nKeyValue1=0000003375A686\r\nApartment1=12\r\n\n  Unknown=x=y  \r\nKeyValueType1=9\nKeyValue2=04A1B2C3D4E5F6\n"
 		fields, err := parseLines([]byte(body))
 		if err != nil {
 			t.Fatal(err)
@@ -27,7 +27,7 @@ func TestParseLines(t *testing.T) {
 		}
 	})
 	t.Run("ErrGarbage", func(t *testing.T) {
-		for _, body := range []string{"<html>oops</html>", "Key1=A\nnot a pair\n", "=novalue"} {
+		for _, body := range []string{"<html>oops</html>", "Key1=A\nnot a pair\n", "=novalue", "Key1=A\x00\xfe\n", `{"a":"b=c"}`} {
 			if _, err := parseLines([]byte(body)); err == nil {
 				t.Errorf("parseLines(%q): want an error", body)
 			}
