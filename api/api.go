@@ -202,7 +202,7 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.Is(err, reconcile.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, reconcile.ErrConflict):
+	case errors.Is(err, reconcile.ErrConflict), errors.Is(err, reconcile.ErrBusy):
 		return http.StatusConflict
 	case errors.Is(err, reconcile.ErrUnprocessable):
 		return http.StatusUnprocessableEntity

@@ -20,6 +20,9 @@ var (
 	// ErrUnavailable marks a dependency that is not configured or not reachable.
 	ErrUnavailable = errors.New("unavailable")
 
+	// ErrBusy marks the run lock held by another run for longer than the caller waits.
+	ErrBusy = errors.New("busy")
+
 	// ErrTransient marks a panel or billing failure worth retrying: a timeout,
 	// a refused or reset connection, a 5xx status.
 	ErrTransient = errors.New("transient")

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -27,7 +28,8 @@ var migrations embed.FS
 
 // DB is the store: a pgx pool on the SmartYard database.
 type DB struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	holder string // application_name of this process's sessions, shown to whoever waits on the run lock
 }
 
 // querier is what both the pool and a transaction offer, so helpers can run
@@ -44,11 +46,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: parse dsn: %w", redact(err))
 	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		host, _ := os.Hostname()
+		cfg.ConnConfig.RuntimeParams["application_name"] = fmt.Sprintf("yardsync@%s pid %d", host, os.Getpid())
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", redact(err))
 	}
-	return &DB{pool: pool}, nil
+	return &DB{pool: pool, holder: cfg.ConnConfig.RuntimeParams["application_name"]}, nil
 }
 
 // redact drops the connection string pgx may echo in a parse error.

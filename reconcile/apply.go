@@ -1,0 +1,184 @@
+package reconcile
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+)
+
+// forEach runs fn for every item with at most n at once.
+func forEach[T any](items []T, n int, fn func(T)) {
+	if n < 1 {
+		n = 1
+	}
+	sem := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for _, it := range items {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(it)
+		}()
+	}
+	wg.Wait()
+}
+
+// readPanels reads the keys of every panel in scope, concurrently. A panel
+// that cannot be read is listed in failed and gets no plan.
+func (r *Runner) readPanels(ctx context.Context, scope []PanelDevice) (map[int]Panel, map[int][]PanelKey, map[int]string) {
+	clients := map[int]Panel{}
+	actual := map[int][]PanelKey{}
+	failed := map[int]string{}
+	var mu sync.Mutex
+	forEach(scope, r.Opts.Concurrency, func(d PanelDevice) {
+		client, keys, err := r.readPanel(ctx, d)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failed[d.ID] = err.Error()
+			r.Log.Warn("panel not read", "panel_id", d.ID, "error", err)
+			return
+		}
+		clients[d.ID], actual[d.ID] = client, keys
+	})
+	return clients, actual, failed
+}
+
+func (r *Runner) readPanel(ctx context.Context, d PanelDevice) (Panel, []PanelKey, error) {
+	client, err := r.Dial(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	var keys []PanelKey
+	err = r.retry(ctx, d.Family, "list", func(ctx context.Context) (err error) {
+		keys, err = client.ListKeys(ctx)
+		return err
+	})
+	return client, keys, err
+}
+
+// apply works on every panel of the plan concurrently, then forgets orphans.
+func (r *Runner) apply(ctx context.Context, clients map[int]Panel, res *Result) {
+	var mu sync.Mutex
+	done, total := 0, len(res.Plan.Panels)
+	forEach(res.Plan.Panels, r.Opts.Concurrency, func(pp PanelPlan) {
+		added, rebound, deleted, err := r.applyPanel(ctx, clients[pp.Device.ID], pp)
+		mu.Lock()
+		defer mu.Unlock()
+		res.Added, res.Rebound, res.Deleted = res.Added+added, res.Rebound+rebound, res.Deleted+deleted
+		if err != nil {
+			if res.Failed == nil {
+				res.Failed = map[int]string{}
+			}
+			res.Failed[pp.Device.ID] = err.Error()
+			r.Log.Warn("panel not reconciled", "panel_id", pp.Device.ID, "error", err)
+		}
+		done++
+		if r.Observer != nil {
+			r.Observer.Progress(done, total)
+		}
+	})
+	r.forgetOrphans(ctx, res.Plan.Orphans)
+}
+
+func (r *Runner) forgetOrphans(ctx context.Context, orphans []OwnedKey) {
+	byDevice := map[int][]string{}
+	for _, k := range orphans {
+		byDevice[k.DeviceID] = append(byDevice[k.DeviceID], k.Code)
+	}
+	for id, codes := range byDevice {
+		if err := r.Store.ForgetKeys(ctx, id, codes); err != nil {
+			r.Log.Warn("orphan keys not forgotten", "panel_id", id, "error", err)
+		}
+	}
+}
+
+// panelDeadline bounds one panel's whole session: every request may take
+// the timeout and be retried, but a stuck panel cannot hold a run forever.
+func (r *Runner) panelDeadline(ops int) time.Duration {
+	per := r.Opts.PanelTimeout * time.Duration(r.Opts.Retries+1)
+	return per*2 + time.Duration(ops)*r.Opts.PanelTimeout
+}
+
+// applyPanel writes one panel's plan. Ownership is recorded before the push
+// and forgotten only after a deletion succeeded, so an interruption at any
+// point leaves records the next run can act on.
+func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
+	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete)
+	ctx, cancel := context.WithTimeout(ctx, r.panelDeadline(ops))
+	defer cancel()
+	if err := r.bookkeeping(ctx, pp); err != nil {
+		return 0, 0, 0, err
+	}
+	if push := slices.Concat(pp.Add, pp.Rebind); len(push) > 0 {
+		if err := r.retry(ctx, pp.Device.Family, "add", func(ctx context.Context) error { return p.AddKeys(ctx, push) }); err != nil {
+			return 0, 0, 0, err
+		}
+		added, rebound = len(pp.Add), len(pp.Rebind)
+	}
+	gone, err := r.deleteKeys(ctx, p, pp)
+	deleted = len(gone)
+	// The deletions happened: record them even if the panel's deadline just passed.
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer fcancel()
+	if ferr := r.Store.ForgetKeys(fctx, pp.Device.ID, gone); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return added, rebound, deleted, err
+	}
+	if ops > 0 {
+		err = r.retry(ctx, pp.Device.Family, "finish", p.Finish)
+	}
+	return added, rebound, deleted, err
+}
+
+// bookkeeping records adopted keys, forgets stale records and claims the
+// keys about to be pushed.
+func (r *Runner) bookkeeping(ctx context.Context, pp PanelPlan) error {
+	if err := r.Store.ClaimKeys(ctx, slices.Concat(pp.Adopt, pp.Claim)); err != nil {
+		return err
+	}
+	return r.Store.ForgetKeys(ctx, pp.Device.ID, pp.Forget)
+}
+
+// deleteKeys removes codes one by one and returns those that went.
+func (r *Runner) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) ([]string, error) {
+	var gone []string
+	for _, code := range pp.Delete {
+		err := r.retry(ctx, pp.Device.Family, "delete", func(ctx context.Context) error { return p.DeleteKey(ctx, code) })
+		if err != nil {
+			return gone, err
+		}
+		gone = append(gone, code)
+	}
+	return gone, nil
+}
+
+// retry calls fn until it succeeds, fails permanently, or the retries are
+// spent, sleeping an exponential backoff with jitter between attempts.
+func (r *Runner) retry(ctx context.Context, family int, op string, fn func(context.Context) error) error {
+	delay := r.Opts.Backoff
+	if delay <= 0 {
+		delay = 200 * time.Millisecond
+	}
+	for attempt := 0; ; attempt++ {
+		err := fn(ctx)
+		if r.Observer != nil {
+			r.Observer.PanelOp(family, op, err)
+		}
+		if err == nil || !IsTransient(err) || attempt >= r.Opts.Retries || ctx.Err() != nil {
+			return err
+		}
+		sleep := delay/2 + rand.N(delay)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(sleep):
+		}
+		delay *= 2
+	}
+}

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"yardsync/reconcile"
+)
+
+// ReserveRunID allocates a run id ahead of the run, so sync/ can answer it at once.
+func (db *DB) ReserveRunID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.pool.QueryRow(ctx, `SELECT nextval(pg_get_serial_sequence('yardsync_runs', 'id'))`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: reserve run id: %w", err)
+	}
+	return id, nil
+}
+
+// CloseInterrupted marks runs left 'running' by a process that died as
+// failed. Only the holder of the run lock calls it: no other run can be live.
+func (db *DB) CloseInterrupted(ctx context.Context) error {
+	query := `
+		UPDATE yardsync_runs SET status = 'failed', finished_at = now(), error = 'interrupted'
+		WHERE status = 'running'`
+	if _, err := db.pool.Exec(ctx, query); err != nil {
+		return fmt.Errorf("store: close interrupted runs: %w", err)
+	}
+	return nil
+}
+
+// StartRun records a run about to start, under a reserved id or a new one.
+func (db *DB) StartRun(ctx context.Context, id int64, trigger string, uid int64) (int64, error) {
+	query := `
+		INSERT INTO yardsync_runs (id, trigger, uid, holder)
+		VALUES (coalesce(nullif($1, 0), nextval(pg_get_serial_sequence('yardsync_runs', 'id'))), $2, nullif($3, 0), $4)
+		RETURNING id`
+	if err := db.pool.QueryRow(ctx, query, id, trigger, uid, db.holder).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: start run: %w", err)
+	}
+	return id, nil
+}
+
+// FinishRun records a run's outcome and its report.
+func (db *DB) FinishRun(ctx context.Context, s reconcile.Summary, errText string, report any) error {
+	data, err := json.Marshal(report)
+	if err != nil {
+		return fmt.Errorf("store: encode run report: %w", err)
+	}
+	query := `
+		UPDATE yardsync_runs SET finished_at = now(), status = $2, panels = $3, failed_panels = $4,
+		       added = $5, rebound = $6, deleted = $7, guarded = $8, error = $9, report = $10
+		WHERE id = $1`
+	_, err = db.pool.Exec(ctx, query, s.RunID, s.Status, s.Panels, s.FailedPanels, s.Added, s.Rebound, s.Deleted, s.Guarded, errText, data)
+	if err != nil {
+		return fmt.Errorf("store: finish run %d: %w", s.RunID, err)
+	}
+	return nil
+}
+
+// Run reads one recorded run's summary.
+func (db *DB) Run(ctx context.Context, id int64) (reconcile.Summary, error) {
+	s := reconcile.Summary{RunID: id}
+	query := `SELECT status, panels, failed_panels, added, rebound, deleted, guarded FROM yardsync_runs WHERE id = $1`
+	err := db.pool.QueryRow(ctx, query, id).Scan(&s.Status, &s.Panels, &s.FailedPanels, &s.Added, &s.Rebound, &s.Deleted, &s.Guarded)
+	if err != nil {
+		return s, fmt.Errorf("store: run %d: %w", id, err)
+	}
+	return s, nil
+}
