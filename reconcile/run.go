@@ -15,6 +15,9 @@ type Store interface {
 	AllRights(ctx context.Context) (map[int64][]int, error)
 	AllKeys(ctx context.Context) (map[int64][]string, error)
 	OwnedKeys(ctx context.Context) ([]OwnedKey, error)
+	KeysSharing(ctx context.Context, uid int64) (map[int64][]string, error)
+	RightsOf(ctx context.Context, uids []int64) (map[int64][]int, error)
+	OwnedKeysOf(ctx context.Context, uid int64, codes []string) ([]OwnedKey, error)
 	ClaimKeys(ctx context.Context, keys []OwnedKey) error
 	ForgetKeys(ctx context.Context, deviceID int, codes []string) error
 	SetAccess(ctx context.Context, uid int64, states []Access) error
@@ -135,12 +138,7 @@ func heldCount(p Plan) int {
 
 // execute is the run itself; every outcome lands in res.
 func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
-	contracts, err := r.Billing.Snapshot(ctx)
-	if err != nil {
-		r.fail(res, fmt.Errorf("billing snapshot, nothing changed: %w", err))
-		return
-	}
-	in, owned, err := r.observe(ctx, contracts)
+	in, owned, err := r.observe(ctx, req.UID)
 	if err != nil {
 		r.fail(res, err)
 		return
@@ -198,8 +196,17 @@ func accessOf(all []Access, uid int64) []Access {
 	return out
 }
 
-// observe reads the store's side of the desired state.
-func (r *Runner) observe(ctx context.Context, contracts []Contract) (Inputs, []OwnedKey, error) {
+// observe reads the billing snapshot and the store's side of the desired
+// state: everything on a full run, only what one contract's run needs on a
+// targeted one.
+func (r *Runner) observe(ctx context.Context, uid int64) (Inputs, []OwnedKey, error) {
+	if uid != 0 {
+		return r.observeContract(ctx, uid)
+	}
+	contracts, err := r.Billing.Snapshot(ctx)
+	if err != nil {
+		return Inputs{}, nil, fmt.Errorf("billing snapshot, nothing changed: %w", err)
+	}
 	in := Inputs{Contracts: contracts}
 	var owned []OwnedKey
 	steps := []func() error{
