@@ -8,5 +8,6 @@ func commands() []*cli.Command {
 		serveCommand(),
 		migrateCommand(),
 		panelsimCommand(),
+		billingCommand(), checkCommand(),
 	}
 }

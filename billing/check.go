@@ -1,0 +1,89 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Probe is the outcome of running one configured query once.
+type Probe struct {
+	Query  string `json:"query"`  // uids, cams, contract or snapshot
+	Status string `json:"status"` // ok, skipped (not configured) or error
+	Detail string `json:"detail"` // what it returned, or the exact problem
+}
+
+// Problem reports whether the probe found something to fix.
+func (p Probe) Problem() bool { return p.Status == "error" }
+
+// samplePhone is the phone Check asks about when the operator gives none.
+const samplePhone = "9000000000"
+
+// Check runs each query once, with the sample phone and uid when given: the
+// uid defaults to the first one the phone or the snapshot answers.
+func (c *Client) Check(ctx context.Context, phone string, uid int64) []Probe {
+	if phone == "" {
+		phone = samplePhone
+	}
+	uids, pu := c.probeUIDs(ctx, phone)
+	snap, ps := c.probeSnapshot(ctx)
+	if uid == 0 {
+		uid = 1
+		if len(snap) > 0 {
+			uid = snap[0]
+		}
+		if len(uids) > 0 {
+			uid = uids[0]
+		}
+	}
+	return []Probe{pu, c.probeCams(ctx, uid), c.probeContract(ctx, uid), ps}
+}
+
+func probe(query string, err error, format string, args ...any) Probe {
+	var nc *notConfiguredError
+	switch {
+	case errors.As(err, &nc):
+		return Probe{Query: query, Status: "skipped", Detail: "not configured"}
+	case err != nil:
+		return Probe{Query: query, Status: "error", Detail: err.Error()}
+	}
+	return Probe{Query: query, Status: "ok", Detail: fmt.Sprintf(format, args...)}
+}
+
+func (c *Client) probeUIDs(ctx context.Context, phone string) ([]int64, Probe) {
+	uids, err := c.UIDs(ctx, phone)
+	norm, _ := NormalizePhone(phone, c.prefix)
+	return uids, probe(QueryUIDs, err, "%d uid(s) for %s: %v", len(uids), norm, uids)
+}
+
+func (c *Client) probeSnapshot(ctx context.Context) ([]int64, Probe) {
+	snap, err := c.Snapshot(ctx)
+	var uids []int64
+	active := 0
+	for _, k := range snap {
+		uids = append(uids, k.UID)
+		if k.Active() {
+			active++
+		}
+	}
+	return uids, probe(QuerySnapshot, err, "%d contracts, %d active", len(snap), active)
+}
+
+func (c *Client) probeCams(ctx context.Context, uid int64) Probe {
+	if err := checkUID(uid); err != nil {
+		return probe(QueryCams, err, "")
+	}
+	st, found, err := c.src.cams(ctx, uid)
+	if !found {
+		return probe(QueryCams, err, "uid %d: no row (cams_open false, cams_paid false)", uid)
+	}
+	return probe(QueryCams, err, "uid %d: cams_open %t, cams_paid %t", uid, st.CamsOpen, st.CamsPaid)
+}
+
+func (c *Client) probeContract(ctx context.Context, uid int64) Probe {
+	row, found, err := c.Contract(ctx, uid)
+	if !found {
+		return probe(QueryContract, err, "uid %d: no row (billingList skips it)", uid)
+	}
+	return probe(QueryContract, err, "uid %d: login %q, balans %.2f", uid, row.Login, row.Balans)
+}

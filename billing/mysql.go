@@ -1,0 +1,155 @@
+package billing
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+
+	"yardsync/reconcile"
+)
+
+// myRunner reads a MySQL or MariaDB billing through database/sql with a
+// small pool; every query runs in START TRANSACTION READ ONLY.
+type myRunner struct {
+	db  *sql.DB
+	dec *encoding.Decoder // nil: the connection speaks UTF-8
+}
+
+func openMySQL(cfg Config) (source, error) {
+	mc, err := mysql.ParseDSN(cfg.DSN)
+	if err != nil {
+		return nil, reconcile.Errorf(reconcile.ErrInvalid, "billing: dsn: %w", redact(err, []string{cfg.DSN}))
+	}
+	mc.ParseTime = false // dates arrive as text: zero dates stay visible
+	mc.MultiStatements = false
+	mc.InterpolateParams = false
+	dec, err := connCharset(mc)
+	if err != nil {
+		return nil, reconcile.Errorf(reconcile.ErrInvalid, "billing: dsn: %w", err)
+	}
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return nil, reconcile.Errorf(reconcile.ErrInvalid, "billing: dsn: %w", redact(err, []string{cfg.DSN, mc.Passwd}))
+	}
+	db := sql.OpenDB(limitedConnector{Connector: conn, limit: serverTimeout(cfg.Timeout)})
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(time.Minute)
+	db.SetConnMaxLifetime(10 * time.Minute)
+	secrets := []string{cfg.DSN, mc.Passwd}
+	return newSQLSource(&myRunner{db: db, dec: dec}, mysqlDialect, cfg.Queries, cfg.Timeout, secrets), nil
+}
+
+// connCharset picks the decoder for the DSN's charset. Without one the
+// driver asks for utf8mb4 and the server converts cp1251 or latin1 columns.
+func connCharset(mc *mysql.Config) (*encoding.Decoder, error) {
+	dsn := mc.FormatDSN()
+	q, err := url.ParseQuery(dsn[strings.LastIndex(dsn, "?")+1:])
+	if !strings.Contains(dsn, "?") || err != nil {
+		return nil, nil
+	}
+	cs := strings.ToLower(strings.Split(q.Get("charset"), ",")[0])
+	switch cs {
+	case "", "utf8", "utf8mb4", "utf8mb3", "binary":
+		return nil, nil
+	case "cp1251":
+		return charmap.Windows1251.NewDecoder(), nil
+	case "koi8r":
+		return charmap.KOI8R.NewDecoder(), nil
+	case "koi8u":
+		return charmap.KOI8U.NewDecoder(), nil
+	case "latin1":
+		return charmap.Windows1252.NewDecoder(), nil
+	}
+	return nil, fmt.Errorf("charset %s is not supported: use utf8mb4, cp1251, koi8r, koi8u or latin1", cs)
+}
+
+func (r *myRunner) close() { _ = r.db.Close() }
+
+func (r *myRunner) query(ctx context.Context, q compiled, args []any) (*table, error) {
+	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.QueryContext(ctx, q.sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return r.read(rows)
+}
+
+func (r *myRunner) read(rows *sql.Rows) (*table, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	t := &table{cols: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		if err := r.text(vals); err != nil {
+			return nil, err
+		}
+		t.rows = append(t.rows, vals)
+	}
+	return t, rows.Err()
+}
+
+// text turns the driver's []byte values into UTF-8 strings.
+func (r *myRunner) text(vals []any) error {
+	for i, v := range vals {
+		b, ok := v.([]byte)
+		if !ok {
+			continue
+		}
+		if r.dec == nil {
+			vals[i] = string(b)
+			continue
+		}
+		s, err := r.dec.String(string(b))
+		if err != nil {
+			return err
+		}
+		vals[i] = s
+	}
+	return nil
+}
+
+// limitedConnector gives each new session a server-side statement limit, so
+// a query the client gave up on does not keep loading the billing.
+type limitedConnector struct {
+	driver.Connector
+	limit time.Duration
+}
+
+func (c limitedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		return conn, nil
+	}
+	// MariaDB: max_statement_time in seconds; MySQL 5.7.8+: max_execution_time in ms.
+	if _, err := ex.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %.3f", c.limit.Seconds()), nil); err != nil {
+		_, _ = ex.ExecContext(ctx, fmt.Sprintf("SET SESSION max_execution_time = %d", c.limit.Milliseconds()), nil)
+	}
+	return conn, nil
+}

@@ -1,0 +1,165 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"yardsync/reconcile"
+)
+
+// runner runs one query in a read-only transaction and reads all its rows.
+type runner interface {
+	query(ctx context.Context, q compiled, args []any) (*table, error)
+	close()
+}
+
+// prepared is one configured query, or why it cannot run.
+type prepared struct {
+	set bool
+	q   compiled
+	err error
+}
+
+// sqlSource answers the billing functions with the operator's queries.
+type sqlSource struct {
+	run     runner
+	timeout time.Duration
+	queries map[string]prepared
+	secrets []string // never shown in an error
+}
+
+func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secrets []string) *sqlSource {
+	s := &sqlSource{run: run, timeout: timeout, queries: map[string]prepared{}, secrets: secrets}
+	s.prepare(QueryUIDs, qs.UIDs, d, paramPhone, paramPhone10)
+	s.prepare(QueryCams, qs.Cams, d, paramUID)
+	s.prepare(QueryContract, qs.Contract, d, paramUID, paramPhone, paramPhone10)
+	s.prepare(QuerySnapshot, qs.Snapshot, d)
+	return s
+}
+
+func (s *sqlSource) prepare(name, query string, d dialect, allowed ...string) {
+	if strings.TrimSpace(query) == "" {
+		return
+	}
+	q, err := compile(query, d, allowed...)
+	s.queries[name] = prepared{set: true, q: q, err: err}
+}
+
+func (s *sqlSource) close() { s.run.close() }
+
+// exec runs the named query with its deadline and converts its rows.
+func (s *sqlSource) exec(ctx context.Context, name string, values map[string]any, spec []column) ([][]any, error) {
+	p := s.queries[name]
+	if !p.set {
+		return nil, notConfigured(name)
+	}
+	if p.err != nil {
+		return nil, unavailable(name, p.err)
+	}
+	qctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	t, err := s.run.query(qctx, p.q, p.q.args(values))
+	if err != nil {
+		return nil, unavailable(name, s.explain(ctx, qctx, err))
+	}
+	rows, err := decode(t, spec)
+	if err != nil {
+		return nil, unavailable(name, err)
+	}
+	return rows, nil
+}
+
+// explain turns a deadline into words and keeps secrets out of the message.
+func (s *sqlSource) explain(ctx, qctx context.Context, err error) error {
+	if ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within %s (billing.timeout): %w", s.timeout, context.DeadlineExceeded)
+	}
+	return redact(err, s.secrets)
+}
+
+func (s *sqlSource) uids(ctx context.Context, p phoneArgs) ([]int64, error) {
+	rows, err := s.exec(ctx, QueryUIDs, p.values(), uidsColumns)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r[0].(int64))
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+func (s *sqlSource) cams(ctx context.Context, uid int64) (reconcile.CamsState, bool, error) {
+	rows, err := s.one(ctx, QueryCams, map[string]any{paramUID: uid}, camsColumns)
+	if err != nil || rows == nil {
+		return reconcile.CamsState{}, false, err
+	}
+	return camsState(rows), true, nil
+}
+
+func (s *sqlSource) contract(ctx context.Context, uid int64, p phoneArgs) (reconcile.BillingRow, bool, error) {
+	values := p.values()
+	values[paramUID] = uid
+	row, err := s.one(ctx, QueryContract, values, contractColumns)
+	if err != nil || row == nil {
+		return reconcile.BillingRow{}, false, err
+	}
+	return billingRow(row), true, nil
+}
+
+// one runs a query that answers at most one row; nil when it has none.
+func (s *sqlSource) one(ctx context.Context, name string, values map[string]any, spec []column) ([]any, error) {
+	rows, err := s.exec(ctx, name, values, spec)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(rows) > 1:
+		return nil, unavailable(name, fmt.Errorf("returned %d rows for uid %v, want at most one", len(rows), values[paramUID]))
+	case len(rows) == 0:
+		return nil, nil
+	}
+	return rows[0], nil
+}
+
+func (s *sqlSource) snapshot(ctx context.Context) ([]reconcile.Contract, error) {
+	rows, err := s.exec(ctx, QuerySnapshot, nil, snapshotColumns)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reconcile.Contract, len(rows))
+	for i, r := range rows {
+		out[i] = snapshotContract(r)
+	}
+	return out, nil
+}
+
+func (p phoneArgs) values() map[string]any {
+	return map[string]any{paramPhone: p.phone, paramPhone10: p.phone10}
+}
+
+// redact hides secrets (a password, the DSN) in err's text and keeps its chain.
+func redact(err error, secrets []string) error {
+	msg := err.Error()
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &redacted{msg: msg, err: err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r *redacted) Error() string { return r.msg }
+func (r *redacted) Unwrap() error { return r.err }
