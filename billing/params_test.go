@@ -1,0 +1,70 @@
+package billing
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCompile(t *testing.T) {
+	t.Parallel()
+	all := []string{paramPhone, paramPhone10, paramUID}
+	cases := []struct {
+		name, in string
+		d        dialect
+		sql      string
+		params   []string
+	}{
+		{"Postgres", "SELECT id FROM a WHERE p = @phone OR right(p, 10) = @phone10 OR id = @uid OR q = @phone",
+			postgresDialect, "SELECT id FROM a WHERE p = $1 OR right(p, 10) = $2 OR id = $3 OR q = $4",
+			[]string{"phone", "phone10", "uid", "phone"}},
+		{"MySQL", "SELECT uid FROM u WHERE v REGEXP CONCAT(',[78]{0,1}', @phone10, ',') OR w = @phone10",
+			mysqlDialect, "SELECT uid FROM u WHERE v REGEXP CONCAT(',[78]{0,1}', ?, ',') OR w = ?",
+			[]string{"phone10", "phone10"}},
+		{"Literals", `SELECT '@phone', 'it''s @uid', "@uid", x FROM t WHERE a = @uid`,
+			postgresDialect, `SELECT '@phone', 'it''s @uid', "@uid", x FROM t WHERE a = $1`, []string{"uid"}},
+		{"MySQLBackslash", `SELECT 'a\'@uid', ` + "`col@uid`" + ` FROM t WHERE a = @uid`,
+			mysqlDialect, `SELECT 'a\'@uid', ` + "`col@uid`" + ` FROM t WHERE a = ?`, []string{"uid"}},
+		{"PostgresE", `SELECT E'a\'@uid' WHERE a = @uid`, postgresDialect, `SELECT E'a\'@uid' WHERE a = $1`, []string{"uid"}},
+		{"Comments", "SELECT 1 -- @phone\n/* @uid /* nested @uid */ still @uid */ WHERE a = @uid",
+			postgresDialect, "SELECT 1 -- @phone\n/* @uid /* nested @uid */ still @uid */ WHERE a = $1", []string{"uid"}},
+		{"MySQLHash", "SELECT 1 # @phone\nWHERE a = @uid", mysqlDialect, "SELECT 1 # @phone\nWHERE a = ?", []string{"uid"}},
+		{"Dollar", "SELECT $f$ @uid $f$, $$@phone$$ WHERE a = @uid::bigint", postgresDialect,
+			"SELECT $f$ @uid $f$, $$@phone$$ WHERE a = $1::bigint", []string{"uid"}},
+		{"OtherAt", "SELECT @@session.time_zone, @myvar, @uidx, a@>b WHERE x = @uid", mysqlDialect,
+			"SELECT @@session.time_zone, @myvar, @uidx, a@>b WHERE x = ?", []string{"uid"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := compile(tc.in, tc.d, all...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.sql != tc.sql || !reflect.DeepEqual(got.params, tc.params) {
+				t.Errorf("compile(%q)\n got %q %v\nwant %q %v", tc.in, got.sql, got.params, tc.sql, tc.params)
+			}
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in   string
+		d    dialect
+		want string
+	}{
+		{"SELECT uid FROM u WHERE p = ?", mysqlDialect, "? placeholder"},
+		{"SELECT uid FROM u WHERE p = $1", postgresDialect, "$1 placeholder"},
+		{"SELECT uid FROM u WHERE id = @uid", postgresDialect, "@uid cannot be used here"},
+	}
+	for _, tc := range cases {
+		_, err := compile(tc.in, tc.d, paramPhone, paramPhone10)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("compile(%q) err = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+	if _, err := compile("SELECT 1 WHERE a = '?' -- ?", mysqlDialect); err != nil {
+		t.Errorf("? in a literal or comment: %v", err)
+	}
+}
