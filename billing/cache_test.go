@@ -82,4 +82,3 @@ func TestCached(t *testing.T) {
 		}
 	})
 }
-
