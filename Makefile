@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/yardsync
 PKGS    := ./...
 
-.PHONY: build test demo bench lint fuzz clean services
+.PHONY: build test demo demo-stop bench lint fuzz clean services
 
 build:
 	$(GO) build -o $(BIN) ./cmd/yardsync
@@ -22,6 +22,9 @@ lint:
 
 demo: services build
 	@./scripts/demo.sh
+
+demo-stop:
+	@./scripts/demo-stop.sh
 
 bench: services build
 	@./scripts/bench.sh

@@ -7,6 +7,7 @@ func commands() []*cli.Command {
 	return []*cli.Command{
 		serveCommand(),
 		migrateCommand(),
+		reconcileCommand(),
 		panelsimCommand(),
 		billingCommand(), checkCommand(),
 	}

@@ -2,10 +2,21 @@ package main
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"yardsync/api"
+	"yardsync/metrics"
+	"yardsync/panels"
+	"yardsync/reconcile"
 	"yardsync/store"
 )
+
+// touchDebounce gathers API changes before their targeted runs are queued.
+const touchDebounce = 300 * time.Millisecond
 
 // daemon holds the long-lived parts serve starts beside the HTTP listener.
 type daemon struct {
@@ -25,7 +36,69 @@ func (d *daemon) run(ctx context.Context) {
 	}
 }
 
-// wire builds billing and the reconciler when configured and hands them to the API.
+// newRunner builds the reconciler every mode shares.
+func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Observer, lockWait time.Duration) *reconcile.Runner {
+	rc := e.cfg.Reconcile
+	return &reconcile.Runner{
+		Billing: bill,
+		Store:   db,
+		Dial:    panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: rc.PanelTimeout}),
+		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
+			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, LockWait: lockWait},
+		Log:      e.log,
+		Observer: obs,
+	}
+}
+
+// wire builds billing, the reconciler, its schedule and the metrics, and
+// hands them to the API. Without billing the API still serves the store calls.
 func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemon, error) {
-	return &daemon{}, nil
+	d := &daemon{}
+	m := metrics.New()
+	opts.Metrics = m.Handler()
+	cached, _, err := openBilling(ctx, e.cfg.Billing)
+	if errors.Is(err, reconcile.ErrUnavailable) && e.cfg.Billing.Driver == "" {
+		e.log.Warn("billing not configured: billing calls answer 503 and nothing is reconciled")
+		return d, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, cached.Close)
+	m.CounterFunc("yardsync_uid_cache_hits_total", "uid cache hits.", func() float64 { h, _ := cached.Stats(); return float64(h) })
+	m.CounterFunc("yardsync_uid_cache_misses_total", "uid cache misses.", func() float64 { _, n := cached.Stats(); return float64(n) })
+	m.GaugeFunc("yardsync_keys_managed", "Keys yardsync owns on panels.", ownedCounter(db))
+	sched := reconcile.NewScheduler(e.newRunner(db, cached, m, time.Minute), touchDebounce)
+	opts.Billing, opts.Syncer = cached, sched
+	d.runners = append(d.runners, func(ctx context.Context) { _ = sched.Start(ctx) })
+	if e.cfg.Reconcile.Schedule != "" {
+		c := cron.New(cron.WithChain(cron.Recover(cronLogger{e.log})))
+		if _, err := c.AddFunc(e.cfg.Reconcile.Schedule, sched.Tick); err != nil {
+			return nil, err
+		}
+		c.Start()
+		d.closers = append(d.closers, func() { <-c.Stop().Done() })
+		sched.Tick() // a first run at start, not one schedule interval later
+	}
+	return d, nil
+}
+
+func ownedCounter(db *store.DB) func() float64 {
+	return func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := db.OwnedCount(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}
+}
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "error", err)...)
 }

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"yardsync/reconcile"
+)
+
+func reconcileCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "reconcile",
+		Usage: "run one reconcile now (exit 0 ok, 1 failed, 2 partial or guarded)",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan per panel and change nothing"},
+			&cli.Int64Flag{Name: "uid", Usage: "reconcile one contract only"},
+			&cli.BoolFlag{Name: "force", Usage: "apply deletions even when the max_revoke guard trips"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON line (with --dry-run: the plan)"},
+			&cli.DurationFlag{Name: "lock-wait", Value: time.Minute, Usage: "how long to wait for a run of another instance"},
+		},
+		Action: runReconcile,
+	}
+}
+
+func runReconcile(c *cli.Context) error {
+	e, err := newEnv(c)
+	if err != nil {
+		return err
+	}
+	if c.Int64("uid") < 0 {
+		return fmt.Errorf("--uid %d: want a positive contract uid", c.Int64("uid"))
+	}
+	db, err := e.openStore(c.Context)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(c.Context, e.log); err != nil {
+		return err
+	}
+	cached, _, err := openBilling(c.Context, e.cfg.Billing)
+	if err != nil {
+		return err
+	}
+	defer cached.Close()
+	obs := &progress{quiet: c.Bool("json") || c.Bool("dry-run") || !isTerminal(c.App.ErrWriter), w: c.App.ErrWriter}
+	runner := e.newRunner(db, cached.Client(), obs, c.Duration("lock-wait"))
+	res, err := runner.Run(c.Context, reconcile.Request{Trigger: "cli", UID: c.Int64("uid"),
+		Force: c.Bool("force"), DryRun: c.Bool("dry-run")})
+	obs.finish()
+	if err != nil {
+		return err
+	}
+	if err := printResult(e.stdout, res, c.Bool("dry-run"), c.Bool("json")); err != nil {
+		return err
+	}
+	return exitFor(res)
+}
+
+func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
+	switch {
+	case dry && asJSON:
+		return json.NewEncoder(w).Encode(res.Plan)
+	case dry:
+		res.Plan.Table(w)
+		if len(res.Failed) > 0 {
+			fmt.Fprintf(w, "\npanels not read (%d):\n", len(res.Failed))
+			for id, msg := range res.Failed {
+				fmt.Fprintf(w, "  %d\t%s\n", id, msg)
+			}
+		}
+		if res.Error != "" {
+			fmt.Fprintf(w, "\nrun failed: %s\n", res.Error)
+		}
+		return nil
+	case asJSON:
+		return json.NewEncoder(w).Encode(res.Summary)
+	}
+	fmt.Fprintf(w, "run %d: %s; panels %d (failed %d); added %d, rebound %d, deleted %d; guarded %t\n",
+		res.RunID, res.Status, res.Panels, res.FailedPanels, res.Added, res.Rebound, res.Deleted, res.Guarded)
+	if res.Error != "" {
+		fmt.Fprintf(w, "error: %s\n", res.Error)
+	}
+	for id, msg := range res.Failed {
+		fmt.Fprintf(w, "panel %d failed: %s\n", id, msg)
+	}
+	return nil
+}
+
+// exitFor maps a run's status to the exit status DESIGN.md promises.
+func exitFor(res reconcile.Result) error {
+	switch res.Status {
+	case reconcile.StatusOK:
+		return nil
+	case reconcile.StatusFailed:
+		return cli.Exit("", 1)
+	}
+	return cli.Exit("", 2)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress draws a bar of panels done on a terminal.
+type progress struct {
+	quiet bool
+	w     io.Writer
+	bar   *progressbar.ProgressBar
+}
+
+func (p *progress) RunDone(string, reconcile.Summary, time.Duration) {}
+func (p *progress) PanelOp(int, string, error)                      {}
+
+func (p *progress) Progress(done, total int) {
+	if p.quiet {
+		return
+	}
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription("panels"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	}
+	_ = p.bar.Set(done)
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}

@@ -1,0 +1,274 @@
+package reconcile_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"yardsync/billing"
+	"yardsync/internal/testdb"
+	"yardsync/panels"
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+	"yardsync/store"
+	"yardsync/store/storetest"
+)
+
+var bg = context.Background()
+
+// world is one end-to-end setup: a billing database, a store and a fleet of
+// emulated panels of one family, each panel a device with rights.
+type world struct {
+	t       *testing.T
+	billing *pgx.Conn
+	bill    *billing.Client
+	db      *store.DB
+	fleet   *panelsim.Fleet
+	port    int
+	panels  []int // device ids, fleet order
+	runner  *reconcile.Runner
+}
+
+// freeBase picks a loopback /24 and a port free on its first address.
+func freeBase(t *testing.T) (string, int) {
+	for range 50 {
+		base := fmt.Sprintf("127.%d.%d.1", 100+rand.IntN(150), rand.IntN(250))
+		ln, err := net.Listen("tcp", base+":0")
+		if err != nil {
+			continue
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		return base, port
+	}
+	t.Fatal("no free loopback address")
+	return "", 0
+}
+
+func newWorld(t *testing.T, family string, count int) *world {
+	t.Helper()
+	w := &world{t: t, db: storetest.MustOpenDB(t)}
+	dsn := testdb.Postgres(t)
+	conn, err := pgx.Connect(bg, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(bg) })
+	w.billing = conn
+	w.exec(`CREATE TABLE contracts (uid int PRIMARY KEY, flat text, cams_open boolean, cams_paid boolean)`)
+	w.bill, err = billing.Open(bg, billing.Config{Driver: "postgres", DSN: dsn, Timeout: 5 * time.Second,
+		Queries: billing.Queries{Snapshot: `SELECT uid, flat, cams_open, cams_paid FROM contracts`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.bill.Close)
+	base, port := freeBase(t)
+	w.fleet, err = panelsim.StartFleet(bg, family, count, base, port, panelsim.Options{Login: "admin", Password: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.fleet.Close)
+	w.port = port
+	paneltype := 1
+	if family == "sokol" {
+		paneltype = 2
+	}
+	for _, addr := range w.fleet.Addrs() {
+		host, _, _ := net.SplitHostPort(addr)
+		id, err := w.db.AddDevice(bg, store.Fields{"device_uuid": fmt.Sprintf("00000000-0000-4000-8000-%012d", rand.IntN(1e12)),
+			"device_type": int64(1), "is_active": true, "paneltype": int64(paneltype), "panelip": host,
+			"panellogin": "admin", "panelpasswd": "secret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.panels = append(w.panels, id)
+	}
+	w.runner = &reconcile.Runner{Billing: w.bill, Store: w.db,
+		Dial: panels.Dialer(panels.Options{Port: port, Scheme: "http", Timeout: 500 * time.Millisecond}),
+		Opts: reconcile.Options{Concurrency: 8, PanelTimeout: 500 * time.Millisecond, Retries: 1, Backoff: 10 * time.Millisecond,
+			Prune: reconcile.PruneOwned, MaxRevoke: 0.5, LockWait: 5 * time.Second},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return w
+}
+
+func (w *world) exec(sql string, args ...any) {
+	w.t.Helper()
+	if _, err := w.billing.Exec(bg, sql, args...); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// contract adds a billing contract with rights on the given panels (fleet
+// indexes) and one key.
+func (w *world) contract(uid int, flat string, open, paid bool, key string, panelIdx ...int) {
+	w.t.Helper()
+	w.exec(`INSERT INTO contracts VALUES ($1, $2, $3, $4)`, uid, flat, open, paid)
+	var devices []int
+	for _, i := range panelIdx {
+		devices = append(devices, w.panels[i])
+	}
+	if err := w.db.AddRights(bg, int64(uid), devices); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.db.AddKey(bg, int64(uid), key, nil); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *world) run(req reconcile.Request) reconcile.Result {
+	w.t.Helper()
+	if req.Trigger == "" {
+		req.Trigger = "cli"
+	}
+	res, err := w.runner.Run(bg, req)
+	if err != nil {
+		w.t.Fatalf("run: %v", err)
+	}
+	return res
+}
+
+// keys renders a panel's keys as code=flat pairs.
+func (w *world) keys(i int) string {
+	out := ""
+	for _, k := range w.fleet.Panel(i).Keys() {
+		out += k.Code + "=" + strconv.Itoa(k.Flat) + " "
+	}
+	return out
+}
+
+func TestEndToEnd(t *testing.T) {
+	for _, family := range []string{"beward", "beward-mifare", "sokol"} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			testLifecycle(t, newWorld(t, family, 3))
+		})
+	}
+}
+
+func testLifecycle(t *testing.T, w *world) {
+	w.contract(101, "12", true, true, "0000000000AA01", 0, 1)
+	w.contract(102, "7а", true, true, "0000000000AA02", 0)
+	w.contract(103, "5", true, false, "0000000000AA03", 2)
+	w.fleet.Panel(2).SetKeys([]reconcile.PanelKey{{Code: "0000000000FFFF", Flat: 9}}) // a key yardsync does not own
+
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.Added != 2 || len(res.Plan.BadFlats) != 1 {
+		t.Fatalf("first run: got %+v bad flats %v", res.Summary, res.Plan.BadFlats)
+	}
+	if got := w.keys(0); got != "0000000000AA01=12 " {
+		t.Fatalf("panel 0: got %q", got)
+	}
+	if got := w.keys(2); got != "0000000000FFFF=9 " {
+		t.Fatalf("panel 2 must keep the key yardsync does not own, got %q", got)
+	}
+	t.Run("StopsPaying", func(t *testing.T) {
+		w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 101`)
+		res := w.run(reconcile.Request{UID: 101, Trigger: "api"})
+		if res.Deleted != 2 || w.keys(0) != "" || w.keys(1) != "" {
+			t.Fatalf("got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(1))
+		}
+		access, _ := w.db.Access(bg, 101)
+		if len(access) != 2 || access[0].State != reconcile.AccessUnpaid {
+			t.Fatalf("got access %v, want state 1 on both", access)
+		}
+	})
+	t.Run("Pays", func(t *testing.T) {
+		w.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 101`)
+		res := w.run(reconcile.Request{UID: 101, Trigger: "api"})
+		if res.Added != 2 || w.keys(1) != "0000000000AA01=12 " {
+			t.Fatalf("got %+v, panel 1 %q", res.Summary, w.keys(1))
+		}
+	})
+	t.Run("HandEditRepaired", func(t *testing.T) {
+		w.fleet.Panel(1).SetKeys([]reconcile.PanelKey{{Code: "0000000000AA01", Flat: 99}})
+		res := w.run(reconcile.Request{})
+		if res.Rebound != 1 || w.keys(1) != "0000000000AA01=12 " {
+			t.Fatalf("got %+v, panel 1 %q", res.Summary, w.keys(1))
+		}
+	})
+	t.Run("PanelDownThenRepaired", func(t *testing.T) {
+		w.fleet.Panel(0).SetKeys(nil)
+		w.fleet.Panel(1).SetKeys(nil)
+		w.fleet.Panel(1).SetFaults(panelsim.Faults{ErrorRate: 1})
+		res := w.run(reconcile.Request{})
+		if res.Status != reconcile.StatusPartial || res.FailedPanels != 1 || w.keys(0) != "0000000000AA01=12 " {
+			t.Fatalf("got %+v, panel 0 %q", res.Summary, w.keys(0))
+		}
+		w.fleet.Panel(1).SetFaults(panelsim.Faults{})
+		if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || w.keys(1) != "0000000000AA01=12 " {
+			t.Fatalf("got %+v, panel 1 %q", res.Summary, w.keys(1))
+		}
+	})
+	t.Run("BillingDownChangesNothing", func(t *testing.T) {
+		w.exec(`ALTER TABLE contracts RENAME TO contracts_gone`)
+		defer w.exec(`ALTER TABLE contracts_gone RENAME TO contracts`)
+		before := w.keys(0) + w.keys(1)
+		res := w.run(reconcile.Request{})
+		if res.Status != reconcile.StatusFailed || w.keys(0)+w.keys(1) != before {
+			t.Fatalf("got %+v, keys %q, want failed and nothing changed", res.Summary, w.keys(0)+w.keys(1))
+		}
+	})
+	t.Run("EmptySnapshotGuarded", func(t *testing.T) {
+		w.exec(`DELETE FROM contracts`)
+		res := w.run(reconcile.Request{})
+		if res.Status != reconcile.StatusGuarded || res.Deleted != 0 || w.keys(0) != "0000000000AA01=12 " {
+			t.Fatalf("got %+v, panel 0 %q", res.Summary, w.keys(0))
+		}
+		res = w.run(reconcile.Request{Force: true})
+		if res.Deleted != 2 || w.keys(0) != "" || w.keys(2) != "0000000000FFFF=9 " {
+			t.Fatalf("forced: got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(2))
+		}
+	})
+}
+
+// A key is owned before it is pushed: if the push happens but the run dies
+// before anything else, the next run still knows the key and removes it
+// when its contract stops paying.
+func TestInterruptedRunLosesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 2)
+	w.contract(201, "3", true, true, "0000000000BB01", 0, 1)
+	// Simulate a run killed right after the push: the claim and the panel
+	// write happened, nothing after it did.
+	claim := []reconcile.OwnedKey{{DeviceID: w.panels[0], Code: "0000000000BB01", Flat: 3, UID: 201}}
+	if err := w.db.ClaimKeys(bg, claim); err != nil {
+		t.Fatal(err)
+	}
+	w.fleet.Panel(0).SetKeys([]reconcile.PanelKey{{Code: "0000000000BB01", Flat: 3}})
+	if _, err := w.db.StartRun(bg, 0, "cli", 0); err != nil { // left 'running' by the dead process
+		t.Fatal(err)
+	}
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.Added != 1 || w.keys(1) != "0000000000BB01=3 " {
+		t.Fatalf("got %+v", res.Summary)
+	}
+	w.exec(`UPDATE contracts SET cams_open = false`)
+	res = w.run(reconcile.Request{UID: 201})
+	if res.Deleted != 2 || w.keys(0) != "" || w.keys(1) != "" {
+		t.Fatalf("got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(1))
+	}
+}
+
+func TestOneRunAtATime(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 1)
+	release, err := w.db.RunLock(bg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	_, err = w.runner.Run(bg, reconcile.Request{Trigger: "cron", Skip: true})
+	if !errors.Is(err, reconcile.ErrBusy) {
+		t.Fatalf("got %v, want busy", err)
+	}
+	t.Logf("busy error: %v", err)
+}
