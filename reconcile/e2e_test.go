@@ -16,6 +16,7 @@ import (
 
 	"yardsync/billing"
 	"yardsync/internal/testdb"
+	"yardsync/internal/testnet"
 	"yardsync/panels"
 	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
@@ -38,22 +39,6 @@ type world struct {
 	runner  *reconcile.Runner
 }
 
-// freeBase picks a loopback /24 and a port free on its first address.
-func freeBase(t *testing.T) (string, int) {
-	for range 50 {
-		base := fmt.Sprintf("127.%d.%d.1", 100+rand.IntN(150), rand.IntN(250))
-		ln, err := net.Listen("tcp", base+":0")
-		if err != nil {
-			continue
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		return base, port
-	}
-	t.Fatal("no free loopback address")
-	return "", 0
-}
-
 func newWorld(t *testing.T, family string, count int) *world {
 	t.Helper()
 	w := &world{t: t, db: storetest.MustOpenDB(t)}
@@ -71,7 +56,7 @@ func newWorld(t *testing.T, family string, count int) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.bill.Close)
-	base, port := freeBase(t)
+	base, port := testnet.Base(t)
 	w.fleet, err = panelsim.StartFleet(bg, family, count, base, port, panelsim.Options{Login: "admin", Password: "secret"})
 	if err != nil {
 		t.Fatal(err)

@@ -118,7 +118,7 @@ type progress struct {
 }
 
 func (p *progress) RunDone(string, reconcile.Summary, time.Duration) {}
-func (p *progress) PanelOp(int, string, error)                      {}
+func (p *progress) PanelOp(int, string, error)                       {}
 
 func (p *progress) Progress(done, total int) {
 	if p.quiet {

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/urfave/cli/v2"
+
+	"yardsync/internal/testdb"
+	"yardsync/internal/testnet"
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+)
+
+// install is a whole yardsync installation for one test: a config file
+// naming a fresh store, a billing database and a Sokol fleet.
+type install struct {
+	t       *testing.T
+	config  string
+	listen  string
+	fleet   *panelsim.Fleet
+	billing *pgx.Conn
+}
+
+func newInstall(t *testing.T, panels int) *install {
+	t.Helper()
+	ctx := context.Background()
+	billDSN := testdb.Postgres(t)
+	conn, err := pgx.Connect(ctx, billDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	if _, err := conn.Exec(ctx, `CREATE TABLE contracts (uid int PRIMARY KEY, phone text, flat text, cams_open boolean, cams_paid boolean)`); err != nil {
+		t.Fatal(err)
+	}
+	base, port := testnet.Base(t)
+	fleet, err := panelsim.StartFleet(ctx, panelsim.Sokol, panels, base, port, panelsim.Options{Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fleet.Close)
+	in := &install{t: t, listen: testnet.FreeAddr(t), fleet: fleet, billing: conn}
+	in.config = writeConfig(t, fmt.Sprintf(`
+store:
+  dsn: %q
+api:
+  listen: %q
+billing:
+  driver: postgres
+  dsn: %q
+  queries:
+    uids: "SELECT uid FROM contracts WHERE phone = @phone"
+    cams: "SELECT cams_open, cams_paid FROM contracts WHERE uid = @uid"
+    snapshot: "SELECT uid, flat, cams_open, cams_paid FROM contracts"
+reconcile:
+  schedule: ""
+  panel_timeout: 2s
+  retries: 1
+panels:
+  port: %d
+`, testdb.Postgres(t), in.listen, billDSN, port))
+	return in
+}
+
+func (in *install) exec(sql string, args ...any) {
+	in.t.Helper()
+	if _, err := in.billing.Exec(context.Background(), sql, args...); err != nil {
+		in.t.Fatal(err)
+	}
+}
+
+// cli runs one command line and returns its standard output and exit status.
+func (in *install) cli(args ...string) (string, int) {
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), append([]string{"yardsync", "--config", in.config}, args...), &out, &errOut)
+	code := 0
+	if err != nil {
+		code = exitCode(err)
+		var ec cli.ExitCoder
+		if !errors.As(err, &ec) {
+			out.WriteString(err.Error())
+		}
+	}
+	if code != 0 && code != 2 {
+		in.t.Logf("%v: stderr: %s", args, errOut.String())
+	}
+	return out.String(), code
+}
+
+// serve starts the daemon and returns a function that stops it.
+func (in *install) serve() func() {
+	in.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, []string{"yardsync", "--config", in.config, "--log-level", "warn", "serve"}, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	for i := 0; ; i++ {
+		if resp, err := http.Get("http://" + in.listen + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if i > 100 {
+			in.t.Fatal("serve did not become ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			in.t.Errorf("serve stopped with %v", err)
+		}
+	}
+}
+
+func (in *install) post(path, body string, out any) int {
+	in.t.Helper()
+	resp, err := http.Post("http://"+in.listen+"/bill/api/"+path+"/", "application/json", strings.NewReader(body))
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+func TestServeSyncAndReconcile(t *testing.T) {
+	t.Parallel()
+	in := newInstall(t, 2)
+	in.exec(`INSERT INTO contracts VALUES (501, '89101234567', '17', true, true), (502, '89101234568', '18', true, false)`)
+	stop := in.serve()
+	var dev struct{ DeviceID int `json:"device_id"` }
+	ip := strings.Split(in.fleet.Addrs()[0], ":")[0]
+	in.post("devices_add", `{"device_type": 1, "is_active": true, "paneltype": 2, "panelip": "`+ip+`", "panellogin": "admin", "panelpasswd": "pw"}`, &dev)
+	for _, uid := range []string{"501", "502"} {
+		in.post("rights_add", fmt.Sprintf(`{"uid": %s, "device_id": %d}`, uid, dev.DeviceID), nil)
+		in.post("keys_add", `{"uid": `+uid+`, "key": "00AA00`+uid+`"}`, nil)
+	}
+	var sum reconcile.Summary
+	if code := in.post("sync", `{"wait": true}`, &sum); code != 200 || sum.Status != "ok" || sum.RunID == 0 {
+		t.Fatalf("sync: got %d %+v", code, sum)
+	}
+	if keys := in.fleet.Panel(0).Keys(); len(keys) != 1 || keys[0].Code != "0000000AA00501" || keys[0].Flat != 17 {
+		t.Fatalf("panel holds %v, want only the paying contract's key on flat 17", keys)
+	}
+	var uids struct{ UIDs []int64 `json:"uids"` }
+	if in.post("uids", `{"phone": "+7 910 123-45-67"}`, &uids); len(uids.UIDs) != 1 || uids.UIDs[0] != 501 {
+		t.Fatalf("uids: got %v", uids)
+	}
+	var queued struct{ RunID int64 `json:"run_id"` }
+	if code := in.post("sync", `{"uid": 502}`, &queued); code != 202 || queued.RunID == 0 {
+		t.Fatalf("sync without wait: got %d %+v", code, queued)
+	}
+	stop()
+
+	t.Run("ReconcileJSON", func(t *testing.T) {
+		in.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 501`)
+		out, code := in.cli("reconcile", "--json")
+		var got map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("got %q exit %d", out, code)
+		}
+		for _, k := range []string{"run_id", "status", "panels", "failed_panels", "added", "rebound", "deleted", "guarded"} {
+			if _, ok := got[k]; !ok {
+				t.Errorf("--json lacks %q: %s", k, out)
+			}
+		}
+		// one key of one managed key is more than max_revoke 0.2: guarded, exit 2
+		if got["status"] != "guarded" || code != 2 {
+			t.Fatalf("got %s exit %d, want guarded", out, code)
+		}
+	})
+	t.Run("TargetedIsNeverGuarded", func(t *testing.T) {
+		out, code := in.cli("reconcile", "--json", "--uid", "501")
+		if code != 0 || !strings.Contains(out, `"deleted":1`) || len(in.fleet.Panel(0).Keys()) != 0 {
+			t.Fatalf("got %q exit %d, keys %v", out, code, in.fleet.Panel(0).Keys())
+		}
+	})
+	t.Run("DryRunChangesNothing", func(t *testing.T) {
+		in.exec(`UPDATE contracts SET cams_paid = true`)
+		out, code := in.cli("reconcile", "--dry-run")
+		if code != 0 || !strings.Contains(out, "0000000AA00501") || len(in.fleet.Panel(0).Keys()) != 0 {
+			t.Fatalf("got %q exit %d, keys %v", out, code, in.fleet.Panel(0).Keys())
+		}
+	})
+	t.Run("PanelDownIsPartial", func(t *testing.T) {
+		in.fleet.Panel(0).SetFaults(panelsim.Faults{ErrorRate: 1})
+		defer in.fleet.Panel(0).SetFaults(panelsim.Faults{})
+		out, code := in.cli("reconcile", "--json")
+		if code != 1 || !strings.Contains(out, `"status":"failed"`) {
+			t.Fatalf("the only panel down: got %q exit %d, want failed and exit 1", out, code)
+		}
+	})
+}
