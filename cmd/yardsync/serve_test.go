@@ -101,7 +101,9 @@ func (in *install) serve() func() {
 	in.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, []string{"yardsync", "--config", in.config, "--log-level", "warn", "serve"}, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	go func() {
+		done <- Run(ctx, []string{"yardsync", "--config", in.config, "--log-level", "warn", "serve"}, &bytes.Buffer{}, &bytes.Buffer{})
+	}()
 	for i := 0; ; i++ {
 		if resp, err := http.Get("http://" + in.listen + "/readyz"); err == nil {
 			resp.Body.Close()
@@ -140,7 +142,9 @@ func TestServeSyncAndReconcile(t *testing.T) {
 	in := newInstall(t, 2)
 	in.exec(`INSERT INTO contracts VALUES (501, '89101234567', '17', true, true), (502, '89101234568', '18', true, false)`)
 	stop := in.serve()
-	var dev struct{ DeviceID int `json:"device_id"` }
+	var dev struct {
+		DeviceID int `json:"device_id"`
+	}
 	ip := strings.Split(in.fleet.Addrs()[0], ":")[0]
 	in.post("devices_add", `{"device_type": 1, "is_active": true, "paneltype": 2, "panelip": "`+ip+`", "panellogin": "admin", "panelpasswd": "pw"}`, &dev)
 	for _, uid := range []string{"501", "502"} {
@@ -154,11 +158,15 @@ func TestServeSyncAndReconcile(t *testing.T) {
 	if keys := in.fleet.Panel(0).Keys(); len(keys) != 1 || keys[0].Code != "0000000AA00501" || keys[0].Flat != 17 {
 		t.Fatalf("panel holds %v, want only the paying contract's key on flat 17", keys)
 	}
-	var uids struct{ UIDs []int64 `json:"uids"` }
+	var uids struct {
+		UIDs []int64 `json:"uids"`
+	}
 	if in.post("uids", `{"phone": "+7 910 123-45-67"}`, &uids); len(uids.UIDs) != 1 || uids.UIDs[0] != 501 {
 		t.Fatalf("uids: got %v", uids)
 	}
-	var queued struct{ RunID int64 `json:"run_id"` }
+	var queued struct {
+		RunID int64 `json:"run_id"`
+	}
 	if code := in.post("sync", `{"uid": 502}`, &queued); code != 202 || queued.RunID == 0 {
 		t.Fatalf("sync without wait: got %d %+v", code, queued)
 	}
