@@ -1,0 +1,86 @@
+package bench
+
+import (
+	"strings"
+	"time"
+
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+)
+
+// Limit is the physical floor of a run over a fleet whose every request
+// costs Latency and where each panel takes one request at a time: the
+// slowest panel's serial work, or all requests spread over Concurrency
+// panel sessions, whichever is longer.
+type Limit struct {
+	Requests    int           // requests the run made, over the whole fleet
+	Slowest     int           // requests made to the busiest panel
+	Latency     time.Duration // per request
+	Concurrency int           // panels worked on at once
+}
+
+// Serial is the slowest panel's serial work.
+func (l Limit) Serial() time.Duration { return time.Duration(l.Slowest) * l.Latency }
+
+// Parallel is all requests × latency / concurrency.
+func (l Limit) Parallel() time.Duration {
+	if l.Concurrency < 1 {
+		return 0
+	}
+	return time.Duration(l.Requests) * l.Latency / time.Duration(l.Concurrency)
+}
+
+// Bound is max(Serial, Parallel).
+func (l Limit) Bound() time.Duration { return max(l.Serial(), l.Parallel()) }
+
+// LimitOf computes the limit from per-panel request counts.
+func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
+	l := Limit{Latency: latency, Concurrency: concurrency}
+	for _, n := range counts {
+		l.Requests += n
+		l.Slowest = max(l.Slowest, n)
+	}
+	return l
+}
+
+// PredictRequests is what a run makes on one panel with this plan, by
+// family: the listing (Beward probes its key table first), then a session of
+// writes — Beward re-lists before adding, one request per key added (two on
+// mifare: extrfid then mifare) and a save; Sokol one merge.
+func PredictRequests(family string, pp reconcile.PanelPlan) int {
+	push := len(pp.Add) + len(pp.Rebind)
+	switch family {
+	case panelsim.Sokol:
+		n := 1 + len(pp.Delete)
+		if push > 0 {
+			n++
+		}
+		return n
+	case panelsim.BewardMifare:
+		n := 2 + 2*len(pp.Delete)
+		if push > 0 {
+			n += 1 + 2*push
+		}
+		if push+len(pp.Delete) > 0 {
+			n++
+		}
+		return n
+	}
+	n := 2 + len(pp.Delete)
+	if push > 0 {
+		n += 1 + push
+	}
+	if push+len(pp.Delete) > 0 {
+		n++
+	}
+	return n
+}
+
+// IsWrite reports whether a request the panel received changes it.
+func IsWrite(r panelsim.Request) bool {
+	if r.Method != "GET" {
+		return true
+	}
+	return strings.Contains(r.Query, "action=add") || strings.Contains(r.Query, "action=delete") ||
+		strings.Contains(r.Path, "config_cgi")
+}

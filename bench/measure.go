@@ -1,0 +1,103 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"yardsync/reconcile"
+)
+
+// RunStats is one measured run: its time, outcome and the fleet's traffic.
+type RunStats struct {
+	Took      time.Duration
+	Result    reconcile.Result
+	Requests  int   // requests the fleet received
+	Writes    int   // of which changed a panel
+	Predicted int   // requests PredictRequests expects from the plan
+	Queries   int64 // billing queries
+	Limit     Limit
+}
+
+// MeasureRun runs req on r and gathers what the fleet and the billing saw.
+func (w *World) MeasureRun(ctx context.Context, r *reconcile.Runner, req reconcile.Request) (RunStats, error) {
+	w.Traffic()
+	w.Billing.Queries()
+	start := time.Now()
+	res, err := r.Run(ctx, req)
+	st := RunStats{Took: time.Since(start), Result: res, Queries: w.Billing.Queries()}
+	if err != nil {
+		return st, err
+	}
+	if res.Status != reconcile.StatusOK {
+		return st, fmt.Errorf("bench: run %s: %s %v", res.Status, res.Error, firstFailure(res.Failed))
+	}
+	requests, writes := w.Traffic()
+	st.Limit = LimitOf(requests, w.Latency, r.Opts.Concurrency)
+	st.Requests, st.Writes = sum(requests), sum(writes)
+	st.Predicted = w.predict(res.Plan)
+	return st, nil
+}
+
+func (w *World) predict(p reconcile.Plan) int {
+	plans := map[int]reconcile.PanelPlan{}
+	for _, pp := range p.Panels {
+		plans[pp.Device.ID] = pp
+	}
+	n := 0
+	for _, sp := range w.Layout.Panels {
+		n += PredictRequests(sp.Family, plans[sp.DeviceID])
+	}
+	return n
+}
+
+func firstFailure(failed map[int]string) string {
+	for id, msg := range failed {
+		return fmt.Sprintf("(%d panels failed, e.g. %d: %s)", len(failed), id, msg)
+	}
+	return ""
+}
+
+func sum(s []int) int {
+	n := 0
+	for _, v := range s {
+		n += v
+	}
+	return n
+}
+
+// Percentile returns the p-th percentile (0..100) of ds, nearest rank.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// PeakRSS returns the process's peak resident set (VmHWM) in MiB, or 0
+// where /proc is not there.
+func PeakRSS() float64 { return procStatus("VmHWM:") }
+
+// RSS returns the process's current resident set (VmRSS) in MiB.
+func RSS() float64 { return procStatus("VmRSS:") }
+
+func procStatus(field string) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, field); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

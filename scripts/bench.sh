@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# make bench: run bench/ at several fleet sizes, keep the raw output in
+# bench/results/, write the "## Scale" section of BENCHMARKS.md and draw
+# docs/bench-scale.svg. Knobs (environment):
+#   SCALES="250 500 1000 2000"    panels per run (contracts: 50 per panel)
+#   YARDSYNC_BENCH_CONCURRENCY    reconcile.concurrency (default 128)
+#   YARDSYNC_BENCH_LATENCY_MS     panelsim latency per request (default 20)
+#   PROFILE=1                     CPU-profile the first sync and the no-op run at the largest scale
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCALES=${SCALES:-"250 500 1000 2000"}
+OUT=bench/results
+PROF=${PROFILE_DIR:-/tmp/yardsync-bench-prof}
+mkdir -p "$OUT" docs
+
+# Every panel of the fleet is a listener, and each in-flight request holds
+# two sockets: raise the open-file limit as far as we are allowed.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo "bench: open-file limit $(ulimit -n)"
+
+largest=$(printf '%s\n' $SCALES | sort -n | tail -1)
+for p in $SCALES; do
+  skip='Yardsync/naive'
+  envs=(YARDSYNC_BENCH_PANELS="$p")
+  if [ "$p" = "$largest" ]; then
+    skip='^$'
+    if [ "${PROFILE:-0}" = 1 ]; then mkdir -p "$PROF"; envs+=(YARDSYNC_BENCH_PROFILE="$PROF"); fi
+  fi
+  cmd="go test -bench . -benchtime 1x -run '^\$' -skip '$skip' -timeout 60m ./bench/"
+  echo "bench: ${envs[*]} $cmd"
+  {
+    echo "# ${envs[*]} $cmd"
+    env "${envs[@]}" go test -bench . -benchtime 1x -run '^$' -skip "$skip" -timeout 60m ./bench/
+  } 2>&1 | tee "$OUT/panels-$p.txt"
+done
+
+if [ "${PROFILE:-0}" = 1 ]; then
+  for run in first-sync noop; do
+    f="$PROF/$run-$largest.cpu.pprof"
+    [ -f "$f" ] && go tool pprof -top -nodecount=40 "$f" > "$OUT/pprof-$run-$largest.txt" 2>&1 || true
+  done
+fi
+
+{
+  echo "cores: $(nproc)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "go: $(go version)"
+  echo "postgres: $(psql -h 127.0.0.1 -U postgres -Atc 'show server_version' 2>/dev/null || echo unknown)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+} > "$OUT/machine.txt"
+
+python3 scripts/bench_report.py "$OUT" BENCHMARKS.md docs/bench-scale.svg $SCALES
+echo "bench: wrote BENCHMARKS.md (## Scale) and docs/bench-scale.svg"
