@@ -166,6 +166,9 @@ func (r *Runner) retry(ctx context.Context, family int, op string, fn func(conte
 		delay = 200 * time.Millisecond
 	}
 	for attempt := 0; ; attempt++ {
+		if stopping(ctx) {
+			return errStopping
+		}
 		err := fn(ctx)
 		if r.Observer != nil {
 			r.Observer.PanelOp(family, op, err)
@@ -180,5 +183,30 @@ func (r *Runner) retry(ctx context.Context, family int, op string, fn func(conte
 		case <-time.After(sleep):
 		}
 		delay *= 2
+	}
+}
+
+// errStopping marks work not started because the daemon is stopping; the
+// next run does it.
+var errStopping = Errorf(ErrTransient, "not started: yardsync is stopping")
+
+type stopKey struct{}
+
+// withStop carries a run's drain signal to every panel request.
+func withStop(ctx context.Context, stop <-chan struct{}) context.Context {
+	if stop == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
+// stopping reports whether the run is draining.
+func stopping(ctx context.Context) bool {
+	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
 	}
 }

@@ -257,3 +257,43 @@ func TestOneRunAtATime(t *testing.T) {
 	}
 	t.Logf("busy error: %v", err)
 }
+
+// Stopping serve drains a run: requests in flight finish, nothing new
+// starts, the run is recorded as not complete, and the next run finishes.
+func TestStopDrainsRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "beward", 4)
+	for i := range 4 {
+		w.contract(300+i, strconv.Itoa(i+1), true, true, fmt.Sprintf("0000000000CC%02d", i), i)
+		w.fleet.Panel(i).SetFaults(panelsim.Faults{Latency: 60 * time.Millisecond})
+	}
+	w.runner.Opts.Concurrency = 1
+	sched := reconcile.NewScheduler(w.runner, time.Hour)
+	ctx, cancel := context.WithCancel(bg)
+	stopped := make(chan error)
+	go func() { stopped <- sched.Start(ctx) }()
+	sum, err := sched.Sync(bg, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond) // the reads are done and the writes have begun
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	got, err := w.db.Run(bg, sum.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status == reconcile.StatusOK || got.Status == "running" {
+		t.Fatalf("drained run recorded as %+v, want it partial or failed", got)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("next run: got %+v", res.Summary)
+	}
+	for i := range 4 {
+		if len(w.fleet.Panel(i).Keys()) != 1 {
+			t.Fatalf("panel %d: got %v after the next run", i, w.fleet.Panel(i).Keys())
+		}
+	}
+}

@@ -54,6 +54,9 @@ type Request struct {
 	DryRun  bool   // calculate and return the plan, change nothing
 	Skip    bool   // give up at once if another run holds the lock (scheduled runs)
 	RunID   int64  // a reserved run id (see Store.ReserveRunID); 0: allocate one
+	// Stop, when closed, drains the run: requests in flight finish, no new
+	// panel request starts, and panels left undone count as failed.
+	Stop <-chan struct{}
 }
 
 // Result is a run's summary with the plan it applied and what failed.
@@ -96,7 +99,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 			return res, err
 		}
 	}
-	r.execute(ctx, req, &res)
+	r.execute(withStop(ctx, req.Stop), req, &res)
 	if req.DryRun {
 		return res, nil
 	}

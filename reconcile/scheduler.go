@@ -49,6 +49,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		case <-s.wake:
 		}
 		for j := s.next(); j != nil; j = s.next() {
+			// The run is not cancelled mid-request when serve stops: it drains.
+			j.req.Stop = ctx.Done()
 			s.runJob(context.WithoutCancel(ctx), j)
 			if ctx.Err() != nil {
 				break

@@ -44,7 +44,7 @@ func (e *env) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer d.close()
+	defer d.close(e.log)
 	ln, err := net.Listen("tcp", e.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("api.listen %s: %w", e.cfg.API.Listen, err)

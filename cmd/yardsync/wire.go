@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -18,13 +19,26 @@ import (
 // touchDebounce gathers API changes before their targeted runs are queued.
 const touchDebounce = 300 * time.Millisecond
 
+// drainTimeout bounds how long serve waits for a run to drain at stop.
+const drainTimeout = 60 * time.Second
+
 // daemon holds the long-lived parts serve starts beside the HTTP listener.
 type daemon struct {
 	closers []func()
 	runners []func(context.Context)
+	wg      sync.WaitGroup
 }
 
-func (d *daemon) close() {
+// close waits for the runners (a run drains: its requests in flight finish)
+// and then releases everything in reverse order.
+func (d *daemon) close(log *slog.Logger) {
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(drainTimeout):
+		log.Warn("run still draining at stop; the next run will finish its work")
+	}
 	for i := len(d.closers) - 1; i >= 0; i-- {
 		d.closers[i]()
 	}
@@ -32,7 +46,8 @@ func (d *daemon) close() {
 
 func (d *daemon) run(ctx context.Context) {
 	for _, r := range d.runners {
-		go r(ctx)
+		d.wg.Add(1)
+		go func() { defer d.wg.Done(); r(ctx) }()
 	}
 }
 
