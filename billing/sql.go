@@ -38,6 +38,7 @@ func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secr
 	s.prepare(QueryCams, qs.Cams, d, paramUID)
 	s.prepare(QueryContract, qs.Contract, d, paramUID, paramPhone, paramPhone10)
 	s.prepare(QuerySnapshot, qs.Snapshot, d)
+	s.prepare(querySnapshotOne, narrowSnapshot(qs.Snapshot), d, paramUID)
 	return s
 }
 
