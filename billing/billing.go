@@ -30,6 +30,8 @@ type Config struct {
 	Timeout     time.Duration // deadline of each query; 0: DefaultTimeout
 	PhonePrefix string        // replaces the 7/8 of 11-digit Russian numbers; "" keeps 10 digits
 	Queries     Queries       // SQL for the SQL drivers
+	// OnQuery, when set, is told each SQL query's name, duration and error (for metrics).
+	OnQuery func(query string, took time.Duration, err error)
 }
 
 // Queries are the operator's SQL with the named parameters @phone, @phone10

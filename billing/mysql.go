@@ -45,7 +45,9 @@ func openMySQL(cfg Config) (source, error) {
 	db.SetConnMaxIdleTime(time.Minute)
 	db.SetConnMaxLifetime(10 * time.Minute)
 	secrets := []string{cfg.DSN, mc.Passwd}
-	return newSQLSource(&myRunner{db: db, dec: dec}, mysqlDialect, cfg.Queries, cfg.Timeout, secrets), nil
+	src := newSQLSource(&myRunner{db: db, dec: dec}, mysqlDialect, cfg.Queries, cfg.Timeout, secrets)
+	src.onQuery = cfg.OnQuery
+	return src, nil
 }
 
 // connCharset picks the decoder for the DSN's charset. Without one the

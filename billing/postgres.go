@@ -37,7 +37,9 @@ func openPostgres(ctx context.Context, cfg Config) (source, error) {
 		return nil, reconcile.Errorf(reconcile.ErrUnavailable, "billing: %w", redact(err, []string{cfg.DSN, pc.ConnConfig.Password}))
 	}
 	secrets := []string{cfg.DSN, pc.ConnConfig.Password}
-	return newSQLSource(&pgRunner{pool: pool}, postgresDialect, cfg.Queries, cfg.Timeout, secrets), nil
+	src := newSQLSource(&pgRunner{pool: pool}, postgresDialect, cfg.Queries, cfg.Timeout, secrets)
+	src.onQuery = cfg.OnQuery
+	return src, nil
 }
 
 // serverTimeout lets the client's deadline fire first (with the clearer

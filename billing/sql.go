@@ -30,6 +30,7 @@ type sqlSource struct {
 	timeout time.Duration
 	queries map[string]prepared
 	secrets []string // never shown in an error
+	onQuery func(query string, took time.Duration, err error)
 }
 
 func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secrets []string) *sqlSource {
@@ -63,7 +64,11 @@ func (s *sqlSource) exec(ctx context.Context, name string, values map[string]any
 	}
 	qctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	start := time.Now()
 	t, err := s.run.query(qctx, p.q, p.q.args(values))
+	if s.onQuery != nil {
+		s.onQuery(name, time.Since(start), err)
+	}
 	if err != nil {
 		return nil, unavailable(name, s.explain(ctx, qctx, err))
 	}

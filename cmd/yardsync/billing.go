@@ -18,8 +18,8 @@ import (
 
 // openBilling builds the billing client from the config and the uid cache
 // in front of it. Without a driver it returns an error wrapping
-// reconcile.ErrUnavailable.
-func openBilling(ctx context.Context, cfg BillingConfig) (*billing.Cached, *billing.Client, error) {
+// reconcile.ErrUnavailable. onQuery, when not nil, is told every SQL query's duration.
+func openBilling(ctx context.Context, cfg BillingConfig, onQuery func(string, time.Duration, error)) (*billing.Cached, *billing.Client, error) {
 	if cfg.Driver == "" {
 		return nil, nil, reconcile.Errorf(reconcile.ErrUnavailable, "billing not configured")
 	}
@@ -35,6 +35,7 @@ func openBilling(ctx context.Context, cfg BillingConfig) (*billing.Cached, *bill
 			Contract: cfg.Queries.Contract,
 			Snapshot: cfg.Queries.Snapshot,
 		},
+		OnQuery: onQuery,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -68,7 +69,7 @@ func billingCall(name, arg, usage string, call func(context.Context, *billing.Cl
 			if err != nil {
 				return err
 			}
-			_, client, err := openBilling(c.Context, e.cfg.Billing)
+			_, client, err := openBilling(c.Context, e.cfg.Billing, nil)
 			if err != nil {
 				return err
 			}
@@ -147,7 +148,7 @@ func checkBilling(ctx context.Context, cfg BillingConfig, phone string, uid int6
 	if cfg.Driver == "" {
 		return []billing.Probe{{Query: "billing", Status: "skipped", Detail: "not configured (billing.driver is empty)"}}
 	}
-	_, client, err := openBilling(ctx, cfg)
+	_, client, err := openBilling(ctx, cfg, nil)
 	if err != nil {
 		return []billing.Probe{{Query: "billing", Status: "error", Detail: err.Error()}}
 	}

@@ -45,7 +45,7 @@ func runReconcile(c *cli.Context) error {
 	if err := db.Migrate(c.Context, e.log); err != nil {
 		return err
 	}
-	cached, _, err := openBilling(c.Context, e.cfg.Billing)
+	cached, _, err := openBilling(c.Context, e.cfg.Billing, nil)
 	if err != nil {
 		return err
 	}

@@ -170,6 +170,19 @@ func TestServeSyncAndReconcile(t *testing.T) {
 	if code := in.post("sync", `{"uid": 502}`, &queued); code != 202 || queued.RunID == 0 {
 		t.Fatalf("sync without wait: got %d %+v", code, queued)
 	}
+	resp, err := http.Get("http://" + in.listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metrics bytes.Buffer
+	_, _ = metrics.ReadFrom(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`yardsync_runs_total{status="ok",trigger="api"}`, `yardsync_billing_query_duration_seconds_count{query="snapshot",result="ok"}`,
+		`yardsync_panel_operations_total{family="sokol",op="add",result="ok"}`, "yardsync_keys_managed 1", "yardsync_uid_cache_misses_total 1"} {
+		if !strings.Contains(metrics.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	stop()
 
 	t.Run("ReconcileJSON", func(t *testing.T) {

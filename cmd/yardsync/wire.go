@@ -71,7 +71,7 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 	d := &daemon{}
 	m := metrics.New()
 	opts.Metrics = m.Handler()
-	cached, _, err := openBilling(ctx, e.cfg.Billing)
+	cached, _, err := openBilling(ctx, e.cfg.Billing, m.BillingQuery)
 	if errors.Is(err, reconcile.ErrUnavailable) && e.cfg.Billing.Driver == "" {
 		e.log.Warn("billing not configured: billing calls answer 503 and nothing is reconciled")
 		return d, nil
