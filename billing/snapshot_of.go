@@ -61,13 +61,5 @@ func (cc *Cached) SnapshotOf(ctx context.Context, uids []int64) ([]reconcile.Con
 }
 
 func (s *sqlSource) snapshotOne(ctx context.Context, uid int64) ([]reconcile.Contract, error) {
-	rows, err := s.exec(ctx, querySnapshotOne, map[string]any{paramUID: uid}, snapshotColumns)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]reconcile.Contract, len(rows))
-	for i, r := range rows {
-		out[i] = snapshotContract(r)
-	}
-	return out, nil
+	return contracts(s.exec(ctx, querySnapshotOne, map[string]any{paramUID: uid}, snapshotColumns))
 }

@@ -133,7 +133,11 @@ func (s *sqlSource) one(ctx context.Context, name string, values map[string]any,
 }
 
 func (s *sqlSource) snapshot(ctx context.Context) ([]reconcile.Contract, error) {
-	rows, err := s.exec(ctx, QuerySnapshot, nil, snapshotColumns)
+	return contracts(s.exec(ctx, QuerySnapshot, nil, snapshotColumns))
+}
+
+// contracts converts snapshot rows.
+func contracts(rows [][]any, err error) ([]reconcile.Contract, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -40,9 +40,13 @@ func (db *DB) Keys(ctx context.Context, uid int64) ([]Key, error) {
 // AllKeys returns every key: uid -> normalised codes. Keys longer than 7
 // bytes cannot be a panel key and are left out.
 func (db *DB) AllKeys(ctx context.Context) (map[int64][]string, error) {
-	rows, err := db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE length(key) BETWEEN 1 AND 7 ORDER BY uid, key`)
+	return collectKeys(db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE length(key) BETWEEN 1 AND 7 ORDER BY uid, key`))
+}
+
+// collectKeys reads (uid, key) rows into uid -> normalised codes.
+func collectKeys(rows pgx.Rows, err error) (map[int64][]string, error) {
 	if err != nil {
-		return nil, fmt.Errorf("store: all keys: %w", err)
+		return nil, fmt.Errorf("store: keys: %w", err)
 	}
 	out := map[int64][]string{}
 	var uid int64
@@ -52,7 +56,7 @@ func (db *DB) AllKeys(ctx context.Context) (map[int64][]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: all keys: %w", err)
+		return nil, fmt.Errorf("store: keys: %w", err)
 	}
 	return out, nil
 }

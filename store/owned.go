@@ -14,7 +14,11 @@ var _ reconcile.Store = (*DB)(nil)
 
 // OwnedKeys lists every key yardsync recorded as its own, by panel and code.
 func (db *DB) OwnedKeys(ctx context.Context) ([]reconcile.OwnedKey, error) {
-	rows, err := db.pool.Query(ctx, `SELECT device_id, code, flat, uid FROM yardsync_owned_keys ORDER BY device_id, code`)
+	return collectOwned(db.pool.Query(ctx, `SELECT device_id, code, flat, uid FROM yardsync_owned_keys ORDER BY device_id, code`))
+}
+
+// collectOwned reads (device_id, code, flat, uid) rows.
+func collectOwned(rows pgx.Rows, err error) ([]reconcile.OwnedKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: owned keys: %w", err)
 	}

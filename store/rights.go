@@ -41,9 +41,13 @@ func (db *DB) Rights(ctx context.Context, uid int64) ([]Right, error) {
 
 // AllRights returns every rights list: uid -> device ids.
 func (db *DB) AllRights(ctx context.Context) (map[int64][]int, error) {
-	rows, err := db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights`)
+	return collectRights(db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights`))
+}
+
+// collectRights reads (uid, uid_right) rows into uid -> device ids.
+func collectRights(rows pgx.Rows, err error) (map[int64][]int, error) {
 	if err != nil {
-		return nil, fmt.Errorf("store: all rights: %w", err)
+		return nil, fmt.Errorf("store: rights: %w", err)
 	}
 	out := map[int64][]int{}
 	var uid int64
@@ -55,7 +59,7 @@ func (db *DB) AllRights(ctx context.Context) (map[int64][]int, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: all rights: %w", err)
+		return nil, fmt.Errorf("store: rights: %w", err)
 	}
 	return out, nil
 }

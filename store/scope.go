@@ -2,10 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"yardsync/reconcile"
 )
@@ -15,54 +11,41 @@ import (
 
 // KeysSharing returns the keys of uid and of every uid holding one of its
 // codes: uid -> normalised codes. Those are the contracts whose grants can
-// compete with uid's on a panel.
+// compete with uid's on a panel. Every query is an index lookup.
 func (db *DB) KeysSharing(ctx context.Context, uid int64) (map[int64][]string, error) {
+	mine, err := collectKeys(db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE uid = $1 AND length(key) BETWEEN 1 AND 7`, uid))
+	if err != nil || len(mine[uid]) == 0 {
+		return mine, err
+	}
 	query := `
-		WITH mine AS (
-			SELECT decode(lpad(encode(key, 'hex'), 14, '0'), 'hex') AS k FROM keys WHERE uid = $1 AND length(key) BETWEEN 1 AND 7
-		), sharing AS (
-			SELECT DISTINCT uid FROM keys WHERE length(key) BETWEEN 1 AND 7
-			AND decode(lpad(encode(key, 'hex'), 14, '0'), 'hex') IN (SELECT k FROM mine)
-		)
 		SELECT uid::int8, key FROM keys
-		WHERE (uid = $1 OR uid IN (SELECT uid FROM sharing)) AND length(key) BETWEEN 1 AND 7
+		WHERE uid IN (SELECT uid FROM keys WHERE key = ANY($1::bytea[])) AND length(key) BETWEEN 1 AND 7
 		ORDER BY uid, key`
-	rows, err := db.pool.Query(ctx, query, uid)
-	if err != nil {
-		return nil, fmt.Errorf("store: keys sharing with %d: %w", uid, err)
+	return collectKeys(db.pool.Query(ctx, query, storedForms(mine[uid])))
+}
+
+// storedForms lists every byte string SmartYard may hold for the codes: the
+// 7-byte form and, when it starts with zero bytes, the shorter ones down to
+// 3 bytes (keys are written by anyone, in any length of 3 to 7 bytes).
+func storedForms(codes []string) [][]byte {
+	var out [][]byte
+	for _, code := range codes {
+		b, err := reconcile.KeyBytes(code)
+		if err != nil {
+			continue
+		}
+		out = append(out, b)
+		for len(b) > 3 && b[0] == 0 {
+			b = b[1:]
+			out = append(out, b)
+		}
 	}
-	out := map[int64][]string{}
-	var u int64
-	var raw []byte
-	_, err = pgx.ForEachRow(rows, []any{&u, &raw}, func() error {
-		out[u] = append(out[u], reconcile.KeyCode(raw))
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: keys sharing with %d: %w", uid, err)
-	}
-	return out, nil
+	return out
 }
 
 // RightsOf returns the rights lists of the given uids.
 func (db *DB) RightsOf(ctx context.Context, uids []int64) (map[int64][]int, error) {
-	rows, err := db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights WHERE uid = ANY($1::int4[])`, uids)
-	if err != nil {
-		return nil, fmt.Errorf("store: rights: %w", err)
-	}
-	out := map[int64][]int{}
-	var uid int64
-	var ids []int32
-	_, err = pgx.ForEachRow(rows, []any{&uid, &ids}, func() error {
-		for _, id := range ids {
-			out[uid] = append(out[uid], int(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: rights: %w", err)
-	}
-	return out, nil
+	return collectRights(db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights WHERE uid = ANY($1::int4[])`, uids))
 }
 
 // OwnedKeysOf returns the ownership records of uid and of the given codes on any panel.
@@ -70,18 +53,5 @@ func (db *DB) OwnedKeysOf(ctx context.Context, uid int64, codes []string) ([]rec
 	query := `
 		SELECT device_id, code, flat, uid FROM yardsync_owned_keys
 		WHERE uid = $1 OR code = ANY($2::text[]) ORDER BY device_id, code`
-	rows, err := db.pool.Query(ctx, query, uid, codes)
-	if err != nil {
-		return nil, fmt.Errorf("store: owned keys of %d: %w", uid, err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reconcile.OwnedKey, error) {
-		var k reconcile.OwnedKey
-		err := row.Scan(&k.DeviceID, &k.Code, &k.Flat, &k.UID)
-		k.Code = strings.TrimSpace(k.Code)
-		return k, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: owned keys of %d: %w", uid, err)
-	}
-	return list, nil
+	return collectOwned(db.pool.Query(ctx, query, uid, codes))
 }

@@ -166,3 +166,28 @@ func TestKeys(t *testing.T) {
 		t.Fatalf("got %v, want not found", err)
 	}
 }
+
+func TestKeysSharing(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	// uid 2 holds uid 1's code in SmartYard's short form; uid 3 an unrelated key.
+	for _, q := range []string{
+		`INSERT INTO keys (key, uid) VALUES ('\x000000deadbeef'::bytea, 1), ('\x0000000000aa01'::bytea, 1)`,
+		`INSERT INTO keys (key, uid) VALUES ('\xdeadbeef'::bytea, 2), ('\x0000000000bb02'::bytea, 2)`,
+		`INSERT INTO keys (key, uid) VALUES ('\x0000000000cc03'::bytea, 3)`,
+	} {
+		if _, err := db.Pool().Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.KeysSharing(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(got[1]) != 2 || len(got[2]) != 2 || got[2][1] != "000000DEADBEEF" {
+		t.Fatalf("got %v, want uids 1 and 2 with both their codes", got)
+	}
+	if got, _ := db.KeysSharing(ctx, 9); len(got) != 0 {
+		t.Fatalf("a uid without keys: got %v", got)
+	}
+}

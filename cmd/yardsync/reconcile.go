@@ -37,14 +37,11 @@ func runReconcile(c *cli.Context) error {
 	if c.Int64("uid") < 0 {
 		return fmt.Errorf("--uid %d: want a positive contract uid", c.Int64("uid"))
 	}
-	db, err := e.openStore(c.Context)
+	db, err := e.openMigratedStore(c.Context)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(c.Context, e.log); err != nil {
-		return err
-	}
 	cached, _, err := openBilling(c.Context, e.cfg.Billing, nil)
 	if err != nil {
 		return err

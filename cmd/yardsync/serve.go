@@ -31,14 +31,11 @@ func serveCommand() *cli.Command {
 
 // serve runs the daemon until ctx is cancelled, then stops in order.
 func (e *env) serve(ctx context.Context) error {
-	db, err := e.openStore(ctx)
+	db, err := e.openMigratedStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx, e.log); err != nil {
-		return err
-	}
 	opts := api.Options{Store: db, Tokens: e.cfg.API.Tokens, Allow: allowList(e.cfg.API.Allow), Log: e.log}
 	d, err := e.wire(ctx, db, &opts)
 	if err != nil {

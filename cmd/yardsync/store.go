@@ -33,6 +33,20 @@ func (e *env) openStore(ctx context.Context) (*store.DB, error) {
 	}
 }
 
+// openMigratedStore opens the store and brings its schema up to date, as
+// every command that works on it does first.
+func (e *env) openMigratedStore(ctx context.Context) (*store.DB, error) {
+	db, err := e.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, e.log); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 func migrateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "migrate",
@@ -42,14 +56,11 @@ func migrateCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			db, err := e.openStore(c.Context)
+			db, err := e.openMigratedStore(c.Context)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			if err := db.Migrate(c.Context, e.log); err != nil {
-				return err
-			}
+			db.Close()
 			e.log.Info("store is up to date")
 			return nil
 		},
