@@ -72,7 +72,6 @@ func runBillingCLI(args ...string) (string, error) {
 }
 
 func TestBillingCommand(t *testing.T) {
-	t.Parallel()
 	conf := billingConfig(t, nil)
 	cases := []struct {
 		args []string
@@ -98,7 +97,6 @@ func TestBillingCommand(t *testing.T) {
 }
 
 func TestBillingNotConfigured(t *testing.T) {
-	t.Parallel()
 	conf := writeBillingConfig(t, DefaultConfig())
 	_, err := runBillingCLI("-c", conf, "billing", "uids", "89101234567")
 	if !errors.Is(err, reconcile.ErrUnavailable) || !strings.Contains(err.Error(), "billing not configured") {
@@ -107,9 +105,7 @@ func TestBillingNotConfigured(t *testing.T) {
 }
 
 func TestCheckCommand(t *testing.T) {
-	t.Parallel()
 	t.Run("OK", func(t *testing.T) {
-		t.Parallel()
 		out, err := runBillingCLI("-c", billingConfig(t, nil), "check", "--phone", "+7 910 123-45-67")
 		if err != nil {
 			t.Fatalf("check: %v\n%s", err, out)
@@ -122,7 +118,6 @@ func TestCheckCommand(t *testing.T) {
 		}
 	})
 	t.Run("ErrProblems", func(t *testing.T) {
-		t.Parallel()
 		conf := billingConfig(t, func(c *Config) {
 			c.Billing.Queries.Cams = "SELECT 1 AS cams_open WHERE @uid > 0"
 			c.Billing.Queries.Contract = ""
@@ -140,7 +135,6 @@ func TestCheckCommand(t *testing.T) {
 		}
 	})
 	t.Run("File", func(t *testing.T) {
-		t.Parallel()
 		cfg := DefaultConfig()
 		cfg.Store.DSN = testdb.Postgres(t)
 		cfg.Billing.Driver, cfg.Billing.Path = "file", "../../testdata/billing/demo.yaml"

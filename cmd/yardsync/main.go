@@ -23,7 +23,9 @@ func main() {
 	}
 }
 
-// Run is the whole command line, testable without a process.
+// Run is the whole command line, testable without a process. It is not safe
+// for concurrent use (urfave/cli applies its global help flag on every run),
+// so tests in this package call it one at a time.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	app := &cli.App{
 		Name:      "yardsync",

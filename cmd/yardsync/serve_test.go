@@ -138,7 +138,6 @@ func (in *install) post(path, body string, out any) int {
 }
 
 func TestServeSyncAndReconcile(t *testing.T) {
-	t.Parallel()
 	in := newInstall(t, 2)
 	in.exec(`INSERT INTO contracts VALUES (501, '89101234567', '17', true, true), (502, '89101234568', '18', true, false)`)
 	stop := in.serve()
