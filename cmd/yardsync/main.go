@@ -18,7 +18,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Run(ctx, os.Args, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "yardsync:", err)
+		if msg := err.Error(); msg != "" { // a bare exit status (reconcile: 2) has said everything already
+			fmt.Fprintln(os.Stderr, "yardsync:", msg)
+		}
 		os.Exit(exitCode(err))
 	}
 }
