@@ -64,7 +64,7 @@ func (r *Runner) readPanel(ctx context.Context, d PanelDevice) (Panel, []PanelKe
 func (r *Runner) apply(ctx context.Context, clients map[int]Panel, res *Result) {
 	var mu sync.Mutex
 	done, total := 0, len(res.Plan.Panels)
-	forEach(res.Plan.Panels, r.Opts.Concurrency, func(pp PanelPlan) {
+	forEach(longestFirst(res.Plan.Panels), r.Opts.Concurrency, func(pp PanelPlan) {
 		added, rebound, deleted, err := r.applyPanel(ctx, clients[pp.Device.ID], pp)
 		mu.Lock()
 		defer mu.Unlock()
