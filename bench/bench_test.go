@@ -80,6 +80,11 @@ func benchFirstSync(b *testing.B, w *bench.World) {
 	}
 	reportRun(b, st, "first")
 	b.ReportMetric(float64(st.Result.Added), "keys_added")
+	// The same fleet traffic at the request cost the transport alone achieves here.
+	perReq := bench.Calibrate(b, min(benchConcurrency, w.Scale.Panels), benchLatency)
+	floor := st.Limit.Bound().Seconds() * float64(perReq) / float64(benchLatency)
+	b.ReportMetric(ms(perReq), "transport_ms/req")
+	b.ReportMetric(st.Took.Seconds()/floor, "x_transport")
 	b.ReportMetric(bench.RSS(), "rss_MB")
 }
 

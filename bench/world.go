@@ -25,15 +25,16 @@ import (
 
 // World is a generated billing and store with a running panelsim fleet.
 type World struct {
-	Scale   Scale
-	Layout  Layout
-	Latency time.Duration
-	Port    int
-	Store   *store.DB
-	Billing *Counting // the cached client, counting the queries a run makes
-	sims    []*panelsim.Panel
-	billCfg billing.Config
-	Took    time.Duration // time to generate the databases
+	Scale    Scale
+	Layout   Layout
+	Latency  time.Duration
+	Port     int
+	Store    *store.DB
+	StoreDSN string
+	Billing  *Counting // the cached client, counting the queries a run makes
+	sims     []*panelsim.Panel
+	billCfg  billing.Config
+	Took     time.Duration // time to generate the databases
 }
 
 // families in the order their fleets get address bases.
@@ -49,7 +50,7 @@ func NewWorld(tb testing.TB, s Scale, latency time.Duration) *World {
 	w.Port = port
 	w.Layout = Plan(s, bases)
 	billDSN, storeDSN := testdb.Postgres(tb), testdb.Postgres(tb)
-	w.Store = storetest.MustOpenDSN(tb, storeDSN)
+	w.Store, w.StoreDSN = storetest.MustOpenDSN(tb, storeDSN), storeDSN
 	start := time.Now()
 	bc, sc := mustConnect(tb, billDSN), mustConnect(tb, storeDSN)
 	var err error

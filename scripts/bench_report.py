@@ -33,14 +33,14 @@ def fmt(v, digits=2):
 
 
 def table(rows):
-    head = ("| panels | contracts | first sync s | limit s | × limit | no-op s | no-op limit s "
+    head = ("| panels | contracts | first sync s | limit s | × limit | × transport floor | no-op s | no-op limit s "
             "| targeted p50 / p99 ms | uids/ warm req/s (p99 ms) | uids/ cold req/s (p99 ms) | peak RSS MiB |")
-    out = [head, "|" + "|".join(["---"] * 11) + "|"]
+    out = [head, "|" + "|".join(["---"] * 12) + "|"]
     for p, r in rows:
         g = lambda sub, unit: r.get(sub, {}).get(unit)
-        out.append("| {} | {} | {} | {} | {} | {} | {} | {} / {} | {} ({}) | {} ({}) | {} |".format(
+        out.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} / {} | {} ({}) | {} ({}) | {} |".format(
             f"{p:,}", f"{p * 50:,}",
-            fmt(g("first-sync", "first_s")), fmt(g("first-sync", "limit_s")), fmt(g("first-sync", "x_limit")),
+            fmt(g("first-sync", "first_s")), fmt(g("first-sync", "limit_s")), fmt(g("first-sync", "x_limit")), fmt(g("first-sync", "x_transport")),
             fmt(g("noop", "noop_s")), fmt(g("noop", "limit_s")),
             fmt(g("targeted", "p50_ms"), 1), fmt(g("targeted", "p99_ms"), 1),
             fmt(g("uids-warm", "req/s"), 0), fmt(g("uids-warm", "p99_ms"), 1),
