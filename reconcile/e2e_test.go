@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -295,5 +296,40 @@ func TestStopDrainsRun(t *testing.T) {
 		if len(w.fleet.Panel(i).Keys()) != 1 {
 			t.Fatalf("panel %d: got %v after the next run", i, w.fleet.Panel(i).Keys())
 		}
+	}
+}
+
+// A sync/ that joins a queued scheduled run gets a run id to answer and
+// makes the run wait for the lock instead of skipping.
+func TestSyncJoinsQueuedCronRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 1)
+	w.contract(401, "4", true, true, "0000000000DD01", 0)
+	hold, err := w.db.RunLock(bg, 0) // another instance is running
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release := func() { once.Do(hold) }
+	defer release()
+	sched := reconcile.NewScheduler(w.runner, time.Hour)
+	sched.Tick() // queued, not started: the scheduler loop is not running yet
+	sum, err := sched.Sync(bg, 0, false)
+	if err != nil || sum.RunID == 0 {
+		t.Fatalf("got %+v %v, want a run id", sum, err)
+	}
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	go func() { _ = sched.Start(ctx) }()
+	time.AfterFunc(300*time.Millisecond, release)
+	got, err := sched.Sync(bg, 0, true)
+	if err != nil || got.Status != reconcile.StatusOK {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	if keys := w.fleet.Panel(0).Keys(); len(keys) != 1 {
+		t.Fatalf("panel holds %v", keys)
+	}
+	if first, err := w.db.Run(bg, sum.RunID); err != nil || first.Status != reconcile.StatusOK {
+		t.Fatalf("the joined run %d: got %+v %v, want it run, not skipped", sum.RunID, first, err)
 	}
 }

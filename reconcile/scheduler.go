@@ -105,6 +105,15 @@ func (s *Scheduler) enqueue(ctx context.Context, req Request) (*job, error) {
 		return nil, ErrStopped
 	}
 	if j, ok := s.pending[req.UID]; ok {
+		if req.Trigger != "cron" && j.req.RunID == 0 {
+			// An API call joining a queued scheduled run makes it a run
+			// that must happen: it gets an id to answer and waits for the lock.
+			id, err := s.runner.Store.ReserveRunID(ctx)
+			if err != nil {
+				return nil, err
+			}
+			j.req.RunID, j.req.Skip = id, false
+		}
 		return j, nil
 	}
 	if req.Trigger != "cron" {
