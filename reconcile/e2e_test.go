@@ -333,3 +333,35 @@ func TestSyncJoinsQueuedCronRun(t *testing.T) {
 		t.Fatalf("the joined run %d: got %+v %v, want it run, not skipped", sum.RunID, first, err)
 	}
 }
+
+// A targeted run reaches panels through doors, and takes keys off a panel
+// the contract no longer reaches.
+func TestTargetedRunThroughDoors(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 2)
+	lock, err := w.db.AddDevice(bg, store.Fields{"device_uuid": "00000000-0000-4000-8000-00000000abcd", "device_type": int64(3), "is_active": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.db.AddDoor(bg, store.Fields{"device_id": int64(lock), "cam": int64(w.panels[1]), "open": "http://x/open"}); err != nil {
+		t.Fatal(err)
+	}
+	w.contract(501, "8", true, true, "0000000000EE01", 0)
+	if err := w.db.AddRights(bg, 501, []int{lock}); err != nil {
+		t.Fatal(err)
+	}
+	if res := w.run(reconcile.Request{UID: 501}); res.Added != 2 || w.keys(1) != "0000000000EE01=8 " {
+		t.Fatalf("got %+v, gate panel %q", res.Summary, w.keys(1))
+	}
+	if err := w.db.DeleteRights(bg, 501, []int{lock}); err != nil {
+		t.Fatal(err)
+	}
+	res := w.run(reconcile.Request{UID: 501})
+	if res.Deleted != 1 || w.keys(1) != "" || w.keys(0) != "0000000000EE01=8 " {
+		t.Fatalf("got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(1))
+	}
+	owned, _ := w.db.OwnedKeys(bg)
+	if len(owned) != 1 || owned[0].DeviceID != w.panels[0] {
+		t.Fatalf("owned %v, want only the key on panel 0", owned)
+	}
+}

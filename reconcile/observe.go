@@ -15,8 +15,9 @@ type ContractsReader interface {
 
 // observeContract reads what a targeted run for uid needs: the contract, the
 // contracts sharing one of its key codes (they compete for the same panel
-// slots), their rights and keys, every device and door, and the ownership
-// records of those codes.
+// slots), their rights and keys, the ownership records of those codes, and
+// only the devices and doors these name, so the run's cost does not grow
+// with the fleet.
 func (r *Runner) observeContract(ctx context.Context, uid int64) (Inputs, []OwnedKey, error) {
 	var in Inputs
 	var err error
@@ -30,19 +31,42 @@ func (r *Runner) observeContract(ctx context.Context, uid int64) (Inputs, []Owne
 	if in.Contracts, err = r.contractsOf(ctx, uids); err != nil {
 		return in, nil, fmt.Errorf("billing snapshot, nothing changed: %w", err)
 	}
-	var owned []OwnedKey
-	steps := []func() error{
-		func() (err error) { in.Devices, err = r.Store.Devices(ctx); return err },
-		func() (err error) { in.Doors, err = r.Store.Doors(ctx); return err },
-		func() (err error) { in.Rights, err = r.Store.RightsOf(ctx, uids); return err },
-		func() (err error) { owned, err = r.Store.OwnedKeysOf(ctx, uid, in.Keys[uid]); return err },
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return in, nil, fmt.Errorf("read store, nothing changed: %w", err)
-		}
+	owned, err := r.observeDevices(ctx, uid, uids, &in)
+	if err != nil {
+		return in, nil, fmt.Errorf("read store, nothing changed: %w", err)
 	}
 	return in, owned, nil
+}
+
+// observeDevices reads the rights of uids, the ownership records of uid's
+// codes, the doors of the locks in those rights, and every device any of
+// them names (a panel holding an owned key must be read as a device, or its
+// keys would look orphaned).
+func (r *Runner) observeDevices(ctx context.Context, uid int64, uids []int64, in *Inputs) ([]OwnedKey, error) {
+	var err error
+	if in.Rights, err = r.Store.RightsOf(ctx, uids); err != nil {
+		return nil, err
+	}
+	owned, err := r.Store.OwnedKeysOf(ctx, uid, in.Keys[uid])
+	if err != nil {
+		return nil, err
+	}
+	var ids []int
+	for _, list := range in.Rights {
+		ids = append(ids, list...)
+	}
+	if in.Doors, err = r.Store.DoorsOfLocks(ctx, ids); err != nil {
+		return nil, err
+	}
+	for _, d := range in.Doors {
+		ids = append(ids, d.Cam)
+	}
+	for _, k := range owned {
+		ids = append(ids, k.DeviceID)
+	}
+	slices.Sort(ids)
+	in.Devices, err = r.Store.DevicesByID(ctx, slices.Compact(ids))
+	return owned, err
 }
 
 func (r *Runner) contractsOf(ctx context.Context, uids []int64) ([]Contract, error) {

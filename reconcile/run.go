@@ -12,7 +12,9 @@ import (
 // Store is what a run reads from and records in the store.
 type Store interface {
 	Devices(ctx context.Context) ([]Device, error)
+	DevicesByID(ctx context.Context, ids []int) ([]Device, error)
 	Doors(ctx context.Context) ([]Door, error)
+	DoorsOfLocks(ctx context.Context, locks []int) ([]Door, error)
 	AllRights(ctx context.Context) (map[int64][]int, error)
 	AllKeys(ctx context.Context) (map[int64][]string, error)
 	OwnedKeys(ctx context.Context) ([]OwnedKey, error)

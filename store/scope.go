@@ -57,3 +57,13 @@ func (db *DB) OwnedKeysOf(ctx context.Context, uid int64, codes []string) ([]rec
 		WHERE uid = $1 OR code = ANY($2::character(14)[]) ORDER BY device_id, code`
 	return collectOwned(db.pool.Query(ctx, query, uid, codes))
 }
+
+// DevicesByID returns the devices with the given ids, ordered by id.
+func (db *DB) DevicesByID(ctx context.Context, ids []int) ([]reconcile.Device, error) {
+	return listDevices(ctx, db.pool, deviceSelect+` WHERE d.device_id = ANY($1::int4[]) ORDER BY d.device_id`, ids)
+}
+
+// DoorsOfLocks returns the doors whose lock is one of the given devices.
+func (db *DB) DoorsOfLocks(ctx context.Context, locks []int) ([]reconcile.Door, error) {
+	return listDoors(ctx, db.pool, `WHERE device_id = ANY($1::int4[]) ORDER BY id`, locks)
+}
