@@ -131,91 +131,73 @@ func deviceFields(b body) (store.Fields, error) {
 	return f, nil
 }
 
-func intIn(name string, min, max int64) func(body, store.Fields) error {
+// fieldStep builds one step of a field list: read the field if it was sent,
+// check a non-null value, and record it (nil for null or 'None').
+func fieldStep[T any](name string, read func(body, string) (*T, error), check func(T) error) func(body, store.Fields) error {
 	return func(b body, f store.Fields) error {
 		if !b.has(name) {
 			return nil
 		}
-		v, err := b.int(name)
+		v, err := read(b, name)
 		if err != nil {
 			return err
 		}
-		if v != nil && (*v < min || *v > max) {
-			return reconcile.Errorf(reconcile.ErrInvalid, "field %q: %d is outside %d..%d", name, *v, min, max)
-		}
-		f[name] = nilOr(v)
-		return nil
-	}
-}
-
-func floatIn(name string, min, max float64) func(body, store.Fields) error {
-	return func(b body, f store.Fields) error {
-		if !b.has(name) {
-			return nil
-		}
-		v, err := b.float(name)
-		if err != nil {
-			return err
-		}
-		if v != nil && (*v < min || *v > max) {
-			return reconcile.Errorf(reconcile.ErrInvalid, "field %q: %g is outside %g..%g", name, *v, min, max)
-		}
-		f[name] = nilOr(v)
-		return nil
-	}
-}
-
-func boolField(name string) func(body, store.Fields) error {
-	return func(b body, f store.Fields) error {
-		if !b.has(name) {
-			return nil
-		}
-		v, err := b.bool(name)
-		if err != nil {
-			return err
-		}
-		f[name] = nilOr(v)
-		return nil
-	}
-}
-
-func textField(name string, max int) func(body, store.Fields) error {
-	return func(b body, f store.Fields) error {
-		if !b.has(name) {
-			return nil
-		}
-		v, err := b.str(name)
-		if err != nil {
-			return err
-		}
-		if v != nil && utf8.RuneCountInString(*v) > max {
-			return reconcile.Errorf(reconcile.ErrInvalid, "field %q: longer than %d characters", name, max)
-		}
-		f[name] = nilOr(v)
-		return nil
-	}
-}
-
-func ipField(name string) func(body, store.Fields) error {
-	return func(b body, f store.Fields) error {
-		if !b.has(name) {
-			return nil
-		}
-		v, err := b.str(name)
-		if err != nil {
-			return err
-		}
-		if v != nil && *v == "" {
-			v = nil
-		}
-		if v != nil {
-			if _, err := netip.ParseAddr(*v); err != nil {
-				return reconcile.Errorf(reconcile.ErrInvalid, "field %q: %q is not an IP address", name, *v)
+		if v != nil && check != nil {
+			if err := check(*v); err != nil {
+				return reconcile.Errorf(reconcile.ErrInvalid, "field %q: %w", name, err)
 			}
 		}
 		f[name] = nilOr(v)
 		return nil
 	}
+}
+
+func intIn(name string, min, max int64) func(body, store.Fields) error {
+	return fieldStep(name, body.int, func(v int64) error {
+		if v < min || v > max {
+			return fmt.Errorf("%d is outside %d..%d", v, min, max)
+		}
+		return nil
+	})
+}
+
+func floatIn(name string, min, max float64) func(body, store.Fields) error {
+	return fieldStep(name, body.float, func(v float64) error {
+		if v < min || v > max {
+			return fmt.Errorf("%g is outside %g..%g", v, min, max)
+		}
+		return nil
+	})
+}
+
+func boolField(name string) func(body, store.Fields) error {
+	return fieldStep(name, body.bool, nil)
+}
+
+func textField(name string, max int) func(body, store.Fields) error {
+	return fieldStep(name, body.str, func(v string) error {
+		if utf8.RuneCountInString(v) > max {
+			return fmt.Errorf("longer than %d characters", max)
+		}
+		return nil
+	})
+}
+
+// ipField reads an IP address; an empty string is null.
+func ipField(name string) func(body, store.Fields) error {
+	blankIsNull := func(b body, name string) (*string, error) {
+		v, err := b.str(name)
+		if v != nil && *v == "" {
+			return nil, err
+		}
+		return v, err
+	}
+	return fieldStep(name, blankIsNull, func(v string) error {
+		if _, err := netip.ParseAddr(v); err != nil {
+			return fmt.Errorf("%q is not an IP address", v)
+		}
+		return nil
+	})
 }
 
 // nilOr turns a nil pointer into an untyped nil (SQL NULL) and dereferences the rest.
