@@ -44,9 +44,10 @@ func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
 }
 
 // PredictRequests is what a run makes on one panel with this plan, by
-// family: the listing (Beward probes its key table first), then a session of
-// writes — Beward re-lists before adding, one request per key added (two on
-// mifare: extrfid then mifare) and a save; Sokol one merge.
+// family: the listing (Beward probes its key table first: the harness builds
+// a new Dialer per run, which a daemon does once), then a session of writes —
+// Beward one request per key added (two on mifare: extrfid then mifare) and a
+// save; Sokol one merge.
 func PredictRequests(family string, pp reconcile.PanelPlan) int {
 	push := len(pp.Add) + len(pp.Rebind)
 	switch family {
@@ -57,19 +58,13 @@ func PredictRequests(family string, pp reconcile.PanelPlan) int {
 		}
 		return n
 	case panelsim.BewardMifare:
-		n := 2 + 2*len(pp.Delete)
-		if push > 0 {
-			n += 1 + 2*push
-		}
+		n := 2 + 2*len(pp.Delete) + 2*push + 2*len(pp.Rebind) // a rebind deletes first
 		if push+len(pp.Delete) > 0 {
 			n++
 		}
 		return n
 	}
-	n := 2 + len(pp.Delete)
-	if push > 0 {
-		n += 1 + push
-	}
+	n := 2 + len(pp.Delete) + push + len(pp.Rebind) // a rebind deletes first
 	if push+len(pp.Delete) > 0 {
 		n++
 	}

@@ -3,6 +3,7 @@ package panels
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -26,6 +27,10 @@ type beward struct {
 	mu    sync.Mutex
 	table bewardTable
 	dirty bool // a write went out since the last forcesave
+	// known is the key table as this session last read and changed it, so
+	// an add after a list does not read the panel again; nil when unknown
+	// (never read, or a write failed and its effect is uncertain).
+	known map[string]int
 }
 
 func (b *beward) ping(ctx context.Context) (Info, error) {
@@ -59,6 +64,9 @@ func (b *beward) keyTable(ctx context.Context) (bewardTable, error) {
 	if b.table != tableUnknown {
 		return b.table, nil
 	}
+	if b.table = b.c.tables.get(b.c.addr); b.table != tableUnknown {
+		return b.table, nil
+	}
 	const req = "/cgi-bin/extrfid_cgi"
 	a, err := b.c.get(ctx, req)
 	if err != nil {
@@ -75,7 +83,17 @@ func (b *beward) keyTable(ctx context.Context) (bewardTable, error) {
 	default:
 		b.table = tableMifare
 	}
+	b.c.tables.set(b.c.addr, b.table)
 	return b.table, nil
+}
+
+// forgetTable drops the variant after the panel refused or garbled a list:
+// a panel replaced by another model is probed again next time.
+func (b *beward) forgetTable() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.table = tableUnknown
+	b.c.tables.set(b.c.addr, tableUnknown)
 }
 
 func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
@@ -89,35 +107,85 @@ func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	}
 	req := "/cgi-bin/" + cgi + "?action=list"
 	fields, err := b.getList(ctx, req)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var codes map[int]string
+		var flats map[int]int
+		if codes, flats, err = keyTable(fields, codeName); err == nil {
+			return b.keep(codes, flats), nil
+		}
+		err = b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
 	}
-	codes, flats, err := keyTable(fields, codeName)
-	if err != nil {
-		return nil, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
+	if errors.Is(err, reconcile.ErrPermanent) {
+		b.forgetTable()
 	}
+	return nil, err
+}
+
+// keep returns the listed keys in table order and records them as the
+// session's view of the panel.
+func (b *beward) keep(codes map[int]string, flats map[int]int) []reconcile.PanelKey {
 	idx := make([]int, 0, len(codes))
 	for i := range codes {
 		idx = append(idx, i)
 	}
 	slices.Sort(idx)
 	keys := make([]reconcile.PanelKey, 0, len(idx))
+	known := make(map[string]int, len(idx))
 	for _, i := range idx {
 		keys = append(keys, reconcile.PanelKey{Code: codes[i], Flat: flats[i]})
+		known[codes[i]] = flats[i]
 	}
-	return keys, nil
+	b.setKnown(known)
+	return keys
 }
 
-// addKeys reads the table first: keys already on their flat are skipped, keys
-// on another flat are deleted then added (no driver shows add overwriting).
+func (b *beward) setKnown(m map[string]int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.known = m
+}
+
+// current returns the key table: as this session knows it, or read afresh.
+func (b *beward) current(ctx context.Context) (map[string]int, error) {
+	b.mu.Lock()
+	known := maps.Clone(b.known)
+	b.mu.Unlock()
+	if known != nil {
+		return known, nil
+	}
+	if _, err := b.listKeys(ctx); err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.known), nil
+}
+
+// learn records the outcome of a write in the session's key table: what
+// succeeded is known (flat 0 records a deletion), a failure leaves the
+// table unknown.
+func (b *beward) learn(code string, flat int, err error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case err != nil:
+		b.known = nil
+	case b.known == nil:
+	case flat == 0:
+		delete(b.known, code)
+	default:
+		b.known[code] = flat
+	}
+	return err
+}
+
+// addKeys checks the table first (as the session last listed it, or read
+// now): keys already on their flat are skipped, keys on another flat are
+// deleted then added (no driver shows add overwriting).
 func (b *beward) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	have, err := b.listKeys(ctx)
+	current, err := b.current(ctx)
 	if err != nil {
 		return err
-	}
-	current := make(map[string]int, len(have))
-	for _, k := range have {
-		current[k.Code] = k.Flat
 	}
 	for _, k := range keys {
 		flat, ok := current[k.Code]
@@ -137,6 +205,10 @@ func (b *beward) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 }
 
 func (b *beward) addKey(ctx context.Context, k reconcile.PanelKey) error {
+	return b.learn(k.Code, k.Flat, b.addKeyOnce(ctx, k))
+}
+
+func (b *beward) addKeyOnce(ctx context.Context, k reconcile.PanelKey) error {
 	t, err := b.keyTable(ctx)
 	if err != nil {
 		return err
@@ -178,6 +250,10 @@ func (b *beward) deleteExt(ctx context.Context, code string) error {
 }
 
 func (b *beward) deleteKey(ctx context.Context, code string) error {
+	return b.learn(code, 0, b.deleteKeyOnce(ctx, code))
+}
+
+func (b *beward) deleteKeyOnce(ctx context.Context, code string) error {
 	t, err := b.keyTable(ctx)
 	if err != nil {
 		return err

@@ -43,7 +43,38 @@ type Client struct {
 	password string // kept only to scrub it from messages
 	http     *resty.Client
 	gate     chan struct{} // one request in flight per panel address
+	tables   *tableCache   // Beward key-table variants probed by earlier clients
 	drv      driver
+}
+
+// tableCache remembers, per panel address, the Beward key-table variant a
+// client probed, so later runs do not probe again. A client that finds the
+// remembered variant wrong forgets it.
+type tableCache struct {
+	mu sync.Mutex
+	m  map[string]bewardTable
+}
+
+func (tc *tableCache) get(addr string) bewardTable {
+	if tc == nil {
+		return tableUnknown
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	return tc.m[addr]
+}
+
+func (tc *tableCache) set(addr string, t bewardTable) {
+	if tc == nil {
+		return
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if t == tableUnknown {
+		delete(tc.m, addr)
+		return
+	}
+	tc.m[addr] = t
 }
 
 var _ reconcile.Panel = (*Client)(nil)
@@ -60,14 +91,16 @@ type driver interface {
 // New returns a client for the device's family. An unknown family or a bad
 // address is an error wrapping reconcile.ErrPermanent.
 func New(d reconcile.PanelDevice, opts Options) (*Client, error) {
-	return newClient(d, opts, newTransport(), make(chan struct{}, 1))
+	return newClient(d, opts, newTransport(), make(chan struct{}, 1), nil)
 }
 
 // Dialer returns a reconcile.PanelDialer whose clients share one connection
 // pool and, per panel address, one request gate, so two clients for the same
-// panel still send one request at a time.
+// panel still send one request at a time, and the Beward key-table variant
+// once probed.
 func Dialer(opts Options) reconcile.PanelDialer {
 	tr := newTransport()
+	tables := &tableCache{m: map[string]bewardTable{}}
 	var mu sync.Mutex
 	gates := map[string]chan struct{}{}
 	return func(d reconcile.PanelDevice) (reconcile.Panel, error) {
@@ -78,13 +111,13 @@ func Dialer(opts Options) reconcile.PanelDialer {
 			gates[d.IP] = g
 		}
 		mu.Unlock()
-		return newClient(d, opts, tr, g)
+		return newClient(d, opts, tr, g, tables)
 	}
 }
 
-func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}) (*Client, error) {
+func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tables *tableCache) (*Client, error) {
 	scheme, port, err := opts.endpoint()
-	c := &Client{family: familyName(d.Family), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)), password: d.Password, gate: gate}
+	c := &Client{family: familyName(d.Family), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)), password: d.Password, gate: gate, tables: tables}
 	if err != nil {
 		return nil, c.fail(reconcile.ErrPermanent, "", "%v", err)
 	}

@@ -2,6 +2,7 @@ package panels_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -25,7 +26,6 @@ func TestWire(t *testing.T) {
 			"GET /cgi-bin/extrfid_cgi?",
 			"GET /cgi-bin/rfid_cgi?action=list",
 			"GET /cgi-bin/rfid_cgi?action=add&Key=" + k + "&Apartment=12",
-			"GET /cgi-bin/rfid_cgi?action=list",
 			"GET /cgi-bin/rfid_cgi?action=delete&Key=" + k,
 			"GET /cgi-bin/rfid_cgi?action=add&Key=" + k + "&Apartment=13",
 			"GET /cgi-bin/rfid_cgi?action=delete&Key=" + k,
@@ -36,7 +36,6 @@ func TestWire(t *testing.T) {
 			"GET /cgi-bin/mifare_cgi?action=list",
 			"GET /cgi-bin/extrfid_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
 			"GET /cgi-bin/mifare_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
-			"GET /cgi-bin/mifare_cgi?action=list",
 			"GET /cgi-bin/extrfid_cgi?action=delete&Key=" + k,
 			"GET /cgi-bin/mifare_cgi?action=delete&Key=" + k,
 			"GET /cgi-bin/extrfid_cgi?action=add&Key=" + k + "&Type=1&Apartment=13",
@@ -181,5 +180,85 @@ func TestMifareHalfWritten(t *testing.T) {
 	}
 	if got := sim.ExtKeys(); !slices.Equal(got, keys[:1]) {
 		t.Errorf("extrfid holds %v, want %v", got, keys[:1])
+	}
+}
+
+// TestBewardSessionTable checks that an add after a list uses what the list
+// read, and that a failed write makes the next add read the panel again.
+func TestBewardSessionTable(t *testing.T) {
+	ctx := context.Background()
+	sim, c := startPanel(t, panelsim.Beward, reconcile.PanelBeward, panelsim.Options{}, time.Second)
+	sim.SetKeys([]reconcile.PanelKey{{Code: "0000000000AA01", Flat: 1}})
+	if _, err := c.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetRequests()
+	mustAdd(t, c, []reconcile.PanelKey{{Code: "0000000000AA01", Flat: 1}, {Code: "0000000000AA02", Flat: 2}})
+	if got := requestLines(sim); len(got) != 1 || got[0] != "GET /cgi-bin/rfid_cgi?action=add&Key=0000000000AA02&Apartment=2" {
+		t.Fatalf("after a list: got %q, want only the missing key added", got)
+	}
+	sim.SetFaults(panelsim.Faults{ErrorRate: 1})
+	if err := c.AddKeys(ctx, []reconcile.PanelKey{{Code: "0000000000AA03", Flat: 3}}); err == nil {
+		t.Fatal("an add to a failing panel succeeded")
+	}
+	sim.SetFaults(panelsim.Faults{})
+	sim.SetKeys([]reconcile.PanelKey{{Code: "0000000000AA03", Flat: 4}}) // changed by hand meanwhile
+	sim.ResetRequests()
+	mustAdd(t, c, []reconcile.PanelKey{{Code: "0000000000AA03", Flat: 3}})
+	want := []string{
+		"GET /cgi-bin/rfid_cgi?action=list",
+		"GET /cgi-bin/rfid_cgi?action=delete&Key=0000000000AA03",
+		"GET /cgi-bin/rfid_cgi?action=add&Key=0000000000AA03&Apartment=3",
+	}
+	if got := requestLines(sim); !slices.Equal(got, want) {
+		t.Fatalf("after a failed write:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestDialerRemembersProbe checks that clients of one Dialer probe a Beward
+// panel's key table once, and probe again after the panel stops answering
+// the remembered table (as when a panel is swapped for another model).
+func TestDialerRemembersProbe(t *testing.T) {
+	ctx := context.Background()
+	sim := panelsim.New(panelsim.Beward, panelsim.Options{Login: "admin", Password: testPassword})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close)
+	host, port := hostPort(t, srv.Listener.Addr())
+	dial := panels.Dialer(panels.Options{Port: port, Scheme: "http", Timeout: time.Second})
+	d := reconcile.PanelDevice{ID: 1, Family: reconcile.PanelBeward, IP: host, Login: "admin", Password: testPassword}
+	probes := func() int {
+		n := 0
+		for _, r := range sim.Requests() {
+			if r.Path == "/cgi-bin/extrfid_cgi" && r.Query == "" {
+				n++
+			}
+		}
+		return n
+	}
+	for range 3 {
+		c, err := dial(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ListKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := probes(); n != 1 {
+		t.Fatalf("three clients probed %d times, want 1", n)
+	}
+	sim.SetFaults(panelsim.Faults{Garbage: true})
+	c, _ := dial(d)
+	if _, err := c.ListKeys(ctx); err == nil {
+		t.Fatal("a garbled list succeeded")
+	}
+	sim.SetFaults(panelsim.Faults{})
+	c, _ = dial(d)
+	if _, err := c.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := probes(); n != 2 {
+		t.Fatalf("after a garbled list: %d probes, want a second one", n)
 	}
 }
