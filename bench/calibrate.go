@@ -14,7 +14,7 @@ import (
 
 // Calibrate measures what one panel request really costs in this process
 // when sessions panel sessions run at once, each sending requests one at a
-// time to its own emulated panel (Beward adds: a list and an add per key),
+// time to its own emulated panel (Beward adds of one key each),
 // with no reconciler, database or bookkeeping: the transport's own floor.
 // On 2 cores the emulators and the client share the CPU, and sessions
 // released by the same timer tick queue behind one another.
@@ -47,7 +47,13 @@ func Calibrate(tb testing.TB, sessions int, latency time.Duration) time.Duration
 			tb.Fatal(err)
 		}
 	}
-	return took / (2*adds + 1) // a probe, then a list and an add per key
+	// Count what the panels received rather than assume the client's
+	// sequence (a probe, a list, then an add per key).
+	requests := 0
+	for i := range fl.Len() {
+		requests += len(fl.Panel(i).Requests())
+	}
+	return took * time.Duration(sessions) / time.Duration(requests)
 }
 
 func session(dial reconcile.PanelDialer, id int, ip string, adds int) error {
