@@ -10,8 +10,12 @@
 // Choices the protocol leaves open, and why:
 //   - Beward rebind (a key already on the panel with another flat) is delete
 //     then add: no driver shows that add overwrites an existing key, so
-//     AddKeys reads the key list first, skips keys already bound to the
-//     wanted flat (idempotent) and deletes before re-adding the others.
+//     AddKeys checks the key list first (as this client last listed and
+//     changed it, or read afresh when it has not listed the panel or a write
+//     failed), skips keys already bound to the wanted flat (idempotent) and
+//     deletes before re-adding the others.
+//   - The Beward key-table variant is probed once per Dialer and panel
+//     address, and probed again after the panel refuses or garbles a list.
 //   - Beward mifare panels keep a second, never listed, external-reader table.
 //     A key is added to extrfid_cgi before mifare_cgi and deleted from
 //     extrfid_cgi before mifare_cgi, so a key seen in the listed table is on
