@@ -183,9 +183,6 @@ func (h *handler) readyz(w http.ResponseWriter, r *http.Request) {
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
 	msg := err.Error()
-	for _, kind := range []error{reconcile.ErrInvalid, reconcile.ErrNotFound, reconcile.ErrConflict, reconcile.ErrUnprocessable, reconcile.ErrUnavailable} {
-		msg = strings.TrimSuffix(msg, ": "+kind.Error()) // adapters wrap sentinels with %w
-	}
 	if status == http.StatusInternalServerError {
 		h.Log.Error("api call failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 		msg = "internal error"
