@@ -41,6 +41,7 @@ type Queries struct {
 	Cams     string // @uid -> at most one row: cams_open, cams_paid
 	Contract string // @uid (and @phone/@phone10) -> at most one row of billingList columns
 	Snapshot string // no parameters -> every contract: uid, flat, cams_open, cams_paid
+	Changes  string // optional: @since -> rows of one column: uid, the contracts changed after it
 }
 
 // source is one kind of billing: SQL or file.

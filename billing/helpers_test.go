@@ -34,6 +34,7 @@ func fixtureQueries(tb testing.TB, name string) billing.Queries {
 				Cams     string `yaml:"cams"`
 				Contract string `yaml:"contract"`
 				Snapshot string `yaml:"snapshot"`
+				Changes  string `yaml:"changes"`
 			} `yaml:"queries"`
 		} `yaml:"billing"`
 	}
@@ -41,7 +42,7 @@ func fixtureQueries(tb testing.TB, name string) billing.Queries {
 		tb.Fatalf("%s: %v", name, err)
 	}
 	q := doc.Billing.Queries
-	return billing.Queries{UIDs: q.UIDs, Cams: q.Cams, Contract: q.Contract, Snapshot: q.Snapshot}
+	return billing.Queries{UIDs: q.UIDs, Cams: q.Cams, Contract: q.Contract, Snapshot: q.Snapshot, Changes: q.Changes}
 }
 
 // postgresBilling is a fresh PostgreSQL database holding the fixture billing.

@@ -22,7 +22,7 @@ const (
 	paramUID     = "uid"
 )
 
-var knownParams = []string{paramPhone, paramPhone10, paramUID}
+var knownParams = []string{paramPhone, paramPhone10, paramUID, paramSince}
 
 // compiled is an operator's query rewritten to the driver's placeholders.
 type compiled struct {

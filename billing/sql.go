@@ -40,6 +40,7 @@ func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secr
 	s.prepare(QueryContract, qs.Contract, d, paramUID, paramPhone, paramPhone10)
 	s.prepare(QuerySnapshot, qs.Snapshot, d)
 	s.prepare(querySnapshotOne, narrowSnapshot(qs.Snapshot), d, paramUID)
+	s.prepare(QueryChanges, qs.Changes, d, paramSince)
 	return s
 }
 

@@ -34,6 +34,7 @@ func openBilling(ctx context.Context, cfg BillingConfig, onQuery func(string, ti
 			Cams:     cfg.Queries.Cams,
 			Contract: cfg.Queries.Contract,
 			Snapshot: cfg.Queries.Snapshot,
+			Changes:  cfg.Queries.Changes,
 		},
 		OnQuery: onQuery,
 	})

@@ -55,6 +55,7 @@ type BillingQueries struct {
 	Cams     string `yaml:"cams"`
 	Contract string `yaml:"contract"`
 	Snapshot string `yaml:"snapshot"`
+	Changes  string `yaml:"changes"` // optional: @since -> uids changed after it, for reconcile.watch
 }
 
 // ReconcileConfig tunes the reconciler.
@@ -65,6 +66,7 @@ type ReconcileConfig struct {
 	Retries      int           `yaml:"retries"`
 	Prune        string        `yaml:"prune"` // owned | all
 	MaxRevoke    float64       `yaml:"max_revoke"`
+	Watch        time.Duration `yaml:"watch"` // re-read the billing this often and run what changed; 0: off
 }
 
 // PanelsConfig says how to reach panels at devices.panelip.
@@ -174,6 +176,8 @@ func (c *Config) Validate() error {
 		{"reconcile.retries", atLeast(c.Reconcile.Retries, 0)},
 		{"reconcile.prune", oneOf(c.Reconcile.Prune, "owned", "all")},
 		{"reconcile.max_revoke", share(c.Reconcile.MaxRevoke)},
+		{"reconcile.watch", watchInterval(c.Reconcile.Watch)},
+		{"billing.queries.changes", c.changesQuery()},
 		{"panels.port", portNumber(c.Panels.Port)},
 		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
 	}
@@ -195,6 +199,21 @@ func (c *Config) billingDSN() error {
 func (c *Config) billingPath() error {
 	if c.Billing.Driver == "file" && c.Billing.Path == "" {
 		return errors.New("required for driver file")
+	}
+	return nil
+}
+
+// watchInterval: off, or at least a second (a tighter loop only loads the billing).
+func watchInterval(d time.Duration) error {
+	if d != 0 && d < time.Second {
+		return fmt.Errorf("%s: want 0 (off) or at least 1s", d)
+	}
+	return nil
+}
+
+func (c *Config) changesQuery() error {
+	if c.Billing.Queries.Changes != "" && c.Billing.Driver != "postgres" && c.Billing.Driver != "mysql" {
+		return fmt.Errorf("needs an SQL billing (driver postgres or mysql), not %q", c.Billing.Driver)
 	}
 	return nil
 }

@@ -50,6 +50,8 @@ func TestLoadConfig(t *testing.T) {
 		{"ErrSchedule", "reconcile:\n  schedule: every minute\n", "reconcile.schedule"},
 		{"ErrPrune", "reconcile:\n  prune: some\n", "reconcile.prune"},
 		{"ErrMaxRevoke", "reconcile:\n  max_revoke: 1.5\n", "reconcile.max_revoke"},
+		{"ErrWatch", "reconcile:\n  watch: 100ms\n", "reconcile.watch"},
+		{"ErrChangesNeedsSQL", "billing:\n  driver: file\n  path: x.yaml\n  queries:\n    changes: SELECT 1\n", "billing.queries.changes"},
 		{"ErrPort", "panels:\n  port: 70000\n", "panels.port"},
 		{"ErrYAML", "api: [\n", "yardsync.yaml"},
 	}

@@ -32,6 +32,13 @@ type install struct {
 
 func newInstall(t *testing.T, panels int) *install {
 	t.Helper()
+	return newInstallWith(t, panels, "")
+}
+
+// newInstallWith adds reconcileKeys (YAML lines, two-space indented) to the
+// config's reconcile section.
+func newInstallWith(t *testing.T, panels int, reconcileKeys string) *install {
+	t.Helper()
 	ctx := context.Background()
 	billDSN := testdb.Postgres(t)
 	conn, err := pgx.Connect(ctx, billDSN)
@@ -65,9 +72,9 @@ reconcile:
   schedule: ""
   panel_timeout: 2s
   retries: 1
-panels:
+%spanels:
   port: %d
-`, testdb.Postgres(t), in.listen, billDSN, port))
+`, testdb.Postgres(t), in.listen, billDSN, reconcileKeys, port))
 	return in
 }
 
@@ -222,4 +229,37 @@ func TestServeSyncAndReconcile(t *testing.T) {
 			t.Fatalf("the only panel down: got %q exit %d, want failed and exit 1", out, code)
 		}
 	})
+}
+
+// eventually polls cond until it holds or a generous deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestServeWatch(t *testing.T) {
+	in := newInstallWith(t, 1, "  watch: 1s\n")
+	in.exec(`INSERT INTO contracts VALUES (601, '89101234601', '21', true, true)`)
+	stop := in.serve()
+	defer stop()
+	var dev struct {
+		DeviceID int `json:"device_id"`
+	}
+	ip := strings.Split(in.fleet.Addrs()[0], ":")[0]
+	in.post("devices_add", `{"device_type": 1, "is_active": true, "paneltype": 2, "panelip": "`+ip+`", "panellogin": "admin", "panelpasswd": "pw"}`, &dev)
+	in.post("rights_add", fmt.Sprintf(`{"uid": 601, "device_id": %d}`, dev.DeviceID), nil)
+	in.post("keys_add", `{"uid": 601, "key": "00BB00601"}`, nil)
+	panel := in.fleet.Panel(0)
+	eventually(t, "the paying contract's key reaches the panel", func() bool { return len(panel.Keys()) == 1 })
+	// The billing changes with no call to yardsync: the watch notices it.
+	in.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 601`)
+	eventually(t, "the watch revokes the debtor's key", func() bool { return len(panel.Keys()) == 0 })
+	in.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 601`)
+	eventually(t, "the watch restores the key after payment", func() bool { return len(panel.Keys()) == 1 })
 }

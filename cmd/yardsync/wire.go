@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"yardsync/api"
+	"yardsync/billing"
 	"yardsync/metrics"
 	"yardsync/panels"
 	"yardsync/reconcile"
@@ -93,9 +94,29 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 		}
 		c.Start()
 		d.closers = append(d.closers, func() { <-c.Stop().Done() })
+	}
+	if w := e.newWatcher(cached, sched); w != nil {
+		d.runners = append(d.runners, func(ctx context.Context) { _ = w.Start(ctx) })
+	} else if e.cfg.Reconcile.Schedule != "" {
 		sched.Tick() // a first run at start, not one schedule interval later
 	}
 	return d, nil
+}
+
+// newWatcher builds the billing watch when reconcile.watch is set. Its first
+// tick takes the baseline and then asks for the first full run, so no change
+// falls between the two.
+func (e *env) newWatcher(bill *billing.Cached, sched *reconcile.Scheduler) *reconcile.Watcher {
+	rc := e.cfg.Reconcile
+	if rc.Watch <= 0 {
+		return nil
+	}
+	w := &reconcile.Watcher{Billing: bill, Every: rc.Watch, MaxShrink: rc.MaxRevoke, Log: e.log,
+		Batch: func(uids []int64) { sched.Touch(uids...) }, Full: sched.Tick}
+	if bill.HasChanges() {
+		w.ChangeLog = bill
+	}
+	return w
 }
 
 func ownedCounter(db *store.DB) func() float64 {

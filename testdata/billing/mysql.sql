@@ -114,3 +114,36 @@ INSERT INTO cams_main (uid, tp_id, activate, status, expire) VALUES
  (4, 3, NULL, 0, '0000-00-00'),
  (5, 4, NULL, 0, '2099-12-31'),
  (6, 3, '2025-01-10 09:30:00', 0, '2099-12-31');
+
+-- What ABillS logs when money or a service changes (times in the server's
+-- local time, as NOW() writes them): payments, fees, and admin_actions,
+-- which also records what the system's periodic scripts do.
+CREATE TABLE payments (
+  id   INT(11) UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  date DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00',
+  sum  DOUBLE(10,2) NOT NULL DEFAULT 0,
+  uid  INT(11) UNSIGNED NOT NULL DEFAULT 0,
+  KEY date (date)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE fees (
+  id   INT(11) UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  date DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00',
+  sum  DOUBLE(12,4) NOT NULL DEFAULT 0,
+  uid  INT(11) UNSIGNED NOT NULL DEFAULT 0,
+  KEY date (date)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE admin_actions (
+  id       INT(11) UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  actions  VARCHAR(200) NOT NULL DEFAULT '',
+  datetime DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00',
+  uid      INT(11) UNSIGNED NOT NULL DEFAULT 0,
+  aid      SMALLINT(6) UNSIGNED NOT NULL DEFAULT 0,
+  module   VARCHAR(10) NOT NULL DEFAULT '',
+  KEY datetime (datetime)
+) DEFAULT CHARSET=utf8mb3;
+
+INSERT INTO payments (date, sum, uid) VALUES ('2025-03-01 10:00:00', 500, 1);
+INSERT INTO fees (date, sum, uid) VALUES ('2025-03-01 00:00:01', 99, 2);
+INSERT INTO admin_actions (actions, datetime, uid, aid, module) VALUES ('STATUS 0->5', '2025-03-01 00:00:02', 2, 2, 'Cams');

@@ -47,3 +47,27 @@ INSERT INTO services (abonent_id, kind, tariff, price, paid_till, blocked) VALUE
  (1005, 'domofon',  'Домофон+видео', 149.50,'2099-12-31', false),
  (1005, 'tv',       'Расширенный',  299.99, 'infinity',   false),
  (1006, 'domofon',  'Умный домофон', 99.00, '2020-01-01', false);
+
+-- A change log fed by triggers, for reconcile.watch: one row per change to
+-- a contract or its services. Prune it now and then (DELETE ... WHERE
+-- changed_at < now() - interval '1 day').
+CREATE TABLE abonent_changes (
+    abonent_id integer NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX abonent_changes_at ON abonent_changes (changed_at);
+
+CREATE FUNCTION log_abonent_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'abonents' THEN
+        INSERT INTO abonent_changes (abonent_id) VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
+    ELSE
+        INSERT INTO abonent_changes (abonent_id) VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.abonent_id ELSE NEW.abonent_id END);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER abonents_changed AFTER INSERT OR UPDATE OR DELETE ON abonents
+    FOR EACH ROW EXECUTE FUNCTION log_abonent_change();
+CREATE TRIGGER services_changed AFTER INSERT OR UPDATE OR DELETE ON services
+    FOR EACH ROW EXECUTE FUNCTION log_abonent_change();
