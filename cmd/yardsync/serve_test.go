@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,9 @@ type install struct {
 	listen  string
 	fleet   *panelsim.Fleet
 	billing *pgx.Conn
+	// storeDSN is the SmartYard database, for tests that write it as
+	// operators and the mobile server do, behind yardsync's back.
+	storeDSN string
 }
 
 func newInstall(t *testing.T, panels int) *install {
@@ -55,7 +59,7 @@ func newInstallWith(t *testing.T, panels int, reconcileKeys string) *install {
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	in := &install{t: t, listen: testnet.FreeAddr(t), fleet: fleet, billing: conn}
+	in := &install{t: t, listen: testnet.FreeAddr(t), fleet: fleet, billing: conn, storeDSN: testdb.Postgres(t)}
 	in.config = writeConfig(t, fmt.Sprintf(`
 store:
   dsn: %q
@@ -74,7 +78,7 @@ reconcile:
   retries: 1
 %spanels:
   port: %d
-`, testdb.Postgres(t), in.listen, billDSN, reconcileKeys, port))
+`, in.storeDSN, in.listen, billDSN, reconcileKeys, port))
 	return in
 }
 
@@ -243,23 +247,51 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// storeExec writes the SmartYard tables directly, as an operator would.
+func (in *install) storeExec(sql string, args ...any) {
+	in.t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, in.storeDSN)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		in.t.Fatal(err)
+	}
+}
+
+// TestServeWatch: a billing change nobody tells yardsync about reaches the
+// door through reconcile.watch. The panel, rights and key are written
+// straight into the store before serve starts, so no API change triggers a
+// run and only the watch can act.
 func TestServeWatch(t *testing.T) {
 	in := newInstallWith(t, 1, "  watch: 1s\n")
-	in.exec(`INSERT INTO contracts VALUES (601, '89101234601', '21', true, true)`)
-	stop := in.serve()
-	defer stop()
-	var dev struct {
-		DeviceID int `json:"device_id"`
+	if _, code := in.cli("migrate"); code != 0 {
+		t.Fatal("migrate failed")
 	}
 	ip := strings.Split(in.fleet.Addrs()[0], ":")[0]
-	in.post("devices_add", `{"device_type": 1, "is_active": true, "paneltype": 2, "panelip": "`+ip+`", "panellogin": "admin", "panelpasswd": "pw"}`, &dev)
-	in.post("rights_add", fmt.Sprintf(`{"uid": 601, "device_id": %d}`, dev.DeviceID), nil)
-	in.post("keys_add", `{"uid": 601, "key": "00BB00601"}`, nil)
+	in.storeExec(`INSERT INTO devices (device_id, device_uuid, device_type, is_active, paneltype, panelip, panellogin, panelpasswd)
+		VALUES (1, '00000000-0000-4000-8000-000000000601', 1, true, 2, $1, 'admin', 'pw')`, ip)
+	// Six paying contracts: revoking one stays under max_revoke (0.2), as a
+	// batch run is guarded like a full one.
+	for uid := 601; uid <= 606; uid++ {
+		in.exec(`INSERT INTO contracts VALUES ($1, '', $2, true, true)`, uid, strconv.Itoa(uid-580))
+		in.storeExec(`INSERT INTO rights VALUES ($1, '{1}')`, uid)
+		in.storeExec(`INSERT INTO keys VALUES (decode($1, 'hex'), $2, 'watch')`, fmt.Sprintf("000000BB000%d", uid), uid)
+	}
+	stop := in.serve()
+	defer stop()
 	panel := in.fleet.Panel(0)
-	eventually(t, "the paying contract's key reaches the panel", func() bool { return len(panel.Keys()) == 1 })
-	// The billing changes with no call to yardsync: the watch notices it.
+	has := func(n int) func() bool { return func() bool { return len(panel.Keys()) == n } }
+	eventually(t, "the first full run puts the six keys on the panel", has(6))
 	in.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 601`)
-	eventually(t, "the watch revokes the debtor's key", func() bool { return len(panel.Keys()) == 0 })
+	eventually(t, "the watch revokes the debtor's key", has(5))
+	for _, k := range panel.Keys() {
+		if k.Code == "000000BB000601" {
+			t.Fatalf("the debtor's key is still there: %v", panel.Keys())
+		}
+	}
 	in.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 601`)
-	eventually(t, "the watch restores the key after payment", func() bool { return len(panel.Keys()) == 1 })
+	eventually(t, "the watch restores the key after payment", has(6))
 }
