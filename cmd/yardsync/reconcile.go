@@ -61,24 +61,27 @@ func runReconcile(c *cli.Context) error {
 	return exitFor(res)
 }
 
+// jsonSummary is the --json line: the summary, and why a failed run failed.
+type jsonSummary struct {
+	reconcile.Summary
+	Error string `json:"error,omitempty"`
+}
+
 func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
 	switch {
+	case dry && res.Error != "" && asJSON:
+		// A run that failed as a whole has no plan to show: only why.
+		return json.NewEncoder(w).Encode(map[string]string{"status": res.Status, "error": res.Error})
+	case dry && res.Error != "":
+		fmt.Fprintf(w, "run failed, no plan: %s\n", res.Error)
+		return nil
 	case dry && asJSON:
 		return json.NewEncoder(w).Encode(res.Plan)
 	case dry:
-		res.Plan.Table(w)
-		if len(res.Failed) > 0 {
-			fmt.Fprintf(w, "\npanels not read (%d):\n", len(res.Failed))
-			for id, msg := range res.Failed {
-				fmt.Fprintf(w, "  %d\t%s\n", id, msg)
-			}
-		}
-		if res.Error != "" {
-			fmt.Fprintf(w, "\nrun failed: %s\n", res.Error)
-		}
+		printPlan(w, res)
 		return nil
 	case asJSON:
-		return json.NewEncoder(w).Encode(res.Summary)
+		return json.NewEncoder(w).Encode(jsonSummary{Summary: res.Summary, Error: res.Error})
 	}
 	fmt.Fprintf(w, "run %d: %s; panels %d (failed %d); added %d, rebound %d, deleted %d; guarded %t\n",
 		res.RunID, res.Status, res.Panels, res.FailedPanels, res.Added, res.Rebound, res.Deleted, res.Guarded)
@@ -89,6 +92,16 @@ func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
 		fmt.Fprintf(w, "panel %d failed: %s\n", id, msg)
 	}
 	return nil
+}
+
+func printPlan(w io.Writer, res reconcile.Result) {
+	res.Plan.Table(w)
+	if len(res.Failed) > 0 {
+		fmt.Fprintf(w, "\npanels not read (%d):\n", len(res.Failed))
+		for id, msg := range res.Failed {
+			fmt.Fprintf(w, "  %d\t%s\n", id, msg)
+		}
+	}
 }
 
 // exitFor maps a run's status to the exit status DESIGN.md promises.

@@ -295,3 +295,26 @@ func TestServeWatch(t *testing.T) {
 	in.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 601`)
 	eventually(t, "the watch restores the key after payment", has(6))
 }
+
+// A run that fails as a whole says why: in its --json line, and in a dry
+// run instead of an empty plan.
+func TestReconcileFailedOutput(t *testing.T) {
+	in := newInstall(t, 1)
+	in.exec(`ALTER TABLE contracts RENAME TO contracts_gone`)
+	out, code := in.cli("reconcile", "--json")
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 1 {
+		t.Fatalf("got %q exit %d, want one JSON line and exit 1", out, code)
+	}
+	if got["status"] != "failed" || !strings.Contains(fmt.Sprint(got["error"]), "billing snapshot") {
+		t.Fatalf("--json of a failed run: %s, want status failed and the billing error", out)
+	}
+	out, code = in.cli("reconcile", "--dry-run")
+	if code != 1 || !strings.HasPrefix(out, "run failed, no plan: ") || strings.Contains(out, "PANEL") {
+		t.Fatalf("dry run with a broken snapshot query: got %q exit %d, want only the error", out, code)
+	}
+	out, _ = in.cli("reconcile", "--dry-run", "--json")
+	if !strings.Contains(out, `"error"`) || strings.Contains(out, `"panels"`) {
+		t.Fatalf("dry run --json with a broken snapshot query: got %q, want only the error", out)
+	}
+}
