@@ -6,7 +6,7 @@ PKGS    := ./...
 .PHONY: build test demo demo-stop bench lint fuzz clean services
 
 build:
-	$(GO) build -o $(BIN) ./cmd/yardsync
+	$(GO) build -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o $(BIN) ./cmd/yardsync
 
 services:
 	@./scripts/services.sh

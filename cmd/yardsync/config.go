@@ -108,7 +108,7 @@ func LoadConfig(path string, required bool, getenv func(string) string) (Config,
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %s", path, cleanYAMLError(err))
+			return cfg, fmt.Errorf("config %s: %s", path, nameTypeErrors(cleanYAMLError(err), data))
 		}
 	case errors.Is(err, os.ErrNotExist) && !required:
 	default:

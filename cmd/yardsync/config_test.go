@@ -42,6 +42,10 @@ func TestLoadConfig(t *testing.T) {
 	})
 	bad := []struct{ name, text, want string }{
 		{"ErrUnknownKey", "reconcile:\n  concurrenzy: 3\n", "reconcile.concurrenzy: unknown key"},
+		{"ErrDurationType", "reconcile:\n  panel_timeout: 3\n", "reconcile.panel_timeout (line 2): \"3\" is not a duration"},
+		{"ErrIntType", "store:\n  dsn: x\nreconcile:\n  concurrency: many\n", "reconcile.concurrency (line 4): \"many\" is not a whole number"},
+		{"ErrListType", "api:\n  tokens:\n    - [a]\n", "api.tokens[0] (line 3)"},
+		{"ErrBoolType", "reconcile:\n  watch: yes please\n", "reconcile.watch (line 2)"},
 		{"ErrListen", "api:\n  listen: nowhere\n", "api.listen"},
 		{"ErrAllow", "api:\n  allow: [10.0.0.0/33]\n", "api.allow"},
 		{"ErrDriver", "billing:\n  driver: oracle\n", "billing.driver"},

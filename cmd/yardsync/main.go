@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,9 +41,23 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"YARDSYNC_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
 		},
 		Commands:       commands(),
+		Version:        buildVersion(),
+		Action:         unknownCommand,
 		ExitErrHandler: func(*cli.Context, error) {}, // main decides the exit status
 	}
 	return app.RunContext(ctx, args)
+}
+
+// exitUsage is the status of a command line yardsync cannot run: an unknown
+// command, or none at all.
+const exitUsage = 3
+
+// unknownCommand runs when no command matched: it lists the commands.
+func unknownCommand(c *cli.Context) error {
+	if !c.Args().Present() {
+		return cli.ShowAppHelp(c)
+	}
+	return cli.Exit(fmt.Sprintf("unknown command %q; `yardsync --help` lists the commands", c.Args().First()), exitUsage)
 }
 
 // exitCode maps an error to the process status; commands that promise a
@@ -71,6 +86,12 @@ func newEnv(c *cli.Context) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
+	if path := c.String("config"); !c.IsSet("config") {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			log.Warn("no config file found: using the built-in defaults; name one with --config FILE or YARDSYNC_CONFIG",
+				slog.String("looked_for", path))
+		}
+	}
 	return &env{cfg: cfg, log: log, stdout: c.App.Writer}, nil
 }
 
@@ -84,7 +105,17 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
+		opts.ReplaceAttr = secondsForDurations
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// secondsForDurations writes durations in JSON logs as seconds (took: 0.25),
+// not the nanoseconds slog's JSON handler would print.
+func secondsForDurations(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key, a.Value.Duration().Seconds())
+	}
+	return a
 }
