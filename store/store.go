@@ -83,6 +83,9 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 // Migrate applies every embedded migration not yet applied, under a session
 // lock so that two instances starting together do not race.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
 	sqlDB := stdlib.OpenDBFromPool(db.pool)
 	defer sqlDB.Close()
 	provider, err := newMigrator(sqlDB, log)

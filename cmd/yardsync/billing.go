@@ -136,7 +136,9 @@ func checkStore(ctx context.Context, dsn string) billing.Probe {
 	db, err := store.Open(ctx, dsn)
 	if err == nil {
 		defer db.Close()
-		err = db.Ping(ctx)
+		if err = db.Ping(ctx); err == nil {
+			err = db.CheckSchema(ctx)
+		}
 	}
 	if err != nil {
 		return billing.Probe{Query: "store", Status: "error", Detail: err.Error()}
