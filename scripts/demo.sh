@@ -1,26 +1,60 @@
 #!/usr/bin/env bash
 # make demo: a whole yardsync installation on this machine, from nothing.
 # It leaves yardsync and the emulated panels running in the background and
-# prints what to try; `make demo-stop` stops them.
+# prints what to try; `make demo-stop` stops them. Everything it writes is
+# under demo/run/ (the tracked demo files are copied, never edited), and the
+# only database it drops is one it created itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=bin/yardsync
 RUN=demo/run
-CONFIG=${DEMO_CONFIG:-demo/yardsync.yaml}
-API=http://127.0.0.1:8080/bill/api
+DB=yardsync_demo
+MARK="created by yardsync make demo"
 mkdir -p "$RUN"
 ./scripts/demo-stop.sh >/dev/null 2>&1 || true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+# busy HOST PORT: something accepts connections there.
+busy() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+# free_port HOST... : the first port from $FIRST up that no host has taken.
+free_port() {
+  local port
+  for port in $(seq "$FIRST" $((FIRST + 50))); do
+    local taken=
+    for host in "$@"; do busy "$host" "$port" && taken=1 && break; done
+    [ -z "$taken" ] && { echo "$port"; return; }
+  done
+  die "no free port in $FIRST-$((FIRST + 50)) on $*; stop what listens there or set DEMO_API_PORT/DEMO_PANEL_PORT"
+}
+PANEL_HOSTS=(127.0.1.1 127.0.1.2 127.0.1.3 127.0.2.1 127.0.2.2 127.0.3.1 127.0.3.2 127.0.3.3)
+API_PORT=${DEMO_API_PORT:-$(FIRST=8080 free_port 127.0.0.1)}
+PANEL_PORT=${DEMO_PANEL_PORT:-$(FIRST=18081 free_port "${PANEL_HOSTS[@]}")}
+[ -n "$API_PORT" ] && [ -n "$PANEL_PORT" ] || exit 1
+busy 127.0.0.1 "$API_PORT" && die "port $API_PORT on 127.0.0.1 is taken by another program: set DEMO_API_PORT to a free one"
+API=http://127.0.0.1:$API_PORT/bill/api
+CONFIG=$RUN/yardsync.yaml
 call() { curl -sS --fail-with-body -X POST "$API/$1/" -d "${2:-}"; }
 
-say "demo database yardsync_demo (fresh)"
-psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS yardsync_demo WITH (FORCE)' -c 'CREATE DATABASE yardsync_demo'
+say "demo files in $RUN: config (API on port $API_PORT, panels on port $PANEL_PORT) and a copy of the billing"
+cp demo/billing.yaml "$RUN/billing.yaml"
+sed -e "s|127.0.0.1:8080|127.0.0.1:$API_PORT|" -e "s|port: 18081|port: $PANEL_PORT|" \
+    -e "s|path: demo/billing.yaml|path: $RUN/billing.yaml|" demo/yardsync.yaml >"$CONFIG"
 
-say "emulated panels: 3 Beward, 2 Beward mifare, 3 Sokol on port 18081"
+say "demo database $DB (fresh)"
+psql_q() { psql -qtA -h 127.0.0.1 -U postgres -d postgres "$@"; }
+if [ "$(psql_q -c "SELECT 1 FROM pg_database WHERE datname = '$DB'")" = 1 ]; then
+  [ "$(psql_q -c "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$DB'")" = "$MARK" ] ||
+    die "database $DB exists and was not made by make demo: left untouched; drop or rename it yourself to run the demo"
+  psql_q -c "DROP DATABASE $DB WITH (FORCE)"
+fi
+psql_q -c "CREATE DATABASE $DB" -c "COMMENT ON DATABASE $DB IS '$MARK'"
+
+say "emulated panels: 3 Beward, 2 Beward mifare, 3 Sokol on port $PANEL_PORT"
 start_fleet() { # family count base
-  nohup "$BIN" panelsim --family "$1" --count "$2" --base "$3" --port 18081 --latency 20ms \
+  nohup "$BIN" panelsim --family "$1" --count "$2" --base "$3" --port "$PANEL_PORT" --latency 20ms \
     --login admin --password demo-secret >"$RUN/panelsim-$1.log" 2>&1 &
   echo $! >"$RUN/panelsim-$1.pid"
 }
@@ -32,8 +66,11 @@ say "yardsync migrate, then yardsync serve (log: $RUN/yardsync.log)"
 "$BIN" --config "$CONFIG" migrate
 nohup "$BIN" --config "$CONFIG" serve >"$RUN/yardsync.log" 2>&1 &
 echo $! >"$RUN/yardsync.pid"
-for _ in $(seq 1 50); do curl -sf http://127.0.0.1:8080/readyz >/dev/null && break; sleep 0.2; done
-curl -sf http://127.0.0.1:8080/readyz >/dev/null || { echo "yardsync did not start:"; cat "$RUN/yardsync.log"; exit 1; }
+# Ready means our own process logged that it listens on the port, and answers there: a readyz
+# from some other program on that port must not pass for the demo's yardsync.
+ours() { kill -0 "$(cat "$RUN/yardsync.pid")" 2>/dev/null && grep -q "msg=serving listen=127.0.0.1:$API_PORT" "$RUN/yardsync.log"; }
+for _ in $(seq 1 50); do ours && curl -sf "http://127.0.0.1:$API_PORT/readyz" >/dev/null && break; sleep 0.2; done
+ours && curl -sf "http://127.0.0.1:$API_PORT/readyz" >/dev/null || { echo "yardsync did not start:"; cat "$RUN/yardsync.log"; exit 1; }
 
 say "devices, a gate and its door, rights and keys, through /bill/api as billing would"
 panels=(127.0.1.1:1 127.0.1.2:1 127.0.1.3:1 127.0.2.1:1 127.0.2.2:1 127.0.3.1:2 127.0.3.2:2 127.0.3.3:2)
@@ -47,7 +84,7 @@ for i in "${!panels[@]}"; do
 done
 gate=$(call devices_add '{"device_type": 3, "is_active": true, "title": "Ворота двора"}' | sed 's/[^0-9]//g')
 call doors_add "{\"device_id\": $gate, \"cam\": ${ids[7]}, \"entrance\": 0, \"icon\": \"gate\", \"name\": \"Ворота\",
-  \"open\": \"http://127.0.3.3:18081/relay/1/open\", \"open_trait\": \"PUT\"}" >/dev/null
+  \"open\": \"http://127.0.3.3:$PANEL_PORT/relay/1/open\", \"open_trait\": \"PUT\"}" >/dev/null
 for uid in $(seq 1001 1024); do
   panel=${ids[$(((uid - 1001) / 3))]}
   call rights_add "{\"uid\": $uid, \"device_id\": [$panel, $gate]}"
@@ -60,7 +97,7 @@ echo
 
 cat <<MSG
 
-yardsync is running (pid $(cat "$RUN/yardsync.pid")), with 8 emulated panels. Try:
+yardsync is running (pid $(cat "$RUN/yardsync.pid")) on port $API_PORT, with 8 emulated panels on port $PANEL_PORT. Try:
 
   curl -s -XPOST $API/devices_list/ | python3 -m json.tool
   curl -s -XPOST $API/rights_list/ -d '{"uid": 1001}'
@@ -69,15 +106,21 @@ yardsync is running (pid $(cat "$RUN/yardsync.pid")), with 8 emulated panels. Tr
   curl -s -XPOST $API/cams/ -d '{"uid": 1007}'
   curl -s -XPOST $API/billing_list/ -d '{"phone": "89105550000"}'
   curl -s -XPOST $API/sync/ -d '{"uid": 1001, "wait": true}'
-  curl -s http://127.0.0.1:8080/metrics | grep ^yardsync_
+  curl -s http://127.0.0.1:$API_PORT/metrics | grep ^yardsync_
+
+What the panels hold, asked the way yardsync asks them:
+
+  curl -s -u admin:demo-secret 'http://127.0.1.1:$PANEL_PORT/cgi-bin/rfid_cgi?action=list'   # Beward 1 (uids 1001-1003)
+  curl -s -u admin:demo-secret 'http://127.0.2.1:$PANEL_PORT/cgi-bin/mifare_cgi?action=list' # Beward mifare
+  curl -s -u admin:demo-secret http://127.0.3.3:$PANEL_PORT/key/store                      # Sokol at the gate: every key
 
   $BIN --config $CONFIG reconcile --dry-run        # the plan, per panel; changes nothing
   $BIN --config $CONFIG billing list 89105550000   # billingList from the CLI
   $BIN --config $CONFIG check                      # store, billing and every query
 
-A contract stops paying: set cams_paid: false for uid 1001 in demo/billing.yaml, then
+A contract stops paying: set cams_paid: false for uid 1001 in $RUN/billing.yaml (the demo's copy), then
   curl -s -XPOST $API/sync/ -d '{"uid": 1001, "wait": true}'
-and its key leaves panel 127.0.1.1 and the gate's panel 127.0.3.3.
+and its key leaves panel 127.0.1.1 and the gate's panel 127.0.3.3 (list them again above).
 
 Stop everything with: make demo-stop
 MSG
