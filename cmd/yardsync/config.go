@@ -67,6 +67,7 @@ type ReconcileConfig struct {
 	Prune        string        `yaml:"prune"` // owned | all
 	MaxRevoke    float64       `yaml:"max_revoke"`
 	Watch        time.Duration `yaml:"watch"` // re-read the billing this often and run what changed; 0: off
+	LogRetention time.Duration `yaml:"log_retention"` // how long the change log keeps panel writes
 }
 
 // PanelsConfig says how to reach panels at devices.panelip.
@@ -93,6 +94,7 @@ func DefaultConfig() Config {
 			Retries:      3,
 			Prune:        "owned",
 			MaxRevoke:    0.2,
+			LogRetention: 90 * 24 * time.Hour,
 		},
 		Panels: PanelsConfig{Port: 80, Scheme: "http"},
 	}
@@ -177,6 +179,7 @@ func (c *Config) Validate() error {
 		{"reconcile.prune", oneOf(c.Reconcile.Prune, "owned", "all")},
 		{"reconcile.max_revoke", share(c.Reconcile.MaxRevoke)},
 		{"reconcile.watch", watchInterval(c.Reconcile.Watch)},
+		{"reconcile.log_retention", atLeastDuration(c.Reconcile.LogRetention, time.Hour)},
 		{"billing.queries.changes", c.changesQuery()},
 		{"panels.port", portNumber(c.Panels.Port)},
 		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
@@ -250,6 +253,13 @@ func oneOf(v string, allowed ...string) error {
 		}
 	}
 	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+}
+
+func atLeastDuration(d, min time.Duration) error {
+	if d < min {
+		return fmt.Errorf("%s is below %s", d, min)
+	}
+	return nil
 }
 
 func positive(d time.Duration) error {

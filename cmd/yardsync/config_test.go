@@ -55,6 +55,7 @@ func TestLoadConfig(t *testing.T) {
 		{"ErrPrune", "reconcile:\n  prune: some\n", "reconcile.prune"},
 		{"ErrMaxRevoke", "reconcile:\n  max_revoke: 1.5\n", "reconcile.max_revoke"},
 		{"ErrWatch", "reconcile:\n  watch: 100ms\n", "reconcile.watch"},
+		{"ErrLogRetention", "reconcile:\n  log_retention: 10m\n", "reconcile.log_retention"},
 		{"ErrChangesNeedsSQL", "billing:\n  driver: file\n  path: x.yaml\n  queries:\n    changes: SELECT 1\n", "billing.queries.changes"},
 		{"ErrPort", "panels:\n  port: 70000\n", "panels.port"},
 		{"ErrYAML", "api: [\n", "yardsync.yaml"},

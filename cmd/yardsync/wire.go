@@ -84,6 +84,7 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 	m.CounterFunc("yardsync_uid_cache_hits_total", "uid cache hits.", func() float64 { h, _ := cached.Stats(); return float64(h) })
 	m.CounterFunc("yardsync_uid_cache_misses_total", "uid cache misses.", func() float64 { _, n := cached.Stats(); return float64(n) })
 	m.GaugeFunc("yardsync_keys_managed", "Keys yardsync owns on panels.", ownedCounter(db))
+	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
 	sched := reconcile.NewScheduler(e.newRunner(db, cached, m, time.Minute), touchDebounce)
 	opts.Billing, opts.Syncer = cached, sched
 	d.runners = append(d.runners, func(ctx context.Context) { _ = sched.Start(ctx) })
@@ -117,6 +118,27 @@ func (e *env) newWatcher(bill *billing.Cached, sched *reconcile.Scheduler) *reco
 		w.ChangeLog = bill
 	}
 	return w
+}
+
+// pruneChangeLog deletes change log entries past the retention, at start
+// and then hourly, until ctx is done.
+func pruneChangeLog(ctx context.Context, db *store.DB, retention time.Duration, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.PruneChanges(ctx, time.Now().Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("change log not pruned", slog.Any("error", err))
+		case n > 0:
+			log.Info("change log pruned", slog.Int64("entries", n), slog.Duration("retention", retention))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func ownedCounter(db *store.DB) func() float64 {

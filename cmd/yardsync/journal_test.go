@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"yardsync/reconcile"
+	"yardsync/store"
+)
+
+func TestLogAndPanelsCommands(t *testing.T) {
+	in := newInstall(t, 1)
+	if _, code := in.cli("migrate"); code != 0 {
+		t.Fatal("migrate failed")
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, in.storeDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	in.storeExec(`INSERT INTO devices (device_id, device_uuid, device_type, is_active, title, paneltype, panelip) VALUES
+		(1, '00000000-0000-4000-8000-000000000001', 1, true, 'Подъезд 1', 1, '10.0.0.1'),
+		(2, '00000000-0000-4000-8000-000000000002', 1, true, 'Подъезд 2', 2, '10.0.0.2')`)
+	now := time.Now()
+	if err := db.RecordChanges(ctx, []reconcile.Change{
+		{At: now.Add(-48 * time.Hour), RunID: 1, DeviceID: 1, Op: "add", Code: "0000000A1B2C3D", Flat: 12, UID: 501, Result: "ok"},
+		{At: now.Add(-time.Hour), RunID: 2, DeviceID: 2, Op: "delete", Code: "0000000A1B2C3D", Flat: 12, UID: 501, Result: "failed", Error: "timeout"},
+		{At: now.Add(-time.Minute), RunID: 3, DeviceID: 1, Op: "add", Code: "00000000000042", Flat: 3, UID: 502, Result: "ok"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordPanelContacts(ctx, []reconcile.PanelContact{{DeviceID: 1, At: now, OK: true, Keys: 2},
+		{DeviceID: 2, At: now, Error: "connection refused", Keys: -1}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("LogJSON", func(t *testing.T) {
+		out, code := in.cli("log", "--uid", "501", "--key", "0a:1b:2c:3d", "--since", "24h", "--json")
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		var got map[string]any
+		if code != 0 || len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &got) != nil {
+			t.Fatalf("got %q exit %d, want one line", out, code)
+		}
+		for k, want := range map[string]any{"run_id": 2.0, "device_id": 2.0, "op": "delete", "code": "0000000A1B2C3D",
+			"flat": 12.0, "uid": 501.0, "result": "failed", "error": "timeout"} {
+			if got[k] != want {
+				t.Errorf("%s: got %v, want %v", k, got[k], want)
+			}
+		}
+		if _, ok := got["at"]; !ok {
+			t.Error("no at")
+		}
+	})
+	t.Run("LogText", func(t *testing.T) {
+		out, code := in.cli("log", "--panel", "1")
+		if code != 0 || !strings.Contains(out, "00000000000042") || !strings.Contains(out, "0000000A1B2C3D") || strings.Contains(out, "timeout") {
+			t.Fatalf("got %q exit %d, want panel 1's two writes", out, code)
+		}
+	})
+	t.Run("ErrLogKey", func(t *testing.T) {
+		if out, code := in.cli("log", "--key", "xyz"); code != 1 || !strings.Contains(out, "--key") {
+			t.Fatalf("got %q exit %d", out, code)
+		}
+	})
+	t.Run("PanelsFailingJSON", func(t *testing.T) {
+		out, code := in.cli("panels", "--failing", "--json")
+		var got map[string]any
+		if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+			t.Fatalf("got %q exit %d, want one line", out, code)
+		}
+		for _, k := range []string{"device_id", "title", "family", "ip", "last_contact", "last_ok", "last_error", "keys", "managed_keys"} {
+			if _, ok := got[k]; !ok {
+				t.Errorf("panels --json lacks %q: %s", k, out)
+			}
+		}
+		if got["device_id"] != 2.0 || got["last_error"] != "connection refused" || got["last_ok"] != nil {
+			t.Fatalf("got %s, want panel 2 failing and never ok", out)
+		}
+	})
+	t.Run("PanelsText", func(t *testing.T) {
+		out, code := in.cli("panels")
+		if code != 0 || strings.Index(out, "FAILING") > strings.Index(out, "Подъезд 1") || !strings.Contains(out, "connection refused") {
+			t.Fatalf("got %q exit %d, want the failing panel first", out, code)
+		}
+	})
+}

@@ -1,0 +1,74 @@
+package reconcile
+
+import (
+	"context"
+	"time"
+)
+
+// Change operations and results, as the change log spells them.
+const (
+	OpAdd    = "add"
+	OpDelete = "delete"
+	OpRebind = "rebind"
+
+	ResultOK     = "ok"
+	ResultFailed = "failed"
+)
+
+// Change is one panel write, as the change log keeps it: what a support
+// person asks about when a key does not open a door.
+type Change struct {
+	At       time.Time `json:"at"`
+	RunID    int64     `json:"run_id"`
+	DeviceID int       `json:"device_id"`
+	Op       string    `json:"op"` // OpAdd, OpDelete or OpRebind
+	Code     string    `json:"code"`
+	Flat     int       `json:"flat"`
+	UID      int64     `json:"uid"`
+	Result   string    `json:"result"` // ResultOK or ResultFailed
+	Error    string    `json:"error"`
+}
+
+// ChangeFilter selects change log entries; zero fields select everything.
+type ChangeFilter struct {
+	UID      int64
+	DeviceID int
+	Code     string // normalised
+	Since    time.Time
+	Limit    int // 0: the store's default
+}
+
+// PanelContact is what one run learned of one panel: whether it answered,
+// and how many keys it holds (-1 when it was not read).
+type PanelContact struct {
+	DeviceID int
+	At       time.Time
+	OK       bool
+	Error    string
+	Keys     int
+	Probe    string // the key-table probe's finding, when the run made one
+}
+
+// PanelStatus is a panel as the operators' status views show it.
+type PanelStatus struct {
+	DeviceID    int        `json:"device_id"`
+	Title       string     `json:"title"`
+	Family      string     `json:"family"`
+	IP          string     `json:"ip"`
+	LastContact *time.Time `json:"last_contact"`
+	LastOK      *time.Time `json:"last_ok"`
+	LastError   string     `json:"last_error"`
+	Keys        *int       `json:"keys"` // null until a run read the panel
+	ManagedKeys int        `json:"managed_keys"`
+	Probe       string     `json:"probe,omitempty"`
+}
+
+// Failing reports whether the panel's last contact failed or it was never reached.
+func (p PanelStatus) Failing() bool { return p.LastError != "" || p.LastContact == nil }
+
+// Journal keeps the change log and the panels' status. Runs write to it in
+// batches, once per panel session, so it costs no request to a panel.
+type Journal interface {
+	RecordChanges(ctx context.Context, changes []Change) error
+	RecordPanelContacts(ctx context.Context, contacts []PanelContact) error
+}
