@@ -66,7 +66,7 @@ type ReconcileConfig struct {
 	Retries      int           `yaml:"retries"`
 	Prune        string        `yaml:"prune"` // owned | all
 	MaxRevoke    float64       `yaml:"max_revoke"`
-	Watch        time.Duration `yaml:"watch"` // re-read the billing this often and run what changed; 0: off
+	Watch        time.Duration `yaml:"watch"`         // re-read the billing this often and run what changed; 0: off
 	LogRetention time.Duration `yaml:"log_retention"` // how long the change log keeps panel writes
 }
 
