@@ -47,6 +47,7 @@ type Options struct {
 
 type handler struct {
 	Options
+	db  Store // the calls' view of Options.Store
 	mux *http.ServeMux
 }
 
@@ -55,7 +56,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	h := &handler{Options: o, mux: http.NewServeMux()}
+	h := &handler{Options: o, db: o.Store, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	h.mux.HandleFunc("GET /readyz", h.readyz)
 	if o.Metrics != nil {
@@ -82,6 +83,9 @@ func (h *handler) calls() map[string]call {
 		"keys_list": h.keysList, "keys_add": h.keysAdd, "keys_del": h.keysDel,
 		"types_list": h.typesList,
 		"uids":       h.uids, "cams": h.cams, "billing_list": h.billingList, "sync": h.sync,
+		"address_devices_list": h.addressDevicesList, "address_devices_update": h.addressDevicesUpdate,
+		"users/clients": h.clientsList, "users/clients/create": h.clientsCreate, "users/clients/edit": h.clientsEdit,
+		"users/clients/change_password": h.clientsEdit, "users/clients/delete": h.clientsDelete,
 	}
 }
 

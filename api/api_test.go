@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 
 	"yardsync/reconcile"
@@ -16,8 +17,10 @@ import (
 	"yardsync/store/storetest"
 )
 
-// fakeSyncer records what the API asked for.
+// fakeSyncer records what the API asked for. Every test server is wired to
+// one (newServerOn), so s.syncer.touched is what the handler really scheduled.
 type fakeSyncer struct {
+	mu      sync.Mutex
 	SyncFn  func(uid int64, wait bool) (reconcile.Summary, error)
 	touched []int64
 }
@@ -25,7 +28,20 @@ type fakeSyncer struct {
 func (f *fakeSyncer) Sync(_ context.Context, uid int64, wait bool) (reconcile.Summary, error) {
 	return f.SyncFn(uid, wait)
 }
-func (f *fakeSyncer) Touch(uids ...int64) { f.touched = append(f.touched, uids...) }
+func (f *fakeSyncer) Touch(uids ...int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.touched = append(f.touched, uids...)
+}
+
+// takeTouched returns and clears what was scheduled since the last call.
+func (f *fakeSyncer) takeTouched() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.touched
+	f.touched = nil
+	return t
+}
 
 type server struct {
 	t      *testing.T
@@ -43,9 +59,12 @@ func newServerOn(t *testing.T, db *store.DB, mutate ...func(*Options)) *server {
 	syncer := &fakeSyncer{SyncFn: func(uid int64, wait bool) (reconcile.Summary, error) {
 		return reconcile.Summary{RunID: 7, Status: "ok"}, nil
 	}}
-	o := Options{Store: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := Options{Store: db, Syncer: syncer, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, m := range mutate {
 		m(&o)
+	}
+	if f, ok := o.Syncer.(*fakeSyncer); ok {
+		syncer = f // a test's own fake is the one its server calls
 	}
 	return &server{t: t, h: NewHandler(o), db: db, syncer: syncer}
 }

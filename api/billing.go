@@ -1,25 +1,73 @@
 package api
 
 import (
+	"bytes"
 	"net/http"
+	"reflect"
+	"strings"
 
 	"yardsync/reconcile"
 )
 
 var errNoBilling = reconcile.Errorf(reconcile.ErrUnavailable, "billing not configured")
 
+// Phone is a phone number field: a string, or a JSON integer. A float
+// (89101234567.0, 8.9101234567e10) is refused rather than read as other
+// digits, and so is text that is not a written phone number: digits with
+// the usual punctuation, 10 to 15 of them, as the billing queries take.
+type Phone struct{ Field[string] }
+
+var phoneType = reflect.TypeFor[Phone]()
+
+// UnmarshalJSON reads the phone and checks its form.
+func (p *Phone) UnmarshalJSON(raw []byte) error {
+	trimmed := bytes.TrimSpace(raw)
+	number := len(trimmed) > 0 && trimmed[0] != '"' && !isNull(trimmed)
+	if number && len(bytes.Trim(trimmed, "0123456789")) > 0 {
+		return badValue(raw, phoneType)
+	}
+	if err := p.Field.UnmarshalJSON(raw); err != nil {
+		return badValue(raw, phoneType)
+	}
+	if v, ok := p.value(); ok && v != "" && !phoneLike(v) {
+		return badValue(raw, phoneType)
+	}
+	return nil
+}
+
+// phoneLike reports 10 to 15 digits with nothing but phone punctuation.
+func phoneLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-.()\u00a0", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 10 && digits <= 15
+}
+
+// phoneRequest is the body of uids/ and billing_list/.
+type phoneRequest struct {
+	Phone Phone `json:"phone"`
+}
+
 func (h *handler) phone(b body) (string, error) {
 	if h.Billing == nil {
 		return "", errNoBilling
 	}
-	p, err := b.str("phone")
+	req, err := decode[phoneRequest](b)
 	if err != nil {
 		return "", err
 	}
-	if p == nil || *p == "" {
-		return "", reconcile.Errorf(reconcile.ErrInvalid, "field \"phone\" is required")
+	p, ok := req.Phone.value()
+	if !ok || p == "" {
+		return "", required("phone")
 	}
-	return *p, nil
+	return p, nil
 }
 
 func (h *handler) uids(r *http.Request, b body) (int, any, error) {
@@ -41,7 +89,11 @@ func (h *handler) cams(r *http.Request, b body) (int, any, error) {
 	if h.Billing == nil {
 		return 0, nil, errNoBilling
 	}
-	uid, err := b.id("uid")
+	req, err := decode[uidRequest](b)
+	if err != nil {
+		return 0, nil, err
+	}
+	uid, err := requireID("uid", req.UID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -67,33 +119,39 @@ func (h *handler) billingList(r *http.Request, b body) (int, any, error) {
 	return http.StatusOK, map[string]any{"contracts": rows}, nil
 }
 
+// syncRequest is the body of sync/.
+type syncRequest struct {
+	UID   Field[int64] `json:"uid"`
+	Phone Phone        `json:"phone"`
+	Wait  Field[bool]  `json:"wait"`
+}
+
 // sync asks for a run: {} full, {"uid": N} one contract, "wait": true to
 // answer with the run's summary. A uid's cached billing answers are dropped first.
 func (h *handler) sync(r *http.Request, b body) (int, any, error) {
 	if h.Syncer == nil || h.Billing == nil {
 		return 0, nil, errNoBilling
 	}
+	req, err := decode[syncRequest](b)
+	if err != nil {
+		return 0, nil, err
+	}
 	var uid int64
-	if b.has("uid") && !b.isNull("uid") {
-		v, err := b.id("uid")
-		if err != nil {
+	if req.UID.Set && !req.UID.Null {
+		if uid, err = requireID("uid", req.UID); err != nil {
 			return 0, nil, err
 		}
-		uid = v
 		h.Billing.Forget(uid)
 	}
-	if p, err := b.str("phone"); err == nil && p != nil && *p != "" {
-		h.Billing.ForgetPhone(*p)
+	if p, ok := req.Phone.value(); ok && p != "" {
+		h.Billing.ForgetPhone(p)
 	}
-	wait, err := b.bool("wait")
+	wait, _ := req.Wait.value()
+	sum, err := h.Syncer.Sync(r.Context(), uid, wait)
 	if err != nil {
 		return 0, nil, err
 	}
-	sum, err := h.Syncer.Sync(r.Context(), uid, wait != nil && *wait)
-	if err != nil {
-		return 0, nil, err
-	}
-	if wait == nil || !*wait {
+	if !wait {
 		return http.StatusAccepted, map[string]int64{"run_id": sum.RunID}, nil
 	}
 	return http.StatusOK, sum, nil

@@ -1,25 +1,29 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"net/http"
-	"net/netip"
-	"unicode/utf8"
 
 	"yardsync/reconcile"
 	"yardsync/store"
 )
 
-// typeNames are the spec's device_type texts.
-var typeNames = map[int]string{reconcile.TypeCam: "cam", reconcile.TypeMewcam: "mewcam", reconcile.TypeLock: "lock"}
-
-func typeName(t int) string {
-	if n, ok := typeNames[t]; ok {
-		return n
-	}
-	return fmt.Sprint(t)
+// deviceStore is what the device calls need of the store.
+type deviceStore interface {
+	Devices(ctx context.Context) ([]reconcile.Device, error)
+	AddDevice(ctx context.Context, d reconcile.Device) (int, error)
+	UpdateDevice(ctx context.Context, id int, patch func(*reconcile.Device) error) error
+	UpdateDevices(ctx context.Context, patches []store.DevicePatch) error
+	DeleteDevice(ctx context.Context, id int) ([]int64, error)
+	UIDsReaching(ctx context.Context, id int) ([]int64, error)
+	Types(ctx context.Context) ([]store.Type, error)
 }
+
+// typeNames are the spec's device_type texts; other types answer the name
+// their row in types gives them.
+var typeNames = map[int]string{reconcile.TypeCam: "cam", reconcile.TypeMewcam: "mewcam", reconcile.TypeLock: "lock"}
 
 // deviceOut is a devices_list row: the device with device_type as text.
 type deviceOut struct {
@@ -28,29 +32,66 @@ type deviceOut struct {
 }
 
 func (h *handler) devicesList(r *http.Request, b body) (int, any, error) {
-	list, err := h.Store.Devices(r.Context())
+	list, err := h.db.Devices(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	names, err := h.typeNames(r.Context(), list)
 	if err != nil {
 		return 0, nil, err
 	}
 	out := make([]deviceOut, len(list))
 	for i, d := range list {
-		out[i] = deviceOut{Device: d, TypeName: typeName(d.Type)}
+		out[i] = deviceOut{Device: d, TypeName: names(d.Type)}
 	}
 	return http.StatusOK, map[string]any{"devices": out}, nil
 }
 
+// typeNames returns the text of each device type; the types table is read
+// only when a device has a type beyond the spec's three.
+func (h *handler) typeNames(ctx context.Context, list []reconcile.Device) (func(int) string, error) {
+	names := typeNames
+	for _, d := range list {
+		if _, ok := typeNames[d.Type]; ok {
+			continue
+		}
+		types, err := h.db.Types(ctx)
+		if err != nil {
+			return nil, err
+		}
+		names = map[int]string{}
+		for _, t := range types {
+			names[t.ID] = t.Type
+		}
+		for id, name := range typeNames {
+			names[id] = name
+		}
+		break
+	}
+	return func(t int) string {
+		if n, ok := names[t]; ok {
+			return n
+		}
+		return fmt.Sprint(t)
+	}, nil
+}
+
 func (h *handler) devicesAdd(r *http.Request, b body) (int, any, error) {
-	f, err := deviceFields(b)
+	req, err := decode[deviceRequest](b)
 	if err != nil {
 		return 0, nil, err
 	}
-	if f["device_type"] == nil {
-		return 0, nil, reconcile.Errorf(reconcile.ErrInvalid, "field \"device_type\" is required (1 cam, 2 mewcam, 3 lock)")
+	if _, ok := req.DeviceType.value(); !ok {
+		return 0, nil, reconcile.Errorf(reconcile.ErrInvalid, "field \"device_type\" is required (an id of types_list: 1 cam, 2 mewcam, 3 lock)")
 	}
-	if u, ok := f["device_uuid"].(string); !ok || !validUUID(u) {
-		f["device_uuid"] = newUUID()
+	if u, ok := req.DeviceUUID.value(); !ok || !validUUID(u) {
+		req.DeviceUUID = Field[string]{Set: true, Value: newUUID()}
 	}
-	id, err := h.Store.AddDevice(r.Context(), f)
+	d := reconcile.Device{IsActive: new(bool)} // the column's default when is_active is not sent
+	if err := req.Patch(&d); err != nil {
+		return 0, nil, err
+	}
+	id, err := h.db.AddDevice(r.Context(), d)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -58,23 +99,21 @@ func (h *handler) devicesAdd(r *http.Request, b body) (int, any, error) {
 }
 
 func (h *handler) devicesMod(r *http.Request, b body) (int, any, error) {
-	id, err := b.id("device_id")
+	req, err := decode[deviceRequest](b)
 	if err != nil {
 		return 0, nil, err
 	}
-	f, err := deviceFields(b)
+	id, err := requireID("device_id", req.DeviceID)
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, notNull := range []string{"device_type", "device_uuid"} {
-		if v, ok := f[notNull]; ok && v == nil {
-			delete(f, notNull) // 'None' for a required column leaves it as it is
-		}
-	}
-	if u, ok := f["device_uuid"].(string); ok && !validUUID(u) {
+	if u, ok := req.DeviceUUID.value(); ok && !validUUID(u) {
 		return 0, nil, reconcile.Errorf(reconcile.ErrInvalid, "field \"device_uuid\": %q is not a UUID", u)
 	}
-	if err := h.Store.UpdateDevice(r.Context(), int(id), f); err != nil {
+	if err := req.check(); err != nil {
+		return 0, nil, err
+	}
+	if err := h.db.UpdateDevice(r.Context(), int(id), req.Patch); err != nil {
 		return 0, nil, err
 	}
 	h.touchDevice(r, int(id))
@@ -82,11 +121,17 @@ func (h *handler) devicesMod(r *http.Request, b body) (int, any, error) {
 }
 
 func (h *handler) devicesDel(r *http.Request, b body) (int, any, error) {
-	id, err := b.id("device_id")
+	req, err := decode[struct {
+		DeviceID Field[int64] `json:"device_id"`
+	}](b)
 	if err != nil {
 		return 0, nil, err
 	}
-	uids, err := h.Store.DeleteDevice(r.Context(), int(id))
+	id, err := requireID("device_id", req.DeviceID)
+	if err != nil {
+		return 0, nil, err
+	}
+	uids, err := h.db.DeleteDevice(r.Context(), int(id))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -96,7 +141,7 @@ func (h *handler) devicesDel(r *http.Request, b body) (int, any, error) {
 
 // touchDevice schedules targeted runs for every contract that reaches a device.
 func (h *handler) touchDevice(r *http.Request, id int) {
-	uids, err := h.Store.UIDsReaching(r.Context(), id)
+	uids, err := h.db.UIDsReaching(r.Context(), id)
 	if err != nil {
 		h.Log.Warn("contracts reaching a changed device unknown; the next full run covers them", "device_id", id, "error", err)
 		return
@@ -108,104 +153,6 @@ func (h *handler) touch(uids ...int64) {
 	if h.Syncer != nil && len(uids) > 0 {
 		h.Syncer.Touch(uids...)
 	}
-}
-
-// deviceFields validates every device field sent and returns the columns to write.
-func deviceFields(b body) (store.Fields, error) {
-	f := store.Fields{}
-	steps := []func(body, store.Fields) error{
-		intIn("device_type", 1, 3), textField("device_uuid", 64),
-		textField("url", 64), textField("stream", 64), boolField("is_active"),
-		textField("title", 64), textField("address", 110),
-		floatIn("longitude", -180, 180), floatIn("latitude", -90, 90),
-		intIn("record_days", 0, 36500), intIn("domophoneid", 0, 1<<31-1),
-		textField("sippassword", 1024), intIn("dtmf", -1<<31, 1<<31-1), textField("camshot", 4096),
-		intIn("paneltype", 1, 2), ipField("panelip"),
-		textField("panellogin", 1024), textField("panelpasswd", 1024),
-	}
-	for _, step := range steps {
-		if err := step(b, f); err != nil {
-			return nil, err
-		}
-	}
-	return f, nil
-}
-
-// fieldStep builds one step of a field list: read the field if it was sent,
-// check a non-null value, and record it (nil for null or 'None').
-func fieldStep[T any](name string, read func(body, string) (*T, error), check func(T) error) func(body, store.Fields) error {
-	return func(b body, f store.Fields) error {
-		if !b.has(name) {
-			return nil
-		}
-		v, err := read(b, name)
-		if err != nil {
-			return err
-		}
-		if v != nil && check != nil {
-			if err := check(*v); err != nil {
-				return reconcile.Errorf(reconcile.ErrInvalid, "field %q: %w", name, err)
-			}
-		}
-		f[name] = nilOr(v)
-		return nil
-	}
-}
-
-func intIn(name string, min, max int64) func(body, store.Fields) error {
-	return fieldStep(name, body.int, func(v int64) error {
-		if v < min || v > max {
-			return fmt.Errorf("%d is outside %d..%d", v, min, max)
-		}
-		return nil
-	})
-}
-
-func floatIn(name string, min, max float64) func(body, store.Fields) error {
-	return fieldStep(name, body.float, func(v float64) error {
-		if v < min || v > max {
-			return fmt.Errorf("%g is outside %g..%g", v, min, max)
-		}
-		return nil
-	})
-}
-
-func boolField(name string) func(body, store.Fields) error {
-	return fieldStep(name, body.bool, nil)
-}
-
-func textField(name string, max int) func(body, store.Fields) error {
-	return fieldStep(name, body.str, func(v string) error {
-		if utf8.RuneCountInString(v) > max {
-			return fmt.Errorf("longer than %d characters", max)
-		}
-		return nil
-	})
-}
-
-// ipField reads an IP address; an empty string is null.
-func ipField(name string) func(body, store.Fields) error {
-	blankIsNull := func(b body, name string) (*string, error) {
-		v, err := b.str(name)
-		if v != nil && *v == "" {
-			return nil, err
-		}
-		return v, err
-	}
-	return fieldStep(name, blankIsNull, func(v string) error {
-		if _, err := netip.ParseAddr(v); err != nil {
-			return fmt.Errorf("%q is not an IP address", v)
-		}
-		return nil
-	})
-}
-
-// nilOr turns a nil pointer into an untyped nil (SQL NULL) and dereferences the rest.
-func nilOr[T any](p *T) any {
-	if p == nil {
-		return nil
-	}
-	return *p
 }
 
 func validUUID(s string) bool {

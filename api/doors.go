@@ -1,17 +1,91 @@
 package api
 
 import (
+	"context"
+	"math"
 	"net/http"
 	"strings"
 
 	"yardsync/reconcile"
-	"yardsync/store"
 )
+
+// doorStore is what the door calls need of the store.
+type doorStore interface {
+	Doors(ctx context.Context) ([]reconcile.Door, error)
+	AddDoor(ctx context.Context, d reconcile.Door) (int, []int64, error)
+	UpdateDoor(ctx context.Context, id int, patch func(*reconcile.Door) error) ([]int64, error)
+	DeleteDoor(ctx context.Context, id int) ([]int64, error)
+}
 
 var icons = map[string]bool{"entrance": true, "wicket": true, "gate": true}
 
+// doorRequest is the body of doors_add and doors_mod.
+type doorRequest struct {
+	DoorsID   Field[int64]  `json:"doors_id"`
+	DeviceID  Field[int64]  `json:"device_id"`
+	Cam       Field[int64]  `json:"cam"`
+	Entrance  Field[int64]  `json:"entrance"`
+	Icon      Field[string] `json:"icon"`
+	Name      Field[string] `json:"name"`
+	Open      Field[string] `json:"open"`
+	OpenTrait Field[string] `json:"open_trait"`
+}
+
+func (r doorRequest) check() error {
+	err := firstErr(
+		intIn("device_id", r.DeviceID, 1, math.MaxInt32), intIn("cam", r.Cam, 1, math.MaxInt32),
+		intIn("entrance", r.Entrance, 0, math.MaxInt32), textMax("icon", r.Icon, 14), textMax("name", r.Name, 1024),
+		textMax("open", r.Open, 128), textMax("open_trait", r.OpenTrait, 16),
+	)
+	if err != nil {
+		return err
+	}
+	if icon, ok := r.Icon.value(); ok && !icons[icon] {
+		return invalid("icon", "%q is not one of entrance, wicket, gate", icon)
+	}
+	if open, ok := r.Open.value(); ok && strings.TrimSpace(open) == "" {
+		return invalid("open", "empty: a door needs the URL that opens it")
+	}
+	if trait, ok := r.OpenTrait.value(); ok {
+		switch strings.ToUpper(trait) {
+		case "GET", "POST", "PUT", "PATCH", "DELETE":
+		default:
+			return invalid("open_trait", "%q is not an HTTP method", strings.ToUpper(trait))
+		}
+	}
+	return nil
+}
+
+// Patch validates the request and applies it to d. 'None' leaves the NOT
+// NULL columns (device_id, cam, open) as they are and sets open_trait to GET.
+func (r doorRequest) Patch(d *reconcile.Door) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	if v, ok := r.DeviceID.value(); ok {
+		d.DeviceID = int(v)
+	}
+	if v, ok := r.Cam.value(); ok {
+		d.Cam = int(v)
+	}
+	if v, ok := r.Open.value(); ok {
+		d.Open = v
+	}
+	setInt(&d.Entrance, r.Entrance)
+	setPtr(&d.Icon, r.Icon)
+	setPtr(&d.Name, r.Name)
+	if r.OpenTrait.Set {
+		trait := strings.ToUpper(r.OpenTrait.Value)
+		if r.OpenTrait.Null {
+			trait = "GET"
+		}
+		d.OpenTrait = &trait
+	}
+	return nil
+}
+
 func (h *handler) doorsList(r *http.Request, b body) (int, any, error) {
-	list, err := h.Store.Doors(r.Context())
+	list, err := h.db.Doors(r.Context())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -22,22 +96,30 @@ func (h *handler) doorsList(r *http.Request, b body) (int, any, error) {
 }
 
 func (h *handler) doorsAdd(r *http.Request, b body) (int, any, error) {
-	f, err := doorFields(b)
+	req, err := decode[doorRequest](b)
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, name := range []string{"device_id", "cam", "open"} {
-		if f[name] == nil {
-			return 0, nil, reconcile.Errorf(reconcile.ErrInvalid, "field %q is required", name)
+	if err := req.check(); err != nil {
+		return 0, nil, err
+	}
+	for _, f := range []struct {
+		name string
+		sent bool
+	}{{"device_id", req.DeviceID.Set && !req.DeviceID.Null}, {"cam", req.Cam.Set && !req.Cam.Null}, {"open", req.Open.Set && !req.Open.Null}} {
+		if !f.sent {
+			return 0, nil, required(f.name)
 		}
 	}
-	if f["open_trait"] == nil {
-		f["open_trait"] = "GET"
+	trait, icon := "GET", "entrance"
+	d := reconcile.Door{OpenTrait: &trait, Icon: &icon}
+	if err := req.Patch(&d); err != nil {
+		return 0, nil, err
 	}
-	if f["icon"] == nil {
-		f["icon"] = "entrance"
+	if d.Icon == nil {
+		d.Icon = &icon
 	}
-	id, uids, err := h.Store.AddDoor(r.Context(), f)
+	id, uids, err := h.db.AddDoor(r.Context(), d)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -46,23 +128,18 @@ func (h *handler) doorsAdd(r *http.Request, b body) (int, any, error) {
 }
 
 func (h *handler) doorsMod(r *http.Request, b body) (int, any, error) {
-	id, err := b.id("doors_id")
+	req, err := decode[doorRequest](b)
 	if err != nil {
 		return 0, nil, err
 	}
-	f, err := doorFields(b)
+	id, err := requireID("doors_id", req.DoorsID)
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, notNull := range []string{"device_id", "cam", "open"} {
-		if v, ok := f[notNull]; ok && v == nil {
-			delete(f, notNull)
-		}
+	if err := req.check(); err != nil {
+		return 0, nil, err
 	}
-	if v, ok := f["open_trait"]; ok && v == nil {
-		f["open_trait"] = "GET"
-	}
-	uids, err := h.Store.UpdateDoor(r.Context(), int(id), f)
+	uids, err := h.db.UpdateDoor(r.Context(), int(id), req.Patch)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -71,40 +148,20 @@ func (h *handler) doorsMod(r *http.Request, b body) (int, any, error) {
 }
 
 func (h *handler) doorsDel(r *http.Request, b body) (int, any, error) {
-	id, err := b.id("doors_id")
+	req, err := decode[struct {
+		DoorsID Field[int64] `json:"doors_id"`
+	}](b)
 	if err != nil {
 		return 0, nil, err
 	}
-	uids, err := h.Store.DeleteDoor(r.Context(), int(id))
+	id, err := requireID("doors_id", req.DoorsID)
+	if err != nil {
+		return 0, nil, err
+	}
+	uids, err := h.db.DeleteDoor(r.Context(), int(id))
 	if err != nil {
 		return 0, nil, err
 	}
 	h.touch(uids...)
 	return http.StatusOK, nil, nil
-}
-
-func doorFields(b body) (store.Fields, error) {
-	f := store.Fields{}
-	steps := []func(body, store.Fields) error{
-		intIn("device_id", 1, 1<<31-1), intIn("cam", 1, 1<<31-1), intIn("entrance", 0, 1<<31-1),
-		textField("icon", 14), textField("name", 1024), textField("open", 128), textField("open_trait", 16),
-	}
-	for _, step := range steps {
-		if err := step(b, f); err != nil {
-			return nil, err
-		}
-	}
-	if icon, ok := f["icon"].(string); ok && !icons[icon] {
-		return nil, reconcile.Errorf(reconcile.ErrInvalid, "field \"icon\": %q is not one of entrance, wicket, gate", icon)
-	}
-	if trait, ok := f["open_trait"].(string); ok {
-		trait = strings.ToUpper(trait)
-		switch trait {
-		case "GET", "POST", "PUT", "PATCH", "DELETE":
-			f["open_trait"] = trait
-		default:
-			return nil, reconcile.Errorf(reconcile.ErrInvalid, "field \"open_trait\": %q is not an HTTP method", trait)
-		}
-	}
-	return f, nil
 }

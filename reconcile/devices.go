@@ -4,7 +4,7 @@ package reconcile
 type Device struct {
 	ID          int      `json:"device_id"`
 	UUID        string   `json:"device_uuid"`
-	Type        int      `json:"device_type"` // TypeCam, TypeMewcam or TypeLock
+	Type        int      `json:"device_type"` // an id of the types table; only TypeCam and TypeMewcam can be panels
 	URL         *string  `json:"url"`
 	Stream      *string  `json:"stream"`
 	IsActive    *bool    `json:"is_active"`
@@ -14,6 +14,7 @@ type Device struct {
 	Latitude    *float64 `json:"latitude"`
 	RecordDays  *int     `json:"record_days"`
 	DomophoneID *int     `json:"domophoneid"`
+	MonitorID   *int     `json:"monitorid"` // the reference server's monitor device (type 5 and up)
 	SIPPassword *string  `json:"sippassword"`
 	DTMF        *int     `json:"dtmf"`
 	Camshot     *string  `json:"camshot"`

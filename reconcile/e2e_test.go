@@ -70,9 +70,9 @@ func newWorld(t *testing.T, family string, count int) *world {
 	}
 	for _, addr := range w.fleet.Addrs() {
 		host, _, _ := net.SplitHostPort(addr)
-		id, err := w.db.AddDevice(bg, store.Fields{"device_uuid": fmt.Sprintf("00000000-0000-4000-8000-%012d", rand.IntN(1e12)),
-			"device_type": int64(1), "is_active": true, "paneltype": int64(paneltype), "panelip": host,
-			"panellogin": "admin", "panelpasswd": "secret"})
+		id, err := w.db.AddDevice(bg, reconcile.Device{UUID: fmt.Sprintf("00000000-0000-4000-8000-%012d", rand.IntN(1e12)),
+			Type: 1, IsActive: ptrTo(true), PanelType: ptrTo(paneltype), PanelIP: ptrTo(host),
+			PanelLogin: ptrTo("admin"), PanelPasswd: ptrTo("secret")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,11 +339,11 @@ func TestSyncJoinsQueuedCronRun(t *testing.T) {
 func TestTargetedRunThroughDoors(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "sokol", 2)
-	lock, err := w.db.AddDevice(bg, store.Fields{"device_uuid": "00000000-0000-4000-8000-00000000abcd", "device_type": int64(3), "is_active": true})
+	lock, err := w.db.AddDevice(bg, reconcile.Device{UUID: "00000000-0000-4000-8000-00000000abcd", Type: 3, IsActive: ptrTo(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := w.db.AddDoor(bg, store.Fields{"device_id": int64(lock), "cam": int64(w.panels[1]), "open": "http://x/open"}); err != nil {
+	if _, _, err := w.db.AddDoor(bg, reconcile.Door{DeviceID: lock, Cam: w.panels[1], Open: "http://x/open"}); err != nil {
 		t.Fatal(err)
 	}
 	w.contract(501, "8", true, true, "0000000000EE01", 0)
@@ -365,3 +365,5 @@ func TestTargetedRunThroughDoors(t *testing.T) {
 		t.Fatalf("owned %v, want only the key on panel 0", owned)
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

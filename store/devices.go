@@ -2,32 +2,17 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"yardsync/reconcile"
 )
 
-// Fields are column values for an insert or update, keyed by column name; a
-// nil value writes NULL. Only columns the API manages are accepted.
-type Fields map[string]any
-
-// deviceColumns are the devices columns the API writes, with their SQL casts.
-var deviceColumns = map[string]string{
-	"device_uuid": "::uuid", "device_type": "", "url": "", "stream": "", "is_active": "",
-	"title": "", "address": "", "longitude": "", "latitude": "", "domophoneid": "",
-	"sippassword": "", "dtmf": "", "camshot": "", "paneltype": "", "panelip": "::inet",
-	"panellogin": "", "panelpasswd": "",
-}
-
 const deviceSelect = `
 	SELECT d.device_id, d.device_uuid::text, d.device_type, d.url, d.stream, d.is_active,
 	       d.title, d.address, d.longitude::float8, d.latitude::float8, x.record_days,
-	       d.domophoneid, d.sippassword, d.dtmf, d.camshot, d.paneltype, host(d.panelip),
+	       d.domophoneid, d.monitorid, d.sippassword, d.dtmf, d.camshot, d.paneltype, host(d.panelip),
 	       d.panellogin, d.panelpasswd
 	FROM devices d LEFT JOIN yardsync_device_extra x ON x.device_id = d.device_id`
 
@@ -60,7 +45,7 @@ func listDevices(ctx context.Context, q querier, query string, args ...any) ([]r
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reconcile.Device, error) {
 		var d reconcile.Device
 		err := row.Scan(&d.ID, &d.UUID, &d.Type, &d.URL, &d.Stream, &d.IsActive, &d.Title, &d.Address,
-			&d.Longitude, &d.Latitude, &d.RecordDays, &d.DomophoneID, &d.SIPPassword, &d.DTMF,
+			&d.Longitude, &d.Latitude, &d.RecordDays, &d.DomophoneID, &d.MonitorID, &d.SIPPassword, &d.DTMF,
 			&d.Camshot, &d.PanelType, &d.PanelIP, &d.PanelLogin, &d.PanelPasswd)
 		return d, err
 	})
@@ -70,49 +55,108 @@ func listDevices(ctx context.Context, q querier, query string, args ...any) ([]r
 	return list, nil
 }
 
-// AddDevice inserts a device and returns its id. record_days goes to yardsync's side table.
-func (db *DB) AddDevice(ctx context.Context, f Fields) (int, error) {
+// AddDevice inserts a device and returns its id. Its type must be a row of
+// types; record_days goes to yardsync's side table.
+func (db *DB) AddDevice(ctx context.Context, d reconcile.Device) (int, error) {
 	var id int
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		cols, vals, args, err := columnList(deviceColumns, f)
-		if err != nil {
+		if err := checkType(ctx, tx, d.Type); err != nil {
 			return err
 		}
-		query := `INSERT INTO devices (` + join(cols) + `) VALUES (` + join(vals) + `) RETURNING device_id`
-		if err := tx.QueryRow(ctx, query, args...).Scan(&id); err != nil {
+		query := `
+			INSERT INTO devices (device_uuid, device_type, url, stream, is_active, title, address,
+			       longitude, latitude, domophoneid, monitorid, sippassword, dtmf, camshot,
+			       paneltype, panelip, panellogin, panelpasswd)
+			VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::inet, $17, $18)
+			RETURNING device_id`
+		err := tx.QueryRow(ctx, query, d.UUID, d.Type, d.URL, d.Stream, d.IsActive, d.Title, d.Address,
+			d.Longitude, d.Latitude, d.DomophoneID, d.MonitorID, d.SIPPassword, d.DTMF, d.Camshot,
+			d.PanelType, d.PanelIP, d.PanelLogin, d.PanelPasswd).Scan(&id)
+		if err != nil {
 			return mapError(err, "add device")
 		}
-		return setRecordDays(ctx, tx, id, f)
+		if d.RecordDays == nil {
+			return nil
+		}
+		return setRecordDays(ctx, tx, id, d.RecordDays)
 	})
 	return id, err
 }
 
-// UpdateDevice changes the given columns of a device. A device that is a
-// door's lock or camera cannot change to a type that breaks the door.
-func (db *DB) UpdateDevice(ctx context.Context, id int, f Fields) error {
+// DevicePatch is a change to one device: Apply edits the device as stored.
+type DevicePatch struct {
+	ID    int
+	Apply func(*reconcile.Device) error
+}
+
+// UpdateDevice applies patch to a device as it is now, in one transaction.
+func (db *DB) UpdateDevice(ctx context.Context, id int, patch func(*reconcile.Device) error) error {
+	return db.UpdateDevices(ctx, []DevicePatch{{ID: id, Apply: patch}})
+}
+
+// UpdateDevices applies every patch in one transaction: an unknown device or
+// a refused change leaves every device as it was. A device that is a door's
+// lock or camera cannot change to a type that breaks the door.
+func (db *DB) UpdateDevices(ctx context.Context, patches []DevicePatch) error {
 	return db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := getDevice(ctx, tx, id); err != nil {
-			return err
-		}
-		if t, ok := f["device_type"]; ok {
-			if err := checkTypeChange(ctx, tx, id, t); err != nil {
+		for _, p := range patches {
+			if err := updateDevice(ctx, tx, p); err != nil {
 				return err
 			}
 		}
-		if err := updateColumns(ctx, tx, "devices", "device_id", id, deviceColumns, f); err != nil {
-			return mapError(err, "update device")
-		}
-		return setRecordDays(ctx, tx, id, f)
+		return nil
 	})
 }
 
-func checkTypeChange(ctx context.Context, tx pgx.Tx, id int, newType any) error {
+func updateDevice(ctx context.Context, tx pgx.Tx, p DevicePatch) error {
+	list, err := listDevices(ctx, tx, deviceSelect+` WHERE d.device_id = $1 FOR UPDATE OF d`, p.ID)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return reconcile.Errorf(reconcile.ErrNotFound, "device %d", p.ID)
+	}
+	old, d := list[0], list[0]
+	if err := p.Apply(&d); err != nil {
+		return err
+	}
+	if d.Type != old.Type {
+		if err := checkTypeChange(ctx, tx, p.ID, d.Type); err != nil {
+			return err
+		}
+	}
+	// Coordinates and panelip were read through float8 and host(): a value
+	// the patch left alone is kept as stored, not rounded or stripped of its mask.
+	query := `
+		UPDATE devices SET device_uuid = $2::uuid, device_type = $3, url = $4, stream = $5, is_active = $6,
+		       title = $7, address = $8,
+		       longitude = CASE WHEN $9::float8 IS NOT DISTINCT FROM longitude::float8 THEN longitude ELSE $9 END,
+		       latitude = CASE WHEN $10::float8 IS NOT DISTINCT FROM latitude::float8 THEN latitude ELSE $10 END,
+		       domophoneid = $11, monitorid = $12, sippassword = $13, dtmf = $14, camshot = $15, paneltype = $16,
+		       panelip = CASE WHEN $17::text IS NOT DISTINCT FROM host(panelip) THEN panelip ELSE $17::inet END,
+		       panellogin = $18, panelpasswd = $19
+		WHERE device_id = $1`
+	_, err = tx.Exec(ctx, query, p.ID, d.UUID, d.Type, d.URL, d.Stream, d.IsActive, d.Title, d.Address,
+		d.Longitude, d.Latitude, d.DomophoneID, d.MonitorID, d.SIPPassword, d.DTMF, d.Camshot,
+		d.PanelType, d.PanelIP, d.PanelLogin, d.PanelPasswd)
+	if err != nil {
+		return mapError(err, "update device")
+	}
+	if ptrEqual(old.RecordDays, d.RecordDays) {
+		return nil
+	}
+	return setRecordDays(ctx, tx, p.ID, d.RecordDays)
+}
+
+func checkTypeChange(ctx context.Context, tx pgx.Tx, id, t int) error {
+	if err := checkType(ctx, tx, t); err != nil {
+		return err
+	}
 	var asLock, asCam bool
 	query := `SELECT EXISTS (SELECT 1 FROM doors WHERE device_id = $1), EXISTS (SELECT 1 FROM doors WHERE cam = $1)`
 	if err := tx.QueryRow(ctx, query, id).Scan(&asLock, &asCam); err != nil {
 		return fmt.Errorf("store: check doors of device %d: %w", id, err)
 	}
-	t, _ := newType.(int64)
 	if asLock && t != reconcile.TypeLock {
 		return reconcile.Errorf(reconcile.ErrUnprocessable, "device %d is the lock of a door and must stay device_type 3", id)
 	}
@@ -122,18 +166,18 @@ func checkTypeChange(ctx context.Context, tx pgx.Tx, id int, newType any) error 
 	return nil
 }
 
-func setRecordDays(ctx context.Context, tx pgx.Tx, id int, f Fields) error {
-	v, ok := f["record_days"]
-	if !ok {
-		return nil
-	}
+func setRecordDays(ctx context.Context, tx pgx.Tx, id int, days *int) error {
 	query := `
 		INSERT INTO yardsync_device_extra (device_id, record_days) VALUES ($1, $2)
 		ON CONFLICT (device_id) DO UPDATE SET record_days = EXCLUDED.record_days`
-	if _, err := tx.Exec(ctx, query, id, v); err != nil {
+	if _, err := tx.Exec(ctx, query, id, days); err != nil {
 		return mapError(err, "set record_days")
 	}
 	return nil
+}
+
+func ptrEqual[T comparable](a, b *T) bool {
+	return a == b || a != nil && b != nil && *a == *b
 }
 
 // DeleteDevice removes a device, its doors, and its id from every rights
@@ -165,53 +209,7 @@ func (db *DB) DeleteDevice(ctx context.Context, id int) ([]int64, error) {
 	return uids, err
 }
 
-// columnList builds the column, placeholder and argument lists of an insert
-// from fields, refusing any column not in allowed.
-func columnList(allowed map[string]string, f Fields) (cols, vals []string, args []any, err error) {
-	for _, name := range sortedKeys(f) {
-		cast, ok := allowed[name]
-		if !ok {
-			if name == "record_days" {
-				continue
-			}
-			return nil, nil, nil, reconcile.Errorf(reconcile.ErrInvalid, "unknown column %q", name)
-		}
-		args = append(args, f[name])
-		cols = append(cols, name)
-		vals = append(vals, fmt.Sprintf("$%d%s", len(args), cast))
-	}
-	if len(cols) == 0 {
-		return nil, nil, nil, errors.New("store: nothing to insert")
-	}
-	return cols, vals, args, nil
-}
-
-// updateColumns writes the allowed columns of f to one row; record_days and
-// other side-table fields are skipped here.
-func updateColumns(ctx context.Context, tx pgx.Tx, table, idCol string, id int, allowed map[string]string, f Fields) error {
-	var sets []string
-	args := []any{id}
-	for _, name := range sortedKeys(f) {
-		cast, ok := allowed[name]
-		if !ok {
-			continue
-		}
-		args = append(args, f[name])
-		sets = append(sets, fmt.Sprintf("%s = $%d%s", name, len(args), cast))
-	}
-	if len(sets) == 0 {
-		return nil
-	}
-	query := `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + idCol + ` = $1`
-	_, err := tx.Exec(ctx, query, args...)
-	return err
-}
-
-func sortedKeys(f Fields) []string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// DevicesAt returns the devices whose address is exactly address, ordered by id.
+func (db *DB) DevicesAt(ctx context.Context, address string) ([]reconcile.Device, error) {
+	return listDevices(ctx, db.pool, deviceSelect+` WHERE d.address = $1 ORDER BY d.device_id`, address)
 }

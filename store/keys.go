@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,13 +13,14 @@ import (
 	"yardsync/reconcile"
 )
 
-// Key is one row of SmartYard's keys table, its code normalised.
+// Key is one row of SmartYard's keys table.
 type Key struct {
-	Code    string
-	Comment *string
+	Code    string  // normalised: upper-case hex left-padded to 14 digits
+	Stored  string  // the stored bytes in lower-case hex, as the reference server lists them
+	Comment *string // as given, or nil
 }
 
-// Keys lists a uid's keys, ordered by code.
+// Keys lists a uid's keys as stored, ordered by normalised code.
 func (db *DB) Keys(ctx context.Context, uid int64) ([]Key, error) {
 	rows, err := db.pool.Query(ctx, `SELECT key, comment FROM keys WHERE uid = $1`, uid)
 	if err != nil {
@@ -27,7 +30,7 @@ func (db *DB) Keys(ctx context.Context, uid int64) ([]Key, error) {
 		var raw []byte
 		var k Key
 		err := row.Scan(&raw, &k.Comment)
-		k.Code = reconcile.KeyCode(raw)
+		k.Code, k.Stored = reconcile.KeyCode(raw), hex.EncodeToString(raw)
 		return k, err
 	})
 	if err != nil {
@@ -37,13 +40,16 @@ func (db *DB) Keys(ctx context.Context, uid int64) ([]Key, error) {
 	return list, nil
 }
 
-// AllKeys returns every key: uid -> normalised codes. Keys longer than 7
-// bytes cannot be a panel key and are left out.
+// AllKeys returns every key: uid -> normalised codes, each once however many
+// forms of it are stored. Keys longer than 7 bytes cannot be a panel key and
+// are left out.
 func (db *DB) AllKeys(ctx context.Context) (map[int64][]string, error) {
 	return collectKeys(db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE length(key) BETWEEN 1 AND 7 ORDER BY uid, key`))
 }
 
-// collectKeys reads (uid, key) rows into uid -> normalised codes.
+// collectKeys reads (uid, key) rows into uid -> normalised codes, sorted and
+// without repeats: "0a1b2c3d4e" and "000a1b2c3d4e" stored for one uid are
+// one key on the panels.
 func collectKeys(rows pgx.Rows, err error) (map[int64][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: keys: %w", err)
@@ -58,18 +64,24 @@ func collectKeys(rows pgx.Rows, err error) (map[int64][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: keys: %w", err)
 	}
+	for uid, codes := range out {
+		slices.Sort(codes)
+		out[uid] = slices.Compact(codes)
+	}
 	return out, nil
 }
 
-// AddKey stores a key for a uid as 7 bytes; adding it again updates the comment.
-// Any stored form of the same code (a shorter byte string) is replaced.
-func (db *DB) AddKey(ctx context.Context, uid int64, code string, comment *string) error {
-	b, err := reconcile.KeyBytes(code)
-	if err != nil {
-		return err
+// AddKey stores a key for a uid as the bytes given: hexKey is 2 to 14 hex
+// digits, an even count (the API pads an odd one). Every other stored form of
+// the same normalised code for the uid is replaced, so adding a key again
+// updates its comment and never makes it two keys.
+func (db *DB) AddKey(ctx context.Context, uid int64, hexKey string, comment *string) error {
+	b, err := hex.DecodeString(hexKey)
+	if err != nil || len(b) < 1 || len(b) > reconcile.KeyLen/2 {
+		return reconcile.Errorf(reconcile.ErrInvalid, "key %q: want 1 to 7 bytes in hex", hexKey)
 	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := deleteKey(ctx, tx, uid, code); err != nil {
+		if _, err := deleteKey(ctx, tx, uid, reconcile.KeyCode(b)); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO keys (key, uid, comment) VALUES ($1, $2, $3)`, b, uid, comment)
@@ -94,8 +106,9 @@ func (db *DB) DeleteKey(ctx context.Context, uid int64, code string) error {
 	})
 }
 
-// deleteKey removes every stored form of code for uid: SmartYard keeps keys
-// of 3 to 7 bytes, so a code is matched after left-padding to 7 bytes.
+// deleteKey removes every stored form of code for uid: keys are stored in 1
+// to 7 bytes as whoever wrote them gave them, so each is matched after
+// left-padding to 7 bytes.
 func deleteKey(ctx context.Context, q querier, uid int64, code string) (int64, error) {
 	b, err := reconcile.KeyBytes(code)
 	if err != nil {
@@ -112,5 +125,7 @@ func deleteKey(ctx context.Context, q querier, uid int64, code string) (int64, e
 }
 
 func sortKeys(list []Key) {
-	slices.SortFunc(list, func(a, b Key) int { return strings.Compare(a.Code, b.Code) })
+	slices.SortFunc(list, func(a, b Key) int {
+		return cmp.Or(strings.Compare(a.Code, b.Code), strings.Compare(a.Stored, b.Stored))
+	})
 }

@@ -14,6 +14,7 @@ import (
 type Right struct {
 	DeviceID int
 	Type     int
+	TypeName string // the type's row in types
 	Title    *string
 }
 
@@ -21,8 +22,9 @@ type Right struct {
 // Ids in the list that no longer name a device are left out.
 func (db *DB) Rights(ctx context.Context, uid int64) ([]Right, error) {
 	query := `
-		SELECT d.device_id, d.device_type, d.title
+		SELECT d.device_id, d.device_type, coalesce(t.type, d.device_type::text), d.title
 		FROM rights r JOIN devices d ON d.device_id = ANY(r.uid_right)
+		LEFT JOIN types t ON t.id = d.device_type
 		WHERE r.uid = $1 ORDER BY d.device_id`
 	rows, err := db.pool.Query(ctx, query, uid)
 	if err != nil {
@@ -30,7 +32,7 @@ func (db *DB) Rights(ctx context.Context, uid int64) ([]Right, error) {
 	}
 	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Right, error) {
 		var r Right
-		err := row.Scan(&r.DeviceID, &r.Type, &r.Title)
+		err := row.Scan(&r.DeviceID, &r.Type, &r.TypeName, &r.Title)
 		return r, err
 	})
 	if err != nil {
@@ -65,66 +67,92 @@ func collectRights(rows pgx.Rows, err error) (map[int64][]int, error) {
 }
 
 // AddRights adds devices to a uid's rights, creating the list if needed.
-// Adding what is already there changes nothing; an unknown device changes
-// nothing and wraps reconcile.ErrUnprocessable.
+// Adding nothing, or what is already there, writes nothing; an unknown
+// device changes nothing and wraps reconcile.ErrUnprocessable. The cost does
+// not grow in queries with the number of devices: each step is one query.
 func (db *DB) AddRights(ctx context.Context, uid int64, devices []int) error {
+	if len(devices) == 0 {
+		return nil
+	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
 		if err := checkDevicesExist(ctx, tx, devices); err != nil {
 			return err
 		}
-		current, err := lockRights(ctx, tx, uid)
+		current, _, err := lockRights(ctx, tx, uid)
 		if err != nil {
 			return err
 		}
+		have := make(map[int32]bool, len(current)+len(devices))
+		for _, id := range current {
+			have[id] = true
+		}
 		next := current
 		for _, id := range devices {
-			if !slices.Contains(next, int32(id)) {
+			if !have[int32(id)] {
+				have[int32(id)] = true
 				next = append(next, int32(id))
 			}
+		}
+		if len(next) == len(current) {
+			return nil
 		}
 		return writeRights(ctx, tx, uid, next)
 	})
 }
 
 // DeleteRights removes devices from a uid's rights. Removing what is not
-// there changes nothing.
+// there, or from a uid with no rights row, writes nothing.
 func (db *DB) DeleteRights(ctx context.Context, uid int64, devices []int) error {
+	if len(devices) == 0 {
+		return nil
+	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
-		current, err := lockRights(ctx, tx, uid)
-		if err != nil {
+		current, found, err := lockRights(ctx, tx, uid)
+		if err != nil || !found {
 			return err
 		}
-		next := slices.DeleteFunc(slices.Clone(current), func(id int32) bool {
-			return slices.Contains(devices, int(id))
-		})
+		gone := make(map[int32]bool, len(devices))
+		for _, id := range devices {
+			gone[int32(id)] = true
+		}
+		next := slices.DeleteFunc(slices.Clone(current), func(id int32) bool { return gone[id] })
+		if len(next) == len(current) {
+			return nil
+		}
 		return writeRights(ctx, tx, uid, next)
 	})
 }
 
+// checkDevicesExist refuses the list if any id names no device, in one query.
 func checkDevicesExist(ctx context.Context, tx pgx.Tx, devices []int) error {
-	for _, id := range devices {
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1)`, id).Scan(&ok); err != nil {
-			return fmt.Errorf("store: check device %d: %w", id, err)
-		}
-		if !ok {
-			return reconcile.Errorf(reconcile.ErrUnprocessable, "device_id %d: no such device", id)
-		}
+	query := `
+		SELECT id FROM unnest($1::int4[]) AS id
+		WHERE NOT EXISTS (SELECT 1 FROM devices WHERE device_id = id) ORDER BY id LIMIT 1`
+	var missing int
+	err := tx.QueryRow(ctx, query, devices).Scan(&missing)
+	switch {
+	case err == pgx.ErrNoRows:
+		return nil
+	case err != nil:
+		return fmt.Errorf("store: check devices: %w", err)
 	}
-	return nil
+	return reconcile.Errorf(reconcile.ErrUnprocessable, "device_id %d: no such device", missing)
 }
 
-// lockRights reads a uid's list FOR UPDATE so concurrent calls serialise.
-func lockRights(ctx context.Context, tx pgx.Tx, uid int64) ([]int32, error) {
+// lockRights reads a uid's list under a lock on the uid, so concurrent calls
+// serialise even while the uid has no row yet; found reports the row.
+func lockRights(ctx context.Context, tx pgx.Tx, uid int64) (ids []int32, found bool, err error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('yardsync_rights'), $1::int4)`, uid); err != nil {
-		return nil, fmt.Errorf("store: lock rights of %d: %w", uid, err)
+		return nil, false, fmt.Errorf("store: lock rights of %d: %w", uid, err)
 	}
-	var ids []int32
-	err := tx.QueryRow(ctx, `SELECT coalesce(uid_right, '{}') FROM rights WHERE uid = $1`, uid).Scan(&ids)
-	if err != nil && err != pgx.ErrNoRows {
-		return nil, fmt.Errorf("store: rights of %d: %w", uid, err)
+	err = tx.QueryRow(ctx, `SELECT coalesce(uid_right, '{}') FROM rights WHERE uid = $1`, uid).Scan(&ids)
+	switch {
+	case err == pgx.ErrNoRows:
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("store: rights of %d: %w", uid, err)
 	}
-	return ids, nil
+	return ids, true, nil
 }
 
 func writeRights(ctx context.Context, tx pgx.Tx, uid int64, ids []int32) error {

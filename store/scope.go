@@ -26,7 +26,7 @@ func (db *DB) KeysSharing(ctx context.Context, uid int64) (map[int64][]string, e
 
 // storedForms lists every byte string SmartYard may hold for the codes: the
 // 7-byte form and, when it starts with zero bytes, the shorter ones down to
-// 3 bytes (keys are written by anyone, in any length of 3 to 7 bytes).
+// 1 byte (keys are stored as given, in any length of 1 to 7 bytes).
 func storedForms(codes []string) [][]byte {
 	var out [][]byte
 	for _, code := range codes {
@@ -35,7 +35,7 @@ func storedForms(codes []string) [][]byte {
 			continue
 		}
 		out = append(out, b)
-		for len(b) > 3 && b[0] == 0 {
+		for len(b) > 1 && b[0] == 0 {
 			b = b[1:]
 			out = append(out, b)
 		}

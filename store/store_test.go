@@ -71,7 +71,7 @@ func TestMigrateOnSmartYardDump(t *testing.T) {
 	if after := columns(t, dsn); after != before {
 		t.Fatalf("migrations changed SmartYard tables:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
-	id, err := db.AddDevice(ctx, store.Fields{"device_uuid": "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1), "panelip": "192.168.1.1", "record_days": int64(10)})
+	id, err := db.AddDevice(ctx, reconcile.Device{UUID: "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", Type: 1, PanelIP: ptr("192.168.1.1"), RecordDays: ptr(10)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,34 +87,34 @@ func TestMigrateOnSmartYardDump(t *testing.T) {
 func TestDevices(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpenDB(t)
-	cam, err := db.AddDevice(ctx, store.Fields{"device_uuid": "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1), "domophoneid": int64(1)})
+	cam, err := db.AddDevice(ctx, reconcile.Device{UUID: "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", Type: 1, DomophoneID: ptr(1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("ErrDuplicateUUID", func(t *testing.T) {
-		_, err := db.AddDevice(ctx, store.Fields{"device_uuid": "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1)})
+		_, err := db.AddDevice(ctx, reconcile.Device{UUID: "8ee703fe-5e92-4f6e-a6bb-e194a8825be4", Type: 1})
 		if !errors.Is(err, reconcile.ErrConflict) {
 			t.Fatalf("got %v, want conflict", err)
 		}
 	})
 	t.Run("ErrDuplicateDomophone", func(t *testing.T) {
-		_, err := db.AddDevice(ctx, store.Fields{"device_uuid": "9ee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(1), "domophoneid": int64(1)})
+		_, err := db.AddDevice(ctx, reconcile.Device{UUID: "9ee703fe-5e92-4f6e-a6bb-e194a8825be4", Type: 1, DomophoneID: ptr(1)})
 		if !errors.Is(err, reconcile.ErrConflict) {
 			t.Fatalf("got %v, want conflict", err)
 		}
 	})
-	lock, err := db.AddDevice(ctx, store.Fields{"device_uuid": "aee703fe-5e92-4f6e-a6bb-e194a8825be4", "device_type": int64(3)})
+	lock, err := db.AddDevice(ctx, reconcile.Device{UUID: "aee703fe-5e92-4f6e-a6bb-e194a8825be4", Type: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.AddDoor(ctx, store.Fields{"device_id": int64(lock), "cam": int64(cam), "open": "http://x/open"}); err != nil {
+	if _, _, err := db.AddDoor(ctx, reconcile.Door{DeviceID: lock, Cam: cam, Open: "http://x/open"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.AddRights(ctx, 77, []int{cam, lock}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("ErrTypeChangeBreaksDoor", func(t *testing.T) {
-		err := db.UpdateDevice(ctx, lock, store.Fields{"device_type": int64(1)})
+		err := db.UpdateDevice(ctx, lock, func(d *reconcile.Device) error { d.Type = 1; return nil })
 		if !errors.Is(err, reconcile.ErrUnprocessable) {
 			t.Fatalf("got %v, want unprocessable", err)
 		}
@@ -189,5 +189,42 @@ func TestKeysSharing(t *testing.T) {
 	}
 	if got, _ := db.KeysSharing(ctx, 9); len(got) != 0 {
 		t.Fatalf("a uid without keys: got %v", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestKeyForms: keys stay the bytes they were given, and two stored forms of
+// one code are one key to the reconciler.
+func TestKeyForms(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	if err := db.AddKey(ctx, 1, "0a1b2c3d4e", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Another writer stored the same code in 6 bytes for another uid, and in both forms for uid 2.
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO keys (key, uid) VALUES ('\x000a1b2c3d4e'::bytea, 2), ('\x0a1b2c3d4e'::bytea, 2), ('\x01'::bytea, 3)`); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := db.Keys(ctx, 1)
+	if err != nil || len(keys) != 1 || keys[0].Stored != "0a1b2c3d4e" || keys[0].Code != "00000A1B2C3D4E" {
+		t.Fatalf("got %+v %v, want the 5 bytes given, normalised code 00000A1B2C3D4E", keys, err)
+	}
+	all, err := db.AllKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all[2]) != 1 || all[2][0] != "00000A1B2C3D4E" || len(all[3]) != 1 || all[3][0] != "00000000000001" {
+		t.Fatalf("AllKeys: got %v, want uid 2's two forms as one normalised code", all)
+	}
+	sharing, err := db.KeysSharing(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sharing) != 2 || len(sharing[2]) != 1 || sharing[2][0] != "00000A1B2C3D4E" {
+		t.Fatalf("KeysSharing: got %v, want uids 1 and 2, uid 2's forms as one code", sharing)
+	}
+	if err := db.AddKey(ctx, 1, "0123456789abcdef", nil); !errors.Is(err, reconcile.ErrInvalid) {
+		t.Fatalf("an 8-byte key: got %v, want invalid", err)
 	}
 }
