@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -72,5 +73,71 @@ func TestOpenAPIServed(t *testing.T) {
 	}
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type: got %q", ct)
+	}
+}
+
+// TestOpenAPIRequestFields keeps each call's request schema in step with the
+// request struct its handler decodes: a field the handler reads is
+// documented, and a documented field is read.
+func TestOpenAPIRequestFields(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema json.RawMessage `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]json.RawMessage `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	requests := map[string]struct {
+		typ  any
+		skip string // a struct field the call does not take
+	}{
+		"devices_add": {deviceRequest{}, "device_id"}, "devices_mod": {deviceRequest{}, ""},
+		"doors_add": {doorRequest{}, "doors_id"}, "doors_mod": {doorRequest{}, ""},
+		"rights_add": {rightsRequest{}, ""}, "rights_del": {rightsRequest{}, ""},
+		"keys_add": {keyRequest{}, ""}, "keys_del": {keyRequest{}, "comment"},
+		"keys_list": {uidRequest{}, ""}, "rights_list": {uidRequest{}, ""}, "cams": {uidRequest{}, ""},
+		"uids": {phoneRequest{}, ""}, "billing_list": {phoneRequest{}, ""}, "sync": {syncRequest{}, ""},
+		"users/clients/create": {uidRequest{}, ""}, "users/clients/delete": {uidRequest{}, ""},
+	}
+	for call, req := range requests {
+		raw := doc.Paths["/bill/api/"+call+"/"]["post"].RequestBody.Content["application/json"].Schema
+		var schema struct {
+			Ref        string                     `json:"$ref"`
+			Properties map[string]json.RawMessage `json:"properties"`
+		}
+		_ = json.Unmarshal(raw, &schema)
+		if name, ok := strings.CutPrefix(schema.Ref, "#/components/schemas/"); ok {
+			_ = json.Unmarshal(doc.Components.Schemas[name], &schema)
+		}
+		if len(schema.Properties) == 0 {
+			t.Errorf("%s: no request properties in the document", call)
+			continue
+		}
+		typ := reflect.TypeOf(req.typ)
+		fields := map[string]bool{}
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if name != req.skip {
+				fields[name] = true
+			}
+		}
+		for name := range fields {
+			if _, ok := schema.Properties[name]; !ok {
+				t.Errorf("%s: the handler reads %q, the document does not list it", call, name)
+			}
+		}
+		for name := range schema.Properties {
+			if !fields[name] {
+				t.Errorf("%s: the document lists %q, the handler does not read it", call, name)
+			}
+		}
 	}
 }
