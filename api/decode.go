@@ -83,7 +83,7 @@ func want(t reflect.Type) string {
 	case idsType:
 		return "an id or a list of ids"
 	case phoneType:
-		return "a phone number as a string"
+		return "a phone number: 10 to 15 digits, as a string or an integer"
 	}
 	return "a " + t.String()
 }
