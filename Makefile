@@ -26,6 +26,11 @@ demo: services build
 demo-stop:
 	@./scripts/demo-stop.sh
 
+# fuzz explores the request decoders beyond their seed corpus (api/testdata/fuzz),
+# which make test runs every time; FUZZTIME=5m for a longer run.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $${FUZZTIME:-30s} ./api/
+
 bench: services build
 	@./scripts/bench.sh
 

@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -218,5 +220,28 @@ func FuzzDecode(f *testing.F) {
 			Data *[]position `json:"data"`
 		}](b)
 		check(err)
+	})
+}
+
+// FuzzIDs: ids written in any of the clients' encodings read back as exactly
+// those ids, whatever their digits have in common ("[1, 13]" is never 1, 3).
+func FuzzIDs(f *testing.F) {
+	f.Add(uint32(1), uint32(3), uint8(0))
+	f.Add(uint32(1), uint32(13), uint8(1))
+	f.Add(uint32(31), uint32(3), uint8(2))
+	f.Add(uint32(2147483647), uint32(7), uint8(3))
+	f.Fuzz(func(t *testing.T, a, b uint32, form uint8) {
+		want := []int64{int64(a%math.MaxInt32) + 1, int64(b%math.MaxInt32) + 1}
+		texts := []string{
+			fmt.Sprintf(`[%d, %d]`, want[0], want[1]),
+			fmt.Sprintf(`"[%d, %d]"`, want[0], want[1]),
+			fmt.Sprintf(`"%d, %d"`, want[0], want[1]),
+			fmt.Sprintf(`["%d", %d]`, want[0], want[1]),
+		}
+		body := `{"ids": ` + texts[int(form)%len(texts)] + `}`
+		got, err := decodeFields(t, body)
+		if err != nil || !slices.Equal(got.IDs.Values, want) {
+			t.Fatalf("%s: got %v %v, want %v", body, got.IDs.Values, err, want)
+		}
 	})
 }
