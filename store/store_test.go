@@ -228,3 +228,31 @@ func TestKeyForms(t *testing.T) {
 		t.Fatalf("an 8-byte key: got %v, want invalid", err)
 	}
 }
+
+// TestMigrateKeepsKeyBytes: keys the reference server stored, in whatever
+// length, keep their bytes through every migration; readers look them up so.
+func TestMigrateKeepsKeyBytes(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.Postgres(t)
+	testdb.LoadSmartYard(t, dsn)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	keys := func() string {
+		var s string
+		if err := conn.QueryRow(ctx, `SELECT string_agg(encode(key, 'hex'), ',' ORDER BY uid, key) FROM keys`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO keys (key, uid) VALUES ('\x0a1b2c3d4e', 1), ('\x000a1b2c3d4e', 1), ('\x01', 2), ('\x00000000deadbeef', 3)`); err != nil {
+		t.Fatal(err)
+	}
+	before := keys()
+	storetest.MustOpenDSN(t, dsn)
+	if after := keys(); after != before {
+		t.Fatalf("migrations changed key bytes: before %s, after %s", before, after)
+	}
+}
