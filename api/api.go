@@ -39,6 +39,7 @@ type Options struct {
 	Store   *store.DB
 	Billing Billing
 	Syncer  Syncer
+	Explain Explainer    // explain/; nil until billing is configured
 	Metrics http.Handler // served at /metrics when set
 	Tokens  []string     // bearer tokens; empty: loopback clients only
 	Allow   []netip.Prefix
@@ -86,6 +87,7 @@ func (h *handler) calls() map[string]call {
 		"address_devices_list": h.addressDevicesList, "address_devices_update": h.addressDevicesUpdate,
 		"users/clients": h.clientsList, "users/clients/create": h.clientsCreate, "users/clients/edit": h.clientsEdit,
 		"users/clients/change_password": h.clientsEdit, "users/clients/delete": h.clientsDelete,
+		"explain": h.explain, "log": h.changeLog, "panels": h.panels,
 	}
 }
 

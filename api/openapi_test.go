@@ -106,6 +106,7 @@ func TestOpenAPIRequestFields(t *testing.T) {
 		"keys_list": {uidRequest{}, ""}, "rights_list": {uidRequest{}, ""}, "cams": {uidRequest{}, ""},
 		"uids": {phoneRequest{}, ""}, "billing_list": {phoneRequest{}, ""}, "sync": {syncRequest{}, ""},
 		"users/clients/create": {uidRequest{}, ""}, "users/clients/delete": {uidRequest{}, ""},
+		"explain": {uidRequest{}, ""}, "log": {logRequest{}, ""}, "panels": {panelsRequest{}, ""},
 	}
 	for call, req := range requests {
 		raw := doc.Paths["/bill/api/"+call+"/"]["post"].RequestBody.Content["application/json"].Schema

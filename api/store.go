@@ -8,4 +8,5 @@ type Store interface {
 	rightStore
 	keyStore
 	addressStore
+	journalStore
 }

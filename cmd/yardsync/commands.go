@@ -10,6 +10,6 @@ func commands() []*cli.Command {
 		reconcileCommand(),
 		panelsimCommand(),
 		billingCommand(), checkCommand(),
-		logCommand(), panelsCommand(),
+		explainCommand(), logCommand(), panelsCommand(),
 	}
 }

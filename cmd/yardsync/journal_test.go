@@ -87,3 +87,46 @@ func TestLogAndPanelsCommands(t *testing.T) {
 		}
 	})
 }
+
+func TestExplainCommand(t *testing.T) {
+	in := newInstall(t, 1)
+	if _, code := in.cli("migrate"); code != 0 {
+		t.Fatal("migrate failed")
+	}
+	ip := strings.Split(in.fleet.Addrs()[0], ":")[0]
+	in.storeExec(`INSERT INTO devices (device_id, device_uuid, device_type, is_active, title, paneltype, panelip, panellogin, panelpasswd)
+		VALUES (1, '00000000-0000-4000-8000-000000000001', 1, true, 'Подъезд 1', 2, $1, 'admin', 'pw')`, ip)
+	in.storeExec(`INSERT INTO rights VALUES (701, '{1}')`)
+	in.storeExec(`INSERT INTO keys VALUES (decode('0a1b2c3d4e', 'hex'), 701, 'брелок')`)
+	in.exec(`INSERT INTO contracts VALUES (701, '', '9', true, false)`)
+	t.Run("JSON", func(t *testing.T) {
+		out, code := in.cli("explain", "--uid", "701", "--json")
+		var ex reconcile.Explanation
+		if code != 0 || json.Unmarshal([]byte(out), &ex) != nil {
+			t.Fatalf("got %q exit %d", out, code)
+		}
+		if ex.Active || !ex.Billing.Found || ex.Billing.CamsPaid || len(ex.Panels) != 1 || ex.Panels[0].Via != "right" {
+			t.Fatalf("got %+v", ex)
+		}
+		k := ex.Panels[0].Keys[0]
+		if k.Code != "00000A1B2C3D4E" || k.Wanted || k.OnPanel == nil || *k.OnPanel || k.Owned {
+			t.Fatalf("key %+v, want unwanted, read live as absent, not owned", k)
+		}
+	})
+	t.Run("Text", func(t *testing.T) {
+		out, code := in.cli("explain", "--uid", "701")
+		for _, want := range []string{"contract 701: NO ACCESS", "has not paid", "00000A1B2C3D4E", "Подъезд 1", "right"} {
+			if code != 0 || !strings.Contains(out, want) {
+				t.Errorf("got %q exit %d, want %q in it", out, code, want)
+			}
+		}
+	})
+	t.Run("API", func(t *testing.T) {
+		stop := in.serve()
+		defer stop()
+		var ex reconcile.Explanation
+		if code := in.post("explain", `{"uid": "701"}`, &ex); code != 200 || ex.UID != 701 || len(ex.Panels) != 1 {
+			t.Fatalf("explain/: got %d %+v", code, ex)
+		}
+	})
+}

@@ -85,8 +85,12 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 	m.CounterFunc("yardsync_uid_cache_misses_total", "uid cache misses.", func() float64 { _, n := cached.Stats(); return float64(n) })
 	m.GaugeFunc("yardsync_keys_managed", "Keys yardsync owns on panels.", ownedCounter(db))
 	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
-	sched := reconcile.NewScheduler(e.newRunner(db, cached, m, time.Minute), touchDebounce)
+	runner := e.newRunner(db, cached, m, time.Minute)
+	sched := reconcile.NewScheduler(runner, touchDebounce)
 	opts.Billing, opts.Syncer = cached, sched
+	opts.Explain = func(ctx context.Context, uid int64) (reconcile.Explanation, error) {
+		return runner.Explain(ctx, uid, db)
+	}
 	d.runners = append(d.runners, func(ctx context.Context) { _ = sched.Start(ctx) })
 	if e.cfg.Reconcile.Schedule != "" {
 		c := cron.New(cron.WithChain(cron.Recover(cronLogger{e.log})))

@@ -1,0 +1,227 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Explanation says why a contract has or lacks door access, panel by panel:
+// what a support person needs when "my key doesn't open the door".
+type Explanation struct {
+	UID     int64            `json:"uid"`
+	Billing ExplainedBilling `json:"billing"`
+	Active  bool             `json:"active"`
+	Reason  string           `json:"reason"`
+	Panels  []ExplainedPanel `json:"panels"`
+}
+
+// ExplainedBilling is the contract's billing row as the snapshot reads it.
+type ExplainedBilling struct {
+	Found    bool   `json:"found"`
+	CamsOpen bool   `json:"cams_open"`
+	CamsPaid bool   `json:"cams_paid"`
+	Flat     string `json:"flat"`
+}
+
+// ExplainedPanel is one panel the contract reaches, or holds keys of it.
+type ExplainedPanel struct {
+	DeviceID int            `json:"device_id"`
+	Title    string         `json:"title"`
+	Via      string         `json:"via"`             // "right", "door N", or "owned" (keys left from an earlier reach)
+	Error    string         `json:"error,omitempty"` // why the panel could not be read
+	Keys     []ExplainedKey `json:"keys"`
+}
+
+// ExplainedKey is one of the contract's keys on one panel.
+type ExplainedKey struct {
+	Code    string  `json:"code"`
+	Wanted  bool    `json:"wanted"`
+	OnPanel *bool   `json:"on_panel"` // null: the panel could not be read
+	Owned   bool    `json:"owned"`
+	Flat    *int    `json:"flat_on_panel,omitempty"`
+	Last    *Change `json:"last_change,omitempty"`
+}
+
+// ChangeReader reads the change log.
+type ChangeReader interface {
+	Changes(ctx context.Context, f ChangeFilter) ([]Change, error)
+}
+
+// ExplainTimeout bounds each live panel read of an explanation.
+const ExplainTimeout = 3 * time.Second
+
+// Explain reads what a targeted run of uid would read, lists the keys live
+// on each panel (with a short timeout; an unreachable panel is said so),
+// and adds the last change the log holds for each key there. It writes
+// nothing anywhere.
+func (r *Runner) Explain(ctx context.Context, uid int64, log ChangeReader) (Explanation, error) {
+	if uid <= 0 {
+		return Explanation{}, Errorf(ErrInvalid, "uid %d is not a positive contract uid", uid)
+	}
+	in, owned, err := r.observeContract(ctx, uid)
+	if err != nil {
+		return Explanation{}, err
+	}
+	desired := Desire(in)
+	ex := Explanation{UID: uid, Panels: []ExplainedPanel{}}
+	ex.Billing, ex.Active, ex.Reason = verdict(uid, in, desired)
+	for _, id := range explainedPanels(uid, desired, owned) {
+		ex.Panels = append(ex.Panels, explainPanel(uid, desired.Panels[id], in, desired, owned))
+	}
+	r.readLive(ctx, ex.Panels, desired)
+	if log != nil {
+		if err := lastChanges(ctx, log, ex.Panels); err != nil {
+			return ex, err
+		}
+	}
+	return ex, nil
+}
+
+// verdict reads the billing row and says in one sentence what follows from it.
+func verdict(uid int64, in Inputs, d Desired) (ExplainedBilling, bool, string) {
+	var rows []Contract
+	for _, c := range in.Contracts {
+		if c.UID == uid {
+			rows = append(rows, c)
+		}
+	}
+	if len(rows) == 0 {
+		return ExplainedBilling{}, false, fmt.Sprintf("The billing has no contract %d, so it gets no keys.", uid)
+	}
+	c := rows[0]
+	b := ExplainedBilling{Found: true, CamsOpen: c.CamsOpen, CamsPaid: c.CamsPaid, Flat: c.Flat}
+	nkeys, npanels := len(d.Codes[uid]), len(d.Reach(uid))
+	switch {
+	case len(rows) > 1:
+		return b, false, fmt.Sprintf("The billing returns %d rows for contract %d: a conflict, so yardsync leaves its panels as they are until the billing is fixed.", len(rows), uid)
+	case !c.CamsOpen:
+		return b, false, fmt.Sprintf("Contract %d does not have the intercom service in the billing, so its keys are removed.", uid)
+	case !c.CamsPaid:
+		return b, false, fmt.Sprintf("Contract %d has the intercom service but has not paid for it, so its keys are removed.", uid)
+	}
+	if _, ok := FlatNumber(c.Flat); !ok {
+		return b, false, fmt.Sprintf("Contract %d has paid, but its flat %q is not a number from 1 to 9999, so it gets no keys until the billing is fixed.", uid, c.Flat)
+	}
+	switch {
+	case nkeys == 0:
+		return b, true, fmt.Sprintf("Contract %d has paid, but SmartYard holds no keys for it (keys_add).", uid)
+	case npanels == 0:
+		return b, true, fmt.Sprintf("Contract %d has paid, but its rights reach no active panel (rights_add, or a door whose cam is a panel).", uid)
+	}
+	return b, true, fmt.Sprintf("Contract %d has paid: its %d key(s) belong on %d panel(s) as flat %s.", uid, nkeys, npanels, c.Flat)
+}
+
+// explainedPanels lists the panels the contract reaches and those holding keys it owns.
+func explainedPanels(uid int64, d Desired, owned []OwnedKey) []int {
+	ids := slices.Clone(d.Reach(uid))
+	for _, o := range owned {
+		if _, ok := d.Panels[o.DeviceID]; ok && o.UID == uid {
+			ids = append(ids, o.DeviceID)
+		}
+	}
+	return uniqueSorted(ids)
+}
+
+func explainPanel(uid int64, p PanelDevice, in Inputs, d Desired, owned []OwnedKey) ExplainedPanel {
+	ep := ExplainedPanel{DeviceID: p.ID, Title: deviceTitle(in.Devices, p.ID), Via: via(uid, p.ID, in, d)}
+	codes := slices.Clone(d.Codes[uid])
+	own := map[string]bool{}
+	for _, o := range owned {
+		if o.DeviceID == p.ID && o.UID == uid {
+			own[o.Code] = true
+			codes = append(codes, o.Code)
+		}
+	}
+	for _, code := range uniqueSorted(codes) {
+		g, ok := d.Keys[p.ID][code]
+		ep.Keys = append(ep.Keys, ExplainedKey{Code: code, Wanted: ok && g.UID == uid, Owned: own[code]})
+	}
+	return ep
+}
+
+// via says how the contract reaches the panel: its own right, a door of a
+// lock in its rights, or not any more (keys it owns are still there).
+func via(uid int64, panel int, in Inputs, d Desired) string {
+	rights := in.Rights[uid]
+	if slices.Contains(rights, panel) {
+		return "right"
+	}
+	for _, door := range in.Doors {
+		if door.Cam == panel && slices.Contains(rights, door.DeviceID) {
+			return "door " + strconv.Itoa(door.ID)
+		}
+	}
+	return "owned"
+}
+
+func deviceTitle(devices []Device, id int) string {
+	for _, dev := range devices {
+		if dev.ID == id && dev.Title != nil {
+			return *dev.Title
+		}
+	}
+	return ""
+}
+
+// readLive lists each panel's keys at once, each with a short timeout.
+func (r *Runner) readLive(ctx context.Context, panels []ExplainedPanel, d Desired) {
+	var wg sync.WaitGroup
+	for i := range panels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(ctx, ExplainTimeout)
+			defer cancel()
+			keys, err := r.listOnce(ctx, d.Panels[panels[i].DeviceID])
+			markLive(&panels[i], keys, err)
+		}()
+	}
+	wg.Wait()
+}
+
+func (r *Runner) listOnce(ctx context.Context, dev PanelDevice) ([]PanelKey, error) {
+	p, err := r.Dial(dev)
+	if err != nil {
+		return nil, err
+	}
+	return p.ListKeys(ctx)
+}
+
+func markLive(ep *ExplainedPanel, keys []PanelKey, err error) {
+	if err != nil {
+		ep.Error = err.Error()
+		return
+	}
+	flats := map[string]int{}
+	for _, k := range keys {
+		flats[k.Code] = k.Flat
+	}
+	for i := range ep.Keys {
+		flat, on := flats[ep.Keys[i].Code]
+		ep.Keys[i].OnPanel = &on
+		if on {
+			ep.Keys[i].Flat = &flat
+		}
+	}
+}
+
+// lastChanges adds the newest change log entry of each key on each panel.
+func lastChanges(ctx context.Context, log ChangeReader, panels []ExplainedPanel) error {
+	for i := range panels {
+		for j := range panels[i].Keys {
+			k := &panels[i].Keys[j]
+			got, err := log.Changes(ctx, ChangeFilter{DeviceID: panels[i].DeviceID, Code: k.Code, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(got) > 0 {
+				k.Last = &got[0]
+			}
+		}
+	}
+	return nil
+}
