@@ -29,8 +29,14 @@ func serveCommand() *cli.Command {
 	}
 }
 
-// serve runs the daemon until ctx is cancelled, then stops in order.
+// serve runs the daemon until ctx is cancelled, then stops in order. The
+// listen address is taken first, so a taken one fails before anything starts.
 func (e *env) serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", e.cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("api.listen %s: %w", e.cfg.API.Listen, err)
+	}
+	defer ln.Close() // already closed once Serve ran; this covers the failures before
 	db, err := e.openMigratedStore(ctx)
 	if err != nil {
 		return err
@@ -41,14 +47,21 @@ func (e *env) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer d.close(e.log)
-	ln, err := net.Listen("tcp", e.cfg.API.Listen)
-	if err != nil {
-		return fmt.Errorf("api.listen %s: %w", e.cfg.API.Listen, err)
-	}
 	e.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.Bool("billing", opts.Billing != nil))
-	go d.run(ctx)
-	return serveHTTP(ctx, ln, api.NewHandler(opts), e.log)
+	return d.serve(ctx, ln, api.NewHandler(opts), e.log)
+}
+
+// serve runs the daemon's parts beside the HTTP server on ln until ctx is
+// done or the server fails. Either way the parts are told to stop and
+// waited for, so a dead listener does not leave the scheduler running.
+func (d *daemon) serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d.start(ctx)
+	err := serveHTTP(ctx, ln, h, log)
+	cancel()
+	d.close(log)
+	return err
 }
 
 // serveHTTP serves until ctx is done, then lets requests in flight finish.

@@ -45,10 +45,11 @@ func (d *daemon) close(log *slog.Logger) {
 	}
 }
 
-func (d *daemon) run(ctx context.Context) {
+// start runs each part in its own goroutine until ctx is done. It counts
+// them before it returns, so a close right after it still waits for them.
+func (d *daemon) start(ctx context.Context) {
 	for _, r := range d.runners {
-		d.wg.Add(1)
-		go func() { defer d.wg.Done(); r(ctx) }()
+		d.wg.Go(func() { r(ctx) })
 	}
 }
 
