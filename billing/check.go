@@ -8,7 +8,7 @@ import (
 
 // Probe is the outcome of running one configured query once.
 type Probe struct {
-	Query  string `json:"query"`  // uids, cams, contract or snapshot
+	Query  string `json:"query"`  // uids, cams, contract, snapshot or snapshot_one (narrowed by uid)
 	Status string `json:"status"` // ok, skipped (not configured) or error
 	Detail string `json:"detail"` // what it returned, or the exact problem
 }
@@ -36,7 +36,7 @@ func (c *Client) Check(ctx context.Context, phone string, uid int64) []Probe {
 			uid = uids[0]
 		}
 	}
-	return []Probe{pu, c.probeCams(ctx, uid), c.probeContract(ctx, uid), ps}
+	return []Probe{pu, c.probeCams(ctx, uid), c.probeContract(ctx, uid), ps, c.probeSnapshotOne(ctx, uid)}
 }
 
 func probe(query string, err error, format string, args ...any) Probe {
@@ -86,4 +86,25 @@ func (c *Client) probeContract(ctx context.Context, uid int64) Probe {
 		return probe(QueryContract, err, "uid %d: no row (billingList skips it)", uid)
 	}
 	return probe(QueryContract, err, "uid %d: login %q, balans %.2f", uid, row.Login, row.Balans)
+}
+
+// probeSnapshotOne runs the query targeted runs read the billing with, or
+// says why they read the whole snapshot.
+func (c *Client) probeSnapshotOne(ctx context.Context, uid int64) Probe {
+	n, ok := c.src.(narrowing)
+	if !ok {
+		return Probe{Query: querySnapshotOne, Status: "skipped", Detail: "targeted runs read the whole file"}
+	}
+	if err := n.narrowed(); err != nil {
+		var nc *notConfiguredError
+		if errors.As(err, &nc) {
+			return probe(querySnapshotOne, err, "")
+		}
+		return Probe{Query: querySnapshotOne, Status: "skipped", Detail: "targeted runs read the whole snapshot: " + err.Error()}
+	}
+	if err := checkUID(uid); err != nil {
+		return probe(querySnapshotOne, err, "")
+	}
+	rows, err := n.snapshotOne(ctx, uid)
+	return probe(querySnapshotOne, err, "uid %d: %d row(s), the snapshot narrowed by uid", uid, len(rows))
 }

@@ -68,3 +68,35 @@ func TestCompileErrors(t *testing.T) {
 		t.Errorf("? in a literal or comment: %v", err)
 	}
 }
+
+func TestNarrowable(t *testing.T) {
+	cases := []struct {
+		name, query string
+		d           dialect
+		want        string // "" when the query can be narrowed
+	}{
+		{"Select", "SELECT id AS uid, flat, o AS cams_open, p AS cams_paid FROM c", postgresDialect, ""},
+		{"WithAfterComments", "-- contracts\n/* all of them */ WITH x AS (SELECT 1 AS uid) SELECT * FROM x", postgresDialect, ""},
+		{"Parenthesised", "(SELECT 1 AS uid) UNION (SELECT 2)", mysqlDialect, ""},
+		{"QuotedLowerUID", `SELECT id AS "uid" FROM c`, postgresDialect, ""},
+		{"UIDInLiteralOrComment", `SELECT id AS uid, '"UID" SQL_NO_CACHE' AS flat /* "UID" */ FROM c`, postgresDialect, ""},
+		{"BacktickUpperUID", "SELECT id AS `UID` FROM c", mysqlDialect, ""},
+		{"MySQLOptionInLiteral", "SELECT uid, 'SQL_NO_CACHE' AS flat FROM c # SQL_CACHE", mysqlDialect, ""},
+		{"ErrQuotedUpperUID", `SELECT id AS "UID" FROM c`, postgresDialect, `column "UID"`},
+		{"ErrNoCache", "SELECT sql_no_cache uid FROM c", mysqlDialect, "SQL_NO_CACHE is allowed only in the outermost SELECT"},
+		{"ErrCalcFoundRows", "SELECT SQL_CALC_FOUND_ROWS uid FROM c", mysqlDialect, "SQL_CALC_FOUND_ROWS"},
+		{"ErrTable", "TABLE contracts", postgresDialect, "does not start with SELECT or WITH"},
+		{"ErrCall", "CALL snapshot()", mysqlDialect, "does not start with SELECT or WITH"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := narrowable(tc.query, tc.d)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("got %v, want narrowable", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -30,7 +30,10 @@ type sqlSource struct {
 	timeout time.Duration
 	queries map[string]prepared
 	secrets []string // never shown in an error
-	onQuery func(query string, took time.Duration, err error)
+	// narrowErr is nil when SnapshotOf may narrow the snapshot query by uid,
+	// else why it reads the whole snapshot; decided once, at Open.
+	narrowErr error
+	onQuery   func(query string, took time.Duration, err error)
 }
 
 func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secrets []string) *sqlSource {
@@ -39,7 +42,7 @@ func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secr
 	s.prepare(QueryCams, qs.Cams, d, paramUID)
 	s.prepare(QueryContract, qs.Contract, d, paramUID, paramPhone, paramPhone10)
 	s.prepare(QuerySnapshot, qs.Snapshot, d)
-	s.prepare(querySnapshotOne, narrowSnapshot(qs.Snapshot), d, paramUID)
+	s.narrowErr = s.prepareNarrowed(qs.Snapshot, d)
 	s.prepare(QueryChanges, qs.Changes, d, paramSince)
 	return s
 }

@@ -110,8 +110,9 @@ func TestCheckCommand(t *testing.T) {
 		if err != nil {
 			t.Fatalf("check: %v\n%s", err, out)
 		}
-		for _, want := range []string{"store     OK", "uids      OK  2 uid(s) for 89101234567: [1001 1002]",
-			"cams      OK  uid 1001: cams_open true, cams_paid true", "contract  OK  uid 1001", "snapshot  OK  5 contracts, 2 active"} {
+		for _, want := range []string{"store         OK", "uids          OK  2 uid(s) for 89101234567: [1001 1002]",
+			"cams          OK  uid 1001: cams_open true, cams_paid true", "contract      OK  uid 1001", "snapshot      OK  5 contracts, 2 active",
+			"snapshot_one  OK  uid 1001: 1 row(s), the snapshot narrowed by uid"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}
@@ -134,12 +135,36 @@ func TestCheckCommand(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ErrNarrowedFails", func(t *testing.T) {
+		// The view names its uid column "UID": the whole snapshot reads it
+		// (column names are matched in any case), a filter on uid cannot.
+		conf := billingConfig(t, func(c *Config) {
+			conn, err := pgx.Connect(context.Background(), c.Billing.DSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			if _, err := conn.Exec(context.Background(), `CREATE VIEW snap AS SELECT uid AS "UID", flat, cams_open, cams_paid FROM (`+c.Billing.Queries.Snapshot+`) s`); err != nil {
+				t.Fatal(err)
+			}
+			c.Billing.Queries.Snapshot = "SELECT * FROM snap"
+		})
+		out, err := runBillingCLI("-c", conf, "check", "--json")
+		if exitCode(err) != 1 {
+			t.Errorf("exit = %d (%v), want 1", exitCode(err), err)
+		}
+		for _, want := range []string{`"query":"snapshot","status":"ok"`, `"query":"snapshot_one","status":"error"`, `does not exist`, `"problems":1`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+	})
 	t.Run("File", func(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Store.DSN = testdb.Postgres(t)
 		cfg.Billing.Driver, cfg.Billing.Path = "file", "../../testdata/billing/demo.yaml"
 		out, err := runBillingCLI("-c", writeBillingConfig(t, cfg), "check")
-		if err != nil || !strings.Contains(out, "snapshot  OK  30 contracts, 24 active") {
+		if err != nil || !strings.Contains(out, "snapshot      OK  30 contracts, 24 active") || !strings.Contains(out, "snapshot_one  -   targeted runs read the whole file") {
 			t.Errorf("check = %v\n%s", err, out)
 		}
 	})
