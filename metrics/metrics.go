@@ -5,7 +5,6 @@ package metrics
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,7 +90,7 @@ func (m *Metrics) PanelOp(family int, op string, err error) {
 	default:
 		result = "permanent"
 	}
-	m.panelOps.WithLabelValues(familyName(family), op, result).Inc()
+	m.panelOps.WithLabelValues(reconcile.Family(family).String(), op, result).Inc()
 }
 
 // Progress implements reconcile.Observer; progress is not a metric.
@@ -104,14 +103,4 @@ func (m *Metrics) BillingQuery(query string, took time.Duration, err error) {
 		result = "error"
 	}
 	m.billingQuery.WithLabelValues(query, result).Observe(took.Seconds())
-}
-
-func familyName(f int) string {
-	switch f {
-	case reconcile.PanelBeward:
-		return "beward"
-	case reconcile.PanelSokol:
-		return "sokol"
-	}
-	return strconv.Itoa(f)
 }

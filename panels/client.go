@@ -117,7 +117,7 @@ func Dialer(opts Options) reconcile.PanelDialer {
 
 func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tables *tableCache) (*Client, error) {
 	scheme, port, err := opts.endpoint()
-	c := &Client{family: familyName(d.Family), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)), password: d.Password, gate: gate, tables: tables}
+	c := &Client{family: reconcile.Family(d.Family).String(), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)), password: d.Password, gate: gate, tables: tables}
 	if err != nil {
 		return nil, c.fail(reconcile.ErrPermanent, "", "%v", err)
 	}
@@ -135,16 +135,6 @@ func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate
 	c.base = scheme + "://" + c.addr
 	c.http = newResty(tr, d.Login, d.Password, opts.timeout())
 	return c, nil
-}
-
-func familyName(f int) string {
-	switch f {
-	case reconcile.PanelBeward:
-		return "beward"
-	case reconcile.PanelSokol:
-		return "sokol"
-	}
-	return "family-" + strconv.Itoa(f)
 }
 
 // validHost accepts a DNS name: letters, digits, dots and dashes.

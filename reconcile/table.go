@@ -6,17 +6,6 @@ import (
 	"text/tabwriter"
 )
 
-// familyName names a panel family for people.
-func familyName(f int) string {
-	switch f {
-	case PanelBeward:
-		return "beward"
-	case PanelSokol:
-		return "sokol"
-	}
-	return fmt.Sprintf("family-%d", f)
-}
-
 // Table writes the plan as a readable dry-run table: one block per panel,
 // then orphans, unread panels, conflicts, bad flats and the totals. Write
 // errors are ignored: the table is for people.
@@ -45,7 +34,7 @@ func (p Plan) Table(w io.Writer) {
 func (pp PanelPlan) table(w io.Writer) {
 	d := pp.Device
 	fmt.Fprintf(w, "panel %d\t%s %s\tadd %d, rebind %d, delete %d, adopt %d, forget %d\n",
-		d.ID, familyName(d.Family), d.IP, len(pp.Add), len(pp.Rebind), len(pp.Delete), len(pp.Adopt), len(pp.Forget))
+		d.ID, Family(d.Family), d.IP, len(pp.Add), len(pp.Rebind), len(pp.Delete), len(pp.Adopt), len(pp.Forget))
 	for _, k := range pp.Add {
 		fmt.Fprintf(w, "  add\t%s\tflat %d\n", k.Code, k.Flat)
 	}

@@ -1,6 +1,9 @@
 package reconcile
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // Device types as SmartYard numbers them.
 const (
@@ -14,6 +17,21 @@ const (
 	PanelBeward = 1
 	PanelSokol  = 2
 )
+
+// Family is a panel family (devices.paneltype), named by String the same way
+// in plans, panel errors and metric labels.
+type Family int
+
+// String names the family: beward, sokol, or family-N for an unknown N.
+func (f Family) String() string {
+	switch f {
+	case PanelBeward:
+		return "beward"
+	case PanelSokol:
+		return "sokol"
+	}
+	return "family-" + strconv.Itoa(int(f))
+}
 
 // Contract is one billing contract as the snapshot query reads it.
 type Contract struct {
