@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -122,7 +123,7 @@ func checkDoorDevices(ctx context.Context, q querier, lock, cam int) error {
 func checkDeviceType(ctx context.Context, q querier, field string, id int, want ...int) error {
 	var t int
 	err := q.QueryRow(ctx, `SELECT device_type FROM devices WHERE device_id = $1`, id).Scan(&t)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return reconcile.Errorf(reconcile.ErrUnprocessable, "%s %d: no such device", field, id)
 	}
 	if err != nil {

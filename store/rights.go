@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -131,7 +132,7 @@ func checkDevicesExist(ctx context.Context, tx pgx.Tx, devices []int) error {
 	var missing int
 	err := tx.QueryRow(ctx, query, devices).Scan(&missing)
 	switch {
-	case err == pgx.ErrNoRows:
+	case errors.Is(err, pgx.ErrNoRows):
 		return nil
 	case err != nil:
 		return fmt.Errorf("store: check devices: %w", err)
@@ -147,7 +148,7 @@ func lockRights(ctx context.Context, tx pgx.Tx, uid int64) (ids []int32, found b
 	}
 	err = tx.QueryRow(ctx, `SELECT coalesce(uid_right, '{}') FROM rights WHERE uid = $1`, uid).Scan(&ids)
 	switch {
-	case err == pgx.ErrNoRows:
+	case errors.Is(err, pgx.ErrNoRows):
 		return nil, false, nil
 	case err != nil:
 		return nil, false, fmt.Errorf("store: rights of %d: %w", uid, err)
