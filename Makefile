@@ -2,6 +2,9 @@
 GO      ?= go
 BIN     := bin/yardsync
 PKGS    := ./...
+# staticcheck, pinned; `go run pkg@version` fetches it through the module proxy
+# without touching go.mod.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: build test demo demo-stop bench lint fuzz clean services
 
@@ -14,11 +17,13 @@ services:
 test: services
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) run $(STATICCHECK) $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 
 lint:
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	$(GO) run $(STATICCHECK) $(PKGS)
 
 demo: services build
 	@./scripts/demo.sh

@@ -207,8 +207,8 @@ func TestOnSmartYardDump(t *testing.T) {
 	t.Parallel()
 	dsn := testdb.Postgres(t)
 	testdb.LoadSmartYard(t, dsn)
-	db := storetest.MustOpenDSN(t, dsn)
-	db = storetest.MustOpenDSN(t, dsn) // migrations run twice
+	storetest.MustOpenDSN(t, dsn)
+	db := storetest.MustOpenDSN(t, dsn) // migrations run twice
 	s := newServerOn(t, db)
 	cam := id(t, s.must(200, "devices_add", specDevice), "device_id")
 	lock := id(t, s.must(200, "devices_add", specLock), "device_id")

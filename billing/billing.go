@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"yardsync/reconcile"
@@ -191,6 +190,3 @@ func (e *notConfiguredError) Error() string {
 }
 
 func (e *notConfiguredError) Unwrap() error { return reconcile.ErrUnavailable }
-
-// errorf builds an error about a query's result, to be wrapped by unavailable.
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -99,9 +99,9 @@ func toDate(v any) (string, error) {
 	case pgtype.Date:
 		return pgDate(x)
 	case pgtype.Timestamp:
-		return pgDate(pgtype.Date{Time: x.Time, InfinityModifier: x.InfinityModifier, Valid: x.Valid})
+		return pgDate(pgtype.Date(x))
 	case pgtype.Timestamptz:
-		return pgDate(pgtype.Date{Time: x.Time, InfinityModifier: x.InfinityModifier, Valid: x.Valid})
+		return pgDate(pgtype.Date(x))
 	case string:
 		return textDate(x)
 	}
