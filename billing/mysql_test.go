@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"yardsync/billing"
 	"yardsync/reconcile"
@@ -163,7 +162,7 @@ func TestMySQLErrors(t *testing.T) {
 	for _, tc := range errorCases(`SELECT SLEEP(3) = 0 AS cams_open, 1 AS cams_paid FROM users WHERE uid = @uid`) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := open(t, billing.Config{Driver: "mysql", DSN: dsn, Timeout: 300 * time.Millisecond, Queries: tc.queries})
+			c := open(t, billing.Config{Driver: "mysql", DSN: dsn, Timeout: tc.deadline(), Queries: tc.queries})
 			tc.check(t, c)
 		})
 	}

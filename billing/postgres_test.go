@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -166,7 +165,7 @@ func TestPostgresErrors(t *testing.T) {
 	for _, tc := range errorCases(`SELECT pg_sleep(3) IS NOT NULL AS cams_open, true AS cams_paid WHERE @uid > 0`) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := open(t, billing.Config{Driver: "postgres", DSN: dsn, Timeout: 300 * time.Millisecond, Queries: tc.queries})
+			c := open(t, billing.Config{Driver: "postgres", DSN: dsn, Timeout: tc.deadline(), Queries: tc.queries})
 			tc.check(t, c)
 		})
 	}
