@@ -78,6 +78,13 @@ func (f *Fleet) Addrs() []string { return append([]string(nil), f.addrs...) }
 // Panel returns the i-th panel, to read or seed its keys and switch faults.
 func (f *Fleet) Panel(i int) *Panel { return f.panels[i] }
 
+// OnRequest sets the same request hook on every panel (see Panel.OnRequest).
+func (f *Fleet) OnRequest(hook func(Request)) {
+	for _, p := range f.panels {
+		p.OnRequest(hook)
+	}
+}
+
 // Len is the number of panels.
 func (f *Fleet) Len() int { return len(f.panels) }
 

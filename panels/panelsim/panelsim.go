@@ -3,7 +3,8 @@
 // and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
 // shared/reference/panels.md says; fault switches (latency, errors, hangs,
-// resets, garbage, 401, capacity) can be flipped while it serves.
+// resets, garbage, 401, writes acknowledged but not kept, capacity) can be
+// flipped while it serves, and a hook sees each request as it arrives.
 package panelsim
 
 import (
@@ -42,6 +43,13 @@ type Faults struct {
 	Reset        bool          // reset the TCP connection instead of answering
 	Garbage      bool          // answer 200 with a body no panel would send
 	Unauthorized bool          // answer 401 whatever the credentials
+	// DropAdds acknowledges adds (Beward add, Sokol merge) as a success but
+	// keeps nothing, as a panel with a failing flash or a full table that
+	// does not say so might.
+	DropAdds bool
+	// DropDeletes acknowledges deletes and clears as a success but keeps
+	// the keys.
+	DropDeletes bool
 }
 
 // Options configure a Panel.
@@ -60,6 +68,7 @@ type Request struct {
 	Query  string // raw query string, as sent
 	Body   string
 	Authed bool // credentials matched
+	Write  bool // a key write: add, delete or clear (not a list, a probe or a save)
 }
 
 // Panel is one emulated panel: an http.Handler, safe for concurrent use.
@@ -73,6 +82,7 @@ type Panel struct {
 	keys   map[string]int // the listed table: rfid, mifare or the Sokol store
 	ext    map[string]int // beward-mifare: the external reader table
 	faults Faults
+	hook   func(Request)
 	log    []Request
 	saves  int
 }
@@ -147,6 +157,24 @@ func (p *Panel) SetFaults(f Faults) {
 	p.faults = f
 }
 
+// SetCapacity switches the maximum number of keys per table; 0 means
+// unlimited. Keys already over it stay; adds beyond it are refused.
+func (p *Panel) SetCapacity(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.opts.Capacity = n
+}
+
+// OnRequest sets a hook called with every request as it arrives, before
+// any fault applies, so a test can wait for "the writes have begun"
+// instead of sleeping. The hook runs on the request's goroutine and must
+// not block; nil removes it.
+func (p *Panel) OnRequest(hook func(Request)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hook = hook
+}
+
 // Faults returns the current fault switches.
 func (p *Panel) Faults() Faults {
 	p.mu.Lock()
@@ -190,7 +218,12 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	user, pass, ok := r.BasicAuth()
 	authed := ok && user == p.opts.Login && pass == p.opts.Password
-	f := p.record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed})
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed,
+		Write: p.isWrite(r)}
+	f, hook := p.record(req)
+	if hook != nil {
+		hook(req)
+	}
 	if p.misbehave(w, r, f) {
 		return
 	}
@@ -210,12 +243,25 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.serveBeward(w, r)
 }
 
-// record appends to the log and returns the faults in force for this request.
-func (p *Panel) record(req Request) Faults {
+// record appends to the log and returns the faults in force for this
+// request and the hook to tell.
+func (p *Panel) record(req Request) (Faults, func(Request)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.log = append(p.log, req)
-	return p.faults
+	return p.faults, p.hook
+}
+
+// isWrite reports whether a request changes a key table.
+func (p *Panel) isWrite(r *http.Request) bool {
+	if p.family == Sokol {
+		return strings.HasPrefix(r.URL.Path, "/key/store") && (r.Method == http.MethodPut || r.Method == http.MethodDelete)
+	}
+	switch r.URL.Query().Get("action") {
+	case "add", "delete", "clear":
+		return strings.HasSuffix(r.URL.Path, "rfid_cgi") || strings.HasSuffix(r.URL.Path, "mifare_cgi")
+	}
+	return false
 }
 
 func (p *Panel) unauthorized(w http.ResponseWriter) {
