@@ -179,7 +179,10 @@ func status(res *Result) string {
 	switch {
 	case res.Error != "":
 		return StatusFailed
-	case len(res.Failed) > 0 && len(res.Failed) == res.Panels:
+	case len(res.Failed) > 0 && len(res.Plan.Unread) == res.Panels:
+		// No panel could even be read. A panel that was read and then
+		// failed (a refused add, a write it did not keep) makes the run
+		// partial: the run did what it could and the next run repairs.
 		return StatusFailed
 	case len(res.Failed) > 0:
 		return StatusPartial
