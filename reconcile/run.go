@@ -102,7 +102,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 			return res, err
 		}
 	}
-	r.execute(withStop(ctx, req.Stop), req, &res)
+	r.execute(ctx, req, &res)
 	if req.DryRun {
 		return res, nil
 	}
@@ -150,7 +150,8 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 		return
 	}
 	desired := Desire(in)
-	clients, actual, failed := r.readPanels(ctx, r.scope(desired, owned, req.UID))
+	work := panelWork{Runner: r, stop: req.Stop}
+	clients, actual, failed := work.readPanels(ctx, r.scope(desired, owned, req.UID))
 	res.Failed = failed
 	res.Plan = Calculate(desired, actual, owned, PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UID: req.UID})
 	res.Panels = len(actual) + len(failed)
@@ -161,7 +162,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 		res.Status = status(res)
 		return
 	}
-	r.apply(ctx, clients, res)
+	work.apply(ctx, clients, res)
 	if err := r.Store.SetAccess(ctx, req.UID, accessOf(desired.Access, req.UID)); err != nil {
 		r.fail(res, err)
 		return
