@@ -112,7 +112,7 @@ func (pw panelWork) panelDeadline(ops int) time.Duration {
 // goes only when its key is seen gone. Records are written before the push,
 // so an interruption at any point leaves records the next run can act on.
 func (pw panelWork) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
-	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete)
+	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace)
 	ctx, cancel := context.WithTimeout(ctx, pw.panelDeadline(ops))
 	defer cancel()
 	if err := pw.bookkeeping(ctx, pp); err != nil {
@@ -185,11 +185,12 @@ func (pw panelWork) bookkeeping(ctx context.Context, pp PanelPlan) error {
 	return pw.Store.ForgetKeys(ctx, pp.Device.ID, pp.Forget)
 }
 
-// deleteKeys removes codes one by one. A delete the panel refuses does not
+// deleteKeys removes codes one by one, as the panel listed them: the other
+// forms of rebound codes, then the revoked codes. A delete the panel refuses does not
 // stop the others; one it does not answer does.
 func (pw panelWork) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
 	var errs error
-	for _, code := range pp.Delete {
+	for _, code := range slices.Concat(pp.Replace, pp.Delete) {
 		err := pw.retry(ctx, pp.Device.Family, "delete", func(ctx context.Context) error { return p.DeleteKey(ctx, code) })
 		errs = errors.Join(errs, err)
 		if unreachable(err) {

@@ -21,7 +21,7 @@ func longestFirst(plans []PanelPlan) []PanelPlan {
 // and its adds in another, and deletes one by one.
 func sessionRequests(pp PanelPlan) int {
 	if pp.Device.Family == PanelSokol {
-		n := len(pp.Delete)
+		n := len(pp.Delete) + len(pp.Replace)
 		if len(pp.Add) > 0 {
 			n++
 		}
@@ -30,5 +30,5 @@ func sessionRequests(pp PanelPlan) int {
 		}
 		return n
 	}
-	return len(pp.Add) + len(pp.Rebind) + len(pp.Delete)
+	return len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace)
 }

@@ -3,23 +3,28 @@ package reconcile
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // verified is what a panel's read-back shows of a session's writes.
 type verified struct {
 	added, rebound int
-	gone           []string // deleted codes seen gone: their records may go
+	gone           []string // deleted codes (normalised) seen gone: their records may go
 	unkept         []string // writes not seen, e.g. "add 0000000000AC01 flat 7"
 }
 
 // verify compares the planned writes with the keys read back after them.
-// An add or rebind is kept when its code is listed on its flat; a delete
-// when its code is not listed at all.
+// Codes are compared normalised. An add or rebind is kept when its code is
+// listed on its flat, a delete when its code is not listed in any form, the
+// other form of a rebound code when that form is not listed.
 func verify(pp PanelPlan, have []PanelKey) verified {
 	flats := map[string][]int{}
+	listed := map[string]bool{}
 	for _, k := range have {
-		flats[k.Code] = append(flats[k.Code], k.Flat)
+		code := panelCode(k.Code)
+		flats[code] = append(flats[code], k.Flat)
+		listed[k.Code] = true
 	}
 	var v verified
 	kept := func(k PanelKey) bool {
@@ -44,10 +49,16 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 			v.unkept = append(v.unkept, fmt.Sprintf("add %s flat %d", k.Code, k.Flat))
 		}
 	}
-	for _, code := range pp.Delete {
-		if _, listed := flats[code]; listed {
-			v.unkept = append(v.unkept, "delete "+code)
-		} else {
+	for _, form := range pp.Replace {
+		if listed[form] {
+			v.unkept = append(v.unkept, "delete "+form)
+		}
+	}
+	for _, form := range pp.Delete {
+		code := panelCode(form)
+		if _, present := flats[code]; present {
+			v.unkept = append(v.unkept, "delete "+form)
+		} else if !slices.Contains(v.gone, code) {
 			v.gone = append(v.gone, code)
 		}
 	}
