@@ -49,7 +49,7 @@ func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own
 	listed := map[string][]string{}
 	for _, k := range have {
 		code := panelCode(k.Code)
-		flats[code] = append(flats[code], k.Flat)
+		flats[code] = append(flats[code], standIn(k.Flat, own, code))
 		if !slices.Contains(listed[code], k.Code) {
 			listed[code] = append(listed[code], k.Code)
 		}
@@ -75,6 +75,15 @@ func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own
 		}
 	}
 	return pp
+}
+
+// standIn returns the flat a panel listed, or, where it lists none, the
+// flat yardsync recorded when it pushed the key (FlatUnlisted if it did not).
+func standIn(flat int, own map[string]OwnedKey, code string) int {
+	if o, ok := own[code]; ok && flat == FlatUnlisted {
+		return o.Flat
+	}
+	return flat
 }
 
 // want plans one desired grant: add it, rebind it, or adopt it. A rebound

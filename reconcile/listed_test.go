@@ -59,6 +59,31 @@ func TestCalculateListedForms(t *testing.T) {
 				Replace: []string{keyRaw}, Claim: []OwnedKey{rec}}}, Managed: 1},
 		},
 		{
+			name:    "a listed key without a listed flat is on the flat yardsync recorded",
+			desired: desiredOn(1, map[int][]Grant{1: {grant}}),
+			current: []PanelKey{{keyLong, FlatUnlisted}},
+			owned:   []OwnedKey{rec},
+			opt:     ownedOpt,
+			want:    Plan{Panels: []PanelPlan{}, Managed: 1},
+		},
+		{
+			name:    "a listed key without a listed flat and no record is rebound once",
+			desired: desiredOn(1, map[int][]Grant{1: {grant}}),
+			current: []PanelKey{{keyLong, FlatUnlisted}},
+			opt:     ownedOpt,
+			want: Plan{Panels: []PanelPlan{{Device: panelOf(1), Rebind: []PanelKey{{keyLong, 5}},
+				Claim: []OwnedKey{rec}}}},
+		},
+		{
+			name:    "the record stands in only where no flat is listed",
+			desired: desiredOn(1, map[int][]Grant{1: {grant}}),
+			current: []PanelKey{{keyLong, 6}},
+			owned:   []OwnedKey{rec},
+			opt:     ownedOpt,
+			want: Plan{Panels: []PanelPlan{{Device: panelOf(1), Rebind: []PanelKey{{keyLong, 5}},
+				Claim: []OwnedKey{rec}}}, Managed: 1},
+		},
+		{
 			name:    "prune all counts one key in two forms once",
 			desired: desiredOn(1, map[int][]Grant{1: {grant}}),
 			current: []PanelKey{{keyRaw, 5}, {keyLong, 5}},
@@ -93,6 +118,7 @@ func TestVerifyListedForms(t *testing.T) {
 		{"DeleteStillListedInAnotherForm", del, []PanelKey{{keyLong, 5}}, nil, []string{"delete " + keyRaw}},
 		{"ReplaceDone", rebind, []PanelKey{{keyLong, 5}}, nil, nil},
 		{"ReplaceNotKept", rebind, []PanelKey{{keyRaw, 6}, {keyLong, 5}}, nil, []string{"delete " + keyRaw}},
+		{"RebindListedWithoutFlat", PanelPlan{Rebind: []PanelKey{{keyLong, 5}}}, []PanelKey{{keyLong, FlatUnlisted}}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,7 +16,7 @@ type verified struct {
 
 // verify compares the planned writes with the keys read back after them.
 // Codes are compared normalised. An add or rebind is kept when its code is
-// listed on its flat, a delete when its code is not listed in any form, the
+// listed on its flat (or with no flat listed), a delete when its code is not listed in any form, the
 // other form of a rebound code when that form is not listed.
 func verify(pp PanelPlan, have []PanelKey) verified {
 	flats := map[string][]int{}
@@ -27,9 +27,11 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 		listed[k.Code] = true
 	}
 	var v verified
+	// A listed code without a listed flat is on the flat yardsync pushed:
+	// its claim, written before the push, records that flat.
 	kept := func(k PanelKey) bool {
 		for _, f := range flats[k.Code] {
-			if f == k.Flat {
+			if f == k.Flat || f == FlatUnlisted {
 				return true
 			}
 		}

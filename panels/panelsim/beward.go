@@ -62,7 +62,7 @@ func (p *Panel) keyAction(q url.Values, extTable bool, codeName string, needType
 	}
 	switch q.Get("action") {
 	case "list", "":
-		return listBeward(table, codeName)
+		return listBeward(table, codeName, !p.faults.HideFlats)
 	case "add":
 		return p.addBeward(table, q, needType)
 	case "delete":
@@ -76,10 +76,13 @@ func (p *Panel) keyAction(q url.Values, extTable bool, codeName string, needType
 	return bewardFailed
 }
 
-func listBeward(table map[string]int, codeName string) string {
+func listBeward(table map[string]int, codeName string, flats bool) string {
 	var b strings.Builder
 	for i, k := range sorted(table) {
-		fmt.Fprintf(&b, "%s%d=%s\r\nApartment%d=%d\r\n", codeName, i+1, k.Code, i+1, k.Flat)
+		fmt.Fprintf(&b, "%s%d=%s\r\n", codeName, i+1, k.Code)
+		if flats {
+			fmt.Fprintf(&b, "Apartment%d=%d\r\n", i+1, k.Flat)
+		}
 	}
 	return b.String()
 }

@@ -203,3 +203,12 @@ func TestSetCapacity(t *testing.T) {
 		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=04A1B2C3D4E5F6", "", "", 200, "OK\r\n"},
 	})
 }
+
+func TestBewardHideFlats(t *testing.T) {
+	p := panelsim.New(panelsim.Beward, panelsim.Options{Faults: panelsim.Faults{HideFlats: true}})
+	p.SetKeys([]reconcile.PanelKey{{Code: code, Flat: 12}})
+	base := serve(t, p)
+	run(t, base, []exchange{
+		{"GET", "/cgi-bin/rfid_cgi?action=list", "", "", 200, "KeyValue1=0000003375A686\r\n"},
+	})
+}

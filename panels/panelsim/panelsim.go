@@ -50,6 +50,9 @@ type Faults struct {
 	// DropDeletes acknowledges deletes and clears as a success but keeps
 	// the keys.
 	DropDeletes bool
+	// HideFlats makes a Beward list keys without Apartment<n> lines, as
+	// firmware that keeps no flat beside a key does.
+	HideFlats bool
 }
 
 // Options configure a Panel.
