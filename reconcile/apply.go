@@ -186,8 +186,8 @@ func (pw panelWork) bookkeeping(ctx context.Context, pp PanelPlan) error {
 }
 
 // deleteKeys removes codes one by one, as the panel listed them: the other
-// forms of rebound codes, then the revoked codes. A delete the panel refuses does not
-// stop the others; one it does not answer does.
+// forms of rebound codes, then the revoked codes. A delete the panel
+// refuses does not stop the others; one it does not answer does.
 func (pw panelWork) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
 	var errs error
 	for _, code := range slices.Concat(pp.Replace, pp.Delete) {
