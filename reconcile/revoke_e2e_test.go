@@ -170,3 +170,43 @@ func (w *world) owns(i int, code string) int {
 	}
 	return n
 }
+
+// TestSessionCutShort: a panel that stops answering in the middle of its
+// writes gets no further request. Nothing of its session counts and every
+// ownership record stays, because no read-back showed anything; the next
+// run finishes the job.
+func TestSessionCutShort(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 1)
+	w.runner.Opts.MaxRevoke = 1
+	w.contract(861, "1", true, true, "0000000000AF01", 0)
+	w.contract(862, "2", true, true, "0000000000AF02", 0)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Added != 2 {
+		t.Fatalf("first run: got %+v", res.Summary)
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false`)
+	p := w.fleet.Panel(0)
+	p.OnRequest(func(r panelsim.Request) {
+		if r.Write { // this write goes through; the panel fails from the next request on
+			p.SetFaults(panelsim.Faults{ErrorRate: 1})
+		}
+	})
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusPartial || res.Deleted != 0 || len(p.Keys()) != 1 {
+		t.Fatalf("got %+v, panel %q: want partial, nothing counted, one key deleted", res.Summary, w.keys(0))
+	}
+	if w.owns(0, "0000000000AF01")+w.owns(0, "0000000000AF02") != 2 {
+		t.Fatal("no read-back showed a key gone: both records must stay")
+	}
+	if n := lists(p); n != 3 { // the first run's read and read-back, this run's read; none after the failure
+		t.Errorf("%d lists, want 3: a panel that stopped answering gets no read-back", n)
+	}
+	p.OnRequest(nil)
+	p.SetFaults(panelsim.Faults{})
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Deleted != 1 || w.keys(0) != "" {
+		t.Fatalf("next run: got %+v, panel %q", res.Summary, w.keys(0))
+	}
+	if w.owns(0, "0000000000AF01")+w.owns(0, "0000000000AF02") != 0 {
+		t.Fatal("the records must go once the keys are seen gone")
+	}
+}
