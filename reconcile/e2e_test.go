@@ -127,7 +127,7 @@ func (w *world) run(req reconcile.Request) reconcile.Result {
 func (w *world) writesBegin() <-chan struct{} {
 	began := make(chan struct{})
 	var once sync.Once
-	w.fleet.OnRequest(func(r panelsim.Request) {
+	w.fleet.SetHook(func(_ context.Context, r panelsim.Request) {
 		if r.Write {
 			once.Do(func() { close(began) })
 		}

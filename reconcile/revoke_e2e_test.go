@@ -1,6 +1,7 @@
 package reconcile_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -186,7 +187,7 @@ func TestSessionCutShort(t *testing.T) {
 	}
 	w.exec(`UPDATE contracts SET cams_paid = false`)
 	p := w.fleet.Panel(0)
-	p.OnRequest(func(r panelsim.Request) {
+	p.SetHook(func(_ context.Context, r panelsim.Request) {
 		if r.Write { // this write goes through; the panel fails from the next request on
 			p.SetFaults(panelsim.Faults{ErrorRate: 1})
 		}
@@ -201,7 +202,7 @@ func TestSessionCutShort(t *testing.T) {
 	if n := lists(p); n != 3 { // the first run's read and read-back, this run's read; none after the failure
 		t.Errorf("%d lists, want 3: a panel that stopped answering gets no read-back", n)
 	}
-	p.OnRequest(nil)
+	p.SetHook(nil)
 	p.SetFaults(panelsim.Faults{})
 	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Deleted != 1 || w.keys(0) != "" {
 		t.Fatalf("next run: got %+v, panel %q", res.Summary, w.keys(0))

@@ -1,6 +1,7 @@
 package panelsim_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -153,9 +154,9 @@ func TestUnkeptWrites(t *testing.T) {
 	}
 }
 
-// TestOnRequest checks the hook sees each request as it arrives, with key
+// TestHookWrites checks the hook sees each request as it arrives, with key
 // writes told apart from reads, probes and saves.
-func TestOnRequest(t *testing.T) {
+func TestHookWrites(t *testing.T) {
 	cases := []struct {
 		family string
 		steps  []exchange
@@ -179,7 +180,7 @@ func TestOnRequest(t *testing.T) {
 			p := panelsim.New(tc.family, panelsim.Options{})
 			base := serve(t, p)
 			seen := make(chan panelsim.Request, len(tc.steps))
-			p.OnRequest(func(r panelsim.Request) { seen <- r })
+			p.SetHook(func(_ context.Context, r panelsim.Request) { seen <- r })
 			run(t, base, tc.steps)
 			for i, want := range tc.writes {
 				if r := <-seen; r.Write != want || r.Path != tc.steps[i].path[:len(r.Path)] {

@@ -78,10 +78,10 @@ func (f *Fleet) Addrs() []string { return append([]string(nil), f.addrs...) }
 // Panel returns the i-th panel, to read or seed its keys and switch faults.
 func (f *Fleet) Panel(i int) *Panel { return f.panels[i] }
 
-// OnRequest sets the same request hook on every panel (see Panel.OnRequest).
-func (f *Fleet) OnRequest(hook func(Request)) {
+// SetHook installs the same request hook on every panel (see Panel.SetHook).
+func (f *Fleet) SetHook(h Hook) {
 	for _, p := range f.panels {
-		p.OnRequest(hook)
+		p.SetHook(h)
 	}
 }
 

@@ -4,7 +4,7 @@
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
 // shared/reference/panels.md says; fault switches (latency, errors, hangs,
 // resets, garbage, 401, writes acknowledged but not kept, capacity) can be
-// flipped while it serves, and a hook sees each request as it arrives.
+// flipped while it serves.
 package panelsim
 
 import (
@@ -85,9 +85,12 @@ type Panel struct {
 	keys   map[string]int // the listed table: rfid, mifare or the Sokol store
 	ext    map[string]int // beward-mifare: the external reader table
 	faults Faults
-	hook   func(Request)
 	log    []Request
 	saves  int
+
+	hook        Hook // see SetHook
+	inFlight    int  // requests being answered now
+	maxInFlight int  // the most at once, see MaxInFlight
 }
 
 // New returns an emulated panel of the family; it panics on an unknown family
@@ -168,16 +171,6 @@ func (p *Panel) SetCapacity(n int) {
 	p.opts.Capacity = n
 }
 
-// OnRequest sets a hook called with every request as it arrives, before
-// any fault applies, so a test can wait for "the writes have begun"
-// instead of sleeping. The hook runs on the request's goroutine and must
-// not block; nil removes it.
-func (p *Panel) OnRequest(hook func(Request)) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.hook = hook
-}
-
 // Faults returns the current fault switches.
 func (p *Panel) Faults() Faults {
 	p.mu.Lock()
@@ -218,14 +211,15 @@ func sorted(m map[string]int) []reconcile.PanelKey {
 // ServeHTTP logs the request, applies the faults, checks credentials and
 // answers as the family does.
 func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hook, leave := p.enter()
+	defer leave()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	user, pass, ok := r.BasicAuth()
 	authed := ok && user == p.opts.Login && pass == p.opts.Password
-	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed,
-		Write: p.isWrite(r)}
-	f, hook := p.record(req)
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed, Write: p.isWrite(r)}
+	f := p.record(req)
 	if hook != nil {
-		hook(req)
+		hook(r.Context(), req)
 	}
 	if p.misbehave(w, r, f) {
 		return
@@ -246,13 +240,12 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.serveBeward(w, r)
 }
 
-// record appends to the log and returns the faults in force for this
-// request and the hook to tell.
-func (p *Panel) record(req Request) (Faults, func(Request)) {
+// record appends to the log and returns the faults in force for this request.
+func (p *Panel) record(req Request) Faults {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.log = append(p.log, req)
-	return p.faults, p.hook
+	return p.faults
 }
 
 // isWrite reports whether a request changes a key table.
