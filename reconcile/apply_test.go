@@ -39,3 +39,27 @@ func TestConcurrentlyLimit(t *testing.T) {
 		t.Fatalf("ran %d, at most %d at once; want 50 and at most 4", ran.Load(), most.Load())
 	}
 }
+
+// TestStatus: a run that read no panel failed; one that read a panel and
+// then failed on it (a refused add, a write not kept) is partial.
+func TestStatus(t *testing.T) {
+	failed := map[int]string{1: "x"}
+	tests := []struct {
+		name string
+		res  Result
+		want string
+	}{
+		{"NoPanelRead", Result{Summary: Summary{Panels: 1}, Failed: failed}, StatusFailed},
+		{"ReadThenFailed", Result{Summary: Summary{Panels: 1}, Failed: failed, read: 1}, StatusPartial},
+		{"WholeRunFailed", Result{Summary: Summary{Panels: 1}, Error: "billing", read: 1}, StatusFailed},
+		{"Guarded", Result{Summary: Summary{Panels: 1, Guarded: true}, read: 1}, StatusGuarded},
+		{"OK", Result{Summary: Summary{Panels: 1}, read: 1}, StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := status(&tt.res); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

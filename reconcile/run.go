@@ -68,6 +68,9 @@ type Result struct {
 	Plan   Plan           `json:"plan"`
 	Failed map[int]string `json:"failed,omitempty"` // panel id -> error
 	Error  string         `json:"error,omitempty"`  // why the run failed as a whole
+	// read counts the panels read: a run that read none failed; one that
+	// read a panel and then failed on it is partial.
+	read int
 }
 
 // Runner runs reconciles: observe, calculate, apply.
@@ -154,7 +157,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 	clients, actual, failed := work.readPanels(ctx, r.scope(desired, owned, req.UID))
 	res.Failed = failed
 	res.Plan = Calculate(desired, actual, owned, PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UID: req.UID})
-	res.Panels = len(actual) + len(failed)
+	res.Panels, res.read = len(actual)+len(failed), len(actual)
 	res.Guarded = res.Plan.Guarded
 	if req.DryRun {
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
@@ -180,7 +183,7 @@ func status(res *Result) string {
 	switch {
 	case res.Error != "":
 		return StatusFailed
-	case len(res.Failed) > 0 && len(res.Plan.Unread) == res.Panels:
+	case len(res.Failed) > 0 && res.read == 0:
 		// No panel could even be read. A panel that was read and then
 		// failed (a refused add, a write it did not keep) makes the run
 		// partial: the run did what it could and the next run repairs.
