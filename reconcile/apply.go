@@ -11,15 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// panelWork is one run's work on its panels. The run's drain signal travels
-// here, explicitly, not in the context: a drain must stop new requests while
-// the context stays alive for the requests in flight and the bookkeeping.
-type panelWork struct {
-	*Runner
-	stop <-chan struct{} // closed when the run drains; nil when it never does
-}
-
-// concurrently runs fn for every item, at most Opts.Concurrency at once.
+// concurrently runs fn for every item, at most limit at once.
 func concurrently[T any](items []T, limit int, fn func(T)) {
 	var g errgroup.Group
 	g.SetLimit(max(limit, 1))
@@ -31,18 +23,18 @@ func concurrently[T any](items []T, limit int, fn func(T)) {
 
 // readPanels reads the keys of every panel in scope, concurrently. A panel
 // that cannot be read is listed in failed and gets no plan.
-func (pw panelWork) readPanels(ctx context.Context, scope []PanelDevice) (map[int]Panel, map[int][]PanelKey, map[int]string) {
+func (r *Runner) readPanels(ctx context.Context, scope []PanelDevice) (map[int]Panel, map[int][]PanelKey, map[int]string) {
 	clients := map[int]Panel{}
 	actual := map[int][]PanelKey{}
 	failed := map[int]string{}
 	var mu sync.Mutex
-	concurrently(scope, pw.Opts.Concurrency, func(d PanelDevice) {
-		client, keys, err := pw.readPanel(ctx, d)
+	concurrently(scope, r.Opts.Concurrency, func(d PanelDevice) {
+		client, keys, err := r.readPanel(ctx, d)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
 			failed[d.ID] = err.Error()
-			pw.Log.Warn("panel not read", "panel_id", d.ID, "error", err)
+			r.Log.Warn("panel not read", "panel_id", d.ID, "error", err)
 			return
 		}
 		clients[d.ID], actual[d.ID] = client, keys
@@ -50,13 +42,13 @@ func (pw panelWork) readPanels(ctx context.Context, scope []PanelDevice) (map[in
 	return clients, actual, failed
 }
 
-func (pw panelWork) readPanel(ctx context.Context, d PanelDevice) (Panel, []PanelKey, error) {
-	client, err := pw.Dial(d)
+func (r *Runner) readPanel(ctx context.Context, d PanelDevice) (Panel, []PanelKey, error) {
+	client, err := r.Dial(d)
 	if err != nil {
 		return nil, nil, err
 	}
 	var keys []PanelKey
-	err = pw.retry(ctx, d.Family, "list", func(ctx context.Context) (err error) {
+	err = r.retry(ctx, d.Family, "list", func(ctx context.Context) (err error) {
 		keys, err = client.ListKeys(ctx)
 		return err
 	})
@@ -64,11 +56,11 @@ func (pw panelWork) readPanel(ctx context.Context, d PanelDevice) (Panel, []Pane
 }
 
 // apply works on every panel of the plan concurrently, then forgets orphans.
-func (pw panelWork) apply(ctx context.Context, clients map[int]Panel, res *Result) {
+func (r *Runner) apply(ctx context.Context, clients map[int]Panel, res *Result) {
 	var mu sync.Mutex
 	done, total := 0, len(res.Plan.Panels)
-	concurrently(longestFirst(res.Plan.Panels), pw.Opts.Concurrency, func(pp PanelPlan) {
-		added, rebound, deleted, err := pw.applyPanel(ctx, clients[pp.Device.ID], pp)
+	concurrently(longestFirst(res.Plan.Panels), r.Opts.Concurrency, func(pp PanelPlan) {
+		added, rebound, deleted, err := r.applyPanel(ctx, clients[pp.Device.ID], pp)
 		mu.Lock()
 		defer mu.Unlock()
 		res.Added, res.Rebound, res.Deleted = res.Added+added, res.Rebound+rebound, res.Deleted+deleted
@@ -77,24 +69,24 @@ func (pw panelWork) apply(ctx context.Context, clients map[int]Panel, res *Resul
 				res.Failed = map[int]string{}
 			}
 			res.Failed[pp.Device.ID] = err.Error()
-			pw.Log.Warn("panel not reconciled", "panel_id", pp.Device.ID, "error", err)
+			r.Log.Warn("panel not reconciled", "panel_id", pp.Device.ID, "error", err)
 		}
 		done++
-		if pw.Observer != nil {
-			pw.Observer.Progress(done, total)
+		if r.Observer != nil {
+			r.Observer.Progress(done, total)
 		}
 	})
-	pw.forgetOrphans(ctx, res.Plan.Orphans)
+	r.forgetOrphans(ctx, res.Plan.Orphans)
 }
 
-func (pw panelWork) forgetOrphans(ctx context.Context, orphans []OwnedKey) {
+func (r *Runner) forgetOrphans(ctx context.Context, orphans []OwnedKey) {
 	byDevice := map[int][]string{}
 	for _, k := range orphans {
 		byDevice[k.DeviceID] = append(byDevice[k.DeviceID], k.Code)
 	}
 	for id, codes := range byDevice {
-		if err := pw.Store.ForgetKeys(ctx, id, codes); err != nil {
-			pw.Log.Warn("orphan keys not forgotten", "panel_id", id, "error", err)
+		if err := r.Store.ForgetKeys(ctx, id, codes); err != nil {
+			r.Log.Warn("orphan keys not forgotten", "panel_id", id, "error", err)
 		}
 	}
 }
@@ -102,36 +94,36 @@ func (pw panelWork) forgetOrphans(ctx context.Context, orphans []OwnedKey) {
 // panelDeadline bounds one panel's whole session: every request may take
 // the timeout and be retried, but a stuck panel cannot hold a run forever.
 // The session's fixed requests are the list, the save and the read-back.
-func (pw panelWork) panelDeadline(ops int) time.Duration {
-	per := pw.Opts.PanelTimeout * time.Duration(pw.Opts.Retries+1)
-	return per*3 + time.Duration(ops)*pw.Opts.PanelTimeout
+func (r *Runner) panelDeadline(ops int) time.Duration {
+	per := r.Opts.PanelTimeout * time.Duration(r.Opts.Retries+1)
+	return per*3 + time.Duration(ops)*r.Opts.PanelTimeout
 }
 
 // applyPanel writes one panel's plan, then reads the panel back once: a
 // write counts only when the read-back shows it, and an ownership record
 // goes only when its key is seen gone. Records are written before the push,
 // so an interruption at any point leaves records the next run can act on.
-func (pw panelWork) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
+func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
 	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace)
-	ctx, cancel := context.WithTimeout(ctx, pw.panelDeadline(ops))
+	ctx, cancel := context.WithTimeout(ctx, r.panelDeadline(ops))
 	defer cancel()
-	if err := pw.bookkeeping(ctx, pp); err != nil {
+	if err := r.bookkeeping(ctx, pp); err != nil {
 		return 0, 0, 0, err
 	}
 	if ops == 0 {
 		return 0, 0, 0, nil
 	}
-	werr := pw.write(ctx, p, pp)
+	werr := r.write(ctx, p, pp)
 	if unreachable(werr) {
 		return 0, 0, 0, werr // no read-back: nothing counts, every record stays
 	}
 	// Saved even after a refused add: the deletes must survive a reboot.
-	ferr := pw.retry(ctx, pp.Device.Family, "finish", p.Finish)
+	ferr := r.retry(ctx, pp.Device.Family, "finish", p.Finish)
 	if unreachable(ferr) {
 		return 0, 0, 0, ferr
 	}
 	var have []PanelKey
-	lerr := pw.retry(ctx, pp.Device.Family, "readback", func(ctx context.Context) (err error) {
+	lerr := r.retry(ctx, pp.Device.Family, "readback", func(ctx context.Context) (err error) {
 		have, err = p.ListKeys(ctx)
 		return err
 	})
@@ -142,7 +134,7 @@ func (pw panelWork) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (adde
 	// The deletions are seen: record them even if the panel's deadline just passed.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer fcancel()
-	err = errors.Join(ferr, pw.Store.ForgetKeys(fctx, pp.Device.ID, v.gone), v.err(werr))
+	err = errors.Join(ferr, r.Store.ForgetKeys(fctx, pp.Device.ID, v.gone), v.err(werr))
 	return v.added, v.rebound, len(v.gone), err
 }
 
@@ -150,25 +142,25 @@ func (pw panelWork) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (adde
 // never blocks a revocation, then rebinds, then adds. A write the panel
 // refuses does not stop the others; a panel that stops answering gets no
 // further request.
-func (pw panelWork) write(ctx context.Context, p Panel, pp PanelPlan) error {
-	err := pw.deleteKeys(ctx, p, pp)
+func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
+	err := r.deleteKeys(ctx, p, pp)
 	if unreachable(err) {
 		return err
 	}
-	err = errors.Join(err, pw.push(ctx, p, pp.Device.Family, pp.Rebind))
+	err = errors.Join(err, r.push(ctx, p, pp.Device.Family, pp.Rebind))
 	if unreachable(err) {
 		return err
 	}
-	return errors.Join(err, pw.push(ctx, p, pp.Device.Family, pp.Add))
+	return errors.Join(err, r.push(ctx, p, pp.Device.Family, pp.Add))
 }
 
 // push adds or rebinds keys in one call. Rebinds and adds are pushed apart,
 // so a Sokol merge refused for want of room does not take the rebinds with it.
-func (pw panelWork) push(ctx context.Context, p Panel, family int, keys []PanelKey) error {
+func (r *Runner) push(ctx context.Context, p Panel, family int, keys []PanelKey) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	return pw.retry(ctx, family, "add", func(ctx context.Context) error { return p.AddKeys(ctx, keys) })
+	return r.retry(ctx, family, "add", func(ctx context.Context) error { return p.AddKeys(ctx, keys) })
 }
 
 // unreachable reports a failure that says the panel no longer answers (its
@@ -178,20 +170,20 @@ func unreachable(err error) bool { return err != nil && IsTransient(err) }
 
 // bookkeeping records adopted keys, forgets stale records and claims the
 // keys about to be pushed.
-func (pw panelWork) bookkeeping(ctx context.Context, pp PanelPlan) error {
-	if err := pw.Store.ClaimKeys(ctx, slices.Concat(pp.Adopt, pp.Claim)); err != nil {
+func (r *Runner) bookkeeping(ctx context.Context, pp PanelPlan) error {
+	if err := r.Store.ClaimKeys(ctx, slices.Concat(pp.Adopt, pp.Claim)); err != nil {
 		return err
 	}
-	return pw.Store.ForgetKeys(ctx, pp.Device.ID, pp.Forget)
+	return r.Store.ForgetKeys(ctx, pp.Device.ID, pp.Forget)
 }
 
 // deleteKeys removes codes one by one, as the panel listed them: the other
 // forms of rebound codes, then the revoked codes. A delete the panel
 // refuses does not stop the others; one it does not answer does.
-func (pw panelWork) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
+func (r *Runner) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
 	var errs error
 	for _, code := range slices.Concat(pp.Replace, pp.Delete) {
-		err := pw.retry(ctx, pp.Device.Family, "delete", func(ctx context.Context) error { return p.DeleteKey(ctx, code) })
+		err := r.retry(ctx, pp.Device.Family, "delete", func(ctx context.Context) error { return p.DeleteKey(ctx, code) })
 		errs = errors.Join(errs, err)
 		if unreachable(err) {
 			break
@@ -202,20 +194,20 @@ func (pw panelWork) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error
 
 // retry calls fn until it succeeds, fails permanently, or the retries are
 // spent, sleeping an exponential backoff with jitter between attempts.
-func (pw panelWork) retry(ctx context.Context, family int, op string, fn func(context.Context) error) error {
-	delay := pw.Opts.Backoff
+func (r *Runner) retry(ctx context.Context, family int, op string, fn func(context.Context) error) error {
+	delay := r.Opts.Backoff
 	if delay <= 0 {
 		delay = 200 * time.Millisecond
 	}
 	for attempt := 0; ; attempt++ {
-		if pw.draining() {
+		if r.draining() {
 			return errStopping
 		}
 		err := fn(ctx)
-		if pw.Observer != nil {
-			pw.Observer.PanelOp(family, op, err)
+		if r.Observer != nil {
+			r.Observer.PanelOp(family, op, err)
 		}
-		if err == nil || !IsTransient(err) || attempt >= pw.Opts.Retries || ctx.Err() != nil {
+		if err == nil || !IsTransient(err) || attempt >= r.Opts.Retries || ctx.Err() != nil {
 			return err
 		}
 		sleep := delay/2 + rand.N(delay)
@@ -233,9 +225,9 @@ func (pw panelWork) retry(ctx context.Context, family int, op string, fn func(co
 var errStopping = Errorf(ErrTransient, "not started: yardsync is stopping")
 
 // draining reports whether the run's drain signal has come.
-func (pw panelWork) draining() bool {
+func (r *Runner) draining() bool {
 	select {
-	case <-pw.stop:
+	case <-r.stop:
 		return true
 	default:
 		return false

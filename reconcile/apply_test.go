@@ -11,14 +11,14 @@ import (
 // though the context is still alive; before it, requests go out.
 func TestRetryDrains(t *testing.T) {
 	stop := make(chan struct{})
-	pw := panelWork{Runner: &Runner{Opts: Options{Retries: 2}}, stop: stop}
+	r := &Runner{Opts: Options{Retries: 2}, stop: stop}
 	var calls atomic.Int32
 	fn := func(context.Context) error { calls.Add(1); return nil }
-	if err := pw.retry(context.Background(), PanelSokol, "list", fn); err != nil || calls.Load() != 1 {
+	if err := r.retry(context.Background(), PanelSokol, "list", fn); err != nil || calls.Load() != 1 {
 		t.Fatalf("before the drain: err %v after %d calls, want one call", err, calls.Load())
 	}
 	close(stop)
-	err := pw.retry(context.Background(), PanelSokol, "list", fn)
+	err := r.retry(context.Background(), PanelSokol, "list", fn)
 	if !errors.Is(err, errStopping) || !IsTransient(err) || calls.Load() != 1 {
 		t.Fatalf("draining: err %v after %d calls, want errStopping and no call", err, calls.Load())
 	}

@@ -81,6 +81,12 @@ type Runner struct {
 	Opts     Options
 	Log      *slog.Logger
 	Observer Observer
+	// stop is the drain signal (Request.Stop) of the one run this copy of
+	// the Runner performs: Run sets it on its own copy, so concurrent runs
+	// never share it, and every panel request checks it before it starts.
+	// It is a field, not a context value, so the context keeps its one job
+	// (deadlines and cancellation) while a drain stops only new requests.
+	stop <-chan struct{}
 }
 
 // Run performs one run under the run lock. A run that could not take the
@@ -105,7 +111,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 			return res, err
 		}
 	}
-	r.execute(ctx, req, &res)
+	run := *r
+	run.stop = req.Stop
+	run.execute(ctx, req, &res)
 	if req.DryRun {
 		return res, nil
 	}
@@ -153,8 +161,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 		return
 	}
 	desired := Desire(in)
-	work := panelWork{Runner: r, stop: req.Stop}
-	clients, actual, failed := work.readPanels(ctx, r.scope(desired, owned, req.UID))
+	clients, actual, failed := r.readPanels(ctx, r.scope(desired, owned, req.UID))
 	res.Failed = failed
 	res.Plan = Calculate(desired, actual, owned, PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UID: req.UID})
 	res.Panels, res.read = len(actual)+len(failed), len(actual)
@@ -165,7 +172,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 		res.Status = status(res)
 		return
 	}
-	work.apply(ctx, clients, res)
+	r.apply(ctx, clients, res)
 	if err := r.Store.SetAccess(ctx, req.UID, accessOf(desired.Access, req.UID)); err != nil {
 		r.fail(res, err)
 		return
