@@ -129,3 +129,20 @@ func TestVerifyListedForms(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkLiveListedForms: explain finds a key the panel lists in another
+// form, and shows no flat where the panel lists none.
+func TestMarkLiveListedForms(t *testing.T) {
+	ep := ExplainedPanel{Keys: []ExplainedKey{{Code: keyLong}, {Code: keyA}, {Code: keyB}}}
+	markLive(&ep, []PanelKey{{keyRaw, 5}, {keyA, FlatUnlisted}}, nil)
+	got := ep.Keys
+	if !*got[0].OnPanel || got[0].Flat == nil || *got[0].Flat != 5 {
+		t.Errorf("key listed as %s: got on %v flat %v, want on panel on flat 5", keyRaw, *got[0].OnPanel, got[0].Flat)
+	}
+	if !*got[1].OnPanel || got[1].Flat != nil {
+		t.Errorf("key listed without a flat: got on %v flat %v, want on panel, no flat", *got[1].OnPanel, got[1].Flat)
+	}
+	if *got[2].OnPanel {
+		t.Error("a key not listed shows on the panel")
+	}
+}
