@@ -46,29 +46,30 @@ func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
 // PredictRequests is what a run makes on one panel with this plan, by
 // family: the listing (Beward probes its key table first: the harness builds
 // a new Dialer per run, which a daemon does once), then a session of writes —
-// Beward one request per key added (two on mifare: extrfid then mifare) and a
-// save; Sokol one merge.
+// deletes first (Replace and Delete), Beward one request per key added (two
+// on mifare: extrfid then mifare) and a save; Sokol a merge for the rebinds
+// and one for the adds — and, after any write, one read-back list.
 func PredictRequests(family string, pp reconcile.PanelPlan) int {
 	push := len(pp.Add) + len(pp.Rebind)
+	deletes := len(pp.Delete) + len(pp.Replace)
+	session := 0
+	if push+deletes > 0 {
+		session = 1 // the read-back
+	}
 	switch family {
 	case panelsim.Sokol:
-		n := 1 + len(pp.Delete)
-		if push > 0 {
+		n := 1 + deletes + session
+		if len(pp.Add) > 0 {
+			n++
+		}
+		if len(pp.Rebind) > 0 {
 			n++
 		}
 		return n
 	case panelsim.BewardMifare:
-		n := 2 + 2*len(pp.Delete) + 2*push + 2*len(pp.Rebind) // a rebind deletes first
-		if push+len(pp.Delete) > 0 {
-			n++
-		}
-		return n
+		return 2 + 2*deletes + 2*push + 2*len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
 	}
-	n := 2 + len(pp.Delete) + push + len(pp.Rebind) // a rebind deletes first
-	if push+len(pp.Delete) > 0 {
-		n++
-	}
-	return n
+	return 2 + deletes + push + len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
 }
 
 // IsWrite reports whether a request the panel received changes it.

@@ -132,8 +132,12 @@ func (b *beward) keep(codes map[int]string, flats map[int]int) []reconcile.Panel
 	keys := make([]reconcile.PanelKey, 0, len(idx))
 	known := make(map[string]int, len(idx))
 	for _, i := range idx {
-		keys = append(keys, reconcile.PanelKey{Code: codes[i], Flat: flats[i]})
-		known[codes[i]] = flats[i]
+		flat, listed := flats[i]
+		if !listed {
+			flat = reconcile.FlatUnlisted // firmware that keeps no Apartment<i> beside the key
+		}
+		keys = append(keys, reconcile.PanelKey{Code: codes[i], Flat: flat})
+		known[codes[i]] = flat
 	}
 	b.setKnown(known)
 	return keys

@@ -70,3 +70,21 @@ func TestSokolEmptyAndBadBodies(t *testing.T) {
 	_, err = c.ListKeys(context.Background())
 	checkErr(t, err, reconcile.ErrPermanent, c, "no uuid")
 }
+
+// TestBewardListsNoFlats: firmware that lists keys without Apartment<n>
+// lines gives keys whose flat is unlisted, not flat 0 (which would be a key
+// bound to no flat, and look misbound on every run).
+func TestBewardListsNoFlats(t *testing.T) {
+	sim, c := startPanel(t, panelsim.Beward, reconcile.PanelBeward, panelsim.Options{Faults: panelsim.Faults{HideFlats: true}}, time.Second)
+	sim.SetKeys([]reconcile.PanelKey{{Code: "0000003375A686", Flat: 12}, {Code: "04A1B2C3D4E5F6", Flat: 0}})
+	keys, err := c.ListKeys(context.Background())
+	want := []reconcile.PanelKey{{Code: "0000003375A686", Flat: reconcile.FlatUnlisted}, {Code: "04A1B2C3D4E5F6", Flat: reconcile.FlatUnlisted}}
+	if err != nil || !slices.Equal(keys, want) {
+		t.Errorf("ListKeys = %v, %v; want %v", keys, err, want)
+	}
+	sim.SetFaults(panelsim.Faults{})
+	keys, err = c.ListKeys(context.Background())
+	if want := []reconcile.PanelKey{{Code: "0000003375A686", Flat: 12}, {Code: "04A1B2C3D4E5F6", Flat: 0}}; err != nil || !slices.Equal(keys, want) {
+		t.Errorf("with flats listed: ListKeys = %v, %v; want %v", keys, err, want)
+	}
+}

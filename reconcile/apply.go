@@ -2,28 +2,23 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
-// forEach runs fn for every item with at most n at once.
-func forEach[T any](items []T, n int, fn func(T)) {
-	if n < 1 {
-		n = 1
-	}
-	sem := make(chan struct{}, n)
-	var wg sync.WaitGroup
+// concurrently runs fn for every item, at most limit at once.
+func concurrently[T any](items []T, limit int, fn func(T)) {
+	var g errgroup.Group
+	g.SetLimit(max(limit, 1))
 	for _, it := range items {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(it)
-		}()
+		g.Go(func() error { fn(it); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait() // fn reports its own failures
 }
 
 // readPanels reads the keys of every panel in scope, concurrently. A panel
@@ -33,7 +28,7 @@ func (r *Runner) readPanels(ctx context.Context, scope []PanelDevice) (map[int]P
 	actual := map[int][]PanelKey{}
 	failed := map[int]string{}
 	var mu sync.Mutex
-	forEach(scope, r.Opts.Concurrency, func(d PanelDevice) {
+	concurrently(scope, r.Opts.Concurrency, func(d PanelDevice) {
 		client, keys, err := r.readPanel(ctx, d)
 		mu.Lock()
 		defer mu.Unlock()
@@ -64,7 +59,7 @@ func (r *Runner) readPanel(ctx context.Context, d PanelDevice) (Panel, []PanelKe
 func (r *Runner) apply(ctx context.Context, clients map[int]Panel, res *Result) {
 	var mu sync.Mutex
 	done, total := 0, len(res.Plan.Panels)
-	forEach(longestFirst(res.Plan.Panels), r.Opts.Concurrency, func(pp PanelPlan) {
+	concurrently(longestFirst(res.Plan.Panels), r.Opts.Concurrency, func(pp PanelPlan) {
 		added, rebound, deleted, err := r.applyPanel(ctx, clients[pp.Device.ID], pp)
 		mu.Lock()
 		defer mu.Unlock()
@@ -98,43 +93,80 @@ func (r *Runner) forgetOrphans(ctx context.Context, orphans []OwnedKey) {
 
 // panelDeadline bounds one panel's whole session: every request may take
 // the timeout and be retried, but a stuck panel cannot hold a run forever.
+// The session's fixed requests are the list, the save and the read-back.
 func (r *Runner) panelDeadline(ops int) time.Duration {
 	per := r.Opts.PanelTimeout * time.Duration(r.Opts.Retries+1)
-	return per*2 + time.Duration(ops)*r.Opts.PanelTimeout
+	return per*3 + time.Duration(ops)*r.Opts.PanelTimeout
 }
 
-// applyPanel writes one panel's plan. Ownership is recorded before the push
-// and forgotten only after a deletion succeeded, so an interruption at any
-// point leaves records the next run can act on.
+// applyPanel writes one panel's plan, then reads the panel back once: a
+// write counts only when the read-back shows it, and an ownership record
+// goes only when its key is seen gone. Records are written before the push,
+// so an interruption at any point leaves records the next run can act on.
 func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
-	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete)
+	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace)
 	ctx, cancel := context.WithTimeout(ctx, r.panelDeadline(ops))
 	defer cancel()
 	if err := r.bookkeeping(ctx, pp); err != nil {
 		return 0, 0, 0, err
 	}
-	if push := slices.Concat(pp.Add, pp.Rebind); len(push) > 0 {
-		if err := r.retry(ctx, pp.Device.Family, "add", func(ctx context.Context) error { return p.AddKeys(ctx, push) }); err != nil {
-			return 0, 0, 0, err
-		}
-		added, rebound = len(pp.Add), len(pp.Rebind)
+	if ops == 0 {
+		return 0, 0, 0, nil
 	}
-	gone, err := r.deleteKeys(ctx, p, pp)
-	deleted = len(gone)
-	// The deletions happened: record them even if the panel's deadline just passed.
+	werr := r.write(ctx, p, pp)
+	if unreachable(werr) {
+		return 0, 0, 0, werr // no read-back: nothing counts, every record stays
+	}
+	// Saved even after a refused add: the deletes must survive a reboot.
+	ferr := r.retry(ctx, pp.Device.Family, "finish", p.Finish)
+	if unreachable(ferr) {
+		return 0, 0, 0, ferr
+	}
+	var have []PanelKey
+	lerr := r.retry(ctx, pp.Device.Family, "readback", func(ctx context.Context) (err error) {
+		have, err = p.ListKeys(ctx)
+		return err
+	})
+	if lerr != nil {
+		return 0, 0, 0, errors.Join(lerr, ferr)
+	}
+	v := verify(pp, have)
+	// The deletions are seen: record them even if the panel's deadline just passed.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer fcancel()
-	if ferr := r.Store.ForgetKeys(fctx, pp.Device.ID, gone); ferr != nil && err == nil {
-		err = ferr
-	}
-	if err != nil {
-		return added, rebound, deleted, err
-	}
-	if ops > 0 {
-		err = r.retry(ctx, pp.Device.Family, "finish", p.Finish)
-	}
-	return added, rebound, deleted, err
+	err = errors.Join(ferr, r.Store.ForgetKeys(fctx, pp.Device.ID, v.gone), v.err(werr))
+	return v.added, v.rebound, len(v.gone), err
 }
+
+// write sends the session's writes: deletes first, so a full key table
+// never blocks a revocation, then rebinds, then adds. A write the panel
+// refuses does not stop the others; a panel that stops answering gets no
+// further request.
+func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
+	err := r.deleteKeys(ctx, p, pp)
+	if unreachable(err) {
+		return err
+	}
+	err = errors.Join(err, r.push(ctx, p, pp.Device.Family, pp.Rebind))
+	if unreachable(err) {
+		return err
+	}
+	return errors.Join(err, r.push(ctx, p, pp.Device.Family, pp.Add))
+}
+
+// push adds or rebinds keys in one call. Rebinds and adds are pushed apart,
+// so a Sokol merge refused for want of room does not take the rebinds with it.
+func (r *Runner) push(ctx context.Context, p Panel, family int, keys []PanelKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	return r.retry(ctx, family, "add", func(ctx context.Context) error { return p.AddKeys(ctx, keys) })
+}
+
+// unreachable reports a failure that says the panel no longer answers (its
+// retries are spent, or the run drains): no further request goes to it
+// this session.
+func unreachable(err error) bool { return err != nil && IsTransient(err) }
 
 // bookkeeping records adopted keys, forgets stale records and claims the
 // keys about to be pushed.
@@ -145,17 +177,19 @@ func (r *Runner) bookkeeping(ctx context.Context, pp PanelPlan) error {
 	return r.Store.ForgetKeys(ctx, pp.Device.ID, pp.Forget)
 }
 
-// deleteKeys removes codes one by one and returns those that went.
-func (r *Runner) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) ([]string, error) {
-	var gone []string
-	for _, code := range pp.Delete {
+// deleteKeys removes codes one by one, as the panel listed them: the other
+// forms of rebound codes, then the revoked codes. A delete the panel
+// refuses does not stop the others; one it does not answer does.
+func (r *Runner) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
+	var errs error
+	for _, code := range slices.Concat(pp.Replace, pp.Delete) {
 		err := r.retry(ctx, pp.Device.Family, "delete", func(ctx context.Context) error { return p.DeleteKey(ctx, code) })
-		if err != nil {
-			return gone, err
+		errs = errors.Join(errs, err)
+		if unreachable(err) {
+			break
 		}
-		gone = append(gone, code)
 	}
-	return gone, nil
+	return errs
 }
 
 // retry calls fn until it succeeds, fails permanently, or the retries are
@@ -166,7 +200,7 @@ func (r *Runner) retry(ctx context.Context, family int, op string, fn func(conte
 		delay = 200 * time.Millisecond
 	}
 	for attempt := 0; ; attempt++ {
-		if stopping(ctx) {
+		if r.draining() {
 			return errStopping
 		}
 		err := fn(ctx)
@@ -190,21 +224,10 @@ func (r *Runner) retry(ctx context.Context, family int, op string, fn func(conte
 // next run does it.
 var errStopping = Errorf(ErrTransient, "not started: yardsync is stopping")
 
-type stopKey struct{}
-
-// withStop carries a run's drain signal to every panel request.
-func withStop(ctx context.Context, stop <-chan struct{}) context.Context {
-	if stop == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, stopKey{}, stop)
-}
-
-// stopping reports whether the run is draining.
-func stopping(ctx context.Context) bool {
-	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
+// draining reports whether the run's drain signal has come.
+func (r *Runner) draining() bool {
 	select {
-	case <-stop:
+	case <-r.stop:
 		return true
 	default:
 		return false

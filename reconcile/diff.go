@@ -40,24 +40,31 @@ func newScope(desired Desired, owned []OwnedKey, opt PlanOptions) scope {
 func (s scope) has(code string) bool { return s.codes == nil || s.codes[code] }
 
 // diff plans one read panel: want is its desired keys, have what it holds,
-// own what yardsync owns there. A code the panel lists twice counts as
-// present on the right flat when any of its entries has that flat.
+// own what yardsync owns there. Listed codes are compared normalised; a
+// delete names every form the panel listed the code in. A code the panel
+// lists twice counts as present on the right flat when any of its entries
+// has that flat.
 func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own map[string]OwnedKey) PanelPlan {
 	flats := map[string][]int{}
+	listed := map[string][]string{}
 	for _, k := range have {
-		flats[k.Code] = append(flats[k.Code], k.Flat)
+		code := panelCode(k.Code)
+		flats[code] = append(flats[code], standIn(k.Flat, own, code))
+		if !slices.Contains(listed[code], k.Code) {
+			listed[code] = append(listed[code], k.Code)
+		}
 	}
 	pp := PanelPlan{Device: dev}
 	for _, code := range sortedKeys(want) {
 		if s.has(code) {
-			pp.want(want[code], flats, own)
+			pp.want(want[code], flats, listed[code], own)
 		}
 	}
 	for _, code := range sortedKeys(flats) {
 		_, wanted := want[code]
 		_, owned := own[code]
 		if !wanted && s.has(code) && (owned || s.prune == PruneAll) {
-			pp.Delete = append(pp.Delete, code)
+			pp.Delete = append(pp.Delete, listed[code]...)
 		}
 	}
 	for _, code := range sortedKeys(own) {
@@ -70,8 +77,19 @@ func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own
 	return pp
 }
 
-// want plans one desired grant: add it, rebind it, or adopt it.
-func (pp *PanelPlan) want(g Grant, flats map[string][]int, own map[string]OwnedKey) {
+// standIn returns the flat a panel listed, or, where it lists none, the
+// flat yardsync recorded when it pushed the key (FlatUnlisted if it did not).
+func standIn(flat int, own map[string]OwnedKey, code string) int {
+	if o, ok := own[code]; ok && flat == FlatUnlisted {
+		return o.Flat
+	}
+	return flat
+}
+
+// want plans one desired grant: add it, rebind it, or adopt it. A rebound
+// code listed in another form is replaced: that form is deleted first, or
+// the panel would hold the code twice.
+func (pp *PanelPlan) want(g Grant, flats map[string][]int, forms []string, own map[string]OwnedKey) {
 	rec := OwnedKey{DeviceID: pp.Device.ID, Code: g.Code, Flat: g.Flat, UID: g.UID}
 	have, present := flats[g.Code]
 	switch {
@@ -81,9 +99,24 @@ func (pp *PanelPlan) want(g Grant, flats map[string][]int, own map[string]OwnedK
 	case !slices.Contains(have, g.Flat):
 		pp.Rebind = append(pp.Rebind, PanelKey{Code: g.Code, Flat: g.Flat})
 		pp.Claim = append(pp.Claim, rec)
+		for _, f := range forms {
+			if f != g.Code {
+				pp.Replace = append(pp.Replace, f)
+			}
+		}
 	case own[g.Code] != rec:
 		pp.Adopt = append(pp.Adopt, rec)
 	}
+}
+
+// revokes counts the keys Delete removes: a key listed in two forms is one.
+func (pp PanelPlan) revokes() int {
+	codes := make([]string, 0, len(pp.Delete))
+	for _, form := range pp.Delete {
+		codes = append(codes, panelCode(form))
+	}
+	slices.Sort(codes)
+	return len(slices.Compact(codes))
 }
 
 // managed counts the keys of one read panel the guard compares against.
@@ -91,7 +124,7 @@ func (s scope) managed(have []PanelKey, own map[string]OwnedKey) int {
 	codes := map[string]bool{}
 	if s.prune == PruneAll {
 		for _, k := range have {
-			codes[k.Code] = true
+			codes[panelCode(k.Code)] = true
 		}
 	} else {
 		for code := range own {

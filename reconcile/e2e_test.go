@@ -122,6 +122,19 @@ func (w *world) run(req reconcile.Request) reconcile.Result {
 	return res
 }
 
+// writesBegin returns a channel closed when the first key write reaches any
+// panel of the fleet.
+func (w *world) writesBegin() <-chan struct{} {
+	began := make(chan struct{})
+	var once sync.Once
+	w.fleet.SetHook(func(_ context.Context, r panelsim.Request) {
+		if r.Write {
+			once.Do(func() { close(began) })
+		}
+	})
+	return began
+}
+
 // keys renders a panel's keys as code=flat pairs.
 func (w *world) keys(i int) string {
 	out := ""
@@ -269,6 +282,7 @@ func TestStopDrainsRun(t *testing.T) {
 		w.fleet.Panel(i).SetFaults(panelsim.Faults{Latency: 60 * time.Millisecond})
 	}
 	w.runner.Opts.Concurrency = 1
+	began := w.writesBegin()
 	sched := reconcile.NewScheduler(w.runner, time.Hour)
 	ctx, cancel := context.WithCancel(bg)
 	stopped := make(chan error)
@@ -277,7 +291,11 @@ func TestStopDrainsRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond) // the reads are done and the writes have begun
+	select { // the reads are done and the writes have begun
+	case <-began:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no panel got a write")
+	}
 	cancel()
 	if err := <-stopped; err != nil {
 		t.Fatal(err)

@@ -198,12 +198,12 @@ func markLive(ep *ExplainedPanel, keys []PanelKey, err error) {
 	}
 	flats := map[string]int{}
 	for _, k := range keys {
-		flats[k.Code] = k.Flat
+		flats[panelCode(k.Code)] = k.Flat // the panel may list 0a1b2c3d4e for 00000A1B2C3D4E
 	}
 	for i := range ep.Keys {
 		flat, on := flats[ep.Keys[i].Code]
 		ep.Keys[i].OnPanel = &on
-		if on {
+		if on && flat != FlatUnlisted { // a panel that lists no flats says nothing of it
 			ep.Keys[i].Flat = &flat
 		}
 	}

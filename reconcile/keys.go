@@ -58,3 +58,30 @@ func FlatNumber(s string) (int, bool) {
 	}
 	return n, true
 }
+
+// panelCode normalises a code as a panel listed it, for comparison only
+// (another system may have written 0a1b2c3d4e); a delete still names the
+// code as listed. A code that cannot be normalised stays as listed, so it
+// never matches a wanted one.
+func panelCode(listed string) string {
+	if normalised(listed) {
+		return listed // the common case, without allocating
+	}
+	if code, err := NormalizeKey(listed); err == nil {
+		return code
+	}
+	return listed
+}
+
+// normalised reports whether s is already a normalised code.
+func normalised(s string) bool {
+	if len(s) != KeyLen {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

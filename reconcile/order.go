@@ -17,15 +17,18 @@ func longestFirst(plans []PanelPlan) []PanelPlan {
 }
 
 // sessionRequests estimates one panel's writes: Beward sends one request
-// per key added, rebound or deleted; Sokol merges every add and rebind in
-// one request and deletes one by one.
+// per key added, rebound or deleted; Sokol merges its rebinds in one request
+// and its adds in another, and deletes one by one.
 func sessionRequests(pp PanelPlan) int {
 	if pp.Device.Family == PanelSokol {
-		n := len(pp.Delete)
-		if len(pp.Add)+len(pp.Rebind) > 0 {
+		n := len(pp.Delete) + len(pp.Replace)
+		if len(pp.Add) > 0 {
+			n++
+		}
+		if len(pp.Rebind) > 0 {
 			n++
 		}
 		return n
 	}
-	return len(pp.Add) + len(pp.Rebind) + len(pp.Delete)
+	return len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace)
 }

@@ -19,6 +19,10 @@ func TestLongestFirst(t *testing.T) {
 	if want := []int{2, 5, 1, 3, 4}; !slices.Equal(got, want) {
 		t.Errorf("order %v, want %v (Sokol merges its adds in one request; ties keep device order)", got, want)
 	}
+	both := PanelPlan{Device: PanelDevice{Family: PanelSokol}, Add: keys(3), Rebind: keys(2), Delete: []string{"A"}}
+	if got := sessionRequests(both); got != 3 {
+		t.Errorf("Sokol session with adds, rebinds and a delete: %d requests, want 3 (two merges, one delete)", got)
+	}
 	if plans[1].Device.ID != 2 || plans[3].Device.ID != 4 {
 		t.Error("longestFirst reordered the plan itself")
 	}

@@ -35,14 +35,17 @@ type PanelPlan struct {
 	Device PanelDevice `json:"device"`
 	Add    []PanelKey  `json:"add,omitempty"`    // missing keys
 	Rebind []PanelKey  `json:"rebind,omitempty"` // present on the wrong flat (new flat given)
-	Delete []string    `json:"delete,omitempty"` // codes to remove
+	Delete []string    `json:"delete,omitempty"` // codes to remove, as the panel listed them
+	// Replace holds other listed forms of rebound codes (0a1b2c3d4e for
+	// 00000A1B2C3D4E), deleted before the push; the key itself stays.
+	Replace []string `json:"replace,omitempty"`
 	// Claim holds the ownership records of Add and Rebind, to write before the push.
 	Claim []OwnedKey `json:"claim,omitempty"`
 	// Adopt holds desired keys already on the panel with the right flat whose
 	// ownership record is missing or stale: record them, no panel write.
 	Adopt []OwnedKey `json:"adopt,omitempty"`
 	// Forget holds owned codes neither on the panel nor desired: drop the records.
-	// Codes in Delete are to be forgotten once the deletion succeeds.
+	// Codes in Delete are to be forgotten once the read-back shows them gone.
 	Forget []string `json:"forget,omitempty"`
 	// Held holds the deletions the guard withheld; nothing is to be done with them.
 	Held []string `json:"held,omitempty"`
@@ -94,7 +97,7 @@ func Calculate(desired Desired, actual map[int][]PanelKey, owned []OwnedKey, opt
 		}
 		pp := s.diff(desired.Panels[id], desired.Keys[id], keys, ownedAt[id])
 		p.Managed += s.managed(keys, ownedAt[id])
-		p.Revokes += len(pp.Delete)
+		p.Revokes += pp.revokes()
 		p.Panels = append(p.Panels, pp)
 	}
 	p.Orphans = s.orphans(desired, owned)

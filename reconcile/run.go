@@ -68,6 +68,9 @@ type Result struct {
 	Plan   Plan           `json:"plan"`
 	Failed map[int]string `json:"failed,omitempty"` // panel id -> error
 	Error  string         `json:"error,omitempty"`  // why the run failed as a whole
+	// read counts the panels read: a run that read none failed; one that
+	// read a panel and then failed on it is partial.
+	read int
 }
 
 // Runner runs reconciles: observe, calculate, apply.
@@ -78,6 +81,12 @@ type Runner struct {
 	Opts     Options
 	Log      *slog.Logger
 	Observer Observer
+	// stop is the drain signal (Request.Stop) of the one run this copy of
+	// the Runner performs: Run sets it on its own copy, so concurrent runs
+	// never share it, and every panel request checks it before it starts.
+	// It is a field, not a context value, so the context keeps its one job
+	// (deadlines and cancellation) while a drain stops only new requests.
+	stop <-chan struct{}
 }
 
 // Run performs one run under the run lock. A run that could not take the
@@ -102,7 +111,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 			return res, err
 		}
 	}
-	r.execute(withStop(ctx, req.Stop), req, &res)
+	run := *r
+	run.stop = req.Stop
+	run.execute(ctx, req, &res)
 	if req.DryRun {
 		return res, nil
 	}
@@ -153,7 +164,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 	clients, actual, failed := r.readPanels(ctx, r.scope(desired, owned, req.UID))
 	res.Failed = failed
 	res.Plan = Calculate(desired, actual, owned, PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UID: req.UID})
-	res.Panels = len(actual) + len(failed)
+	res.Panels, res.read = len(actual)+len(failed), len(actual)
 	res.Guarded = res.Plan.Guarded
 	if req.DryRun {
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
@@ -179,7 +190,10 @@ func status(res *Result) string {
 	switch {
 	case res.Error != "":
 		return StatusFailed
-	case len(res.Failed) > 0 && len(res.Failed) == res.Panels:
+	case len(res.Failed) > 0 && res.read == 0:
+		// No panel could even be read. A panel that was read and then
+		// failed (a refused add, a write it did not keep) makes the run
+		// partial: the run did what it could and the next run repairs.
 		return StatusFailed
 	case len(res.Failed) > 0:
 		return StatusPartial

@@ -44,6 +44,9 @@ func (pp PanelPlan) table(w io.Writer) {
 	for _, code := range pp.Delete {
 		fmt.Fprintf(w, "  delete\t%s\t\n", code)
 	}
+	for _, code := range pp.Replace {
+		fmt.Fprintf(w, "  replace\t%s\tlisted form of a rebound key: deleted first\n", code)
+	}
 	for _, code := range pp.Held {
 		fmt.Fprintf(w, "  held\t%s\tguarded: not deleted\n", code)
 	}

@@ -78,9 +78,17 @@ type Billing interface {
 
 // PanelKey is one RFID key on a panel, bound to a flat.
 type PanelKey struct {
-	Code string `json:"code"` // normalised: upper-case hex, 14 characters
-	Flat int    `json:"flat"`
+	// Code is normalised (upper-case hex, 14 characters) in what yardsync
+	// pushes; a key read from a panel carries the code as the panel listed it.
+	Code string `json:"code"`
+	Flat int    `json:"flat"` // FlatUnlisted when the panel lists no flat for it
 }
+
+// FlatUnlisted is the flat of a key read from a panel whose firmware lists
+// no flat for it (Beward without Apartment<n> lines). The flat yardsync
+// recorded when it pushed the key stands in for the panel's answer, or
+// such a key would look misbound, and be rebound, on every run.
+const FlatUnlisted = -1
 
 // PanelDevice is what a panel client is built from: a devices row.
 type PanelDevice struct {

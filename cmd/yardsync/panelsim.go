@@ -21,7 +21,9 @@ func panelsimCommand() *cli.Command {
 			&cli.IntFlag{Name: "count", Value: 1, Usage: "number of panels"},
 			&cli.StringFlag{Name: "base", Value: "127.0.1.1", Usage: "first panel's IP `ADDRESS`; the others follow"},
 			&cli.IntFlag{Name: "port", Value: 8080, Usage: "TCP port every panel listens on"},
-			&cli.DurationFlag{Name: "latency", Usage: "delay before every answer"},
+			&cli.DurationFlag{Name: "latency", Usage: "delay before every answer (per request)"},
+			&cli.IntFlag{Name: "capacity", Usage: "refuse adds beyond `N` keys per table, as the firmware does (0: unlimited)"},
+			&cli.StringFlag{Name: "unkept", Usage: "acknowledge writes but keep nothing: add, delete or both (`OPS`)"},
 			&cli.StringFlag{Name: "login", Value: "admin", Usage: "Basic auth user"},
 			&cli.StringFlag{Name: "password", Value: "admin", Usage: "Basic auth password"},
 			&cli.IntFlag{Name: "keys", Usage: "seed each panel with `N` random keys"},
@@ -35,10 +37,19 @@ func runPanelsim(c *cli.Context) error {
 	if err := panelsim.CheckFamily(family); err != nil {
 		return err
 	}
+	faults, err := unkeptFaults(c.String("unkept"))
+	if err != nil {
+		return err
+	}
+	if c.Int("capacity") < 0 {
+		return fmt.Errorf("panelsim: --capacity %d: want 0 or more", c.Int("capacity"))
+	}
+	faults.Latency = c.Duration("latency")
 	opts := panelsim.Options{
 		Login:    c.String("login"),
 		Password: c.String("password"),
-		Faults:   panelsim.Faults{Latency: c.Duration("latency")},
+		Capacity: c.Int("capacity"),
+		Faults:   faults,
 	}
 	fleet, err := panelsim.StartFleet(c.Context, family, c.Int("count"), c.String("base"), c.Int("port"), opts)
 	if err != nil {
@@ -51,6 +62,22 @@ func runPanelsim(c *cli.Context) error {
 	}
 	<-c.Context.Done()
 	return nil
+}
+
+// unkeptFaults reads --unkept: which writes a panel acknowledges but does
+// not keep.
+func unkeptFaults(ops string) (panelsim.Faults, error) {
+	switch ops {
+	case "":
+		return panelsim.Faults{}, nil
+	case "add":
+		return panelsim.Faults{DropAdds: true}, nil
+	case "delete":
+		return panelsim.Faults{DropDeletes: true}, nil
+	case "both":
+		return panelsim.Faults{DropAdds: true, DropDeletes: true}, nil
+	}
+	return panelsim.Faults{}, fmt.Errorf("panelsim: --unkept %q: want add, delete or both", ops)
 }
 
 // randomKeys returns n distinct normalised keys on flats 1 to 9999.

@@ -73,3 +73,56 @@ func TestPanelsimCommand(t *testing.T) {
 		}
 	})
 }
+
+// TestPanelsimFaultFlags runs panelsim with a full key table whose adds are
+// acknowledged but not kept.
+func TestPanelsimFaultFlags(t *testing.T) {
+	base, port := testnet.Base(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"yardsync", "panelsim", "--family", "sokol", "--base", base, "--port", strconv.Itoa(port),
+			"--keys", "1", "--capacity", "2", "--unkept", "add", "--latency", "1ms"}, out, io.Discard)
+	}()
+	var addr string
+	for i := 0; addr == ""; i++ {
+		if i > 100 {
+			t.Fatalf("panelsim printed %q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+		addr = strings.TrimSpace(out.String())
+	}
+	do := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.SetBasicAuth("admin", "admin")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	two := `[{"uuid":"0000000000000A","panelCode":1},{"uuid":"0000000000000B","panelCode":1}]`
+	if status, _ := do("PUT", "/key/store/merge", two); status != 422 {
+		t.Errorf("merge over capacity: got %d, want 422", status)
+	}
+	if status, _ := do("PUT", "/key/store/merge", `[{"uuid":"0000000000000A","panelCode":1}]`); status != 200 {
+		t.Errorf("merge within capacity: got %d, want 200", status)
+	}
+	if _, body := do("GET", "/key/store", ""); strings.Count(body, `"uuid"`) != 1 {
+		t.Errorf("store %s: want only the seeded key (the add was not kept)", body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("panelsim stopped with %v", err)
+	}
+	t.Run("ErrUnkept", func(t *testing.T) {
+		err := Run(context.Background(), []string{"yardsync", "panelsim", "--family", "sokol", "--unkept", "adds"}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), `"adds"`) {
+			t.Fatalf("got %v, want an error naming the value", err)
+		}
+	})
+}

@@ -233,6 +233,14 @@ func TestServeSyncAndReconcile(t *testing.T) {
 			t.Fatalf("the only panel down: got %q exit %d, want failed and exit 1", out, code)
 		}
 	})
+	t.Run("UnkeptWritesArePartial", func(t *testing.T) {
+		in.fleet.Panel(0).SetFaults(panelsim.Faults{DropAdds: true})
+		defer in.fleet.Panel(0).SetFaults(panelsim.Faults{})
+		out, code := in.cli("reconcile", "--json", "--force")
+		if code != 2 || !strings.Contains(out, `"status":"partial"`) || !strings.Contains(out, `"added":0`) {
+			t.Fatalf("the panel kept no add: got %q exit %d, want partial, nothing added and exit 2", out, code)
+		}
+	})
 }
 
 // eventually polls cond until it holds or a generous deadline passes.

@@ -62,28 +62,35 @@ func (p *Panel) keyAction(q url.Values, extTable bool, codeName string, needType
 	}
 	switch q.Get("action") {
 	case "list", "":
-		return listBeward(table, codeName)
+		return listBeward(table, codeName, !p.faults.HideFlats)
 	case "add":
 		return p.addBeward(table, q, needType)
 	case "delete":
-		return deleteBeward(table, q)
+		return p.deleteBeward(table, q)
 	case "clear":
-		clear(table)
+		if !p.faults.DropDeletes {
+			clear(table)
+		}
 		return bewardOK
 	}
 	return bewardFailed
 }
 
-func listBeward(table map[string]int, codeName string) string {
+func listBeward(table map[string]int, codeName string, flats bool) string {
 	var b strings.Builder
 	for i, k := range sorted(table) {
-		fmt.Fprintf(&b, "%s%d=%s\r\nApartment%d=%d\r\n", codeName, i+1, k.Code, i+1, k.Flat)
+		fmt.Fprintf(&b, "%s%d=%s\r\n", codeName, i+1, k.Code)
+		if flats {
+			fmt.Fprintf(&b, "Apartment%d=%d\r\n", i+1, k.Flat)
+		}
 	}
 	return b.String()
 }
 
 // addBeward stores a new key if its code is normalised, its flat 0..9999 and
-// the table has room. Nothing shows that Beward add overwrites a key, so the
+// the table has room (a full table refuses with "Request failed", as a
+// refused write). With the DropAdds fault it says OK and keeps nothing.
+// Nothing shows that Beward add overwrites a key, so the
 // emulator refuses a code it already holds: a rebind must delete first.
 func (p *Panel) addBeward(table map[string]int, q url.Values, needType bool) string {
 	code := q.Get("Key")
@@ -94,23 +101,30 @@ func (p *Panel) addBeward(table map[string]int, q url.Values, needType bool) str
 	if _, exists := table[code]; exists || p.full(table) {
 		return bewardFailed
 	}
-	table[code] = flat
+	if !p.faults.DropAdds {
+		table[code] = flat
+	}
 	return bewardOK
 }
 
 // deleteBeward removes a key by Key (refused when absent) or every key of an
-// Apartment (0 = all).
-func deleteBeward(table map[string]int, q url.Values) string {
+// Apartment (0 = all). With the DropDeletes fault it says OK and keeps them.
+func (p *Panel) deleteBeward(table map[string]int, q url.Values) string {
 	if q.Has("Key") {
 		if _, ok := table[q.Get("Key")]; !ok {
 			return bewardFailed
 		}
-		delete(table, q.Get("Key"))
+		if !p.faults.DropDeletes {
+			delete(table, q.Get("Key"))
+		}
 		return bewardOK
 	}
 	flat, err := strconv.Atoi(q.Get("Apartment"))
 	if err != nil {
 		return bewardFailed
+	}
+	if p.faults.DropDeletes {
+		return bewardOK
 	}
 	for code, f := range table {
 		if flat == 0 || f == flat {

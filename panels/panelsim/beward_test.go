@@ -1,6 +1,7 @@
 package panelsim_test
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -110,4 +111,105 @@ func TestFaultSwitches(t *testing.T) {
 	if p.Faults() != (panelsim.Faults{Reset: true}) {
 		t.Errorf("Faults() = %+v", p.Faults())
 	}
+}
+
+// TestUnkeptWrites pins the DropAdds and DropDeletes faults: the panel
+// answers as if the write happened, and its table does not change.
+func TestUnkeptWrites(t *testing.T) {
+	const other = "04A1B2C3D4E5F6"
+	cases := []struct {
+		family       string
+		add, del     exchange
+		addOK, delOK exchange
+	}{
+		{family: panelsim.Beward,
+			add: exchange{"GET", "/cgi-bin/rfid_cgi?action=add&Key=" + other + "&Apartment=3", "", "", 200, "OK\r\n"},
+			del: exchange{"GET", "/cgi-bin/rfid_cgi?action=delete&Key=" + code, "", "", 200, "OK\r\n"}},
+		{family: panelsim.Sokol,
+			add: exchange{"PUT", "/key/store/merge", "application/json", `[{"uuid":"` + other + `","panelCode":3}]`, 200, ""},
+			del: exchange{"DELETE", "/key/store/" + code, "", "", 200, ""}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.family, func(t *testing.T) {
+			p := panelsim.New(tc.family, panelsim.Options{})
+			p.SetKeys([]reconcile.PanelKey{{Code: code, Flat: 12}})
+			base := serve(t, p)
+			want := []reconcile.PanelKey{{Code: code, Flat: 12}}
+			p.SetFaults(panelsim.Faults{DropAdds: true})
+			run(t, base, []exchange{tc.add})
+			if !slices.Equal(p.Keys(), want) {
+				t.Errorf("DropAdds: keys %v, want %v", p.Keys(), want)
+			}
+			p.SetFaults(panelsim.Faults{DropDeletes: true})
+			run(t, base, []exchange{tc.del})
+			if !slices.Equal(p.Keys(), want) {
+				t.Errorf("DropDeletes: keys %v, want %v", p.Keys(), want)
+			}
+			p.SetFaults(panelsim.Faults{})
+			run(t, base, []exchange{tc.add, tc.del})
+			if want := []reconcile.PanelKey{{Code: other, Flat: 3}}; !slices.Equal(p.Keys(), want) {
+				t.Errorf("no faults: keys %v, want %v", p.Keys(), want)
+			}
+		})
+	}
+}
+
+// TestHookWrites checks the hook sees each request as it arrives, with key
+// writes told apart from reads, probes and saves.
+func TestHookWrites(t *testing.T) {
+	cases := []struct {
+		family string
+		steps  []exchange
+		writes []bool
+	}{
+		{panelsim.Beward, []exchange{
+			{"GET", "/cgi-bin/extrfid_cgi", "", "", 404, "Error: /cgi-bin/extrfid_cgi is not defined\n"},
+			{"GET", "/cgi-bin/rfid_cgi?action=list", "", "", 200, ""},
+			{"GET", "/cgi-bin/rfid_cgi?action=add&Key=" + code + "&Apartment=1", "", "", 200, "OK\r\n"},
+			{"GET", "/cgi-bin/config_cgi?action=forcesave", "", "", 200, "OK\r\n"},
+			{"GET", "/cgi-bin/rfid_cgi?action=delete&Key=" + code, "", "", 200, "OK\r\n"},
+		}, []bool{false, false, true, false, true}},
+		{panelsim.Sokol, []exchange{
+			{"GET", "/key/store", "", "", 200, "[]\n"},
+			{"PUT", "/key/store/merge", "application/json", `[{"uuid":"` + code + `","panelCode":1}]`, 200, ""},
+			{"DELETE", "/key/store/" + code, "", "", 200, ""},
+		}, []bool{false, true, true}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.family, func(t *testing.T) {
+			p := panelsim.New(tc.family, panelsim.Options{})
+			base := serve(t, p)
+			seen := make(chan panelsim.Request, len(tc.steps))
+			p.SetHook(func(_ context.Context, r panelsim.Request) { seen <- r })
+			run(t, base, tc.steps)
+			for i, want := range tc.writes {
+				if r := <-seen; r.Write != want || r.Path != tc.steps[i].path[:len(r.Path)] {
+					t.Errorf("request %d: got %+v, want write %v", i, r, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSetCapacity(t *testing.T) {
+	p := panelsim.New(panelsim.Beward, panelsim.Options{})
+	p.SetKeys([]reconcile.PanelKey{{Code: code, Flat: 1}})
+	base := serve(t, p)
+	p.SetCapacity(1)
+	run(t, base, []exchange{
+		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=04A1B2C3D4E5F6", "", "", 200, "Request failed\r\n"},
+	})
+	p.SetCapacity(0)
+	run(t, base, []exchange{
+		{"GET", "/cgi-bin/rfid_cgi?action=add&Key=04A1B2C3D4E5F6", "", "", 200, "OK\r\n"},
+	})
+}
+
+func TestBewardHideFlats(t *testing.T) {
+	p := panelsim.New(panelsim.Beward, panelsim.Options{Faults: panelsim.Faults{HideFlats: true}})
+	p.SetKeys([]reconcile.PanelKey{{Code: code, Flat: 12}})
+	base := serve(t, p)
+	run(t, base, []exchange{
+		{"GET", "/cgi-bin/rfid_cgi?action=list", "", "", 200, "KeyValue1=0000003375A686\r\n"},
+	})
 }

@@ -78,6 +78,13 @@ func (f *Fleet) Addrs() []string { return append([]string(nil), f.addrs...) }
 // Panel returns the i-th panel, to read or seed its keys and switch faults.
 func (f *Fleet) Panel(i int) *Panel { return f.panels[i] }
 
+// SetHook installs the same request hook on every panel (see Panel.SetHook).
+func (f *Fleet) SetHook(h Hook) {
+	for _, p := range f.panels {
+		p.SetHook(h)
+	}
+}
+
 // Len is the number of panels.
 func (f *Fleet) Len() int { return len(f.panels) }
 

@@ -3,7 +3,8 @@
 // and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
 // shared/reference/panels.md says; fault switches (latency, errors, hangs,
-// resets, garbage, 401, capacity) can be flipped while it serves.
+// resets, garbage, 401, writes acknowledged but not kept, capacity) can be
+// flipped while it serves.
 package panelsim
 
 import (
@@ -42,6 +43,16 @@ type Faults struct {
 	Reset        bool          // reset the TCP connection instead of answering
 	Garbage      bool          // answer 200 with a body no panel would send
 	Unauthorized bool          // answer 401 whatever the credentials
+	// DropAdds acknowledges adds (Beward add, Sokol merge) as a success but
+	// keeps nothing, as a panel with a failing flash or a full table that
+	// does not say so might.
+	DropAdds bool
+	// DropDeletes acknowledges deletes and clears as a success but keeps
+	// the keys.
+	DropDeletes bool
+	// HideFlats makes a Beward list keys without Apartment<n> lines, as
+	// firmware that keeps no flat beside a key does.
+	HideFlats bool
 }
 
 // Options configure a Panel.
@@ -60,6 +71,7 @@ type Request struct {
 	Query  string // raw query string, as sent
 	Body   string
 	Authed bool // credentials matched
+	Write  bool // a key write: add, delete or clear (not a list, a probe or a save)
 }
 
 // Panel is one emulated panel: an http.Handler, safe for concurrent use.
@@ -75,6 +87,10 @@ type Panel struct {
 	faults Faults
 	log    []Request
 	saves  int
+
+	hook        Hook // see SetHook
+	inFlight    int  // requests being answered now
+	maxInFlight int  // the most at once, see MaxInFlight
 }
 
 // New returns an emulated panel of the family; it panics on an unknown family
@@ -147,6 +163,14 @@ func (p *Panel) SetFaults(f Faults) {
 	p.faults = f
 }
 
+// SetCapacity switches the maximum number of keys per table; 0 means
+// unlimited. Keys already over it stay; adds beyond it are refused.
+func (p *Panel) SetCapacity(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.opts.Capacity = n
+}
+
 // Faults returns the current fault switches.
 func (p *Panel) Faults() Faults {
 	p.mu.Lock()
@@ -187,10 +211,16 @@ func sorted(m map[string]int) []reconcile.PanelKey {
 // ServeHTTP logs the request, applies the faults, checks credentials and
 // answers as the family does.
 func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hook, leave := p.enter()
+	defer leave()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	user, pass, ok := r.BasicAuth()
 	authed := ok && user == p.opts.Login && pass == p.opts.Password
-	f := p.record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed})
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed, Write: p.isWrite(r)}
+	f := p.record(req)
+	if hook != nil {
+		hook(r.Context(), req)
+	}
 	if p.misbehave(w, r, f) {
 		return
 	}
@@ -216,6 +246,18 @@ func (p *Panel) record(req Request) Faults {
 	defer p.mu.Unlock()
 	p.log = append(p.log, req)
 	return p.faults
+}
+
+// isWrite reports whether a request changes a key table.
+func (p *Panel) isWrite(r *http.Request) bool {
+	if p.family == Sokol {
+		return strings.HasPrefix(r.URL.Path, "/key/store") && (r.Method == http.MethodPut || r.Method == http.MethodDelete)
+	}
+	switch r.URL.Query().Get("action") {
+	case "add", "delete", "clear":
+		return strings.HasSuffix(r.URL.Path, "rfid_cgi") || strings.HasSuffix(r.URL.Path, "mifare_cgi")
+	}
+	return false
 }
 
 func (p *Panel) unauthorized(w http.ResponseWriter) {

@@ -43,7 +43,9 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 		p.merge(w, r, body)
 	case path == "/key/store/clear" && r.Method == http.MethodDelete:
 		p.mu.Lock()
-		clear(p.keys)
+		if !p.faults.DropDeletes {
+			clear(p.keys)
+		}
 		p.mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 	case strings.HasPrefix(path, "/key/store/") && r.Method == http.MethodDelete:
@@ -66,7 +68,8 @@ func (p *Panel) sokolStore() []sokolKey {
 	return out
 }
 
-// merge upserts an array of keys by uuid, all or nothing.
+// merge upserts an array of keys by uuid, all or nothing: a merge that would
+// overfill the store is refused whole (422), as the firmware does.
 func (p *Panel) merge(w http.ResponseWriter, r *http.Request, body []byte) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		writeJSON(w, http.StatusUnsupportedMediaType, errorsBody("want application/json"))
@@ -114,6 +117,9 @@ func (p *Panel) upsert(keys []mergeKey) (int, string) {
 	if p.opts.Capacity > 0 && len(p.keys)+len(fresh) > p.opts.Capacity {
 		return http.StatusUnprocessableEntity, "key store is full"
 	}
+	if p.faults.DropAdds {
+		return http.StatusOK, ""
+	}
 	for _, k := range keys {
 		p.keys[*k.UUID] = *k.PanelCode
 	}
@@ -123,7 +129,9 @@ func (p *Panel) upsert(keys []mergeKey) (int, string) {
 func (p *Panel) deleteSokol(w http.ResponseWriter, code string) {
 	p.mu.Lock()
 	_, ok := p.keys[code]
-	delete(p.keys, code)
+	if !p.faults.DropDeletes {
+		delete(p.keys, code)
+	}
 	p.mu.Unlock()
 	if !ok {
 		writeJSON(w, http.StatusNotFound, errorsBody("key not found"))
