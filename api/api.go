@@ -3,14 +3,12 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 
 	"yardsync/reconcile"
 	"yardsync/store"
@@ -48,8 +46,9 @@ type Options struct {
 
 type handler struct {
 	Options
-	db  Store // the calls' view of Options.Store
-	mux *http.ServeMux
+	db      Store // the calls' view of Options.Store
+	mux     *http.ServeMux
+	digests [][sha256.Size]byte // of the non-blank static tokens
 }
 
 // NewHandler builds the HTTP handler of every route.
@@ -57,19 +56,20 @@ func NewHandler(o Options) http.Handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	h := &handler{Options: o, db: o.Store, mux: http.NewServeMux()}
-	h.mux.HandleFunc("GET /healthz", h.healthz)
-	h.mux.HandleFunc("GET /readyz", h.readyz)
+	h := &handler{Options: o, db: o.Store, mux: http.NewServeMux(), digests: tokenDigests(o.Tokens)}
+	h.mux.Handle("/healthz", getOnly(http.HandlerFunc(h.healthz)))
+	h.mux.Handle("/readyz", getOnly(http.HandlerFunc(h.readyz)))
 	if o.Metrics != nil {
-		h.mux.Handle("GET /metrics", h.guard(o.Metrics))
+		h.mux.Handle("/metrics", h.guard(getOnly(o.Metrics)))
 	}
-	h.mux.Handle("GET /bill/api/openapi.json", h.guard(http.HandlerFunc(serveOpenAPI)))
+	h.mux.Handle("/bill/api/openapi.json", h.guard(getOnly(http.HandlerFunc(serveOpenAPI))))
 	for name, fn := range h.calls() {
 		h.route(name, fn)
 	}
-	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	// Guarded, so that without a token an unknown path is a 401 like any other.
+	h.mux.Handle("/", h.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such call: "+r.URL.Path)
-	})
+	})))
 	return h.mux
 }
 
@@ -113,63 +113,6 @@ func (h *handler) route(name string, fn call) {
 	}))
 	h.mux.Handle("/bill/api/"+name+"/{$}", serve)
 	h.mux.Handle("/bill/api/"+name, serve)
-}
-
-// guard enforces api.allow and the bearer tokens; with no tokens only
-// loopback clients are served. Failures say nothing more than 401 or 403.
-func (h *handler) guard(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := clientIP(r)
-		if !h.allowed(ip) {
-			writeError(w, http.StatusForbidden, "forbidden")
-			return
-		}
-		if len(h.Tokens) == 0 && !ip.IsLoopback() {
-			writeError(w, http.StatusForbidden, "forbidden")
-			return
-		}
-		if len(h.Tokens) > 0 && !h.validToken(r.Header.Get("Authorization")) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="yardsync"`)
-			writeError(w, http.StatusUnauthorized, "unauthorized")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func clientIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, _ := netip.ParseAddr(host)
-	return ip.Unmap()
-}
-
-func (h *handler) allowed(ip netip.Addr) bool {
-	if len(h.Allow) == 0 {
-		return true
-	}
-	for _, p := range h.Allow {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-// validToken compares against every token in constant time, so neither the
-// match nor its position leaks through timing.
-func (h *handler) validToken(header string) bool {
-	given, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok {
-		return false
-	}
-	match := 0
-	for _, t := range h.Tokens {
-		match |= subtle.ConstantTimeCompare([]byte(strings.TrimSpace(given)), []byte(t))
-	}
-	return match == 1
 }
 
 func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -164,6 +165,7 @@ func (c *Config) Validate() error {
 	}{
 		{"store.dsn", nonEmpty(c.Store.DSN)},
 		{"api.listen", validListen(c.API.Listen)},
+		{"api.tokens", validTokens(c.API.Tokens)},
 		{"api.allow", validCIDRs(c.API.Allow)},
 		{"billing.driver", oneOf(c.Billing.Driver, "", "postgres", "mysql", "file")},
 		{"billing.dsn", c.billingDSN()},
@@ -235,15 +237,46 @@ func validListen(s string) error {
 	return nil
 }
 
-func validCIDRs(list []string) error {
-	for _, s := range list {
-		if _, err := netip.ParsePrefix(s); err != nil {
-			if _, err := netip.ParseAddr(s); err != nil {
-				return fmt.Errorf("%q is not a CIDR or an address", s)
-			}
+// validTokens refuses a blank token (a header of spaces must never match
+// it) and one with surrounding spaces (a header can never carry them). The
+// message names the entry, never the secret.
+func validTokens(list []string) error {
+	for i, t := range list {
+		switch {
+		case strings.TrimSpace(t) == "":
+			return fmt.Errorf("entry %d is empty or blank", i+1)
+		case strings.TrimSpace(t) != t:
+			return fmt.Errorf("entry %d has leading or trailing whitespace, which no Authorization header can carry", i+1)
 		}
 	}
 	return nil
+}
+
+// validCIDRs also refuses IPv4-mapped IPv6 entries (::ffff:a.b.c.d): client
+// addresses are unmapped before the check, so such an entry could never match.
+func validCIDRs(list []string) error {
+	for _, s := range list {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return fmt.Errorf("%q is not a CIDR or an address", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if p.Addr().Is4In6() {
+			return fmt.Errorf("%q is IPv4-mapped IPv6 and can never match, as clients are compared as IPv4: write %s", s, unmapped(p))
+		}
+	}
+	return nil
+}
+
+// unmapped is the IPv4 form of an IPv4-mapped prefix, for the error message.
+func unmapped(p netip.Prefix) string {
+	if p.Bits() < 96 {
+		return "an IPv4 CIDR"
+	}
+	return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked().String()
 }
 
 func oneOf(v string, allowed ...string) error {
@@ -296,7 +329,7 @@ func validSchedule(s string) error {
 }
 
 func share(f float64) error {
-	if f < 0 || f > 1 {
+	if math.IsNaN(f) || f < 0 || f > 1 {
 		return fmt.Errorf("%g must be between 0 and 1", f)
 	}
 	return nil

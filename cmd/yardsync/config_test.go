@@ -57,6 +57,12 @@ func TestLoadConfig(t *testing.T) {
 		{"ErrWatch", "reconcile:\n  watch: 100ms\n", "reconcile.watch"},
 		{"ErrLogRetention", "reconcile:\n  log_retention: 10m\n", "reconcile.log_retention"},
 		{"ErrChangesNeedsSQL", "billing:\n  driver: file\n  path: x.yaml\n  queries:\n    changes: SELECT 1\n", "billing.queries.changes"},
+		{"ErrMaxRevokeNaN", "reconcile:\n  max_revoke: .nan\n", "reconcile.max_revoke"},
+		{"ErrMaxRevokeNegative", "reconcile:\n  max_revoke: -0.1\n", "reconcile.max_revoke"},
+		{"ErrEmptyToken", "api:\n  tokens: [\"good-token\", \"\"]\n", "api.tokens"},
+		{"ErrBlankToken", "api:\n  tokens: [\" \\u00a0\\t\"]\n", "api.tokens"},
+		{"ErrAllowMappedPrefix", "api:\n  allow: [\"::ffff:10.0.0.0/104\"]\n", "api.allow"},
+		{"ErrAllowMappedAddr", "api:\n  allow: [\"::ffff:192.0.2.15\"]\n", "api.allow"},
 		{"ErrPort", "panels:\n  port: 70000\n", "panels.port"},
 		{"ErrYAML", "api: [\n", "yardsync.yaml"},
 	}

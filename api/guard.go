@@ -1,0 +1,104 @@
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// guard enforces api.allow and the bearer tokens; with no tokens only
+// loopback clients are served. Failures say nothing more than 401 or 403.
+func (h *handler) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := clientIP(r)
+		if !h.allowed(ip) {
+			writeError(w, http.StatusForbidden, "forbidden")
+			return
+		}
+		if len(h.Tokens) == 0 && !ip.IsLoopback() {
+			writeError(w, http.StatusForbidden, "forbidden")
+			return
+		}
+		if len(h.Tokens) > 0 && !h.validToken(r.Header.Get("Authorization")) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="yardsync"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// getOnly answers every method but GET and HEAD with 405 and an Allow header.
+func getOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use GET")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, _ := netip.ParseAddr(host)
+	return ip.Unmap()
+}
+
+func (h *handler) allowed(ip netip.Addr) bool {
+	if len(h.Allow) == 0 {
+		return true
+	}
+	for _, p := range h.Allow {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// bearer is the token of an "Authorization: Bearer TOKEN" header (the scheme
+// is case-insensitive). A token of whitespace alone, Unicode spaces such as
+// U+00A0 and U+0085 included, is no token.
+func bearer(header string) (string, bool) {
+	scheme, tok, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+// tokenDigests hashes the static tokens, skipping blank ones, so every
+// comparison is of equal length and takes the same time.
+func tokenDigests(tokens []string) [][sha256.Size]byte {
+	var out [][sha256.Size]byte
+	for _, t := range tokens {
+		if strings.TrimSpace(t) != "" {
+			out = append(out, sha256.Sum256([]byte(t)))
+		}
+	}
+	return out
+}
+
+// validToken compares against every static token in constant time, so
+// neither the match nor its position leaks through timing.
+func (h *handler) validToken(header string) bool {
+	tok, ok := bearer(header)
+	if !ok {
+		return false
+	}
+	given := sha256.Sum256([]byte(tok))
+	match := 0
+	for _, d := range h.digests {
+		match |= subtle.ConstantTimeCompare(given[:], d[:])
+	}
+	return match == 1
+}
