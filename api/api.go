@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"yardsync/reconcile"
 	"yardsync/store"
@@ -39,24 +40,36 @@ type Options struct {
 	Syncer  Syncer
 	Explain Explainer    // explain/; nil until billing is configured
 	Metrics http.Handler // served at /metrics when set
-	Tokens  []string     // bearer tokens; empty: loopback clients only
+	Tokens  []string     // static bearer tokens
 	Allow   []netip.Prefix
 	Log     *slog.Logger
+
+	// Users may log in at auth/ for a token (username -> bcrypt hash). With
+	// neither Tokens nor Users only loopback clients are served; with either,
+	// every call but auth/ needs a token, from loopback too.
+	Users      map[string]string
+	TokenTTL   time.Duration // life of a token from auth/; 0: DefaultTokenTTL
+	TokenStore TokenStore    // where those tokens live; required with Users
 }
 
 type handler struct {
 	Options
-	db      Store // the calls' view of Options.Store
-	mux     *http.ServeMux
-	digests [][sha256.Size]byte // of the non-blank static tokens
+	db       Store // the calls' view of Options.Store
+	mux      *http.ServeMux
+	digests  [][sha256.Size]byte // of the non-blank static tokens
+	logins   *logins
+	throttle *throttle
 }
 
 // NewHandler builds the HTTP handler of every route.
-func NewHandler(o Options) http.Handler {
+func NewHandler(o Options) http.Handler { return newHandler(o).mux }
+
+func newHandler(o Options) *handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	h := &handler{Options: o, db: o.Store, mux: http.NewServeMux(), digests: tokenDigests(o.Tokens)}
+	h := &handler{Options: o, db: o.Store, mux: http.NewServeMux(), digests: tokenDigests(o.Tokens),
+		logins: newLogins(o.Users, o.TokenTTL, o.TokenStore), throttle: newThrottle(loginBurst, loginRefill)}
 	h.mux.Handle("/healthz", getOnly(http.HandlerFunc(h.healthz)))
 	h.mux.Handle("/readyz", getOnly(http.HandlerFunc(h.readyz)))
 	if o.Metrics != nil {
@@ -66,11 +79,12 @@ func NewHandler(o Options) http.Handler {
 	for name, fn := range h.calls() {
 		h.route(name, fn)
 	}
+	h.routeAuth()
 	// Guarded, so that without a token an unknown path is a 401 like any other.
 	h.mux.Handle("/", h.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such call: "+r.URL.Path)
 	})))
-	return h.mux
+	return h
 }
 
 // call is one /bill/api handler: it returns the answer (nil: empty 200) or an error.

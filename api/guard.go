@@ -3,14 +3,16 @@ package api
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 )
 
-// guard enforces api.allow and the bearer tokens; with no tokens only
-// loopback clients are served. Failures say nothing more than 401 or 403.
+// guard enforces api.allow and authentication. With no static tokens and no
+// users only loopback clients are served; otherwise every client needs a
+// valid token. Failures say nothing more than 401 or 403.
 func (h *handler) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := clientIP(r)
@@ -18,17 +20,45 @@ func (h *handler) guard(next http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, "forbidden")
 			return
 		}
-		if len(h.Tokens) == 0 && !ip.IsLoopback() {
-			writeError(w, http.StatusForbidden, "forbidden")
+		if !h.authRequired() {
+			if !ip.IsLoopback() {
+				writeError(w, http.StatusForbidden, "forbidden")
+				return
+			}
+			next.ServeHTTP(w, r)
 			return
 		}
-		if len(h.Tokens) > 0 && !h.validToken(r.Header.Get("Authorization")) {
+		ok, err := h.authorized(r)
+		if err != nil {
+			h.Log.Error("token check failed", slog.Any("error", err))
+			writeError(w, http.StatusServiceUnavailable, "cannot check the token now")
+			return
+		}
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yardsync"`)
 			writeError(w, http.StatusUnauthorized, "unauthorized")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (h *handler) authRequired() bool { return len(h.Tokens) > 0 || len(h.Users) > 0 }
+
+// authorized checks the bearer token: a static one first (no store query),
+// then one from auth/.
+func (h *handler) authorized(r *http.Request) (bool, error) {
+	tok, ok := bearer(r.Header.Get("Authorization"))
+	if !ok {
+		return false, nil
+	}
+	if h.staticToken(tok) {
+		return true, nil
+	}
+	if len(h.Users) == 0 || h.TokenStore == nil {
+		return false, nil
+	}
+	return h.logins.valid(r.Context(), tok)
 }
 
 // getOnly answers every method but GET and HEAD with 405 and an Allow header.
@@ -88,13 +118,9 @@ func tokenDigests(tokens []string) [][sha256.Size]byte {
 	return out
 }
 
-// validToken compares against every static token in constant time, so
+// staticToken compares against every static token in constant time, so
 // neither the match nor its position leaks through timing.
-func (h *handler) validToken(header string) bool {
-	tok, ok := bearer(header)
-	if !ok {
-		return false
-	}
+func (h *handler) staticToken(tok string) bool {
 	given := sha256.Sum256([]byte(tok))
 	match := 0
 	for _, d := range h.digests {

@@ -11,5 +11,6 @@ func commands() []*cli.Command {
 		panelsimCommand(),
 		billingCommand(), checkCommand(),
 		explainCommand(), logCommand(), panelsCommand(),
+		hashPasswordCommand(),
 	}
 }

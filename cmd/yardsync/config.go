@@ -33,9 +33,17 @@ type StoreConfig struct {
 
 // APIConfig is the /bill/api listener.
 type APIConfig struct {
-	Listen string   `yaml:"listen"` // host:port
-	Tokens []string `yaml:"tokens"` // env YARDSYNC_API_TOKENS; empty: loopback clients only
-	Allow  []string `yaml:"allow"`  // client CIDRs; empty: any
+	Listen   string        `yaml:"listen"`    // host:port
+	Tokens   []string      `yaml:"tokens"`    // env YARDSYNC_API_TOKENS; with no users either: loopback clients only
+	Allow    []string      `yaml:"allow"`     // client CIDRs; empty: any
+	Users    []APIUser     `yaml:"users"`     // logins of auth/, which hands out tokens
+	TokenTTL time.Duration `yaml:"token_ttl"` // life of a token from auth/
+}
+
+// APIUser is one login of auth/ (the AXbills billing logs in before every call).
+type APIUser struct {
+	Username     string `yaml:"username"`
+	PasswordHash string `yaml:"password_hash"` // bcrypt: htpasswd -nbB or yardsync hash-password
 }
 
 // BillingConfig is the read-only billing source.
@@ -81,7 +89,7 @@ type PanelsConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Store: StoreConfig{DSN: "postgres:///smartyard?host=/var/run/postgresql"},
-		API:   APIConfig{Listen: "127.0.0.1:8080"},
+		API:   APIConfig{Listen: "127.0.0.1:8080", TokenTTL: 24 * time.Hour},
 		Billing: BillingConfig{
 			Timeout:     5 * time.Second,
 			CacheSize:   10000,
@@ -128,7 +136,7 @@ func LoadConfig(path string, required bool, getenv func(string) string) (Config,
 var unknownKey = regexp.MustCompile(`line (\d+): field (\S+) not found in type main\.(\w+)`)
 
 // sections maps config types to their YAML section, to name the full key.
-var sections = map[string]string{"Config": "", "StoreConfig": "store.", "APIConfig": "api.",
+var sections = map[string]string{"Config": "", "StoreConfig": "store.", "APIConfig": "api.", "APIUser": "api.users.",
 	"BillingConfig": "billing.", "BillingQueries": "billing.queries.", "ReconcileConfig": "reconcile.", "PanelsConfig": "panels."}
 
 func cleanYAMLError(err error) string {
@@ -167,6 +175,8 @@ func (c *Config) Validate() error {
 		{"api.listen", validListen(c.API.Listen)},
 		{"api.tokens", validTokens(c.API.Tokens)},
 		{"api.allow", validCIDRs(c.API.Allow)},
+		{"api.users", validUsers(c.API.Users)},
+		{"api.token_ttl", positive(c.API.TokenTTL)},
 		{"billing.driver", oneOf(c.Billing.Driver, "", "postgres", "mysql", "file")},
 		{"billing.dsn", c.billingDSN()},
 		{"billing.path", c.billingPath()},

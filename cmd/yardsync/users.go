@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// validUsers checks api.users: a name, once, and a bcrypt hash as htpasswd
+// -B, PHP or yardsync hash-password make it. Messages never show the hash.
+func validUsers(users []APIUser) error {
+	seen := map[string]bool{}
+	for i, u := range users {
+		switch {
+		case strings.TrimSpace(u.Username) == "":
+			return fmt.Errorf("entry %d: username must not be empty", i+1)
+		case seen[u.Username]:
+			return fmt.Errorf("entry %d: username %q is listed twice", i+1, u.Username)
+		}
+		seen[u.Username] = true
+		if err := validBcrypt(u.PasswordHash); err != nil {
+			return fmt.Errorf("entry %d (%s): password_hash %w", i+1, u.Username, err)
+		}
+	}
+	return nil
+}
+
+func validBcrypt(hash string) error {
+	prefix := len(hash) >= 4 && (hash[:4] == "$2a$" || hash[:4] == "$2b$" || hash[:4] == "$2y$")
+	if !prefix || len(hash) != 60 {
+		return errors.New("is not a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters; make one with `yardsync hash-password`)")
+	}
+	if _, err := bcrypt.Cost([]byte("$2a$" + hash[4:])); err != nil {
+		return fmt.Errorf("is not a valid bcrypt hash: %w", err)
+	}
+	return nil
+}
+
+// userHashes is api.users as the API takes it: username -> bcrypt hash.
+func userHashes(users []APIUser) map[string]string {
+	out := make(map[string]string, len(users))
+	for _, u := range users {
+		out[u.Username] = u.PasswordHash
+	}
+	return out
+}
+
+func hashPasswordCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "hash-password",
+		Usage:     "print the bcrypt hash of the password read from stdin, for api.users",
+		ArgsUsage: " ",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "cost", Value: bcrypt.DefaultCost, Usage: "bcrypt cost (4-31); each step doubles the work"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return errors.New("hash-password reads the password from stdin, not from the command line (where ps and shell history would see it)")
+			}
+			return hashPassword(c.App.Reader, c.App.Writer, c.Int("cost"))
+		},
+	}
+}
+
+// hashPassword reads one line (its line ending dropped, nothing else) and
+// prints its bcrypt hash.
+func hashPassword(r io.Reader, w io.Writer, cost int) error {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("hash-password: read stdin: %w", err)
+	}
+	password := strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if password == "" {
+		return errors.New("hash-password: no password on stdin (one line)")
+	}
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return fmt.Errorf("hash-password: --cost %d is outside %d-%d", cost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	if err != nil { // longer than bcrypt's 72 bytes
+		return fmt.Errorf("hash-password: %w", err)
+	}
+	_, err = fmt.Fprintln(w, string(hash))
+	return err
+}
