@@ -67,7 +67,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener, h http.Handler, log
 
 // serveHTTP serves until ctx is done, then lets requests in flight finish.
 func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv, ln := api.NewServer(ln, h, api.ServerOptions{Log: log}) // timeouts and a cap on open connections
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
