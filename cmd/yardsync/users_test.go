@@ -132,3 +132,14 @@ func TestServeLogin(t *testing.T) {
 		t.Fatalf("types_list with the token: got %d %v", resp.StatusCode, types)
 	}
 }
+
+// TestExampleConfigLoads: the documented example stays a valid config.
+func TestExampleConfigLoads(t *testing.T) {
+	cfg, err := LoadConfig("../../yardsync.example.yaml", true, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.API.TokenTTL != 24*time.Hour || len(cfg.API.Users) != 0 {
+		t.Fatalf("api: got %+v", cfg.API)
+	}
+}
