@@ -10,6 +10,7 @@ import (
 	"yardsync/internal/testdb"
 	"yardsync/reconcile"
 	"yardsync/store"
+	"yardsync/store/storetest"
 )
 
 // A database of rosteleset's SmartYard-Server is refused before anything is
@@ -41,5 +42,22 @@ func TestMigrateRefusesSmartYardServer(t *testing.T) {
 	}
 	if tables != 2 {
 		t.Fatalf("%d tables after the refused migrate, want the 2 that were there", tables)
+	}
+}
+
+// A database migrated before a lower-numbered migration landed still gets it.
+func TestMigrateOutOfOrder(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	if _, err := db.Pool().Exec(ctx, `DROP TABLE yardsync_api_tokens;
+		DELETE FROM yardsync_schema_version WHERE version_id = 6`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx, quiet()); err != nil {
+		t.Fatalf("migrate with 0006 missing below applied ones: %v", err)
+	}
+	var n int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM yardsync_api_tokens`).Scan(&n); err != nil {
+		t.Fatalf("0006 not applied: %v", err)
 	}
 }

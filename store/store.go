@@ -115,6 +115,9 @@ func newMigrator(sqlDB *sql.DB, log *slog.Logger) (*goose.Provider, error) {
 		goose.WithTableName("yardsync_schema_version"),
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
+		// Migrations are numbered when their work starts and may land out of
+		// order (0006 after 0010); each is independent of the ones it skips.
+		goose.WithAllowOutofOrder(true),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
