@@ -83,13 +83,16 @@ func Percentile(ds []time.Duration, p float64) time.Duration {
 
 // PeakRSS returns the process's peak resident set (VmHWM) in MiB, or 0
 // where /proc is not there.
-func PeakRSS() float64 { return procStatus("VmHWM:") }
+func PeakRSS() float64 { return procStatus("self", "VmHWM:") }
+
+// PeakRSSOf returns another process's peak resident set in MiB.
+func PeakRSSOf(pid int) float64 { return procStatus(strconv.Itoa(pid), "VmHWM:") }
 
 // RSS returns the process's current resident set (VmRSS) in MiB.
-func RSS() float64 { return procStatus("VmRSS:") }
+func RSS() float64 { return procStatus("self", "VmRSS:") }
 
-func procStatus(field string) float64 {
-	data, err := os.ReadFile("/proc/self/status")
+func procStatus(pid, field string) float64 {
+	data, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}
