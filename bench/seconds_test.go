@@ -260,7 +260,10 @@ panels: {port: %d}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	client := bench.NewHTTPClient(1)
 	url := "http://" + listen + "/bill/api/sync/"
-	if !waitFor(time.Minute, func() bool { st, _, err := bench.Post(client, url, `{"wait": true}`); return err == nil && st == http.StatusOK }) {
+	if !waitFor(time.Minute, func() bool {
+		st, _, err := bench.Post(client, url, `{"wait": true}`)
+		return err == nil && st == http.StatusOK
+	}) {
 		b.Fatal("yardsync serve never answered a full sync")
 	}
 	time.Sleep(3 * benchWatch) // a few watch ticks: each reads and diffs the whole snapshot
