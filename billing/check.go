@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"yardsync/reconcile"
 )
 
 // Probe is the outcome of running one configured query once.
@@ -66,7 +68,19 @@ func (c *Client) probeSnapshot(ctx context.Context) ([]int64, Probe) {
 			active++
 		}
 	}
+	if dups := reconcile.Duplicates(snap); len(dups) > 0 {
+		return uids, Probe{Query: QuerySnapshot, Status: "error",
+			Detail: fmt.Sprintf("%d contract(s) with several rows, left as they are: %v", len(dups), firstOf(dups, 20))}
+	}
 	return uids, probe(QuerySnapshot, err, "%d contracts, %d active", len(snap), active)
+}
+
+// firstOf returns at most n items, for a detail line that stays readable.
+func firstOf[T any](list []T, n int) []T {
+	if len(list) > n {
+		return list[:n]
+	}
+	return list
 }
 
 func (c *Client) probeCams(ctx context.Context, uid int64) Probe {

@@ -24,6 +24,7 @@ type Metrics struct {
 	guardTrips   prometheus.Counter
 	lastRun      *prometheus.GaugeVec
 	billingQuery *prometheus.HistogramVec
+	duplicates   prometheus.Gauge
 }
 
 var _ reconcile.Observer = (*Metrics)(nil)
@@ -46,8 +47,10 @@ func New() *Metrics {
 			Help: "Keys added, rebound and deleted by the last run."}, []string{"change"}),
 		billingQuery: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "yardsync_billing_query_duration_seconds",
 			Help: "Billing query duration by query and result.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, []string{"query", "result"}),
+		duplicates: prometheus.NewGauge(prometheus.GaugeOpts{Name: "yardsync_billing_duplicate_contracts",
+			Help: "Contracts the last full run found with several snapshot rows; their panels are left as they are."}),
 	}
-	m.reg.MustRegister(m.runs, m.runDuration, m.panelOps, m.failing, m.guardTrips, m.lastRun, m.billingQuery,
+	m.reg.MustRegister(m.runs, m.runDuration, m.panelOps, m.failing, m.guardTrips, m.lastRun, m.billingQuery, m.duplicates,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,6 +82,9 @@ func (m *Metrics) RunDone(trigger string, s reconcile.Summary, took time.Duratio
 	m.lastRun.WithLabelValues("rebound").Set(float64(s.Rebound))
 	m.lastRun.WithLabelValues("deleted").Set(float64(s.Deleted))
 }
+
+// Duplicates implements reconcile.Observer.
+func (m *Metrics) Duplicates(n int) { m.duplicates.Set(float64(n)) }
 
 // PanelOp implements reconcile.Observer.
 func (m *Metrics) PanelOp(family int, op string, err error) {

@@ -13,6 +13,9 @@ type Inputs struct {
 	Keys      map[int64][]string // uid -> normalised key codes (SmartYard keys table)
 	Devices   []Device
 	Doors     []Door
+	// Tombstones are panels deleted from SmartYard that may still hold keys
+	// yardsync put there, with what is needed to dial them.
+	Tombstones []PanelDevice
 }
 
 // Grant is one key a panel should hold, bound to the flat of the contract
@@ -41,6 +44,15 @@ type Desired struct {
 	// Codes maps every uid of the keys table to its codes, sorted and unique:
 	// a targeted run uses them to find that uid's keys on panels.
 	Codes map[int64][]string
+	// Known holds the id of every device read, panel or not: ownership
+	// records on a device that exists but is not a panel now are kept.
+	Known map[int]bool
+	// Tombstones holds the deleted panels still to be cleaned, by device id.
+	Tombstones map[int]PanelDevice
+	// Duplicates lists, sorted, the uids the snapshot returned more than one
+	// row for: which row is true is unknown, so they get no grants and their
+	// keys are left as they are.
+	Duplicates []int64
 }
 
 // Access is the state of one (uid, device) pair: AccessNone, AccessUnpaid or AccessPaid.
@@ -67,16 +79,27 @@ type BadFlat struct {
 }
 
 // Desire computes the desired state from one observation. It is pure and
-// deterministic: the same inputs in any order give the same Desired. When the
-// snapshot lists a uid twice, its first row counts.
+// deterministic: the same inputs in any order give the same Desired. A uid
+// the snapshot lists twice is a conflict (Duplicates), never decided by row order.
 func Desire(in Inputs) Desired {
-	contracts := contractsByUID(in.Contracts)
+	contracts, dups := contractsByUID(in.Contracts)
 	d := Desired{
-		Panels:  panelsByID(in.Devices),
-		Keys:    map[int]map[string]Grant{},
-		Access:  accessStates(in, contracts),
-		Reaches: reaches(in),
-		Codes:   uniqueCodes(in.Keys),
+		Panels:     panelsByID(in.Devices),
+		Keys:       map[int]map[string]Grant{},
+		Access:     accessStates(in, contracts),
+		Reaches:    reaches(in),
+		Codes:      uniqueCodes(in.Keys),
+		Known:      map[int]bool{},
+		Tombstones: map[int]PanelDevice{},
+		Duplicates: dups,
+	}
+	for _, dev := range in.Devices {
+		d.Known[dev.ID] = true
+	}
+	for _, t := range in.Tombstones {
+		if !d.Known[t.ID] {
+			d.Tombstones[t.ID] = t
+		}
 	}
 	for _, uid := range sortedKeys(contracts) {
 		d.grantContract(contracts[uid])
@@ -136,14 +159,51 @@ func compareConflicts(a, b Conflict) int {
 	return cmp.Or(cmp.Compare(a.DeviceID, b.DeviceID), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Loser, b.Loser))
 }
 
-func contractsByUID(list []Contract) map[int64]Contract {
+// contractsByUID indexes the snapshot by uid; a uid with several rows is
+// left out and returned among the duplicates.
+func contractsByUID(list []Contract) (map[int64]Contract, []int64) {
 	m := make(map[int64]Contract, len(list))
+	dups := Duplicates(list)
 	for _, c := range list {
-		if _, dup := m[c.UID]; !dup {
-			m[c.UID] = c
+		m[c.UID] = c
+	}
+	for _, uid := range dups {
+		delete(m, uid)
+	}
+	return m, dups
+}
+
+// Duplicates returns, sorted, the uids a snapshot lists more than once.
+// Several rows for one contract are a conflict, not decided by row order:
+// the reconciler leaves such a contract's panels as they are.
+func Duplicates(list []Contract) []int64 {
+	seen := make(map[int64]bool, len(list))
+	var dups []int64
+	for _, c := range list {
+		if seen[c.UID] {
+			dups = append(dups, c.UID)
+		}
+		seen[c.UID] = true
+	}
+	return uniqueSorted(dups)
+}
+
+// cleanable returns the ids among ids that are tombstones yardsync may
+// dial: not one whose address a live panel has now (a panel replaced under
+// a new device id is the live device's to shape; two sessions on one
+// address would race).
+func (d Desired) cleanable(ids []int) []int {
+	live := map[string]bool{}
+	for _, p := range d.Panels {
+		live[p.IP] = true
+	}
+	var out []int
+	for _, id := range ids {
+		if t, ok := d.Tombstones[id]; ok && !live[t.IP] {
+			out = append(out, id)
 		}
 	}
-	return m
+	return out
 }
 
 func panelsByID(devices []Device) map[int]PanelDevice {

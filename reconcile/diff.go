@@ -2,42 +2,86 @@ package reconcile
 
 import "slices"
 
-// scope is what one calculation may touch: which panels, which codes.
+// scope is what one run may touch: which panels, which codes. It is
+// computed once per run: the run reads exactly the panels it plans.
 type scope struct {
 	prune  string
-	uid    int64           // 0 on a full run
+	uids   []int64         // nil on a full run
+	named  bool            // uids were asked for by name: the guard does not apply
 	codes  map[string]bool // nil on a full run: every code
-	panels []int           // sorted
+	frozen map[string]bool // codes of contracts with several billing rows: left as they are
+	panels []int           // sorted; live panels and tombstones
 }
 
 func newScope(desired Desired, owned []OwnedKey, opt PlanOptions) scope {
-	s := scope{prune: PruneOwned, uid: opt.UID}
+	s := scope{prune: PruneOwned, uids: uniqueSorted(opt.UIDs), named: opt.Named, frozen: frozenCodes(desired, owned)}
 	if opt.Prune == PruneAll {
 		s.prune = PruneAll
 	}
-	if opt.UID == 0 {
-		s.panels = sortedKeys(desired.Panels)
+	if len(s.uids) == 0 {
+		s.uids = nil
+		s.panels = uniqueSorted(append(sortedKeys(desired.Panels), desired.cleanable(sortedKeys(desired.Tombstones))...))
 		return s
 	}
 	s.codes = map[string]bool{}
-	for _, code := range desired.Codes[opt.UID] {
-		s.codes[code] = true
+	var panels []int
+	for _, uid := range s.uids {
+		for _, code := range desired.Codes[uid] {
+			s.codes[code] = true
+		}
+		panels = append(panels, desired.Reach(uid)...)
 	}
-	panels := desired.Reach(opt.UID)
+	var holding []int
 	for _, o := range owned {
-		if o.UID != opt.UID {
-			continue
-		}
-		s.codes[o.Code] = true
-		if _, ok := desired.Panels[o.DeviceID]; ok {
-			panels = append(panels, o.DeviceID)
+		if slices.Contains(s.uids, o.UID) {
+			s.codes[o.Code] = true
+			holding = append(holding, o.DeviceID)
 		}
 	}
-	s.panels = uniqueSorted(panels)
+	for _, id := range holding {
+		if _, ok := desired.Panels[id]; ok {
+			panels = append(panels, id)
+		}
+	}
+	s.panels = uniqueSorted(append(panels, desired.cleanable(holding)...))
 	return s
 }
 
-func (s scope) has(code string) bool { return s.codes == nil || s.codes[code] }
+// frozenCodes lists the codes of contracts the snapshot lists more than
+// once: the run cannot tell which row is true, so it neither adds nor
+// deletes them anywhere.
+func frozenCodes(desired Desired, owned []OwnedKey) map[string]bool {
+	if len(desired.Duplicates) == 0 {
+		return nil
+	}
+	m := map[string]bool{}
+	for _, uid := range desired.Duplicates {
+		for _, code := range desired.Codes[uid] {
+			m[code] = true
+		}
+	}
+	for _, o := range owned {
+		if slices.Contains(desired.Duplicates, o.UID) {
+			m[o.Code] = true
+		}
+	}
+	return m
+}
+
+// devices returns the panels in scope as the run dials them.
+func (s scope) devices(desired Desired) []PanelDevice {
+	out := make([]PanelDevice, 0, len(s.panels))
+	for _, id := range s.panels {
+		if p, ok := desired.Panels[id]; ok {
+			out = append(out, p)
+		} else if p, ok := desired.Tombstones[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s scope) has(code string) bool { return (s.codes == nil || s.codes[code]) && !s.frozen[code] }
 
 // diff plans one read panel: want is its desired keys, have what it holds,
 // own what yardsync owns there. Listed codes are compared normalised; a
@@ -45,15 +89,7 @@ func (s scope) has(code string) bool { return s.codes == nil || s.codes[code] }
 // lists twice counts as present on the right flat when any of its entries
 // has that flat.
 func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own map[string]OwnedKey) PanelPlan {
-	flats := map[string][]int{}
-	listed := map[string][]string{}
-	for _, k := range have {
-		code := panelCode(k.Code)
-		flats[code] = append(flats[code], standIn(k.Flat, own, code))
-		if !slices.Contains(listed[code], k.Code) {
-			listed[code] = append(listed[code], k.Code)
-		}
-	}
+	flats, listed := listing(have, own)
 	pp := PanelPlan{Device: dev}
 	for _, code := range sortedKeys(want) {
 		if s.has(code) {
@@ -67,14 +103,52 @@ func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own
 			pp.Delete = append(pp.Delete, listed[code]...)
 		}
 	}
+	pp.Forget = s.forget(want, flats, own)
+	return pp
+}
+
+// listing reads a panel's keys by normalised code: the flats each is listed
+// on (the recorded flat standing in where none is listed) and the forms it
+// is listed in.
+func listing(have []PanelKey, own map[string]OwnedKey) (flats map[string][]int, listed map[string][]string) {
+	flats, listed = map[string][]int{}, map[string][]string{}
+	for _, k := range have {
+		code := panelCode(k.Code)
+		flats[code] = append(flats[code], standIn(k.Flat, own, code))
+		if !slices.Contains(listed[code], k.Code) {
+			listed[code] = append(listed[code], k.Code)
+		}
+	}
+	return flats, listed
+}
+
+// diffTombstone plans a panel deleted from SmartYard: every key yardsync
+// owns there goes, whatever the prune mode (the panel is no longer
+// yardsync's to shape), and nothing is added.
+func (s scope) diffTombstone(dev PanelDevice, have []PanelKey, own map[string]OwnedKey) PanelPlan {
+	flats, listed := listing(have, own)
+	pp := PanelPlan{Device: dev, Tombstone: true}
+	for _, code := range sortedKeys(flats) {
+		if _, owned := own[code]; owned && s.has(code) {
+			pp.Delete = append(pp.Delete, listed[code]...)
+		}
+	}
+	pp.Forget = s.forget(nil, flats, own)
+	return pp
+}
+
+// forget lists owned codes neither wanted nor on the panel: the key is seen
+// gone, so its record can go.
+func (s scope) forget(want map[string]Grant, flats map[string][]int, own map[string]OwnedKey) []string {
+	var out []string
 	for _, code := range sortedKeys(own) {
 		_, wanted := want[code]
 		_, present := flats[code]
 		if !wanted && !present && s.has(code) {
-			pp.Forget = append(pp.Forget, code)
+			out = append(out, code)
 		}
 	}
-	return pp
+	return out
 }
 
 // standIn returns the flat a panel listed, or, where it lists none, the
@@ -119,32 +193,31 @@ func (pp PanelPlan) revokes() int {
 	return len(slices.Compact(codes))
 }
 
-// managed counts the keys of one read panel the guard compares against.
+// managed counts the keys of one read panel the guard compares against:
+// every key yardsync owns there (or every key, with PruneAll), not only the
+// run's codes, so a batch of a few contracts is measured against the panel
+// it would empty.
 func (s scope) managed(have []PanelKey, own map[string]OwnedKey) int {
-	codes := map[string]bool{}
 	if s.prune == PruneAll {
+		codes := map[string]bool{}
 		for _, k := range have {
 			codes[panelCode(k.Code)] = true
 		}
-	} else {
-		for code := range own {
-			codes[code] = true
-		}
+		return len(codes)
 	}
-	n := 0
-	for code := range codes {
-		if s.has(code) {
-			n++
-		}
-	}
-	return n
+	return len(own)
 }
 
-// orphans lists the owned keys in scope on devices that are no longer panels.
+// orphans lists the owned keys in scope on devices SmartYard no longer has
+// and no tombstone describes (deleted by hand in the database): nothing can
+// reach those panels, so the store forgets them. Keys on devices that exist
+// but are not panels now (inactive, no address) are kept for when they are.
 func (s scope) orphans(desired Desired, owned []OwnedKey) []OwnedKey {
 	var out []OwnedKey
 	for _, o := range owned {
-		if _, ok := desired.Panels[o.DeviceID]; !ok && s.has(o.Code) {
+		_, live := desired.Panels[o.DeviceID]
+		_, dead := desired.Tombstones[o.DeviceID]
+		if !live && !dead && !desired.Known[o.DeviceID] && s.has(o.Code) {
 			out = append(out, o)
 		}
 	}
@@ -152,14 +225,43 @@ func (s scope) orphans(desired Desired, owned []OwnedKey) []OwnedKey {
 	return slices.Compact(out)
 }
 
-// reports returns the conflicts and bad flats to show: all of them on a full
-// run, those naming the uid on a targeted one.
-func (s scope) reports(desired Desired) ([]Conflict, []BadFlat) {
-	conflicts := slices.Clone(desired.Conflicts)
-	bad := slices.Clone(desired.BadFlats)
-	if s.uid != 0 {
-		conflicts = slices.DeleteFunc(conflicts, func(c Conflict) bool { return c.Winner != s.uid && c.Loser != s.uid })
-		bad = slices.DeleteFunc(bad, func(b BadFlat) bool { return b.UID != s.uid })
+// mine reports whether a targeted run asked for uid (a full run asks for all).
+func (s scope) mine(uid int64) bool { return s.uids == nil || slices.Contains(s.uids, uid) }
+
+// reports returns the conflicts, bad flats and duplicates to show: all of
+// them on a full run, those naming its uids on a targeted one.
+func (s scope) reports(desired Desired) ([]Conflict, []BadFlat, []int64) {
+	conflicts := slices.DeleteFunc(slices.Clone(desired.Conflicts), func(c Conflict) bool { return !s.mine(c.Winner) && !s.mine(c.Loser) })
+	bad := slices.DeleteFunc(slices.Clone(desired.BadFlats), func(b BadFlat) bool { return !s.mine(b.UID) })
+	dups := slices.DeleteFunc(slices.Clone(desired.Duplicates), func(uid int64) bool { return !s.mine(uid) })
+	return conflicts, bad, dups
+}
+
+// access lists the access states to write and the recorded pairs to drop:
+// those of the run's contracts whose state changed. A contract with several
+// billing rows keeps what is recorded.
+func (s scope) access(desired Desired, current []Access) (set, gone []Access) {
+	skip := func(uid int64) bool { return !s.mine(uid) || slices.Contains(desired.Duplicates, uid) }
+	have := map[[2]int64]int{}
+	for _, a := range current {
+		if !skip(a.UID) {
+			have[[2]int64{a.UID, int64(a.DeviceID)}] = a.State
+		}
 	}
-	return conflicts, bad
+	for _, a := range desired.Access {
+		if skip(a.UID) {
+			continue
+		}
+		k := [2]int64{a.UID, int64(a.DeviceID)}
+		if st, ok := have[k]; !ok || st != a.State {
+			set = append(set, a)
+		}
+		delete(have, k)
+	}
+	for _, a := range current {
+		if _, ok := have[[2]int64{a.UID, int64(a.DeviceID)}]; ok {
+			gone = append(gone, a)
+		}
+	}
+	return set, gone
 }

@@ -171,7 +171,7 @@ func testLifecycle(t *testing.T, w *world) {
 	}
 	t.Run("StopsPaying", func(t *testing.T) {
 		w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 101`)
-		res := w.run(reconcile.Request{UID: 101, Trigger: "api"})
+		res := w.run(namedRun(101))
 		if res.Deleted != 2 || w.keys(0) != "" || w.keys(1) != "" {
 			t.Fatalf("got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(1))
 		}
@@ -182,7 +182,7 @@ func testLifecycle(t *testing.T, w *world) {
 	})
 	t.Run("Pays", func(t *testing.T) {
 		w.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 101`)
-		res := w.run(reconcile.Request{UID: 101, Trigger: "api"})
+		res := w.run(namedRun(101))
 		if res.Added != 2 || w.keys(1) != "0000000000AA01=12 " {
 			t.Fatalf("got %+v, panel 1 %q", res.Summary, w.keys(1))
 		}
@@ -243,7 +243,7 @@ func TestInterruptedRunLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.fleet.Panel(0).SetKeys([]reconcile.PanelKey{{Code: "0000000000BB01", Flat: 3}})
-	if _, err := w.db.StartRun(bg, 0, "cli", 0); err != nil { // left 'running' by the dead process
+	if _, err := w.db.StartRun(bg, 0, "cli", nil); err != nil { // left 'running' by the dead process
 		t.Fatal(err)
 	}
 	res := w.run(reconcile.Request{})
@@ -251,7 +251,7 @@ func TestInterruptedRunLosesNothing(t *testing.T) {
 		t.Fatalf("got %+v", res.Summary)
 	}
 	w.exec(`UPDATE contracts SET cams_open = false`)
-	res = w.run(reconcile.Request{UID: 201})
+	res = w.run(namedRun(201))
 	if res.Deleted != 2 || w.keys(0) != "" || w.keys(1) != "" {
 		t.Fatalf("got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(1))
 	}
@@ -368,13 +368,13 @@ func TestTargetedRunThroughDoors(t *testing.T) {
 	if err := w.db.AddRights(bg, 501, []int{lock}); err != nil {
 		t.Fatal(err)
 	}
-	if res := w.run(reconcile.Request{UID: 501}); res.Added != 2 || w.keys(1) != "0000000000EE01=8 " {
+	if res := w.run(namedRun(501)); res.Added != 2 || w.keys(1) != "0000000000EE01=8 " {
 		t.Fatalf("got %+v, gate panel %q", res.Summary, w.keys(1))
 	}
 	if err := w.db.DeleteRights(bg, 501, []int{lock}); err != nil {
 		t.Fatal(err)
 	}
-	res := w.run(reconcile.Request{UID: 501})
+	res := w.run(namedRun(501))
 	if res.Deleted != 1 || w.keys(1) != "" || w.keys(0) != "0000000000EE01=8 " {
 		t.Fatalf("got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(1))
 	}

@@ -62,10 +62,11 @@ func (r *Runner) Explain(ctx context.Context, uid int64, log ChangeReader) (Expl
 	if uid <= 0 {
 		return Explanation{}, Errorf(ErrInvalid, "uid %d is not a positive contract uid", uid)
 	}
-	in, owned, err := r.observeContract(ctx, uid)
+	o, err := r.observe(ctx, Request{UIDs: []int64{uid}, Named: true})
 	if err != nil {
 		return Explanation{}, err
 	}
+	in, owned := o.in, o.owned
 	desired := Desire(in)
 	ex := Explanation{UID: uid, Panels: []ExplainedPanel{}}
 	ex.Billing, ex.Active, ex.Reason = verdict(uid, in, desired)

@@ -24,18 +24,25 @@ type OwnedKey struct {
 // PlanOptions tune Calculate.
 type PlanOptions struct {
 	Prune     string  // PruneOwned or PruneAll; anything else counts as PruneOwned
-	MaxRevoke float64 // guard share, 0..1: a full run deleting more than this share of managed keys deletes none
+	MaxRevoke float64 // guard share, 0..1: a run deleting more than this share of managed keys deletes none
 	Force     bool    // ignore the guard
-	UID       int64   // 0: full run; else a targeted run for this contract only
+	UIDs      []int64 // none: full run; else a targeted run for these contracts only
+	// Named marks UIDs asked for by name (sync/, reconcile --uid): such a run
+	// is not guarded. A batch (API changes, watch, device or door fan-out) is.
+	Named bool
 }
 
 // PanelPlan is what one panel needs. Add and Rebind are panel writes, Delete
 // panel deletions; Claim, Adopt and Forget are store bookkeeping.
 type PanelPlan struct {
 	Device PanelDevice `json:"device"`
-	Add    []PanelKey  `json:"add,omitempty"`    // missing keys
-	Rebind []PanelKey  `json:"rebind,omitempty"` // present on the wrong flat (new flat given)
-	Delete []string    `json:"delete,omitempty"` // codes to remove, as the panel listed them
+	// Tombstone marks a panel deleted from SmartYard: only its owned keys are
+	// deleted, and the guard neither counts nor holds them (the operator
+	// deleted the panel; no billing reading is behind these deletions).
+	Tombstone bool       `json:"tombstone,omitempty"`
+	Add       []PanelKey `json:"add,omitempty"`    // missing keys
+	Rebind    []PanelKey `json:"rebind,omitempty"` // present on the wrong flat (new flat given)
+	Delete    []string   `json:"delete,omitempty"` // codes to remove, as the panel listed them
 	// Replace holds other listed forms of rebound codes (0a1b2c3d4e for
 	// 00000A1B2C3D4E), deleted before the push; the key itself stays.
 	Replace []string `json:"replace,omitempty"`
@@ -55,44 +62,64 @@ type PanelPlan struct {
 // and the store. It is printable (--dry-run, --json) and applied only when
 // HasChanges.
 type Plan struct {
-	UID       int64   `json:"uid,omitempty"` // the targeted contract; 0 on a full run
+	UIDs      []int64 `json:"uids,omitempty"`  // the targeted contracts; none on a full run
+	Named     bool    `json:"named,omitempty"` // UIDs were named: the guard does not apply
 	Prune     string  `json:"prune"`
 	MaxRevoke float64 `json:"max_revoke"`
 	// Panels is sorted by device id and lists only panels with changes or held deletions.
 	Panels []PanelPlan `json:"panels"`
-	// Orphans are owned keys on devices that are no longer panels (deleted,
-	// inactive, no address): they cannot be reached, so the store forgets them.
+	// Orphans are owned keys on devices SmartYard no longer has and no
+	// tombstone describes: nothing can reach them, so the store forgets them.
 	Orphans []OwnedKey `json:"orphans,omitempty"`
 	// Unread lists panels in scope that are absent from actual (not read): they get no plan.
 	Unread []int `json:"unread,omitempty"`
 	// Guarded is set when the guard tripped: Delete lists moved to Held, adds and rebinds stay.
 	Guarded bool `json:"guarded"`
-	// Managed counts the keys the guard compares against on the read panels in
-	// scope: owned keys with PruneOwned, keys on the panels with PruneAll.
+	// Managed counts the keys the guard compares against on the read live
+	// panels in scope: owned keys with PruneOwned, keys on the panels with PruneAll.
 	Managed int `json:"managed"`
-	// Revokes counts the deletions the plan wanted before the guard.
+	// Revokes counts the deletions on live panels the plan wanted before the guard.
 	Revokes int `json:"revokes"`
+	// Access lists the access states to write, AccessGone the recorded
+	// (uid, device) pairs to drop; only changes are listed.
+	Access     []Access `json:"access,omitempty"`
+	AccessGone []Access `json:"access_gone,omitempty"`
+	// AccessHeld lists the access states a guarded run did not lower or drop:
+	// the mobile server opens doors by them, so a billing glitch must not
+	// take them away any more than the keys.
+	AccessHeld []Access `json:"access_held,omitempty"`
 	// Conflicts and BadFlats are carried from Desired for the report (on a
-	// targeted run only those naming the uid).
+	// targeted run only those naming its uids).
 	Conflicts []Conflict `json:"conflicts,omitempty"`
 	BadFlats  []BadFlat  `json:"bad_flats,omitempty"`
+	// Duplicates lists contracts the snapshot returned several rows for:
+	// their panels were left as they are.
+	Duplicates []int64 `json:"duplicates,omitempty"`
 }
 
 // Calculate diffs the desired state against the keys read from each panel
 // (actual; a panel missing from it was not read and gets no plan) and the
 // keys yardsync owns. It does no I/O.
 //
-// A targeted run (opt.UID != 0) covers the panels the uid reaches now plus the
-// panels holding keys it owns, touches only its codes (its keys table entries
-// and the codes it owns) and is never guarded.
+// A targeted run (opt.UIDs) covers the panels its uids reach now plus the
+// panels holding keys they own, and touches only their codes (their keys
+// table entries and the codes they own). Only a run whose uids were named
+// is never guarded.
 func Calculate(desired Desired, actual map[int][]PanelKey, owned []OwnedKey, opt PlanOptions) Plan {
-	s := newScope(desired, owned, opt)
+	return newScope(desired, owned, opt).calculate(desired, actual, owned, opt)
+}
+
+func (s scope) calculate(desired Desired, actual map[int][]PanelKey, owned []OwnedKey, opt PlanOptions) Plan {
 	ownedAt := ownedByPanel(owned)
-	p := Plan{UID: opt.UID, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{}}
+	p := Plan{UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{}}
 	for _, id := range s.panels {
 		keys, read := actual[id]
 		if !read {
 			p.Unread = append(p.Unread, id)
+			continue
+		}
+		if dev, dead := desired.Tombstones[id]; dead {
+			p.Panels = append(p.Panels, s.diffTombstone(dev, keys, ownedAt[id]))
 			continue
 		}
 		pp := s.diff(desired.Panels[id], desired.Keys[id], keys, ownedAt[id])
@@ -101,16 +128,17 @@ func Calculate(desired Desired, actual map[int][]PanelKey, owned []OwnedKey, opt
 		p.Panels = append(p.Panels, pp)
 	}
 	p.Orphans = s.orphans(desired, owned)
-	p.Conflicts, p.BadFlats = s.reports(desired)
+	p.Conflicts, p.BadFlats, p.Duplicates = s.reports(desired)
 	p.guard(opt)
 	p.Panels = slices.DeleteFunc(p.Panels, func(pp PanelPlan) bool { return !pp.changes() && len(pp.Held) == 0 })
 	return p
 }
 
-// guard withholds every deletion of a full run that would remove more than
-// MaxRevoke of the managed keys.
+// guard withholds every deletion on live panels of a run that would remove
+// more than MaxRevoke of the managed keys, unless the run was asked for
+// named contracts or forced.
 func (p *Plan) guard(opt PlanOptions) {
-	if opt.UID != 0 || opt.Force || p.Managed == 0 {
+	if p.Named || opt.Force || p.Managed == 0 {
 		return
 	}
 	if float64(p.Revokes) <= opt.MaxRevoke*float64(p.Managed) {
@@ -118,13 +146,36 @@ func (p *Plan) guard(opt PlanOptions) {
 	}
 	p.Guarded = true
 	for i := range p.Panels {
-		p.Panels[i].Held, p.Panels[i].Delete = p.Panels[i].Delete, nil
+		if !p.Panels[i].Tombstone {
+			p.Panels[i].Held, p.Panels[i].Delete = p.Panels[i].Delete, nil
+		}
 	}
+}
+
+// setAccess records the access changes; a guarded plan holds back every
+// one that lowers or drops a recorded state.
+func (p *Plan) setAccess(set, gone []Access, current []Access) {
+	if !p.Guarded {
+		p.Access, p.AccessGone = set, gone
+		return
+	}
+	was := map[[2]int64]int{}
+	for _, a := range current {
+		was[[2]int64{a.UID, int64(a.DeviceID)}] = a.State
+	}
+	for _, a := range set {
+		if st, ok := was[[2]int64{a.UID, int64(a.DeviceID)}]; ok && a.State < st {
+			p.AccessHeld = append(p.AccessHeld, a)
+		} else {
+			p.Access = append(p.Access, a)
+		}
+	}
+	p.AccessHeld = append(p.AccessHeld, gone...)
 }
 
 // HasChanges reports whether applying the plan writes anything to a panel or the store.
 func (p Plan) HasChanges() bool {
-	return len(p.Orphans) > 0 || slices.ContainsFunc(p.Panels, PanelPlan.changes)
+	return len(p.Orphans)+len(p.Access)+len(p.AccessGone) > 0 || slices.ContainsFunc(p.Panels, PanelPlan.changes)
 }
 
 // Counts returns the panel writes of the plan: keys added, rebound and deleted

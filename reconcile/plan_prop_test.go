@@ -143,7 +143,7 @@ func TestCalculatePropertyTargeted(t *testing.T) {
 	for i := range 500 {
 		w := randomWorld(r)
 		uid := 1 + r.Int64N(5)
-		p := Calculate(w.desired, w.actual, w.owned, PlanOptions{Prune: PruneAll, MaxRevoke: 0, UID: uid})
+		p := Calculate(w.desired, w.actual, w.owned, PlanOptions{Prune: PruneAll, MaxRevoke: 0, UIDs: []int64{uid}, Named: true})
 		mine := map[string]bool{}
 		for _, code := range w.desired.Codes[uid] {
 			mine[code] = true

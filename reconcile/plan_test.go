@@ -161,8 +161,8 @@ func TestCalculate(t *testing.T) {
 			desired: desiredOn(1, nil),
 			current: map[int][]PanelKey{1: {{keyA, 5}, {keyB, 5}}},
 			owned:   []OwnedKey{ownA10, owned(1, keyB, 5, 10)},
-			opt:     PlanOptions{Prune: PruneOwned, MaxRevoke: 0.1, UID: 10},
-			want: Plan{UID: 10, Panels: []PanelPlan{{Device: panelOf(1), Delete: []string{keyA, keyB}}},
+			opt:     PlanOptions{Prune: PruneOwned, MaxRevoke: 0.1, UIDs: []int64{10}, Named: true},
+			want: Plan{UIDs: []int64{10}, Named: true, Panels: []PanelPlan{{Device: panelOf(1), Delete: []string{keyA, keyB}}},
 				Managed: 2, Revokes: 2},
 		},
 		{
@@ -171,18 +171,18 @@ func TestCalculate(t *testing.T) {
 				10, keyA, keyB),
 			current: map[int][]PanelKey{1: {{keyB, 5}, {keyD, 1}}, 2: {{keyB, 5}, {keyD, 1}}},
 			owned:   []OwnedKey{owned(1, keyD, 1, 20)},
-			opt:     PlanOptions{Prune: PruneAll, MaxRevoke: 0.1, UID: 10},
-			want: Plan{UID: 10, Panels: []PanelPlan{{Device: panelOf(2),
+			opt:     PlanOptions{Prune: PruneAll, MaxRevoke: 0.1, UIDs: []int64{10}, Named: true},
+			want: Plan{UIDs: []int64{10}, Named: true, Panels: []PanelPlan{{Device: panelOf(2),
 				Add: []PanelKey{{keyA, 5}}, Claim: []OwnedKey{owned(2, keyA, 5, 10)}, Delete: []string{keyB}}},
-				Managed: 1, Revokes: 1},
+				Managed: 2, Revokes: 1},
 		},
 		{
 			name:    "targeted run covers panels holding owned keys it no longer reaches",
 			desired: withCodes(desiredOn(3, nil), 10, keyA),
 			current: map[int][]PanelKey{1: {{keyA, 5}}, 2: {{keyA, 5}}, 3: {{keyA, 5}}},
 			owned:   []OwnedKey{owned(2, keyA, 5, 10), owned(9, keyA, 5, 10), owned(9, keyB, 5, 11)},
-			opt:     PlanOptions{Prune: PruneAll, UID: 10},
-			want: Plan{UID: 10, Panels: []PanelPlan{{Device: panelOf(2), Delete: []string{keyA}}},
+			opt:     PlanOptions{Prune: PruneAll, UIDs: []int64{10}, Named: true},
+			want: Plan{UIDs: []int64{10}, Named: true, Panels: []PanelPlan{{Device: panelOf(2), Delete: []string{keyA}}},
 				Orphans: []OwnedKey{owned(9, keyA, 5, 10)}, Managed: 1, Revokes: 1},
 		},
 		{
@@ -238,7 +238,7 @@ func TestCalculateReports(t *testing.T) {
 		}
 	})
 	t.Run("Targeted", func(t *testing.T) {
-		p := Calculate(d, nil, nil, PlanOptions{UID: 20})
+		p := Calculate(d, nil, nil, PlanOptions{UIDs: []int64{20}, Named: true})
 		if want := d.Conflicts[:1]; !reflect.DeepEqual(p.Conflicts, want) || len(p.BadFlats) != 0 {
 			t.Errorf("got %v %v, want %v and no bad flats", p.Conflicts, p.BadFlats, want)
 		}

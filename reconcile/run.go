@@ -3,9 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -18,22 +16,27 @@ type Store interface {
 	AllRights(ctx context.Context) (map[int64][]int, error)
 	AllKeys(ctx context.Context) (map[int64][]string, error)
 	OwnedKeys(ctx context.Context) ([]OwnedKey, error)
-	KeysSharing(ctx context.Context, uid int64) (map[int64][]string, error)
+	KeysSharing(ctx context.Context, uids []int64) (map[int64][]string, error)
 	RightsOf(ctx context.Context, uids []int64) (map[int64][]int, error)
-	OwnedKeysOf(ctx context.Context, uid int64, codes []string) ([]OwnedKey, error)
+	OwnedKeysOf(ctx context.Context, uids []int64, codes []string, devices []int) ([]OwnedKey, error)
+	Tombstones(ctx context.Context) ([]PanelDevice, error)
+	DropTombstones(ctx context.Context) error
+	AccessOf(ctx context.Context, uids []int64) ([]Access, error)
 	ClaimKeys(ctx context.Context, keys []OwnedKey) error
 	ForgetKeys(ctx context.Context, deviceID int, codes []string) error
-	SetAccess(ctx context.Context, uid int64, states []Access) error
+	ApplyAccess(ctx context.Context, set, gone []Access) error
 	RunLock(ctx context.Context, wait time.Duration) (release func(), err error)
 	ReserveRunID(ctx context.Context) (int64, error)
 	CloseInterrupted(ctx context.Context) error
-	StartRun(ctx context.Context, id int64, trigger string, uid int64) (int64, error)
+	StartRun(ctx context.Context, id int64, trigger string, uids []int64) (int64, error)
 	FinishRun(ctx context.Context, s Summary, errText string, report any) error
 }
 
 // Observer is told what happens, for metrics and progress; every method must be cheap.
 type Observer interface {
 	RunDone(trigger string, s Summary, took time.Duration)
+	// Duplicates tells how many contracts a full run found with several snapshot rows.
+	Duplicates(n int)
 	PanelOp(family int, op string, err error)
 	Progress(done, total int)
 }
@@ -51,12 +54,16 @@ type Options struct {
 
 // Request asks for one run.
 type Request struct {
-	Trigger string // cron, api, cli
-	UID     int64  // 0: full run
-	Force   bool   // override the guard
-	DryRun  bool   // calculate and return the plan, change nothing
-	Skip    bool   // give up at once if another run holds the lock (scheduled runs)
-	RunID   int64  // a reserved run id (see Store.ReserveRunID); 0: allocate one
+	Trigger string  // cron, api, cli
+	UIDs    []int64 // the contracts of a targeted run; none: a full run
+	// Named marks UIDs asked for by name (sync/ {"uid"}, reconcile --uid):
+	// only such a run revokes past the guard. Batches of API changes, watch
+	// changes and the fan-out of a device or door edit leave it false.
+	Named  bool
+	Force  bool  // override the guard
+	DryRun bool  // calculate and return the plan, change nothing
+	Skip   bool  // give up at once if another run holds the lock (scheduled runs)
+	RunID  int64 // a reserved run id (see Store.ReserveRunID); 0: allocate one
 	// Stop, when closed, drains the run: requests in flight finish, no new
 	// panel request starts, and panels left undone count as failed.
 	Stop <-chan struct{}
@@ -67,7 +74,11 @@ type Result struct {
 	Summary
 	Plan   Plan           `json:"plan"`
 	Failed map[int]string `json:"failed,omitempty"` // panel id -> error
-	Error  string         `json:"error,omitempty"`  // why the run failed as a whole
+	// Unburied holds the deleted panels (tombstones) that could not be read:
+	// later runs retry them. They do not make the run partial: a panel taken
+	// off the wall is often the reason it was deleted.
+	Unburied map[int]string `json:"unburied,omitempty"`
+	Error    string         `json:"error,omitempty"` // why the run failed as a whole
 	// read counts the panels read: a run that read none failed; one that
 	// read a panel and then failed on it is partial.
 	read int
@@ -107,7 +118,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 		if err := r.Store.CloseInterrupted(ctx); err != nil {
 			return res, err
 		}
-		if res.RunID, err = r.Store.StartRun(ctx, req.RunID, req.Trigger, req.UID); err != nil {
+		if res.RunID, err = r.Store.StartRun(ctx, req.RunID, req.Trigger, req.UIDs); err != nil {
 			return res, err
 		}
 	}
@@ -127,18 +138,24 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	report := map[string]any{"failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
-		"held": heldCount(res.Plan), "unread": res.Plan.Unread}
+		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates, "unburied": res.Unburied,
+		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld)}
 	if err := r.Store.FinishRun(ctx, res.Summary, res.Error, report); err != nil {
 		r.Log.Error("run not recorded", slog.Int64("run_id", res.RunID), slog.Any("error", err))
 	}
 	if r.Observer != nil {
 		r.Observer.RunDone(req.Trigger, res.Summary, took)
+		if len(req.UIDs) == 0 {
+			r.Observer.Duplicates(len(res.Plan.Duplicates))
+		}
 	}
-	attrs := []any{slog.Int64("run_id", res.RunID), slog.String("trigger", req.Trigger), slog.Int64("uid", req.UID),
+	attrs := []any{slog.Int64("run_id", res.RunID), slog.String("trigger", req.Trigger), slog.Any("uids", req.UIDs),
+		slog.Bool("named", req.Named),
 		slog.String("status", res.Status), slog.Int("panels", res.Panels), slog.Int("failed_panels", res.FailedPanels),
 		slog.Int("added", res.Added), slog.Int("rebound", res.Rebound), slog.Int("deleted", res.Deleted),
 		slog.Bool("guarded", res.Guarded), slog.Int("bad_flats", len(res.Plan.BadFlats)),
-		slog.Int("conflicts", len(res.Plan.Conflicts)), slog.Duration("took", took)}
+		slog.Int("conflicts", len(res.Plan.Conflicts)), slog.Any("duplicates", res.Plan.Duplicates),
+		slog.Int("access_changes", len(res.Plan.Access)+len(res.Plan.AccessGone)), slog.Duration("took", took)}
 	if res.Error != "" {
 		attrs = append(attrs, slog.String("error", res.Error))
 	}
@@ -153,36 +170,57 @@ func heldCount(p Plan) int {
 	return n
 }
 
-// execute is the run itself; every outcome lands in res.
+// execute is the run itself; every outcome lands in res, and the counts
+// say what happened even when the run fails halfway.
 func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
-	in, owned, err := r.observe(ctx, req.UID)
+	defer settle(res)
+	o, err := r.observe(ctx, req)
 	if err != nil {
 		r.fail(res, err)
 		return
 	}
-	desired := Desire(in)
-	clients, actual, failed := r.readPanels(ctx, r.scope(desired, owned, req.UID))
-	res.Failed = failed
-	res.Plan = Calculate(desired, actual, owned, PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UID: req.UID})
-	res.Panels, res.read = len(actual)+len(failed), len(actual)
+	desired := Desire(o.in)
+	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named}
+	s := newScope(desired, o.owned, opt)
+	clients, actual, failed := r.readPanels(ctx, s.devices(desired))
+	res.Failed, res.Unburied = splitTombstones(failed, desired)
+	res.Plan = s.calculate(desired, actual, o.owned, opt)
+	set, gone := s.access(desired, o.access)
+	res.Plan.setAccess(set, gone, o.access)
+	res.Panels, res.read = len(actual)+len(res.Failed), len(actual)
 	res.Guarded = res.Plan.Guarded
 	if req.DryRun {
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
-		res.FailedPanels = len(failed)
-		res.Status = status(res)
 		return
 	}
 	r.apply(ctx, clients, res)
-	if err := r.Store.SetAccess(ctx, req.UID, accessOf(desired.Access, req.UID)); err != nil {
+	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
+	if err != nil {
 		r.fail(res, err)
-		return
 	}
+}
+
+// splitTombstones moves the tombstones out of the failed panels.
+func splitTombstones(failed map[int]string, desired Desired) (live, dead map[int]string) {
+	for id, msg := range failed {
+		if _, ok := desired.Tombstones[id]; ok {
+			if dead == nil {
+				dead = map[int]string{}
+			}
+			dead[id] = msg
+			delete(failed, id)
+		}
+	}
+	return failed, dead
+}
+
+// settle derives the failed count and status from what happened.
+func settle(res *Result) {
 	res.FailedPanels = len(res.Failed)
 	res.Status = status(res)
 }
 
 func (r *Runner) fail(res *Result, err error) {
-	res.Status = StatusFailed
 	res.Error = err.Error()
 }
 
@@ -201,89 +239,6 @@ func status(res *Result) string {
 		return StatusGuarded
 	}
 	return StatusOK
-}
-
-func accessOf(all []Access, uid int64) []Access {
-	if uid == 0 {
-		return all
-	}
-	var out []Access
-	for _, a := range all {
-		if a.UID == uid {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// observe reads the billing snapshot and the store's side of the desired
-// state: everything on a full run, only what one contract's run needs on a
-// targeted one.
-func (r *Runner) observe(ctx context.Context, uid int64) (Inputs, []OwnedKey, error) {
-	if uid != 0 {
-		return r.observeContract(ctx, uid)
-	}
-	var in Inputs
-	var owned []OwnedKey
-	// The reads are independent: run them at once, so a run waits for the
-	// slowest instead of their sum (~0.25 s of ~0.45 s at 100,000 contracts).
-	errs := all(
-		func() (err error) { in.Contracts, err = r.Billing.Snapshot(ctx); return err },
-		func() (err error) { in.Devices, err = r.Store.Devices(ctx); return err },
-		func() (err error) { in.Doors, err = r.Store.Doors(ctx); return err },
-		func() (err error) { in.Rights, err = r.Store.AllRights(ctx); return err },
-		func() (err error) { in.Keys, err = r.Store.AllKeys(ctx); return err },
-		func() (err error) { owned, err = r.Store.OwnedKeys(ctx); return err },
-	)
-	if errs[0] != nil {
-		return Inputs{}, nil, fmt.Errorf("billing snapshot, nothing changed: %w", errs[0])
-	}
-	if err := errors.Join(errs[1:]...); err != nil {
-		return in, nil, fmt.Errorf("read store, nothing changed: %w", err)
-	}
-	return in, owned, nil
-}
-
-// all runs every step concurrently and returns their errors, in order.
-func all(steps ...func() error) []error {
-	errs := make([]error, len(steps))
-	var wg sync.WaitGroup
-	for i, step := range steps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = step()
-		}()
-	}
-	wg.Wait()
-	return errs
-}
-
-// scope lists the panels a run reads: every panel, or for a targeted run
-// the panels the contract reaches now and those holding keys it owns.
-func (r *Runner) scope(d Desired, owned []OwnedKey, uid int64) []PanelDevice {
-	ids := map[int]bool{}
-	if uid == 0 {
-		for id := range d.Panels {
-			ids[id] = true
-		}
-	} else {
-		for _, id := range d.Reach(uid) {
-			ids[id] = true
-		}
-		for _, k := range owned {
-			if k.UID == uid {
-				ids[k.DeviceID] = true
-			}
-		}
-	}
-	var out []PanelDevice
-	for id := range ids {
-		if p, ok := d.Panels[id]; ok {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // ErrStopped is returned by a scheduler that is shutting down.

@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
 
 // Scheduler turns triggers (cron ticks, sync/ calls, API changes) into runs,
-// one at a time. A trigger for a run already queued joins it, so a burst of
-// triggers during a run queues one follow-up, never a pile.
+// one at a time. A trigger for a run already waiting joins it: a burst of
+// triggers during a run queues one follow-up of each kind, never a pile.
+// Three kinds of run wait: a full run; a run of contracts named by sync/
+// (not guarded); and a batch of contracts changed through the API (guarded,
+// like a full run). The scheduler does no store I/O under its mutex.
 type Scheduler struct {
 	runner   *Runner
 	log      *slog.Logger
@@ -18,14 +23,24 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	queue   []*job         // waiting, in order
-	pending map[int64]*job // waiting, by uid (0: full)
 	touched map[int64]bool // uids changed through the API, not yet queued
 	timer   *time.Timer
+	first   time.Time // first touch not yet queued
+	last    time.Time // latest touch
 	wake    chan struct{}
 	stopped bool
 }
 
+type jobKind int
+
+const (
+	fullJob  jobKind = iota
+	namedJob         // contracts named by sync/
+	batchJob         // contracts changed through the API
+)
+
 type job struct {
+	kind jobKind
 	req  Request
 	done chan struct{}
 	res  Result
@@ -33,10 +48,9 @@ type job struct {
 }
 
 // NewScheduler builds a scheduler; debounce is how long API changes are
-// gathered before their targeted runs are queued.
+// gathered before their batch run is queued.
 func NewScheduler(r *Runner, debounce time.Duration) *Scheduler {
-	return &Scheduler{runner: r, log: r.Log, debounce: debounce, pending: map[int64]*job{},
-		touched: map[int64]bool{}, wake: make(chan struct{}, 1)}
+	return &Scheduler{runner: r, log: r.Log, debounce: debounce, touched: map[int64]bool{}, wake: make(chan struct{}, 1)}
 }
 
 // Start runs queued jobs until ctx is done; the run in flight finishes first.
@@ -67,7 +81,6 @@ func (s *Scheduler) next() *job {
 	}
 	j := s.queue[0]
 	s.queue = s.queue[1:]
-	delete(s.pending, j.req.UID)
 	return j
 }
 
@@ -79,7 +92,7 @@ func (s *Scheduler) stop() {
 		j.err = ErrStopped
 		close(j.done)
 	}
-	s.queue, s.pending = nil, map[int64]*job{}
+	s.queue = nil
 }
 
 func (s *Scheduler) runJob(ctx context.Context, j *job) {
@@ -92,100 +105,171 @@ func (s *Scheduler) runJob(ctx context.Context, j *job) {
 		if j.req.Skip && errors.Is(j.err, ErrBusy) {
 			level = slog.LevelInfo // a scheduled run simply skips
 		}
-		s.log.Log(ctx, level, "run not started", "trigger", j.req.Trigger, "uid", j.req.UID, "error", j.err)
+		s.log.Log(ctx, level, "run not started", "trigger", j.req.Trigger, "uids", j.req.UIDs, "error", j.err)
 	}
 	close(j.done)
 }
 
-// enqueue queues a run, or returns the queued one it joins.
-func (s *Scheduler) enqueue(ctx context.Context, req Request) (*job, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return nil, ErrStopped
-	}
-	if j, ok := s.pending[req.UID]; ok {
-		if req.Trigger != "cron" && j.req.RunID == 0 {
-			// An API call joining a queued scheduled run makes it a run
-			// that must happen: it gets an id to answer and waits for the lock.
-			id, err := s.runner.Store.ReserveRunID(ctx)
-			if err != nil {
-				return nil, err
-			}
-			j.req.RunID, j.req.Skip = id, false
+// waiting returns the queued job of a kind, or nil. Caller holds s.mu.
+func (s *Scheduler) waiting(kind jobKind) *job {
+	for _, j := range s.queue {
+		if j.kind == kind {
+			return j
 		}
-		return j, nil
 	}
-	if req.Trigger != "cron" {
-		id, err := s.runner.Store.ReserveRunID(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req.RunID = id
-	}
-	j := &job{req: req, done: make(chan struct{})}
+	return nil
+}
+
+// push queues a new job and wakes the loop. Caller holds s.mu.
+func (s *Scheduler) push(kind jobKind, req Request) *job {
+	j := &job{kind: kind, req: req, done: make(chan struct{})}
 	s.queue = append(s.queue, j)
-	s.pending[req.UID] = j
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	return j, nil
+	return j
 }
 
 // Tick queues a scheduled full run; it skips if another instance is running one.
 func (s *Scheduler) Tick() {
-	if _, err := s.enqueue(context.Background(), Request{Trigger: "cron", Skip: true}); err != nil && !errors.Is(err, ErrStopped) {
-		s.log.Warn("scheduled run not queued", "error", err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped || s.waiting(fullJob) != nil {
+		return
 	}
+	s.push(fullJob, Request{Trigger: "cron", Skip: true})
 }
 
-// Sync queues a run for the API (uid 0: full) and, with wait, returns its summary.
+// Sync queues a run for the API (uid 0: full; else that contract, by name,
+// joining the named run waiting if there is one) and, with wait, returns
+// the summary of the run that covers it.
 func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (Summary, error) {
-	j, err := s.enqueue(ctx, Request{Trigger: "api", UID: uid})
+	// Reserved before taking the mutex: an id the run it joins already has
+	// is simply not used (a gap in the sequence, nothing more).
+	id, err := s.runner.Store.ReserveRunID(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	j, id, err := s.syncJob(uid, id)
 	if err != nil {
 		return Summary{}, err
 	}
 	if !wait {
-		return Summary{RunID: j.req.RunID}, nil
+		return Summary{RunID: id}, nil
 	}
 	select {
 	case <-ctx.Done():
-		return Summary{RunID: j.req.RunID}, ctx.Err()
+		return Summary{RunID: id}, ctx.Err()
 	case <-j.done:
 	}
 	return j.res.Summary, j.err
 }
 
-// Touch schedules targeted runs for contracts changed through the API,
-// gathering changes for the debounce interval first.
+// syncJob finds or queues the job a sync/ joins and returns it with its run id.
+func (s *Scheduler) syncJob(uid, id int64) (*job, int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil, 0, ErrStopped
+	}
+	kind, req := fullJob, Request{Trigger: "api", RunID: id}
+	if uid != 0 {
+		kind, req.UIDs, req.Named = namedJob, []int64{uid}, true
+		s.unbatch(uid)
+	}
+	j := s.waiting(kind)
+	if j == nil {
+		return s.push(kind, req), id, nil
+	}
+	if j.req.RunID == 0 {
+		// An API call joining a queued scheduled run makes it a run that
+		// must happen: it gets an id to answer and waits for the lock.
+		j.req.RunID, j.req.Skip = id, false
+	}
+	if uid != 0 && !slices.Contains(j.req.UIDs, uid) {
+		j.req.UIDs = append(j.req.UIDs, uid)
+	}
+	return j, j.req.RunID, nil
+}
+
+// unbatch takes uid out of the waiting batch: the named run covers it, and
+// without the guard. A batch left empty is dropped. Caller holds s.mu.
+func (s *Scheduler) unbatch(uid int64) {
+	b := s.waiting(batchJob)
+	if b == nil {
+		return
+	}
+	b.req.UIDs = slices.DeleteFunc(b.req.UIDs, func(u int64) bool { return u == uid })
+	if len(b.req.UIDs) == 0 {
+		s.queue = slices.DeleteFunc(s.queue, func(j *job) bool { return j == b })
+		close(b.done)
+	}
+}
+
+// Touch schedules a batch run for contracts changed through the API,
+// gathering changes until none came for the debounce interval (at most
+// maxGather debounce intervals): a burst of changes becomes one run.
 func (s *Scheduler) Touch(uids ...int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, uid := range uids {
 		s.touched[uid] = true
 	}
-	if s.timer == nil {
-		s.timer = time.AfterFunc(s.debounce, s.flushTouched)
+	s.last = time.Now()
+	if s.timer == nil && len(s.touched) > 0 {
+		s.first = s.last
+		s.timer = time.AfterFunc(s.debounce, s.gathered)
 	}
 }
 
+// maxGather bounds the gathering of a steady stream of changes, in debounce
+// intervals, so the first change of the stream waits at most that long.
+const maxGather = 10
+
+// gathered runs when the debounce interval passed: it waits on while changes
+// keep coming (within maxGather), then queues them.
+func (s *Scheduler) gathered() {
+	s.mu.Lock()
+	quiet := time.Until(s.last.Add(s.debounce))
+	if quiet > 0 && time.Since(s.first) < maxGather*s.debounce {
+		s.timer = time.AfterFunc(quiet, s.gathered)
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.flushTouched()
+}
+
+// flushTouched queues the gathered uids as one batch, or adds them to the
+// batch already waiting. Uids a waiting named run holds are left to it.
 func (s *Scheduler) flushTouched() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	uids := s.touched
 	s.touched, s.timer = map[int64]bool{}, nil
-	s.mu.Unlock()
-	for uid := range uids {
-		if _, err := s.enqueue(context.Background(), Request{Trigger: "api", UID: uid}); err != nil && !errors.Is(err, ErrStopped) {
-			s.log.Warn("targeted run not queued", "uid", uid, "error", err)
+	if s.stopped {
+		return
+	}
+	if named := s.waiting(namedJob); named != nil {
+		for _, uid := range named.req.UIDs {
+			delete(uids, uid)
 		}
 	}
+	if len(uids) == 0 {
+		return
+	}
+	b := s.waiting(batchJob)
+	if b == nil {
+		b = s.push(batchJob, Request{Trigger: "api"})
+	}
+	b.req.UIDs = uniqueSorted(append(b.req.UIDs, slices.Collect(maps.Keys(uids))...))
 }
 
 // recordBusy records a reserved run that could not take the lock, so the
 // id sync/ answered names a real, failed run.
 func (r *Runner) recordBusy(ctx context.Context, req Request, cause error) {
-	id, err := r.Store.StartRun(ctx, req.RunID, req.Trigger, req.UID)
+	id, err := r.Store.StartRun(ctx, req.RunID, req.Trigger, req.UIDs)
 	if err == nil {
 		err = r.Store.FinishRun(ctx, Summary{RunID: id, Status: StatusFailed}, cause.Error(), nil)
 	}

@@ -27,14 +27,30 @@ func (p Plan) Table(w io.Writer) {
 	for _, b := range p.BadFlats {
 		fmt.Fprintf(tw, "bad flat\tuid %d\t%q\tno keys anywhere\n", b.UID, b.Flat)
 	}
+	for _, uid := range p.Duplicates {
+		fmt.Fprintf(tw, "duplicate\tuid %d\tseveral billing rows\tits panels left as they are\n", uid)
+	}
+	for _, a := range p.Access {
+		fmt.Fprintf(tw, "access\tuid %d\tdevice %d\tstate %d\n", a.UID, a.DeviceID, a.State)
+	}
+	for _, a := range p.AccessGone {
+		fmt.Fprintf(tw, "access\tuid %d\tdevice %d\tdropped\n", a.UID, a.DeviceID)
+	}
+	for _, a := range p.AccessHeld {
+		fmt.Fprintf(tw, "access held\tuid %d\tdevice %d\tguarded: state %d not written\n", a.UID, a.DeviceID, a.State)
+	}
 	p.footer(tw)
 	tw.Flush()
 }
 
 func (pp PanelPlan) table(w io.Writer) {
 	d := pp.Device
-	fmt.Fprintf(w, "panel %d\t%s %s\tadd %d, rebind %d, delete %d, adopt %d, forget %d\n",
-		d.ID, Family(d.Family), d.IP, len(pp.Add), len(pp.Rebind), len(pp.Delete), len(pp.Adopt), len(pp.Forget))
+	kind := "panel"
+	if pp.Tombstone {
+		kind = "deleted panel"
+	}
+	fmt.Fprintf(w, "%s %d\t%s %s\tadd %d, rebind %d, delete %d, adopt %d, forget %d\n",
+		kind, d.ID, Family(d.Family), d.IP, len(pp.Add), len(pp.Rebind), len(pp.Delete), len(pp.Adopt), len(pp.Forget))
 	for _, k := range pp.Add {
 		fmt.Fprintf(w, "  add\t%s\tflat %d\n", k.Code, k.Flat)
 	}
@@ -61,11 +77,14 @@ func (pp PanelPlan) table(w io.Writer) {
 func (p Plan) footer(w io.Writer) {
 	add, rebind, del := p.Counts()
 	scope := "full run"
-	if p.UID != 0 {
-		scope = fmt.Sprintf("uid %d", p.UID)
+	switch {
+	case len(p.UIDs) > 0 && p.Named:
+		scope = fmt.Sprintf("uids %v", p.UIDs)
+	case len(p.UIDs) > 0:
+		scope = fmt.Sprintf("batch of uids %v", p.UIDs)
 	}
-	fmt.Fprintf(w, "total\t%s, prune %s\tadd %d, rebind %d, delete %d, orphans %d\n",
-		scope, p.Prune, add, rebind, del, len(p.Orphans))
+	fmt.Fprintf(w, "total\t%s, prune %s\tadd %d, rebind %d, delete %d, orphans %d, access changes %d\n",
+		scope, p.Prune, add, rebind, del, len(p.Orphans), len(p.Access)+len(p.AccessGone))
 	if p.Guarded {
 		fmt.Fprintf(w, "guarded\t%d of %d managed keys\tmore than %.0f%%: deletions held (--force overrides)\n",
 			p.Revokes, p.Managed, p.MaxRevoke*100)

@@ -181,13 +181,17 @@ func ptrEqual[T comparable](a, b *T) bool {
 }
 
 // DeleteDevice removes a device, its doors, and its id from every rights
-// list, in one transaction. It returns the uids whose rights changed.
+// list, in one transaction. A panel yardsync owns keys on keeps a tombstone
+// until they are removed from it. It returns the uids whose rights changed
+// and those owning keys on it: the contracts whose run cleans the panel.
 func (db *DB) DeleteDevice(ctx context.Context, id int) ([]int64, error) {
 	var uids []int64
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
-			UPDATE rights SET uid_right = array_remove(uid_right, $1)
-			WHERE $1 = ANY(uid_right) RETURNING uid::int8`, id)
+			WITH changed AS (
+				UPDATE rights SET uid_right = array_remove(uid_right, $1)
+				WHERE $1 = ANY(uid_right) RETURNING uid::int8)
+			SELECT uid FROM changed UNION SELECT uid FROM yardsync_owned_keys WHERE device_id = $1 ORDER BY 1`, id)
 		if err != nil {
 			return fmt.Errorf("store: delete device %d from rights: %w", id, err)
 		}
@@ -196,6 +200,9 @@ func (db *DB) DeleteDevice(ctx context.Context, id int) ([]int64, error) {
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM doors WHERE device_id = $1 OR cam = $1`, id); err != nil {
 			return fmt.Errorf("store: delete doors of device %d: %w", id, err)
+		}
+		if err := bury(ctx, tx, id); err != nil {
+			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM devices WHERE device_id = $1`, id)
 		if err != nil {

@@ -67,77 +67,63 @@ func (db *DB) ForgetKeys(ctx context.Context, deviceID int, codes []string) erro
 	return nil
 }
 
-// SetAccess writes the access states of the given contracts (uid 0: of
-// every contract, and states of pairs not listed are removed). Only rows
-// whose state changed are written.
-func (db *DB) SetAccess(ctx context.Context, uid int64, states []reconcile.Access) error {
+// AccessOf returns the recorded access states of the given contracts (none:
+// of every contract), the current side of a run's access diff.
+func (db *DB) AccessOf(ctx context.Context, uids []int64) ([]reconcile.Access, error) {
+	query := `SELECT uid, device_id, state FROM yardsync_access WHERE coalesce(cardinality($1::int8[]), 0) = 0 OR uid = ANY($1::int8[])`
+	rows, err := db.pool.Query(ctx, query, uids)
+	if err != nil {
+		return nil, fmt.Errorf("store: read access: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[reconcile.Access])
+	if err != nil {
+		return nil, fmt.Errorf("store: read access: %w", err)
+	}
+	return list, nil
+}
+
+// ApplyAccess writes the access states a run's plan changed and drops the
+// pairs it no longer has, in one transaction. The plan did the diff.
+func (db *DB) ApplyAccess(ctx context.Context, set, gone []reconcile.Access) error {
+	if len(set)+len(gone) == 0 {
+		return nil
+	}
 	return db.inTx(ctx, func(tx pgx.Tx) error {
-		current, err := readAccess(ctx, tx, uid)
-		if err != nil {
+		if err := upsertAccess(ctx, tx, set); err != nil {
 			return err
 		}
-		var uids []int64
-		var devices, values []int32
-		for _, a := range states {
-			k := accessKey{a.UID, a.DeviceID}
-			if v, ok := current[k]; !ok || v != a.State {
-				uids, devices, values = append(uids, a.UID), append(devices, int32(a.DeviceID)), append(values, int32(a.State))
-			}
-			delete(current, k)
-		}
-		if err := upsertAccess(ctx, tx, uids, devices, values); err != nil {
-			return err
-		}
-		return deleteAccess(ctx, tx, current)
+		return deleteAccess(ctx, tx, gone)
 	})
 }
 
-type accessKey struct {
-	uid    int64
-	device int
+// accessColumns splits access states into the arrays unnest reads.
+func accessColumns(list []reconcile.Access) (uids []int64, devices, states []int32) {
+	for _, a := range list {
+		uids, devices, states = append(uids, a.UID), append(devices, int32(a.DeviceID)), append(states, int32(a.State))
+	}
+	return uids, devices, states
 }
 
-func readAccess(ctx context.Context, tx pgx.Tx, uid int64) (map[accessKey]int, error) {
-	rows, err := tx.Query(ctx, `SELECT uid, device_id, state FROM yardsync_access WHERE $1 = 0 OR uid = $1`, uid)
-	if err != nil {
-		return nil, fmt.Errorf("store: read access: %w", err)
-	}
-	out := map[accessKey]int{}
-	var k accessKey
-	var state int
-	_, err = pgx.ForEachRow(rows, []any{&k.uid, &k.device, &state}, func() error {
-		out[k] = state
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: read access: %w", err)
-	}
-	return out, nil
-}
-
-func upsertAccess(ctx context.Context, tx pgx.Tx, uids []int64, devices, values []int32) error {
-	if len(uids) == 0 {
+func upsertAccess(ctx context.Context, tx pgx.Tx, set []reconcile.Access) error {
+	if len(set) == 0 {
 		return nil
 	}
+	uids, devices, states := accessColumns(set)
 	query := `
 		INSERT INTO yardsync_access (uid, device_id, state)
 		SELECT * FROM unnest($1::int8[], $2::int4[], $3::int2[])
 		ON CONFLICT (uid, device_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`
-	if _, err := tx.Exec(ctx, query, uids, devices, values); err != nil {
+	if _, err := tx.Exec(ctx, query, uids, devices, states); err != nil {
 		return fmt.Errorf("store: write access: %w", err)
 	}
 	return nil
 }
 
-func deleteAccess(ctx context.Context, tx pgx.Tx, gone map[accessKey]int) error {
+func deleteAccess(ctx context.Context, tx pgx.Tx, gone []reconcile.Access) error {
 	if len(gone) == 0 {
 		return nil
 	}
-	var uids []int64
-	var devices []int32
-	for k := range gone {
-		uids, devices = append(uids, k.uid), append(devices, int32(k.device))
-	}
+	uids, devices, _ := accessColumns(gone)
 	query := `
 		DELETE FROM yardsync_access a USING unnest($1::int8[], $2::int4[]) AS g(uid, device_id)
 		WHERE a.uid = g.uid AND a.device_id = g.device_id`

@@ -29,13 +29,19 @@ func (db *DB) CloseInterrupted(ctx context.Context) error {
 	return nil
 }
 
-// StartRun records a run about to start, under a reserved id or a new one.
-func (db *DB) StartRun(ctx context.Context, id int64, trigger string, uid int64) (int64, error) {
+// StartRun records a run about to start, under a reserved id or a new one,
+// with the contracts of a targeted run (uid holds the first, for readers of
+// the older column).
+func (db *DB) StartRun(ctx context.Context, id int64, trigger string, uids []int64) (int64, error) {
+	var first int64
+	if len(uids) > 0 {
+		first = uids[0]
+	}
 	query := `
-		INSERT INTO yardsync_runs (id, trigger, uid, holder)
-		VALUES (coalesce(nullif($1, 0), nextval(pg_get_serial_sequence('yardsync_runs', 'id'))), $2, nullif($3, 0), $4)
+		INSERT INTO yardsync_runs (id, trigger, uid, uids, holder)
+		VALUES (coalesce(nullif($1, 0), nextval(pg_get_serial_sequence('yardsync_runs', 'id'))), $2, nullif($3, 0), $4, $5)
 		RETURNING id`
-	if err := db.pool.QueryRow(ctx, query, id, trigger, uid, db.holder).Scan(&id); err != nil {
+	if err := db.pool.QueryRow(ctx, query, id, trigger, first, uids, db.holder).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: start run: %w", err)
 	}
 	return id, nil

@@ -9,19 +9,23 @@ import (
 // The reads of a targeted run: only the rows one contract's run can need,
 // so its cost does not grow with the fleet.
 
-// KeysSharing returns the keys of uid and of every uid holding one of its
-// codes: uid -> normalised codes. Those are the contracts whose grants can
-// compete with uid's on a panel. Every query is an index lookup.
-func (db *DB) KeysSharing(ctx context.Context, uid int64) (map[int64][]string, error) {
-	mine, err := collectKeys(db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE uid = $1 AND length(key) BETWEEN 1 AND 7`, uid))
-	if err != nil || len(mine[uid]) == 0 {
+// KeysSharing returns the keys of uids and of every uid holding one of
+// their codes: uid -> normalised codes. Those are the contracts whose grants
+// can compete with theirs on a panel. Every query is an index lookup.
+func (db *DB) KeysSharing(ctx context.Context, uids []int64) (map[int64][]string, error) {
+	mine, err := collectKeys(db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE uid = ANY($1::int8[]) AND length(key) BETWEEN 1 AND 7`, uids))
+	if err != nil || len(mine) == 0 {
 		return mine, err
+	}
+	var codes []string
+	for _, list := range mine {
+		codes = append(codes, list...)
 	}
 	query := `
 		SELECT uid::int8, key FROM keys
 		WHERE uid IN (SELECT uid FROM keys WHERE key = ANY($1::bytea[])) AND length(key) BETWEEN 1 AND 7
 		ORDER BY uid, key`
-	return collectKeys(db.pool.Query(ctx, query, storedForms(mine[uid])))
+	return collectKeys(db.pool.Query(ctx, query, storedForms(codes)))
 }
 
 // storedForms lists every byte string SmartYard may hold for the codes: the
@@ -48,14 +52,16 @@ func (db *DB) RightsOf(ctx context.Context, uids []int64) (map[int64][]int, erro
 	return collectRights(db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights WHERE uid = ANY($1::int4[])`, uids))
 }
 
-// OwnedKeysOf returns the ownership records of uid and of the given codes on
-// any panel. The codes are compared as the column's character(14), so both
-// halves of the OR use an index (uid, code) instead of scanning every record.
-func (db *DB) OwnedKeysOf(ctx context.Context, uid int64, codes []string) ([]reconcile.OwnedKey, error) {
+// OwnedKeysOf returns the ownership records of uids, of the given codes on
+// any panel, and every record on the given devices. The codes are compared
+// as the column's character(14), so each part of the OR uses an index (uid,
+// code, device) instead of scanning every record.
+func (db *DB) OwnedKeysOf(ctx context.Context, uids []int64, codes []string, devices []int) ([]reconcile.OwnedKey, error) {
 	query := `
 		SELECT device_id, code, flat, uid FROM yardsync_owned_keys
-		WHERE uid = $1 OR code = ANY($2::character(14)[]) ORDER BY device_id, code`
-	return collectOwned(db.pool.Query(ctx, query, uid, codes))
+		WHERE uid = ANY($1::int8[]) OR code = ANY($2::character(14)[]) OR device_id = ANY($3::int4[])
+		ORDER BY device_id, code`
+	return collectOwned(db.pool.Query(ctx, query, uids, codes, devices))
 }
 
 // DevicesByID returns the devices with the given ids, ordered by id.

@@ -180,14 +180,14 @@ func TestKeysSharing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := db.KeysSharing(ctx, 1)
+	got, err := db.KeysSharing(ctx, []int64{1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || len(got[1]) != 2 || len(got[2]) != 2 || got[2][1] != "000000DEADBEEF" {
 		t.Fatalf("got %v, want uids 1 and 2 with both their codes", got)
 	}
-	if got, _ := db.KeysSharing(ctx, 9); len(got) != 0 {
+	if got, _ := db.KeysSharing(ctx, []int64{9}); len(got) != 0 {
 		t.Fatalf("a uid without keys: got %v", got)
 	}
 }
@@ -217,7 +217,7 @@ func TestKeyForms(t *testing.T) {
 	if len(all[2]) != 1 || all[2][0] != "00000A1B2C3D4E" || len(all[3]) != 1 || all[3][0] != "00000000000001" {
 		t.Fatalf("AllKeys: got %v, want uid 2's two forms as one normalised code", all)
 	}
-	sharing, err := db.KeysSharing(ctx, 1)
+	sharing, err := db.KeysSharing(ctx, []int64{1})
 	if err != nil {
 		t.Fatal(err)
 	}

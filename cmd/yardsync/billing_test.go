@@ -159,6 +159,16 @@ func TestCheckCommand(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ErrDuplicateRows", func(t *testing.T) {
+		conf := billingConfig(t, func(c *Config) {
+			q := c.Billing.Queries.Snapshot
+			c.Billing.Queries.Snapshot = "SELECT * FROM (" + q + ") a UNION ALL SELECT * FROM (" + q + ") b WHERE uid = 1002"
+		})
+		out, err := runBillingCLI("-c", conf, "check")
+		if exitCode(err) != 1 || !strings.Contains(out, "snapshot  FAIL  1 contract(s) with several rows, left as they are: [1002]") {
+			t.Errorf("check = %v, want exit 1 naming uid 1002\n%s", err, out)
+		}
+	})
 	t.Run("File", func(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Store.DSN = testdb.Postgres(t)

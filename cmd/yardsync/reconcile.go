@@ -49,8 +49,11 @@ func runReconcile(c *cli.Context) error {
 	defer cached.Close()
 	obs := &progress{quiet: c.Bool("json") || c.Bool("dry-run") || !isTerminal(c.App.ErrWriter), w: c.App.ErrWriter}
 	runner := e.newRunner(db, cached.Client(), obs, c.Duration("lock-wait"))
-	res, err := runner.Run(c.Context, reconcile.Request{Trigger: "cli", UID: c.Int64("uid"),
-		Force: c.Bool("force"), DryRun: c.Bool("dry-run")})
+	req := reconcile.Request{Trigger: "cli", Force: c.Bool("force"), DryRun: c.Bool("dry-run")}
+	if uid := c.Int64("uid"); uid != 0 {
+		req.UIDs, req.Named = []int64{uid}, true
+	}
+	res, err := runner.Run(c.Context, req)
 	obs.finish()
 	if err != nil {
 		return err
@@ -61,10 +64,12 @@ func runReconcile(c *cli.Context) error {
 	return exitFor(res)
 }
 
-// jsonSummary is the --json line: the summary, and why a failed run failed.
+// jsonSummary is the --json line: the summary, the access states the run
+// changed, and why a failed run failed.
 type jsonSummary struct {
 	reconcile.Summary
-	Error string `json:"error,omitempty"`
+	AccessChanges int    `json:"access_changes"`
+	Error         string `json:"error,omitempty"`
 }
 
 func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
@@ -81,10 +86,15 @@ func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
 		printPlan(w, res)
 		return nil
 	case asJSON:
-		return json.NewEncoder(w).Encode(jsonSummary{Summary: res.Summary, Error: res.Error})
+		changes := len(res.Plan.Access) + len(res.Plan.AccessGone)
+		return json.NewEncoder(w).Encode(jsonSummary{Summary: res.Summary, AccessChanges: changes, Error: res.Error})
 	}
-	fmt.Fprintf(w, "run %d: %s; panels %d (failed %d); added %d, rebound %d, deleted %d; guarded %t\n",
-		res.RunID, res.Status, res.Panels, res.FailedPanels, res.Added, res.Rebound, res.Deleted, res.Guarded)
+	fmt.Fprintf(w, "run %d: %s; panels %d (failed %d); added %d, rebound %d, deleted %d; guarded %t; access changes %d\n",
+		res.RunID, res.Status, res.Panels, res.FailedPanels, res.Added, res.Rebound, res.Deleted, res.Guarded,
+		len(res.Plan.Access)+len(res.Plan.AccessGone))
+	for _, uid := range res.Plan.Duplicates {
+		fmt.Fprintf(w, "contract %d: several billing rows, its panels left as they are\n", uid)
+	}
 	if res.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", res.Error)
 	}
@@ -129,6 +139,7 @@ type progress struct {
 
 func (p *progress) RunDone(string, reconcile.Summary, time.Duration) {}
 func (p *progress) PanelOp(int, string, error)                       {}
+func (p *progress) Duplicates(int)                                   {}
 
 func (p *progress) Progress(done, total int) {
 	if p.quiet {

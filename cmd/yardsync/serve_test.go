@@ -207,8 +207,9 @@ func TestServeSyncAndReconcile(t *testing.T) {
 				t.Errorf("--json lacks %q: %s", k, out)
 			}
 		}
-		// one key of one managed key is more than max_revoke 0.2: guarded, exit 2
-		if got["status"] != "guarded" || code != 2 {
+		// one key of one managed key is more than max_revoke 0.2: guarded, exit 2;
+		// the guard also holds 501's access state at paid
+		if got["status"] != "guarded" || code != 2 || got["access_changes"] != 0.0 {
 			t.Fatalf("got %s exit %d, want guarded", out, code)
 		}
 	})

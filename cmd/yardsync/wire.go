@@ -17,7 +17,8 @@ import (
 	"yardsync/store"
 )
 
-// touchDebounce gathers API changes before their targeted runs are queued.
+// touchDebounce is the quiet interval after which gathered API and watch
+// changes are queued as one batch run.
 const touchDebounce = 300 * time.Millisecond
 
 // drainTimeout bounds how long serve waits for a run to drain at stop.

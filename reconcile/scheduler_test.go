@@ -1,0 +1,130 @@
+package reconcile
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"reflect"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// reserveOnly is a Store of which the scheduler may call only ReserveRunID:
+// these tests never start the loop, so no run touches the store.
+type reserveOnly struct {
+	Store
+	next    atomic.Int64
+	release chan struct{} // when set, ReserveRunID waits for it
+}
+
+func (f *reserveOnly) ReserveRunID(ctx context.Context) (int64, error) {
+	if f.release != nil {
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return f.next.Add(1), nil
+}
+
+func newTestScheduler() (*Scheduler, *reserveOnly) {
+	st := &reserveOnly{}
+	r := &Runner{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return NewScheduler(r, time.Hour), st
+}
+
+func (s *Scheduler) queued() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, j := range s.queue {
+		out = append(out, j.req)
+	}
+	return out
+}
+
+func TestSchedulerBatchesTouches(t *testing.T) {
+	s, _ := newTestScheduler()
+	for uid := int64(1); uid <= 100; uid++ {
+		s.Touch(uid)
+	}
+	s.flushTouched()
+	s.Touch(150, 3)
+	s.flushTouched()
+	got := s.queued()
+	if len(got) != 1 || got[0].Named || len(got[0].UIDs) != 101 || got[0].UIDs[100] != 150 {
+		t.Fatalf("got %+v, want one guarded batch of the 101 uids", got)
+	}
+}
+
+func TestSchedulerSyncJoinsNamedRun(t *testing.T) {
+	s, _ := newTestScheduler()
+	a, err := s.Sync(context.Background(), 5, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Sync(context.Background(), 6, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.queued()
+	if a.RunID != b.RunID || len(got) != 1 || !got[0].Named || !reflect.DeepEqual(got[0].UIDs, []int64{5, 6}) {
+		t.Fatalf("run ids %d %d, queue %+v: want one named run of 5 and 6", a.RunID, b.RunID, got)
+	}
+}
+
+// A sync/ naming a uid a waiting batch holds takes it into the named run:
+// it is not left to a guarded run, and it is not run twice.
+func TestSchedulerSyncTakesUIDFromBatch(t *testing.T) {
+	s, _ := newTestScheduler()
+	s.Touch(5, 6)
+	s.flushTouched()
+	if _, err := s.Sync(context.Background(), 5, false); err != nil {
+		t.Fatal(err)
+	}
+	got := s.queued()
+	if len(got) != 2 || !reflect.DeepEqual(got[0].UIDs, []int64{6}) || got[0].Named || !got[1].Named || !reflect.DeepEqual(got[1].UIDs, []int64{5}) {
+		t.Fatalf("got %+v, want batch [6] then named [5]", got)
+	}
+	if _, err := s.Sync(context.Background(), 6, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.queued(); len(got) != 1 || !reflect.DeepEqual(got[0].UIDs, []int64{5, 6}) {
+		t.Fatalf("got %+v, want the emptied batch dropped and one named run of 5 and 6", got)
+	}
+	s.Touch(5, 7)
+	s.flushTouched()
+	if got := s.queued(); len(got) != 2 || !reflect.DeepEqual(got[1].UIDs, []int64{7}) {
+		t.Fatalf("got %+v, want a batch of 7 only: 5 waits in the named run", got)
+	}
+}
+
+// The scheduler does no store I/O under its mutex: while one sync/ waits
+// for its run id, ticks, touches and other syncs go on.
+func TestSchedulerNoStoreIOUnderMutex(t *testing.T) {
+	s, st := newTestScheduler()
+	st.release = make(chan struct{})
+	slow := make(chan error, 1)
+	go func() { _, err := s.Sync(context.Background(), 9, false); slow <- err }()
+	done := make(chan struct{})
+	go func() {
+		s.Tick()
+		s.Touch(1, 2)
+		s.flushTouched()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("tick and touch blocked behind a sync/ waiting for the store")
+	}
+	close(st.release)
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+	if got := s.queued(); len(got) != 3 {
+		t.Fatalf("got %+v, want a full run, a batch and a named run", got)
+	}
+}
