@@ -165,7 +165,7 @@ func TestCheckCommand(t *testing.T) {
 			c.Billing.Queries.Snapshot = "SELECT * FROM (" + q + ") a UNION ALL SELECT * FROM (" + q + ") b WHERE uid = 1002"
 		})
 		out, err := runBillingCLI("-c", conf, "check")
-		if exitCode(err) != 1 || !strings.Contains(out, "snapshot  FAIL  1 contract(s) with several rows, left as they are: [1002]") {
+		if exitCode(err) != 1 || !strings.Contains(out, "FAIL  1 contract(s) with several rows, left as they are: [1002]") {
 			t.Errorf("check = %v, want exit 1 naming uid 1002\n%s", err, out)
 		}
 	})
