@@ -27,13 +27,18 @@ type narrowing interface {
 	snapshotOne(ctx context.Context, uid int64) ([]reconcile.Contract, error)
 }
 
+// MaxNarrowed is the most contracts SnapshotOf reads with one narrowed query
+// each; a larger batch (a burst of API changes, a watch tick) costs one read
+// of the whole snapshot instead of hundreds of round trips.
+const MaxNarrowed = 16
+
 // SnapshotOf reads the snapshot rows of a few contracts. When Open found the
 // snapshot query narrowable it runs one narrowed query per uid, and their
 // errors are the answer: a fallback would hide a broken query behind a full
 // read on every targeted run. Otherwise it reads the whole snapshot and filters.
 func (c *Client) SnapshotOf(ctx context.Context, uids []int64) ([]reconcile.Contract, error) {
 	n, ok := c.src.(narrowing)
-	if !ok || n.narrowed() != nil {
+	if !ok || n.narrowed() != nil || len(uids) > MaxNarrowed {
 		return c.filteredSnapshot(ctx, uids)
 	}
 	var out []reconcile.Contract
@@ -52,7 +57,11 @@ func (c *Client) filteredSnapshot(ctx context.Context, uids []int64) ([]reconcil
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(ct reconcile.Contract) bool { return !slices.Contains(uids, ct.UID) }), nil
+	want := make(map[int64]bool, len(uids))
+	for _, uid := range uids {
+		want[uid] = true
+	}
+	return slices.DeleteFunc(all, func(ct reconcile.Contract) bool { return !want[ct.UID] }), nil
 }
 
 // SnapshotOf is Client.SnapshotOf; it is not cached.

@@ -104,6 +104,22 @@ func TestSnapshotOf(t *testing.T) {
 					t.Fatalf("queries %v, want one narrowed query per uid", names)
 				}
 			})
+			t.Run("WholeForABigBatch", func(t *testing.T) {
+				c, log := f.openLogged(t, dsn, "")
+				batch := slices.Clone(uids)
+				for uid := int64(1_000_000); len(batch) <= billing.MaxNarrowed; uid++ {
+					batch = append(batch, uid)
+				}
+				want := wantOf(t, c, uids)
+				log.take()
+				got, err := c.SnapshotOf(ctx, batch)
+				if err != nil || !reflect.DeepEqual(got, want) {
+					t.Fatalf("got %+v, %v; want %+v", got, err, want)
+				}
+				if names := log.take(); !reflect.DeepEqual(names, []string{"snapshot"}) {
+					t.Fatalf("queries %v, want one read of the whole snapshot for %d uids", names, len(batch))
+				}
+			})
 			t.Run("WholeWhenNotNarrowable", func(t *testing.T) {
 				c, log := f.openLogged(t, dsn, f.unnarrow(fixtureQueries(t, f.queries).Snapshot))
 				want := wantOf(t, c, uids)
