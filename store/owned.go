@@ -17,6 +17,12 @@ func (db *DB) OwnedKeys(ctx context.Context) ([]reconcile.OwnedKey, error) {
 	return collectOwned(db.pool.Query(ctx, `SELECT device_id, code, flat, uid FROM yardsync_owned_keys ORDER BY device_id, code`))
 }
 
+// OwnedKeysOn lists the keys yardsync recorded as its own on one panel.
+func (db *DB) OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error) {
+	query := `SELECT device_id, code, flat, uid FROM yardsync_owned_keys WHERE device_id = $1 ORDER BY code`
+	return collectOwned(db.pool.Query(ctx, query, deviceID))
+}
+
 // collectOwned reads (device_id, code, flat, uid) rows.
 func collectOwned(rows pgx.Rows, err error) ([]reconcile.OwnedKey, error) {
 	if err != nil {

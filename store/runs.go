@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"yardsync/reconcile"
 )
@@ -73,4 +76,37 @@ func (db *DB) Run(ctx context.Context, id int64) (reconcile.Summary, error) {
 		return s, fmt.Errorf("store: run %d: %w", id, err)
 	}
 	return s, nil
+}
+
+// RunRecord is one row of yardsync_runs as the status page lists it.
+type RunRecord struct {
+	reconcile.Summary
+	Trigger    string     `json:"trigger"`
+	UID        int64      `json:"uid"` // 0: not a targeted run
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"` // nil while running
+	Error      string     `json:"error"`
+}
+
+// RecentRuns lists the newest runs first, at most limit of them.
+func (db *DB) RecentRuns(ctx context.Context, limit int) ([]RunRecord, error) {
+	query := `
+		SELECT id, status, panels, failed_panels, added, rebound, deleted, guarded,
+		       trigger, coalesce(uid, 0), started_at, finished_at, error
+		FROM yardsync_runs ORDER BY id DESC LIMIT $1`
+	rows, err := db.pool.Query(ctx, query, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent runs: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RunRecord, error) {
+		var r RunRecord
+		s := &r.Summary
+		err := row.Scan(&s.RunID, &s.Status, &s.Panels, &s.FailedPanels, &s.Added, &s.Rebound, &s.Deleted, &s.Guarded,
+			&r.Trigger, &r.UID, &r.StartedAt, &r.FinishedAt, &r.Error)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: recent runs: %w", err)
+	}
+	return out, nil
 }
