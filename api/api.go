@@ -40,6 +40,7 @@ type Options struct {
 	Syncer  Syncer
 	Explain Explainer    // explain/; nil until billing is configured
 	Metrics http.Handler // served at /metrics when set
+	UI      http.Handler // the status page at /ui/ when set; it has its own login, so only api.allow guards it
 	Tokens  []string     // static bearer tokens
 	Allow   []netip.Prefix
 	Log     *slog.Logger
@@ -74,6 +75,9 @@ func newHandler(o Options) *handler {
 	h.mux.Handle("/readyz", getOnly(http.HandlerFunc(h.readyz)))
 	if o.Metrics != nil {
 		h.mux.Handle("/metrics", h.guard(getOnly(o.Metrics)))
+	}
+	if o.UI != nil {
+		h.mux.Handle("/ui/", h.allowOnly(o.UI))
 	}
 	h.mux.Handle("/bill/api/openapi.json", h.guard(getOnly(http.HandlerFunc(serveOpenAPI))))
 	for name, fn := range h.calls() {

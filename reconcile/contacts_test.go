@@ -1,0 +1,78 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+)
+
+type fakeRecorder struct {
+	mu   sync.Mutex
+	got  []PanelContact
+	fail error
+}
+
+func (f *fakeRecorder) RecordPanelContacts(ctx context.Context, cs []PanelContact) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got = append(f.got, cs...)
+	return f.fail
+}
+
+type fakePanel struct {
+	keys []PanelKey
+	err  error // every call answers it
+}
+
+func (p fakePanel) ListKeys(context.Context) ([]PanelKey, error) { return p.keys, p.err }
+func (p fakePanel) AddKeys(context.Context, []PanelKey) error    { return p.err }
+func (p fakePanel) DeleteKey(context.Context, string) error      { return p.err }
+func (p fakePanel) Finish(context.Context) error                 { return p.err }
+
+func TestRecordingDialer(t *testing.T) {
+	down := errors.New("connection refused")
+	cases := map[string]struct {
+		dialErr error
+		panel   fakePanel
+		call    func(Panel) error
+		want    PanelContact // At is not compared
+		none    bool         // nothing recorded
+	}{
+		"list ok":      {panel: fakePanel{keys: make([]PanelKey, 3)}, call: list, want: PanelContact{DeviceID: 7, OK: true, Keys: 3}},
+		"list failed":  {panel: fakePanel{err: down}, call: list, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
+		"add failed":   {panel: fakePanel{err: down}, call: func(p Panel) error { return p.AddKeys(context.Background(), nil) }, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
+		"delete ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.DeleteKey(context.Background(), "01") }, none: true},
+		"finish ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.Finish(context.Background()) }, none: true},
+		"dial refused": {dialErr: down, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			rec := &fakeRecorder{}
+			dial := RecordingDialer(func(PanelDevice) (Panel, error) { return c.panel, c.dialErr }, rec, nil)
+			p, err := dial(PanelDevice{ID: 7})
+			if err == nil {
+				err = c.call(p)
+			}
+			if !errors.Is(err, c.panel.err) && !errors.Is(err, c.dialErr) {
+				t.Fatalf("error %v, want the panel's own", err)
+			}
+			if c.none {
+				if len(rec.got) != 0 {
+					t.Fatalf("recorded %+v, want nothing", rec.got)
+				}
+				return
+			}
+			if len(rec.got) != 1 || rec.got[0].At.IsZero() {
+				t.Fatalf("recorded %+v, want one contact with a time", rec.got)
+			}
+			got := rec.got[0]
+			got.At = c.want.At
+			if got != c.want {
+				t.Errorf("recorded %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func list(p Panel) error { _, err := p.ListKeys(context.Background()); return err }

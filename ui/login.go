@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// ErrBadLogin refuses a login without saying whether the user exists.
+var ErrBadLogin = errors.New("invalid username or password")
+
+// Users verifies logins against bcrypt hashes ($2a$, $2b$ or $2y$) by username.
+type Users map[string]string
+
+var _ Verifier = Users(nil)
+
+// unknownUserHash is compared for an unknown user, so the refusal takes about
+// as long as for a known one (the hash of a random, unguessable password).
+var unknownUserHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte(randomToken()), bcrypt.DefaultCost)
+	if err != nil {
+		panic("ui: bcrypt: " + err.Error())
+	}
+	return h
+})
+
+// Verify checks user's password against its hash.
+func (u Users) Verify(_ context.Context, user, password string) error {
+	hash, ok := u[user]
+	against := unknownUserHash()
+	if ok {
+		against = []byte(bcryptCompatible(hash))
+	}
+	if bcrypt.CompareHashAndPassword(against, []byte(password)) != nil || !ok {
+		return ErrBadLogin
+	}
+	return nil
+}
+
+// bcryptCompatible maps $2y$ (PHP, htpasswd) to $2a$: the same algorithm.
+func bcryptCompatible(hash string) string {
+	if rest, ok := strings.CutPrefix(hash, "$2y$"); ok {
+		return "$2a$" + rest
+	}
+	return hash
+}
+
+// loginForm shows the form with a fresh login CSRF token, kept in a cookie
+// until the form comes back (double submit: there is no session yet).
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	h.showLogin(w, r, http.StatusOK, "")
+}
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	token := randomToken()
+	setCookie(w, r, loginCookie, token, time.Time{}) // a browser-session cookie
+	h.render(w, r, status, "login", &session{csrf: token}, map[string]string{"Message": msg})
+}
+
+// login checks the form's CSRF token, then the throttle, then the password.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !sameToken(r.PostFormValue(csrfField), c.Value) {
+		h.fail(w, r, http.StatusForbidden, "csrf_refused", nil)
+		return
+	}
+	ip := clientIP(r)
+	if wait, ok := h.throttle.take(ip); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		h.showLogin(w, r, http.StatusTooManyRequests, "too_many_logins")
+		return
+	}
+	user := r.PostFormValue("username")
+	if h.opts.Users == nil || h.opts.Users.Verify(r.Context(), user, r.PostFormValue("password")) != nil {
+		h.opts.Log.Warn("status page login refused", slog.String("client", ip.String()))
+		h.showLogin(w, r, http.StatusUnauthorized, "bad_login")
+		return
+	}
+	h.throttle.refund(ip)
+	s := h.sessions.create(user)
+	setCookie(w, r, loginCookie, "", time.Time{})
+	setCookie(w, r, sessionCookie, s.id, s.expires)
+	h.opts.Log.Info("status page login", slog.String("user", user), slog.String("client", ip.String()))
+	http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s session) {
+	h.sessions.remove(s.id)
+	setCookie(w, r, sessionCookie, "", time.Time{})
+	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
+}

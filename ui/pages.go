@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"yardsync/reconcile"
+	"yardsync/store"
+)
+
+// recentRuns is how many runs the overview lists.
+const recentRuns = 20
+
+// recentChanges is how many change log entries a panel's page lists.
+const recentChanges = 50
+
+type homeData struct {
+	Panels []reconcile.PanelStatus
+	Runs   []store.RunRecord
+}
+
+// home lists the panels, failing first, and the last runs.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, s session) {
+	var d homeData
+	var err error
+	if d.Panels, err = h.opts.Store.PanelStatuses(r.Context(), false); err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "internal", err)
+		return
+	}
+	if d.Runs, err = h.opts.Store.RecentRuns(r.Context(), recentRuns); err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "internal", err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "home", &s, d)
+}
+
+type panelData struct {
+	Status   reconcile.PanelStatus
+	Keys     []keyRow
+	LiveErr  string // why the panel could not be read live
+	Changes  []reconcile.Change
+	CanSync  bool
+	Run      string // the run the sync button just made, and its status
+	RunState string
+	SyncErr  string
+}
+
+// keyRow is one key of a panel: what yardsync owns and what the panel holds.
+type keyRow struct {
+	Code    string
+	Flat    int
+	UID     int64 // 0: not yardsync's
+	Owned   bool
+	OnPanel *bool // nil: the panel could not be read
+}
+
+// panel shows one panel's status, its keys and its recent changes.
+func (h *Handler) panel(w http.ResponseWriter, r *http.Request, s session) {
+	st, ok := h.findPanel(w, r)
+	if !ok {
+		return
+	}
+	d := panelData{Status: st, CanSync: h.opts.Sync != nil,
+		Run: r.URL.Query().Get("run"), RunState: r.URL.Query().Get("status"), SyncErr: r.URL.Query().Get("sync_error")}
+	owned, err := h.opts.Store.OwnedKeysOn(r.Context(), st.DeviceID)
+	if err == nil {
+		d.Changes, err = h.opts.Store.Changes(r.Context(), reconcile.ChangeFilter{DeviceID: st.DeviceID, Limit: recentChanges})
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "internal", err)
+		return
+	}
+	live, liveErr := h.liveKeys(r.Context(), st.DeviceID)
+	if liveErr != nil {
+		d.LiveErr = liveErr.Error()
+	}
+	d.Keys = keyRows(owned, live, liveErr == nil)
+	h.render(w, r, http.StatusOK, "panel", &s, d)
+}
+
+// findPanel reads the {id} panel's status, answering 400 or 404 itself.
+func (h *Handler) findPanel(w http.ResponseWriter, r *http.Request) (reconcile.PanelStatus, bool) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	if err != nil || id <= 0 {
+		h.fail(w, r, http.StatusBadRequest, "bad_id", nil)
+		return reconcile.PanelStatus{}, false
+	}
+	all, err := h.opts.Store.PanelStatuses(r.Context(), false)
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "internal", err)
+		return reconcile.PanelStatus{}, false
+	}
+	i := slices.IndexFunc(all, func(p reconcile.PanelStatus) bool { return p.DeviceID == id })
+	if i < 0 {
+		h.fail(w, r, http.StatusNotFound, "no_panel", nil)
+		return reconcile.PanelStatus{}, false
+	}
+	return all[i], true
+}
+
+var errNoLiveRead = errors.New("live reads are not configured")
+
+func (h *Handler) liveKeys(ctx context.Context, id int) ([]reconcile.PanelKey, error) {
+	if h.opts.PanelKeys == nil {
+		return nil, errNoLiveRead
+	}
+	ctx, cancel := context.WithTimeout(ctx, LiveTimeout)
+	defer cancel()
+	return h.opts.PanelKeys(ctx, id)
+}
+
+// keyRows joins owned keys with the panel's, sorted by code.
+func keyRows(owned []reconcile.OwnedKey, live []reconcile.PanelKey, read bool) []keyRow {
+	on := map[string]int{}
+	for _, k := range live {
+		on[k.Code] = k.Flat
+	}
+	var rows []keyRow
+	seen := map[string]bool{}
+	for _, o := range owned {
+		row := keyRow{Code: o.Code, Flat: o.Flat, UID: o.UID, Owned: true}
+		if read {
+			_, there := on[o.Code]
+			row.OnPanel = &there
+		}
+		rows, seen[o.Code] = append(rows, row), true
+	}
+	yes := true
+	for _, k := range live {
+		if !seen[k.Code] {
+			rows = append(rows, keyRow{Code: k.Code, Flat: k.Flat, OnPanel: &yes})
+		}
+	}
+	slices.SortFunc(rows, func(a, b keyRow) int { return cmpString(a.Code, b.Code) })
+	return rows
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// syncPanel runs the panel and waits, then shows the panel page again with
+// the run's outcome (POST, redirect, GET: a reload does not run it twice).
+func (h *Handler) syncPanel(w http.ResponseWriter, r *http.Request, s session) {
+	st, ok := h.findPanel(w, r)
+	if !ok {
+		return
+	}
+	if h.opts.Sync == nil {
+		h.fail(w, r, http.StatusServiceUnavailable, "no_sync", nil)
+		return
+	}
+	target := "/ui/panels/" + strconv.Itoa(st.DeviceID)
+	sum, err := h.opts.Sync.SyncPanel(r.Context(), st.DeviceID, true)
+	if err != nil && sum.RunID == 0 {
+		h.opts.Log.Warn("status page sync failed", "device_id", st.DeviceID, "error", err)
+		http.Redirect(w, r, target+"?sync_error="+urlQuery(err.Error()), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, target+"?run="+strconv.FormatInt(sum.RunID, 10)+"&status="+urlQuery(sum.Status), http.StatusSeeOther)
+}

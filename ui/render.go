@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+//go:embed templates/*.html templates/style.css
+var files embed.FS
+
+// pageNames are the templates; each defines "content" inside layout.html.
+var pageNames = []string{"login", "home", "panel", "contracts", "error"}
+
+var pages = parsePages()
+
+func parsePages() map[string]*template.Template {
+	funcs := template.FuncMap{"when": when, "deref": deref}
+	out := map[string]*template.Template{}
+	for _, name := range pageNames {
+		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return out
+}
+
+// page is what every template sees: the language's strings through T, the
+// session's user and CSRF token, and the page's own data.
+type page struct {
+	Lang string
+	User string
+	CSRF string
+	Data any
+}
+
+// T is the page's text for key.
+func (p page) T(key string) string { return text(p.Lang, key) }
+
+// Tf formats the page's text for key with args.
+func (p page) Tf(key string, args ...any) string { return fmt.Sprintf(text(p.Lang, key), args...) }
+
+// YesNo says yes, no, or unknown for a nil answer.
+func (p page) YesNo(v any) string {
+	switch b := v.(type) {
+	case bool:
+		return p.T(map[bool]string{true: "yes", false: "no"}[b])
+	case *bool:
+		if b != nil {
+			return p.YesNo(*b)
+		}
+	}
+	return p.T("unknown")
+}
+
+// when formats a time (or a nil *time.Time as "") in UTC, to the second.
+func when(v any) string {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC().Format("2006-01-02 15:04:05Z")
+	case *time.Time:
+		if t != nil {
+			return when(*t)
+		}
+	}
+	return ""
+}
+
+// render writes a page; it renders into a buffer first so a template error
+// becomes a 500, not half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, data any) {
+	p := page{Lang: language(r), Data: data}
+	if s != nil {
+		p.User, p.CSRF = s.user, s.csrf
+	}
+	var buf bytes.Buffer
+	if err := pages[name].Execute(&buf, p); err != nil {
+		h.opts.Log.Error("status page template failed", slog.String("page", name), slog.Any("error", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang)
+	w.Header().Set("Vary", "Accept-Language, Cookie")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func serveCSS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	http.ServeFileFS(w, r, files, "templates/style.css")
+}
+
+// deref reads an optional answer; nil (unknown) reads as false.
+func deref(b *bool) bool { return b != nil && *b }

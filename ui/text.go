@@ -1,0 +1,94 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// texts holds every string the pages show, by language and key. English is
+// the default; a key missing in a language falls back to English.
+var texts = map[string]map[string]string{
+	"en": {
+		"title": "yardsync status", "login": "Log in", "logout": "Log out", "username": "Username", "password": "Password",
+		"bad_login": "Invalid username or password.", "too_many_logins": "Too many failed logins: wait a little and try again.",
+		"csrf_refused":    "The form has expired or did not come from this page: reload it and try again.",
+		"session_expired": "Your session has expired: log in again.", "not_found": "No such page.",
+		"internal": "Something went wrong on our side; the log says what.", "unavailable": "Billing is not configured on this instance.",
+		"bad_id": "Not a panel id.", "no_panel": "No such panel.",
+		"overview": "Overview", "panels": "Panels", "failing_first": "Panels, failing first", "runs": "Last runs", "search": "Contract search",
+		"panel": "Panel", "family": "Family", "ip": "Address", "last_contact": "Last contact", "last_ok": "Last OK",
+		"last_error": "Last error", "keys": "Keys on panel", "managed": "Managed keys", "state": "State",
+		"ok": "OK", "failing": "failing", "never": "never",
+		"run": "Run", "trigger": "Trigger", "started": "Started", "finished": "Finished", "status": "Status",
+		"added": "Added", "rebound": "Rebound", "deleted": "Deleted", "failed_panels": "Failed panels", "error": "Error",
+		"no_runs": "No runs yet.", "no_panels": "No panels.", "running": "running",
+		"sync_panel": "Sync this panel", "sync_done": "Run %s finished: %s.", "sync_failed": "The run could not be made: %s",
+		"no_sync":    "Runs are not available on this instance (billing not configured).",
+		"panel_keys": "Keys", "code": "Code", "flat": "Flat", "uid": "Contract", "owned": "Owned", "on_panel": "On panel",
+		"live_failed": "The panel could not be read now: %s", "no_keys": "No keys.",
+		"changes": "Recent changes", "at": "Time", "op": "Operation", "result": "Result", "no_changes": "No changes logged.",
+		"yes": "yes", "no": "no", "unknown": "unknown",
+		"query": "uid or phone", "by_uid": "by contract uid", "by_phone": "by phone", "find": "Find",
+		"bad_uid": "A contract uid is a positive number.", "no_contracts": "No contract has this phone.",
+		"billing_row": "Billing", "found": "found", "cams_open": "intercom service", "cams_paid": "paid",
+		"active": "Access", "reason": "Why", "via": "Via", "wanted": "Wanted", "last_change": "Last change",
+	},
+	"ru": {
+		"title": "Состояние yardsync", "login": "Войти", "logout": "Выйти", "username": "Пользователь", "password": "Пароль",
+		"bad_login": "Неверное имя пользователя или пароль.", "too_many_logins": "Слишком много неудачных попыток входа: подождите и попробуйте снова.",
+		"csrf_refused":    "Форма устарела или отправлена не с этой страницы: обновите страницу и попробуйте снова.",
+		"session_expired": "Сеанс истёк: войдите снова.", "not_found": "Такой страницы нет.",
+		"internal": "Ошибка на нашей стороне; подробности в журнале.", "unavailable": "На этом экземпляре не настроен биллинг.",
+		"bad_id": "Это не номер панели.", "no_panel": "Такой панели нет.",
+		"overview": "Обзор", "panels": "Панели", "failing_first": "Панели, сначала неисправные", "runs": "Последние прогоны", "search": "Поиск договора",
+		"panel": "Панель", "family": "Тип", "ip": "Адрес", "last_contact": "Последняя связь", "last_ok": "Последний успех",
+		"last_error": "Последняя ошибка", "keys": "Ключей на панели", "managed": "Ключей под управлением", "state": "Состояние",
+		"ok": "исправна", "failing": "неисправна", "never": "никогда",
+		"run": "Прогон", "trigger": "Причина", "started": "Начало", "finished": "Конец", "status": "Итог",
+		"added": "Добавлено", "rebound": "Перепривязано", "deleted": "Удалено", "failed_panels": "Панелей с ошибкой", "error": "Ошибка",
+		"no_runs": "Прогонов ещё не было.", "no_panels": "Панелей нет.", "running": "идёт",
+		"sync_panel": "Синхронизировать панель", "sync_done": "Прогон %s завершён: %s.", "sync_failed": "Прогон не удался: %s",
+		"no_sync":    "Прогоны на этом экземпляре недоступны (биллинг не настроен).",
+		"panel_keys": "Ключи", "code": "Код", "flat": "Квартира", "uid": "Договор", "owned": "Наш", "on_panel": "На панели",
+		"live_failed": "Панель сейчас не читается: %s", "no_keys": "Ключей нет.",
+		"changes": "Последние изменения", "at": "Время", "op": "Действие", "result": "Результат", "no_changes": "Изменений нет.",
+		"yes": "да", "no": "нет", "unknown": "неизвестно",
+		"query": "uid или телефон", "by_uid": "по номеру договора", "by_phone": "по телефону", "find": "Найти",
+		"bad_uid": "Номер договора — положительное число.", "no_contracts": "С этим телефоном договоров нет.",
+		"billing_row": "Биллинг", "found": "найден", "cams_open": "услуга домофона", "cams_paid": "оплачено",
+		"active": "Доступ", "reason": "Почему", "via": "Через", "wanted": "Нужен", "last_change": "Последнее изменение",
+	},
+}
+
+// text looks key up in lang, then in English; an unknown key shows itself,
+// so a missing string is visible rather than blank.
+func text(lang, key string) string {
+	if s, ok := texts[lang][key]; ok {
+		return s
+	}
+	if s, ok := texts["en"][key]; ok {
+		return s
+	}
+	return key
+}
+
+// language picks the best of the page's languages from Accept-Language by
+// its q values; English when none matches.
+func language(r *http.Request) string {
+	best, bestQ := "en", 0.0
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if _, ok := texts[base]; ok && q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	return best
+}

@@ -1,0 +1,136 @@
+// Package ui serves the operators' status page at /ui/: the last runs,
+// failing panels first, a panel's keys and changes with a "sync this panel"
+// button, and a contract search that shows explain. It is server-rendered
+// HTML and works without JavaScript; logins are api.users with a session
+// cookie, and every form carries a CSRF token.
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"yardsync/reconcile"
+	"yardsync/store"
+)
+
+// Store is what the pages read from yardsync's tables.
+type Store interface {
+	RecentRuns(ctx context.Context, limit int) ([]store.RunRecord, error)
+	PanelStatuses(ctx context.Context, failingOnly bool) ([]reconcile.PanelStatus, error)
+	OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error)
+	Changes(ctx context.Context, f reconcile.ChangeFilter) ([]reconcile.Change, error)
+}
+
+// Verifier checks a login of api.users; any error refuses it.
+type Verifier interface {
+	Verify(ctx context.Context, user, password string) error
+}
+
+// PanelSyncer runs one panel, as `reconcile --panel ID` does.
+type PanelSyncer interface {
+	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.Summary, error)
+}
+
+// Options are the page's dependencies. Sync, PanelKeys, Explain and UIDs may
+// be nil (billing not configured): the page then says so where they are used.
+type Options struct {
+	Store     Store
+	Users     Verifier
+	Sync      PanelSyncer
+	PanelKeys func(ctx context.Context, deviceID int) ([]reconcile.PanelKey, error) // live read; bounded by LiveTimeout
+	Explain   func(ctx context.Context, uid int64) (reconcile.Explanation, error)
+	UIDs      func(ctx context.Context, phone string) ([]int64, error) // billing uids of a phone
+	// SessionTTL is how long a login lasts; DefaultSessionTTL when zero.
+	SessionTTL time.Duration
+	Log        *slog.Logger
+}
+
+// DefaultSessionTTL is how long a login lasts when Options.SessionTTL is zero.
+const DefaultSessionTTL = 12 * time.Hour
+
+// LiveTimeout bounds the live read of a panel's keys on its page.
+const LiveTimeout = 3 * time.Second
+
+// Login throttle: a client network gets loginBurst failures at once and
+// earns one back every loginRefill, as auth/ allows.
+const (
+	loginBurst  = 10
+	loginRefill = 6 * time.Second
+)
+
+// Handler serves every /ui/ path.
+type Handler struct {
+	opts     Options
+	sessions *sessions
+	throttle *throttle
+	mux      *http.ServeMux
+}
+
+// New builds the handler. Paths are absolute: mount it at /ui/.
+func New(o Options) *Handler {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = DefaultSessionTTL
+	}
+	h := &Handler{opts: o, sessions: newSessions(o.SessionTTL), throttle: newThrottle(loginBurst, loginRefill), mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /ui/style.css", serveCSS)
+	h.mux.HandleFunc("GET /ui/login", h.loginForm)
+	h.mux.HandleFunc("POST /ui/login", h.login)
+	h.mux.Handle("POST /ui/logout", h.authed(h.logout))
+	h.mux.Handle("GET /ui/{$}", h.authed(h.home))
+	h.mux.Handle("GET /ui/panels/{id}", h.authed(h.panel))
+	h.mux.Handle("POST /ui/panels/{id}/sync", h.authed(h.syncPanel))
+	h.mux.Handle("GET /ui/contracts", h.authed(h.contracts))
+	h.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, http.StatusNotFound, "not_found", nil)
+	})
+	return h
+}
+
+// ServeHTTP sets headers every page shares and routes the request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("Cache-Control", "no-store")
+	h.mux.ServeHTTP(w, r)
+}
+
+// authedFunc is a page handler that knows its session.
+type authedFunc func(w http.ResponseWriter, r *http.Request, s session)
+
+// authed requires a live session: a GET without one is sent to the login
+// form, and every POST must carry the session's CSRF token.
+func (h *Handler) authed(next authedFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, ok := h.sessions.fromRequest(r)
+		if !ok {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
+				return
+			}
+			h.fail(w, r, http.StatusForbidden, "session_expired", nil)
+			return
+		}
+		if r.Method == http.MethodPost && !sameToken(r.PostFormValue(csrfField), s.csrf) {
+			h.fail(w, r, http.StatusForbidden, "csrf_refused", nil)
+			return
+		}
+		next(w, r, s)
+	})
+}
+
+// fail renders an error page; internal errors are logged, not shown.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+	if err != nil {
+		h.opts.Log.Error("status page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	s, _ := h.sessions.fromRequest(r)
+	h.render(w, r, status, "error", &s, map[string]string{"Message": msg})
+}
