@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -16,7 +17,8 @@ const contactWriteTimeout = 5 * time.Second
 
 // RecordingDialer wraps dial so that every contact with a panel updates its
 // status: a key listing records OK and the key count, or its error; a failed
-// write, Finish or dial records the error. Runs list every panel they touch,
+// write, Finish or dial records the error; a Finish that worked (every write
+// of the session did) records OK and the count after the writes. Runs list every panel they touch,
 // so each run refreshes the status of its panels, and a panel that recovers
 // turns OK at its next run. One row per panel session, written from that
 // session, so the cost grows with the panels, not with the keys.
@@ -36,28 +38,70 @@ type recordingPanel struct {
 	id  int
 	rec ContactRecorder
 	log *slog.Logger
+	mu  sync.Mutex
+	on  map[string]bool // the codes on the panel as the session knows them; nil until listed
 }
 
 func (p *recordingPanel) ListKeys(ctx context.Context) ([]PanelKey, error) {
 	keys, err := p.Panel.ListKeys(ctx)
-	c := PanelContact{DeviceID: p.id, OK: err == nil, Keys: len(keys)}
 	if err != nil {
-		c.Error, c.Keys = err.Error(), -1
+		return nil, p.failed(ctx, err)
 	}
-	recordContact(ctx, p.rec, p.log, c)
-	return keys, err
+	p.mu.Lock()
+	p.on = map[string]bool{}
+	for _, k := range keys {
+		p.on[k.Code] = true
+	}
+	p.mu.Unlock()
+	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: len(keys)})
+	return keys, nil
 }
 
 func (p *recordingPanel) AddKeys(ctx context.Context, keys []PanelKey) error {
-	return p.failed(ctx, p.Panel.AddKeys(ctx, keys))
+	err := p.Panel.AddKeys(ctx, keys)
+	if err == nil {
+		p.mu.Lock()
+		for _, k := range keys {
+			p.mark(k.Code, true)
+		}
+		p.mu.Unlock()
+	}
+	return p.failed(ctx, err)
 }
 
 func (p *recordingPanel) DeleteKey(ctx context.Context, code string) error {
-	return p.failed(ctx, p.Panel.DeleteKey(ctx, code))
+	err := p.Panel.DeleteKey(ctx, code)
+	if err == nil {
+		p.mu.Lock()
+		p.mark(code, false)
+		p.mu.Unlock()
+	}
+	return p.failed(ctx, err)
+}
+
+// mark notes a code's presence once the codes are known; p.mu is held.
+func (p *recordingPanel) mark(code string, on bool) {
+	switch {
+	case p.on == nil:
+	case on:
+		p.on[code] = true
+	default:
+		delete(p.on, code)
+	}
 }
 
 func (p *recordingPanel) Finish(ctx context.Context) error {
-	return p.failed(ctx, p.Panel.Finish(ctx))
+	if err := p.Panel.Finish(ctx); err != nil {
+		return p.failed(ctx, err)
+	}
+	p.mu.Lock()
+	keys := -1
+	if p.on != nil {
+		keys = len(p.on)
+	}
+	p.mu.Unlock()
+	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: keys})
+	return nil
 }
 
 // failed records a write's error; a write that worked changes no status.

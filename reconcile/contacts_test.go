@@ -43,7 +43,7 @@ func TestRecordingDialer(t *testing.T) {
 		"list failed":  {panel: fakePanel{err: down}, call: list, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
 		"add failed":   {panel: fakePanel{err: down}, call: func(p Panel) error { return p.AddKeys(context.Background(), nil) }, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
 		"delete ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.DeleteKey(context.Background(), "01") }, none: true},
-		"finish ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.Finish(context.Background()) }, none: true},
+		"finish ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.Finish(context.Background()) }, want: PanelContact{DeviceID: 7, OK: true, Keys: -1}},
 		"dial refused": {dialErr: down, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
 	}
 	for name, c := range cases {
@@ -73,6 +73,56 @@ func TestRecordingDialer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRecordingDialerSession: a session's last record is its outcome, with
+// the key count after its writes; a write retried after a failure ends OK.
+func TestRecordingDialerSession(t *testing.T) {
+	ctx := context.Background()
+	rec := &fakeRecorder{}
+	fp := &flakyPanel{keys: []PanelKey{{Code: "01"}, {Code: "02"}}, failAdds: 1}
+	dial := RecordingDialer(func(PanelDevice) (Panel, error) { return fp, nil }, rec, nil)
+	p, _ := dial(PanelDevice{ID: 3})
+	if _, err := p.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	add := []PanelKey{{Code: "02"}, {Code: "03"}, {Code: "04"}}
+	if err := p.AddKeys(ctx, add); err == nil {
+		t.Fatal("first add should fail")
+	}
+	if rec.got[len(rec.got)-1].OK {
+		t.Fatalf("failed add recorded as OK: %+v", rec.got)
+	}
+	for _, step := range []func() error{
+		func() error { return p.AddKeys(ctx, add) },
+		func() error { return p.DeleteKey(ctx, "01") },
+		func() error { return p.Finish(ctx) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := rec.got[len(rec.got)-1]
+	if !last.OK || last.Error != "" || last.Keys != 3 {
+		t.Fatalf("last record %+v, want OK with 3 keys (02, 03, 04)", last)
+	}
+}
+
+// flakyPanel fails its first failAdds AddKeys calls.
+type flakyPanel struct {
+	fakePanel
+	keys     []PanelKey
+	failAdds int
+}
+
+func (p *flakyPanel) ListKeys(context.Context) ([]PanelKey, error) { return p.keys, nil }
+
+func (p *flakyPanel) AddKeys(context.Context, []PanelKey) error {
+	if p.failAdds > 0 {
+		p.failAdds--
+		return errors.New("status 500")
+	}
+	return nil
 }
 
 func list(p Panel) error { _, err := p.ListKeys(context.Background()); return err }
