@@ -48,7 +48,7 @@ func runReconcile(c *cli.Context) error {
 	}
 	defer cached.Close()
 	obs := &progress{quiet: c.Bool("json") || c.Bool("dry-run") || !isTerminal(c.App.ErrWriter), w: c.App.ErrWriter}
-	runner := e.newRunner(db, cached.Client(), obs, c.Duration("lock-wait"))
+	runner := e.recording(e.newRunner(db, cached.Client(), obs, c.Duration("lock-wait")), db)
 	req := reconcile.Request{Trigger: "cli", Force: c.Bool("force"), DryRun: c.Bool("dry-run")}
 	if uid := c.Int64("uid"); uid != 0 {
 		req.UIDs, req.Named = []int64{uid}, true

@@ -68,6 +68,13 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 	}
 }
 
+// recording makes the runner keep each panel's status from every contact
+// (panels/ and `yardsync panels` read it).
+func (e *env) recording(r *reconcile.Runner, db *store.DB) *reconcile.Runner {
+	r.Dial = reconcile.RecordingDialer(r.Dial, db, e.log)
+	return r
+}
+
 // wire builds billing, the reconciler, its schedule and the metrics, and
 // hands them to the API. Without billing the API still serves the store calls.
 func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemon, error) {
@@ -87,11 +94,12 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 	m.CounterFunc("yardsync_uid_cache_misses_total", "uid cache misses.", func() float64 { _, n := cached.Stats(); return float64(n) })
 	m.GaugeFunc("yardsync_keys_managed", "Keys yardsync owns on panels.", ownedCounter(db))
 	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
-	runner := e.newRunner(db, cached, m, time.Minute)
+	runner := e.recording(e.newRunner(db, cached, m, time.Minute), db)
 	sched := reconcile.NewScheduler(runner, touchDebounce)
 	opts.Billing, opts.Syncer = cached, sched
+	explainer := e.newRunner(db, cached, nil, 0) // its live reads are no run: they leave the panel status alone
 	opts.Explain = func(ctx context.Context, uid int64) (reconcile.Explanation, error) {
-		return runner.Explain(ctx, uid, db)
+		return explainer.Explain(ctx, uid, db)
 	}
 	d.runners = append(d.runners, func(ctx context.Context) { _ = sched.Start(ctx) })
 	if e.cfg.Reconcile.Schedule != "" {

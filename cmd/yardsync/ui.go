@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"yardsync/api"
+	"yardsync/panels"
+	"yardsync/reconcile"
+	"yardsync/store"
+	"yardsync/ui"
+)
+
+// statusPage builds the /ui/ handler from what wire put into opts: the
+// store always, billing, explain and runs when billing is configured.
+func (e *env) statusPage(db *store.DB, users ui.Verifier, opts *api.Options) http.Handler {
+	uo := ui.Options{Store: db, Users: users, Explain: opts.Explain, PanelKeys: e.panelKeys(db), Log: e.log}
+	if opts.Billing != nil {
+		uo.UIDs = opts.Billing.UIDs
+	}
+	if opts.Syncer != nil {
+		uo.Sync = panelSyncer(opts.Syncer)
+	}
+	return ui.New(uo)
+}
+
+// panelSyncer is the syncer's one-panel run when it has one; until then a
+// full run, which reaches the panel too (and every other).
+func panelSyncer(s api.Syncer) ui.PanelSyncer {
+	if p, ok := s.(ui.PanelSyncer); ok {
+		return p
+	}
+	return fullSync{s}
+}
+
+type fullSync struct{ s api.Syncer }
+
+func (f fullSync) SyncPanel(ctx context.Context, _ int, wait bool) (reconcile.Summary, error) {
+	return f.s.Sync(ctx, 0, wait)
+}
+
+// panelKeys reads a panel's keys live, for the panel's page. It uses a plain
+// client: a look from the page is no run and leaves the panel status alone.
+func (e *env) panelKeys(db *store.DB) func(context.Context, int) ([]reconcile.PanelKey, error) {
+	dial := panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: ui.LiveTimeout})
+	return func(ctx context.Context, id int) ([]reconcile.PanelKey, error) {
+		dev, err := db.Device(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		pd, ok := dev.Panel()
+		if !ok {
+			return nil, fmt.Errorf("device %d is not an active panel with an address", id)
+		}
+		p, err := dial(pd)
+		if err != nil {
+			return nil, err
+		}
+		return p.ListKeys(ctx)
+	}
+}
