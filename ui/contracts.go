@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -65,7 +66,7 @@ func (h *Handler) searchUIDs(r *http.Request, d *contractsData) ([]int64, int) {
 	}
 	if err != nil {
 		d.Message = "internal"
-		h.opts.Log.Warn("status page phone search failed", "error", err)
+		h.opts.Log.Warn("status page phone search failed", slog.Any("error", err))
 		return nil, http.StatusBadGateway
 	}
 	if len(uids) == 0 {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -162,7 +163,7 @@ func (h *Handler) syncPanel(w http.ResponseWriter, r *http.Request, s session) {
 	target := "/ui/panels/" + strconv.Itoa(st.DeviceID)
 	sum, err := h.opts.Sync.SyncPanel(r.Context(), st.DeviceID, true)
 	if err != nil && sum.RunID == 0 {
-		h.opts.Log.Warn("status page sync failed", "device_id", st.DeviceID, "error", err)
+		h.opts.Log.Warn("status page sync failed", slog.Int("device_id", st.DeviceID), slog.Any("error", err))
 		http.Redirect(w, r, target+"?sync_error="+urlQuery(err.Error()), http.StatusSeeOther)
 		return
 	}
