@@ -229,3 +229,20 @@ func credOf(hash string) string {
 	h := sha256.Sum256([]byte(hash))
 	return hex.EncodeToString(h[:8])
 }
+
+// UserVerifier checks a login of api.users as auth/ does, for the status
+// page: bcrypt work bounded to the CPUs, an unknown user as slow to refuse
+// as a known one, $2y$ hashes read as $2a$.
+type UserVerifier struct{ l *logins }
+
+// NewUserVerifier checks logins against users (username -> bcrypt hash).
+func NewUserVerifier(users map[string]string) *UserVerifier {
+	return &UserVerifier{l: newLogins(users, 0, nil)}
+}
+
+// Verify returns nil when password is user's, and an error saying only
+// "invalid username or password" otherwise.
+func (v *UserVerifier) Verify(ctx context.Context, user, password string) error {
+	hash, known := v.l.users[user]
+	return v.l.verify(ctx, hash, known, password)
+}

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"yardsync/store/storetest"
 )
@@ -42,5 +46,30 @@ func TestUIMount(t *testing.T) {
 				t.Fatalf("GET %s from %s: %d, want %d: %s", c.path, c.remote, rec.Code, c.want, rec.Body)
 			}
 		})
+	}
+}
+
+func TestUserVerifier(t *testing.T) {
+	t.Parallel()
+	h, err := bcrypt.GenerateFromPassword([]byte("right"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewUserVerifier(map[string]string{"a": string(h), "php": "$2y$" + strings.TrimPrefix(string(h), "$2a$")})
+	cases := []struct {
+		user, password string
+		ok             bool
+	}{
+		{"a", "right", true},
+		{"php", "right", true},
+		{"a", "wrong", false},
+		{"a", "", false},
+		{"nobody", "right", false},
+		{"", "", false},
+	}
+	for _, c := range cases {
+		if err := v.Verify(context.Background(), c.user, c.password); (err == nil) != c.ok {
+			t.Errorf("Verify(%q, %q) = %v, want ok=%v", c.user, c.password, err, c.ok)
+		}
 	}
 }

@@ -1,56 +1,11 @@
 package ui
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 )
-
-// ErrBadLogin refuses a login without saying whether the user exists.
-var ErrBadLogin = errors.New("invalid username or password")
-
-// Users verifies logins against bcrypt hashes ($2a$, $2b$ or $2y$) by username.
-type Users map[string]string
-
-var _ Verifier = Users(nil)
-
-// unknownUserHash is compared for an unknown user, so the refusal takes about
-// as long as for a known one (the hash of a random, unguessable password).
-var unknownUserHash = sync.OnceValue(func() []byte {
-	h, err := bcrypt.GenerateFromPassword([]byte(randomToken()), bcrypt.DefaultCost)
-	if err != nil {
-		panic("ui: bcrypt: " + err.Error())
-	}
-	return h
-})
-
-// Verify checks user's password against its hash.
-func (u Users) Verify(_ context.Context, user, password string) error {
-	hash, ok := u[user]
-	against := unknownUserHash()
-	if ok {
-		against = []byte(bcryptCompatible(hash))
-	}
-	if bcrypt.CompareHashAndPassword(against, []byte(password)) != nil || !ok {
-		return ErrBadLogin
-	}
-	return nil
-}
-
-// bcryptCompatible maps $2y$ (PHP, htpasswd) to $2a$: the same algorithm.
-func bcryptCompatible(hash string) string {
-	if rest, ok := strings.CutPrefix(hash, "$2y$"); ok {
-		return "$2a$" + rest
-	}
-	return hash
-}
 
 // loginForm shows the form with a fresh login CSRF token, kept in a cookie
 // until the form comes back (double submit: there is no session yet).

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
 
+	"yardsync/api"
 	"yardsync/billing"
 	"yardsync/internal/testdb"
 	"yardsync/internal/testnet"
@@ -159,12 +160,13 @@ func (f fullSync) SyncPanel(ctx context.Context, _ int, wait bool) (reconcile.Su
 	return f.s.Sync(ctx, 0, wait)
 }
 
-func testUsers(t *testing.T) Users {
+// testUsers verifies logins as serve does, with api.users' verifier.
+func testUsers(t *testing.T) Verifier {
 	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Users{testUser: string(h)}
+	return api.NewUserVerifier(map[string]string{testUser: string(h)})
 }
 
 // testLog shows the handler's own log in the test output.

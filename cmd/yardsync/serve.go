@@ -48,6 +48,7 @@ func (e *env) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	opts.UI = e.statusPage(db, api.NewUserVerifier(opts.Users), &opts)
 	e.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.Bool("billing", opts.Billing != nil))
 	return d.serve(ctx, ln, api.NewHandler(opts), e.log)
 }
