@@ -82,7 +82,7 @@ func (db *DB) Run(ctx context.Context, id int64) (reconcile.Summary, error) {
 type RunRecord struct {
 	reconcile.Summary
 	Trigger    string     `json:"trigger"`
-	UID        int64      `json:"uid"` // 0: not a targeted run
+	UIDs       []int64    `json:"uids"` // the contracts of a targeted run; empty: a full run
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at"` // nil while running
 	Error      string     `json:"error"`
@@ -92,7 +92,7 @@ type RunRecord struct {
 func (db *DB) RecentRuns(ctx context.Context, limit int) ([]RunRecord, error) {
 	query := `
 		SELECT id, status, panels, failed_panels, added, rebound, deleted, guarded,
-		       trigger, coalesce(uid, 0), started_at, finished_at, error
+		       trigger, coalesce(uids, CASE WHEN uid IS NULL THEN '{}'::bigint[] ELSE ARRAY[uid] END), started_at, finished_at, error
 		FROM yardsync_runs ORDER BY id DESC LIMIT $1`
 	rows, err := db.pool.Query(ctx, query, limit)
 	if err != nil {
@@ -102,7 +102,7 @@ func (db *DB) RecentRuns(ctx context.Context, limit int) ([]RunRecord, error) {
 		var r RunRecord
 		s := &r.Summary
 		err := row.Scan(&s.RunID, &s.Status, &s.Panels, &s.FailedPanels, &s.Added, &s.Rebound, &s.Deleted, &s.Guarded,
-			&r.Trigger, &r.UID, &r.StartedAt, &r.FinishedAt, &r.Error)
+			&r.Trigger, &r.UIDs, &r.StartedAt, &r.FinishedAt, &r.Error)
 		return r, err
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"slices"
 	"testing"
 
 	"yardsync/reconcile"
@@ -10,7 +11,7 @@ import (
 func TestRecentRuns(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpenDB(t)
-	first, err := db.StartRun(ctx, 0, "schedule", 0)
+	first, err := db.StartRun(ctx, 0, "schedule", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,7 +19,7 @@ func TestRecentRuns(t *testing.T) {
 	if err := db.FinishRun(ctx, s, "1 panel failed", nil); err != nil {
 		t.Fatal(err)
 	}
-	second, err := db.StartRun(ctx, 0, "api", 42)
+	second, err := db.StartRun(ctx, 0, "api", []int64{42, 43})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,10 +30,10 @@ func TestRecentRuns(t *testing.T) {
 	if len(got) != 2 || got[0].RunID != second || got[1].RunID != first {
 		t.Fatalf("got %+v, want runs %d then %d", got, second, first)
 	}
-	if got[0].Status != "running" || got[0].FinishedAt != nil || got[0].UID != 42 || got[0].Trigger != "api" {
+	if got[0].Status != "running" || got[0].FinishedAt != nil || !slices.Equal(got[0].UIDs, []int64{42, 43}) || got[0].Trigger != "api" {
 		t.Errorf("running run read as %+v", got[0])
 	}
-	if got[1].Summary != s || got[1].FinishedAt == nil || got[1].Error != "1 panel failed" || got[1].UID != 0 {
+	if got[1].Summary != s || got[1].FinishedAt == nil || got[1].Error != "1 panel failed" || len(got[1].UIDs) != 0 {
 		t.Errorf("finished run read as %+v, want %+v", got[1], s)
 	}
 	if one, err := db.RecentRuns(ctx, 1); err != nil || len(one) != 1 {

@@ -141,3 +141,17 @@ func TestEveryTextInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+func TestUIDList(t *testing.T) {
+	cases := map[string][]int64{
+		"":                 nil,
+		"7":                {7},
+		"1, 2, 3, 4, 5":    {1, 2, 3, 4, 5},
+		"1, 2, 3, 4, 5 +2": {1, 2, 3, 4, 5, 6, 7},
+	}
+	for want, uids := range cases {
+		if got := uidList(uids); got != want {
+			t.Errorf("uidList(%v) = %q, want %q", uids, got, want)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,7 +21,7 @@ var pageNames = []string{"login", "home", "panel", "contracts", "error"}
 var pages = parsePages()
 
 func parsePages() map[string]*template.Template {
-	funcs := template.FuncMap{"when": when, "deref": deref}
+	funcs := template.FuncMap{"when": when, "deref": deref, "uids": uidList}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
 		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
@@ -95,3 +97,21 @@ func serveCSS(w http.ResponseWriter, r *http.Request) {
 
 // deref reads an optional answer; nil (unknown) reads as false.
 func deref(b *bool) bool { return b != nil && *b }
+
+// shownUIDs is how many contracts of a targeted run the overview names.
+const shownUIDs = 5
+
+// uidList names a run's contracts, the first few and how many more.
+func uidList(uids []int64) string {
+	var b strings.Builder
+	for i, uid := range uids[:min(len(uids), shownUIDs)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatInt(uid, 10))
+	}
+	if n := len(uids) - shownUIDs; n > 0 {
+		fmt.Fprintf(&b, " +%d", n)
+	}
+	return b.String()
+}
