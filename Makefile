@@ -6,7 +6,7 @@ PKGS    := ./...
 # without touching go.mod.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test demo demo-stop bench lint fuzz clean services
+.PHONY: build test demo demo-stop bench lint fuzz clean services browser
 
 build:
 	$(GO) build -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o $(BIN) ./cmd/yardsync
@@ -14,7 +14,10 @@ build:
 services:
 	@./scripts/services.sh
 
-test: services
+browser:
+	@./scripts/chromium.sh
+
+test: services browser
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) run $(STATICCHECK) $(PKGS)
