@@ -7,46 +7,36 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 )
 
-// concurrently runs fn for every item, at most limit at once.
-func concurrently[T any](items []T, limit int, fn func(T)) {
-	var g errgroup.Group
-	g.SetLimit(max(limit, 1))
-	for _, it := range items {
-		g.Go(func() error { fn(it); return nil })
-	}
-	_ = g.Wait() // fn reports its own failures
-}
-
-// readPanels reads the keys of every panel in scope, concurrently. A panel
-// that cannot be read is listed in failed and gets no plan.
-func (r *Runner) readPanels(ctx context.Context, scope []PanelDevice) (map[int]Panel, map[int][]PanelKey, map[int]string) {
+// readPanels reads the keys of every panel in scope, concurrently, each
+// under its lease. A panel that cannot be read is listed in failed and gets no plan.
+func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice) (map[int]Panel, map[int][]PanelKey, map[int]string) {
 	clients := map[int]Panel{}
 	actual := map[int][]PanelKey{}
 	failed := map[int]string{}
 	var mu sync.Mutex
-	concurrently(scope, r.Opts.Concurrency, func(d PanelDevice) {
-		client, keys, err := r.readPanel(ctx, d)
+	ids, byID := devicesOf(scope)
+	l.each(ctx, ids, r.Opts.Concurrency, false, func(g grant) {
+		client, keys, err := r.readLeased(ctx, l, byID[g.id], g)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
-			failed[d.ID] = err.Error()
-			r.Log.Warn("panel not read", "panel_id", d.ID, "error", err)
+			failed[g.id] = err.Error()
+			r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
 			return
 		}
-		clients[d.ID], actual[d.ID] = client, keys
+		clients[g.id], actual[g.id] = client, keys
 	})
 	return clients, actual, failed
 }
 
-func (r *Runner) readPanel(ctx context.Context, d PanelDevice) (Panel, []PanelKey, error) {
+func (r *Runner) readPanel(ctx context.Context, l *leases, d PanelDevice) (Panel, []PanelKey, error) {
 	client, err := r.Dial(d)
 	if err != nil {
 		return nil, nil, err
 	}
+	client = &leasedPanel{p: client, id: d.ID, l: l}
 	var keys []PanelKey
 	err = r.retry(ctx, d.Family, "list", func(ctx context.Context) (err error) {
 		keys, err = client.ListKeys(ctx)
@@ -55,12 +45,14 @@ func (r *Runner) readPanel(ctx context.Context, d PanelDevice) (Panel, []PanelKe
 	return client, keys, err
 }
 
-// apply works on every panel of the plan concurrently, then forgets orphans.
-func (r *Runner) apply(ctx context.Context, clients map[int]Panel, res *Result) {
+// apply works on every panel of the plan concurrently, each under its
+// lease, then forgets orphans.
+func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Panel, res *Result) {
 	var mu sync.Mutex
-	done, total := 0, len(res.Plan.Panels)
-	concurrently(longestFirst(res.Plan.Panels), r.Opts.Concurrency, func(pp PanelPlan) {
-		added, rebound, deleted, err := r.applyPanel(ctx, clients[pp.Device.ID], pp)
+	ids, plans := withChanges(longestFirst(res.Plan.Panels))
+	done, total := 0, len(ids)
+	s.leases.each(ctx, ids, r.Opts.Concurrency, true, func(g grant) {
+		added, rebound, deleted, err := r.writeLeased(ctx, s, clients[g.id], plans[g.id], g)
 		mu.Lock()
 		defer mu.Unlock()
 		res.Added, res.Rebound, res.Deleted = res.Added+added, res.Rebound+rebound, res.Deleted+deleted
@@ -68,8 +60,8 @@ func (r *Runner) apply(ctx context.Context, clients map[int]Panel, res *Result) 
 			if res.Failed == nil {
 				res.Failed = map[int]string{}
 			}
-			res.Failed[pp.Device.ID] = err.Error()
-			r.Log.Warn("panel not reconciled", "panel_id", pp.Device.ID, "error", err)
+			res.Failed[g.id] = err.Error()
+			r.Log.Warn("panel not reconciled", "panel_id", g.id, "error", err)
 		}
 		done++
 		if r.Observer != nil {

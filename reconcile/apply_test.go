@@ -24,22 +24,6 @@ func TestRetryDrains(t *testing.T) {
 	}
 }
 
-// TestConcurrentlyLimit: at most limit items run at once, and all of them run.
-func TestConcurrentlyLimit(t *testing.T) {
-	items := make([]int, 50)
-	var running, most, ran atomic.Int32
-	concurrently(items, 4, func(int) {
-		n := running.Add(1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		ran.Add(1)
-		running.Add(-1)
-	})
-	if ran.Load() != 50 || most.Load() > 4 {
-		t.Fatalf("ran %d, at most %d at once; want 50 and at most 4", ran.Load(), most.Load())
-	}
-}
-
 // TestStatus: a run that read no panel failed; one that read a panel and
 // then failed on it (a refused add, a write not kept) is partial.
 func TestStatus(t *testing.T) {

@@ -36,13 +36,15 @@ type world struct {
 	db      *store.DB
 	fleet   *panelsim.Fleet
 	port    int
-	panels  []int // device ids, fleet order
+	dsn     string // the store's database, for a second instance
+	panels  []int  // device ids, fleet order
 	runner  *reconcile.Runner
 }
 
 func newWorld(t *testing.T, family string, count int) *world {
 	t.Helper()
-	w := &world{t: t, db: storetest.MustOpenDB(t)}
+	w := &world{t: t, dsn: testdb.Postgres(t)}
+	w.db = storetest.MustOpenDSN(t, w.dsn)
 	dsn := testdb.Postgres(t)
 	conn, err := pgx.Connect(bg, dsn)
 	if err != nil {
@@ -161,7 +163,7 @@ func testLifecycle(t *testing.T, w *world) {
 
 	res := w.run(reconcile.Request{})
 	if res.Status != reconcile.StatusOK || res.Added != 2 || len(res.Plan.BadFlats) != 1 {
-		t.Fatalf("first run: got %+v bad flats %v", res.Summary, res.Plan.BadFlats)
+		t.Fatalf("first run: got %+v bad flats %v failed %v", res.Summary, res.Plan.BadFlats, res.Failed)
 	}
 	if got := w.keys(0); got != "0000000000AA01=12 " {
 		t.Fatalf("panel 0: got %q", got)
@@ -260,11 +262,11 @@ func TestInterruptedRunLosesNothing(t *testing.T) {
 func TestOneRunAtATime(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "sokol", 1)
-	release, err := w.db.RunLock(bg, 0)
+	lock, err := w.db.RunLock(bg, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release()
+	defer lock.Release()
 	_, err = w.runner.Run(bg, reconcile.Request{Trigger: "cron", Skip: true})
 	if !errors.Is(err, reconcile.ErrBusy) {
 		t.Fatalf("got %v, want busy", err)
@@ -327,8 +329,7 @@ func TestSyncJoinsQueuedCronRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var once sync.Once
-	release := func() { once.Do(hold) }
+	release := hold.Release // safe to call twice
 	defer release()
 	sched := reconcile.NewScheduler(w.runner, time.Hour)
 	sched.Tick() // queued, not started: the scheduler loop is not running yet

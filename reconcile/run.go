@@ -25,7 +25,8 @@ type Store interface {
 	ClaimKeys(ctx context.Context, keys []OwnedKey) error
 	ForgetKeys(ctx context.Context, deviceID int, codes []string) error
 	ApplyAccess(ctx context.Context, set, gone []Access) error
-	RunLock(ctx context.Context, wait time.Duration) (release func(), err error)
+	RunLock(ctx context.Context, wait time.Duration) (Lock, error)
+	Leaser
 	ReserveRunID(ctx context.Context) (int64, error)
 	CloseInterrupted(ctx context.Context) error
 	StartRun(ctx context.Context, id int64, trigger string, uids []int64) (int64, error)
@@ -49,7 +50,8 @@ type Options struct {
 	Backoff      time.Duration // first retry delay
 	Prune        string        // PruneOwned or PruneAll
 	MaxRevoke    float64       // guard share
-	LockWait     time.Duration // how long a run that must happen waits for another instance's run
+	LockWait     time.Duration // how long a run that must happen waits for another full run, or for a busy panel
+	LeaseTTL     time.Duration // panel lease lifetime; 0 or not above PanelTimeout: 3 × PanelTimeout
 }
 
 // Request asks for one run.
@@ -100,18 +102,17 @@ type Runner struct {
 	stop <-chan struct{}
 }
 
-// Run performs one run under the run lock. A run that could not take the
-// lock returns an error wrapping ErrBusy and changes nothing.
+// Run performs one run. Full runs take turns under the run lock; a full
+// run that could not take it returns an error wrapping ErrBusy and changes
+// nothing. Every run talks to a panel only under that panel's lease.
 func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
-	wait := r.Opts.LockWait
-	if req.Skip {
-		wait = 0
-	}
-	release, err := r.Store.RunLock(ctx, wait)
+	lock, err := r.fullRunLock(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
-	defer release()
+	if lock != nil {
+		defer lock.Release()
+	}
 	start := time.Now()
 	res := Result{}
 	if !req.DryRun {
@@ -124,12 +125,28 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	}
 	run := *r
 	run.stop = req.Stop
-	run.execute(ctx, req, &res)
+	l := run.newLeases(res.RunID, lock)
+	l.start(ctx)
+	run.execute(ctx, req, &res, l)
+	l.close(ctx)
 	if req.DryRun {
 		return res, nil
 	}
 	r.record(ctx, req, &res, time.Since(start))
 	return res, nil
+}
+
+// fullRunLock takes the run lock for a full run: full runs still take
+// turns. A targeted run takes none; its panels' leases are enough.
+func (r *Runner) fullRunLock(ctx context.Context, req Request) (Lock, error) {
+	if len(req.UIDs) != 0 {
+		return nil, nil
+	}
+	wait := r.Opts.LockWait
+	if req.Skip {
+		wait = 0
+	}
+	return r.Store.RunLock(ctx, wait)
 }
 
 // record stores and reports the outcome; it must happen even when the
@@ -172,7 +189,7 @@ func heldCount(p Plan) int {
 
 // execute is the run itself; every outcome lands in res, and the counts
 // say what happened even when the run fails halfway.
-func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
+func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *leases) {
 	defer settle(res)
 	o, err := r.observe(ctx, req)
 	if err != nil {
@@ -182,7 +199,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 	desired := Desire(o.in)
 	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named}
 	s := newScope(desired, o.owned, opt)
-	clients, actual, failed := r.readPanels(ctx, s.devices(desired))
+	clients, actual, failed := r.readPanels(ctx, l, s.devices(desired))
 	res.Failed, res.Unburied = splitTombstones(failed, desired)
 	res.Plan = s.calculate(desired, actual, o.owned, opt)
 	set, gone := s.access(desired, o.access)
@@ -193,7 +210,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result) {
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
 		return
 	}
-	r.apply(ctx, clients, res)
+	r.apply(ctx, &panelSessions{leases: l, replan: replanner(s, desired, o.owned, opt, res.Plan.Guarded)}, clients, res)
 	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
 	if err != nil {
 		r.fail(res, err)

@@ -16,6 +16,8 @@ import (
 // Three kinds of run wait: a full run; a run of contracts named by sync/
 // (not guarded); and a batch of contracts changed through the API (guarded,
 // like a full run). The scheduler does no store I/O under its mutex.
+// Full runs go one at a time; the others do not wait for them (their
+// panels' leases keep two runs off one panel), up to maxTargeted at once.
 type Scheduler struct {
 	runner   *Runner
 	log      *slog.Logger
@@ -29,7 +31,13 @@ type Scheduler struct {
 	last    time.Time // latest touch
 	wake    chan struct{}
 	stopped bool
+	full    bool // a full run is under way
+	running int  // runs of contracts under way
+	runs    sync.WaitGroup
 }
+
+// maxTargeted bounds the runs of contracts one scheduler makes at once.
+const maxTargeted = 4
 
 type jobKind int
 
@@ -59,29 +67,74 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			s.stop()
+			s.runs.Wait()
 			return nil
 		case <-s.wake:
 		}
-		for j := s.next(); j != nil; j = s.next() {
-			// The run is not cancelled mid-request when serve stops: it drains.
-			j.req.Stop = ctx.Done()
-			s.runJob(context.WithoutCancel(ctx), j)
-			if ctx.Err() != nil {
-				break
-			}
-		}
+		s.dispatch(ctx)
 	}
 }
 
+// dispatch starts every queued job that may start now, each in its own
+// goroutine; once serve stops, queued jobs are left to stop.
+func (s *Scheduler) dispatch(ctx context.Context) {
+	for ctx.Err() == nil {
+		j := s.next()
+		if j == nil {
+			return
+		}
+		// The run is not cancelled mid-request when serve stops: it drains.
+		j.req.Stop = ctx.Done()
+		s.runs.Add(1)
+		go func() {
+			defer s.runs.Done()
+			s.runJob(context.WithoutCancel(ctx), j)
+			s.finished(j)
+		}()
+	}
+}
+
+// next takes the first queued job that may start now: a full run when no
+// other full run is under way, a run of contracts while there is room.
 func (s *Scheduler) next() *job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.queue) == 0 || s.stopped {
+	if s.stopped {
 		return nil
 	}
-	j := s.queue[0]
-	s.queue = s.queue[1:]
-	return j
+	for i, j := range s.queue {
+		full := j.kind == fullJob
+		if full && s.full || !full && s.running >= maxTargeted {
+			continue
+		}
+		s.queue = append(s.queue[:i:i], s.queue[i+1:]...)
+		if full {
+			s.full = true
+		} else {
+			s.running++
+		}
+		return j
+	}
+	return nil
+}
+
+// finished frees the job's slot and wakes the loop for the jobs it held back.
+func (s *Scheduler) finished(j *job) {
+	s.mu.Lock()
+	if j.kind == fullJob {
+		s.full = false
+	} else {
+		s.running--
+	}
+	s.mu.Unlock()
+	s.kick()
+}
+
+func (s *Scheduler) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 func (s *Scheduler) stop() {
@@ -124,10 +177,7 @@ func (s *Scheduler) waiting(kind jobKind) *job {
 func (s *Scheduler) push(kind jobKind, req Request) *job {
 	j := &job{kind: kind, req: req, done: make(chan struct{})}
 	s.queue = append(s.queue, j)
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.kick()
 	return j
 }
 

@@ -21,11 +21,14 @@ func (db *DB) ReserveRunID(ctx context.Context) (int64, error) {
 }
 
 // CloseInterrupted marks runs left 'running' by a process that died as
-// failed. Only the holder of the run lock calls it: no other run can be live.
+// failed. Runs overlap (and a run lock can be lost while its run lives on),
+// so a run counts as dead only when its heartbeat (alive_until, renewed with
+// its panel leases) has lapsed by the database clock: a live run's record
+// is never touched by another run.
 func (db *DB) CloseInterrupted(ctx context.Context) error {
 	query := `
 		UPDATE yardsync_runs SET status = 'failed', finished_at = now(), error = 'interrupted'
-		WHERE status = 'running'`
+		WHERE status = 'running' AND coalesce(alive_until, started_at) < now()`
 	if _, err := db.pool.Exec(ctx, query); err != nil {
 		return fmt.Errorf("store: close interrupted runs: %w", err)
 	}
@@ -50,7 +53,9 @@ func (db *DB) StartRun(ctx context.Context, id int64, trigger string, uids []int
 	return id, nil
 }
 
-// FinishRun records a run's outcome and its report.
+// FinishRun records a run's outcome and its report, once: a record already
+// closed (another instance found the run's heartbeat lapsed and closed it as
+// interrupted) is left as it is, and the error says so.
 func (db *DB) FinishRun(ctx context.Context, s reconcile.Summary, errText string, report any) error {
 	data, err := json.Marshal(report)
 	if err != nil {
@@ -59,10 +64,13 @@ func (db *DB) FinishRun(ctx context.Context, s reconcile.Summary, errText string
 	query := `
 		UPDATE yardsync_runs SET finished_at = now(), status = $2, panels = $3, failed_panels = $4,
 		       added = $5, rebound = $6, deleted = $7, guarded = $8, error = $9, report = $10
-		WHERE id = $1`
-	_, err = db.pool.Exec(ctx, query, s.RunID, s.Status, s.Panels, s.FailedPanels, s.Added, s.Rebound, s.Deleted, s.Guarded, errText, data)
+		WHERE id = $1 AND status = 'running'`
+	tag, err := db.pool.Exec(ctx, query, s.RunID, s.Status, s.Panels, s.FailedPanels, s.Added, s.Rebound, s.Deleted, s.Guarded, errText, data)
 	if err != nil {
 		return fmt.Errorf("store: finish run %d: %w", s.RunID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store: finish run %d: the record is not running (closed by another instance as interrupted, or never started)", s.RunID)
 	}
 	return nil
 }

@@ -1,0 +1,221 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Why leases, and why this shape (issue 10 finding 5, issue 11 item 3).
+//
+// One advisory lock for a whole run failed twice: it lives in one store
+// session, so a dropped connection let a second run start while the first
+// kept writing; and it made a revocation wait for a full run's slow panel.
+// Panel sessions are now serialised per panel by a lease row per panel:
+//
+//   - A lease is taken only when free or expired by the database clock
+//     (store.AcquireLeases), so there is a single judge of expiry.
+//   - The holder trusts a lease only until the local monotonic time the
+//     acquiring or renewing statement was sent, plus the lease's ttl, minus a
+//     margin of one panel request (PanelTimeout). The database's expiry is
+//     later than that, whatever the store or the network did meanwhile.
+//   - Every panel call goes through leasedPanel: no trust, no request; and a
+//     call in flight is cancelled when trust runs out or the run lock is
+//     lost, so a multi-request call (Beward adds one key a request) stops
+//     before its next request.
+//   - Per-panel locks in PostgreSQL (advisory locks) would die with their
+//     session like the run lock did, and fencing tokens need the panel's
+//     cooperation, which intercoms do not offer: time-bounded trust is the
+//     fence that needs nothing from the panel.
+//
+// A run holds a panel's lease only while it talks to it: once to read it,
+// once more to write it. Between the two another run may write the panel;
+// the lease row's write counter (bumped by every write session) tells, and
+// the writer re-reads and re-plans that panel. A run never waits for panels it does not need, and full runs
+// still take turns through the run lock.
+
+// Leaser is the store side of panel leases (store.DB). Every method works on
+// a batch of panels in one statement.
+type Leaser interface {
+	AcquireLeases(ctx context.Context, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) (map[int]int64, error)
+	RenewLeases(ctx context.Context, token string, runID int64, ttl time.Duration, panels bool) ([]int, error)
+	ReleaseLeases(ctx context.Context, token string, ids []int) error
+	LeaseHolders(ctx context.Context, ids []int) (map[int]string, error)
+}
+
+// Lock is a held run lock (see Store.RunLock).
+type Lock interface {
+	// Check fails once the lock is no longer held.
+	Check(ctx context.Context) error
+	// Release frees the lock.
+	Release()
+}
+
+// leases are one run's panel leases.
+type leases struct {
+	store    Leaser
+	log      *slog.Logger
+	token    string // this run's identity on lease rows; a dry run has no run id
+	runID    int64
+	ttl      time.Duration // granted by the database per acquire or renew
+	margin   time.Duration // the longest single panel request
+	every    time.Duration // renewal interval
+	wait     time.Duration // how long a run waits for a busy panel without progress
+	batch    int           // panels acquired ahead of the workers
+	lock     Lock          // the run lock of a full run; nil otherwise
+	draining func() bool   // the run's drain signal has come: take no more leases
+
+	stmt   sync.Mutex // acquire and renew statements one at a time, so a renewal's answer is complete
+	mu     sync.Mutex
+	sentAt map[int]time.Time // held panels: when the statement that took or renewed them was sent
+	writes map[int]int64     // write counter each panel had when this run read it
+	taken  map[int]bool      // every panel ever taken, released at close
+	lost   chan struct{}     // closed when the run lock is lost: nothing is trusted any more
+	why    error             // why lost was closed
+	queue  []int             // releases not yet flushed
+	busy   bool              // a flush is under way
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// newLeases prepares the leases of one run; start begins renewing them.
+func (r *Runner) newLeases(runID int64, lock Lock) *leases {
+	margin := r.Opts.PanelTimeout
+	if margin <= 0 {
+		margin = 10 * time.Second
+	}
+	ttl := r.Opts.LeaseTTL
+	if ttl <= margin {
+		ttl = 3 * margin
+	}
+	return &leases{store: r.Store, log: r.Log, token: fmt.Sprintf("%d-%016x", runID, rand.Uint64()), runID: runID,
+		ttl: ttl, margin: margin, every: (ttl - margin) / 3, wait: max(r.Opts.LockWait, ttl),
+		batch: max(r.Opts.Concurrency, 1), lock: lock, draining: r.draining,
+		sentAt: map[int]time.Time{}, writes: map[int]int64{}, taken: map[int]bool{},
+		lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// start renews the leases and the run's heartbeat until close.
+func (l *leases) start(ctx context.Context) {
+	l.renew(ctx)
+	go func() {
+		defer close(l.done)
+		t := time.NewTicker(l.every)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-t.C:
+				l.renew(ctx)
+			}
+		}
+	}()
+}
+
+// close stops renewing and frees every lease the run still holds.
+func (l *leases) close(ctx context.Context) {
+	close(l.stop)
+	<-l.done
+	l.mu.Lock()
+	ids := make([]int, 0, len(l.taken))
+	for id := range l.taken {
+		ids = append(ids, id)
+	}
+	l.sentAt = map[int]time.Time{}
+	l.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := l.store.ReleaseLeases(ctx, l.token, ids); err != nil {
+		l.log.Warn("panel leases not released; they expire", "run_id", l.runID, "error", err)
+	}
+}
+
+// renew checks the run lock, then extends the heartbeat and the leases in
+// one statement. After the lock is lost only the heartbeat is kept, so the
+// run's record still says it is alive while it finishes.
+func (l *leases) renew(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, l.every)
+	defer cancel()
+	if l.lock != nil && l.trusting() {
+		if err := l.lock.Check(ctx); err != nil {
+			l.lose(err)
+		}
+	}
+	l.stmt.Lock()
+	defer l.stmt.Unlock()
+	sent := time.Now()
+	held, err := l.store.RenewLeases(ctx, l.token, l.runID, l.ttl, l.trusting())
+	if err != nil {
+		l.log.Warn("panel leases not renewed", "run_id", l.runID, "error", err)
+		return
+	}
+	l.renewed(sent, held)
+}
+
+// renewed records a renewal sent at sent: the panels returned are trusted
+// afresh; a panel held since before it and not returned is lost.
+func (l *leases) renewed(sent time.Time, held []int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	back := make(map[int]bool, len(held))
+	for _, id := range held {
+		back[id] = true
+	}
+	for id, at := range l.sentAt {
+		switch {
+		case back[id]:
+			l.sentAt[id] = sent
+		case at.Before(sent):
+			delete(l.sentAt, id)
+		}
+	}
+}
+
+// lose stops all trust at once: calls in flight are cancelled and no panel
+// request starts again in this run.
+func (l *leases) lose(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-l.lost:
+		return
+	default:
+	}
+	l.why = Errorf(ErrTransient, "run lock lost, the run stops before its next panel request: %v", err)
+	close(l.lost)
+	l.log.Error("run lock lost; the run stops before its next panel request", "run_id", l.runID, "error", err)
+}
+
+func (l *leases) trusting() bool {
+	select {
+	case <-l.lost:
+		return false
+	default:
+		return true
+	}
+}
+
+// trustedUntil is the end of the trust in panel id's lease, or why there is none.
+func (l *leases) trustedUntil(id int) (time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.trusting() {
+		return time.Time{}, l.why
+	}
+	at, ok := l.sentAt[id]
+	if !ok {
+		return time.Time{}, Errorf(ErrTransient, "panel %d: no lease held, no request sent", id)
+	}
+	end := at.Add(l.ttl - l.margin)
+	if !time.Now().Before(end) {
+		return time.Time{}, Errorf(ErrTransient, "panel %d: lease not renewed in time (store unreachable?), no request sent", id)
+	}
+	return end, nil
+}

@@ -1,0 +1,427 @@
+package reconcile_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"yardsync/panels"
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+	"yardsync/store"
+)
+
+// deadline bounds every wait of these tests; nothing is asserted about time.
+const deadline = 60 * time.Second
+
+// instance is a second yardsync process on the same store and fleet: its
+// own pool, its own panel clients, its own log.
+func (w *world) instance(name string, tr *trace, logged func(msg string)) *reconcile.Runner {
+	w.t.Helper()
+	db, err := store.Open(bg, w.dsn)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(db.Close)
+	r := *w.runner
+	r.Store = db
+	r.Dial = tr.dialer(name, panels.Dialer(panels.Options{Port: w.port, Scheme: "http", Timeout: 10 * time.Second}))
+	// A blocked panel request is the test's doing: the client must not time
+	// out under it before the test says so.
+	r.Opts.PanelTimeout, r.Opts.LockWait = 10*time.Second, deadline
+	r.Log = slog.New(hookHandler(logged))
+	return &r
+}
+
+// killRunLock terminates the store session holding the run lock, as an
+// operator's pg_terminate_backend or a dropped connection would.
+func (w *world) killRunLock() {
+	w.t.Helper()
+	conn, err := pgx.Connect(bg, w.dsn)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer conn.Close(bg)
+	var killed int
+	err = conn.QueryRow(bg, `
+		SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l
+		WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2
+		  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+		uint32(0x79617264), uint32(0x73796e63)).Scan(&killed)
+	if err != nil || killed != 1 {
+		w.t.Fatalf("killed %d run lock sessions (%v), want 1", killed, err)
+	}
+}
+
+// runningRun returns the id of the one run recorded as running.
+func (w *world) runningRun() int64 {
+	w.t.Helper()
+	var id int64
+	if err := w.db.Pool().QueryRow(bg, `SELECT id FROM yardsync_runs WHERE status = 'running'`).Scan(&id); err != nil {
+		w.t.Fatalf("the running run: %v", err)
+	}
+	return id
+}
+
+func (w *world) runStatus(id int64) string {
+	w.t.Helper()
+	s, err := w.db.Run(bg, id)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return s.Status
+}
+
+// await fails the test unless ch is closed within the deadline.
+func await(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(deadline):
+		t.Fatalf("gave up waiting: %s", what)
+	}
+}
+
+// once returns a channel and the function that closes it (any number of calls).
+func once() (chan struct{}, func()) {
+	ch := make(chan struct{})
+	var o sync.Once
+	return ch, func() { o.Do(func() { close(ch) }) }
+}
+
+// holdRequests makes panel p hold every request matching match until
+// released (or the client gives up); arrived is closed by the first.
+func holdRequests(p *panelsim.Panel, match func(panelsim.Request) bool) (arrived, release chan struct{}, free func()) {
+	arrived, got := once()
+	release, free = once()
+	p.SetHook(func(ctx context.Context, req panelsim.Request) {
+		if !match(req) {
+			return
+		}
+		got()
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+	})
+	return arrived, release, free
+}
+
+func isWrite(req panelsim.Request) bool {
+	return req.Method == http.MethodPut || req.Method == http.MethodDelete || strings.Contains(req.Query, "action=add")
+}
+
+type runOutcome struct {
+	res reconcile.Result
+	err error
+}
+
+func start(r *reconcile.Runner, req reconcile.Request) <-chan runOutcome {
+	out := make(chan runOutcome, 1)
+	go func() {
+		res, err := r.Run(bg, req)
+		out <- runOutcome{res, err}
+	}()
+	return out
+}
+
+func finished(t *testing.T, ch <-chan runOutcome, what string) reconcile.Result {
+	t.Helper()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			t.Fatalf("%s: %v", what, o.err)
+		}
+		return o.res
+	case <-time.After(deadline):
+		t.Fatalf("gave up waiting: %s", what)
+	}
+	return reconcile.Result{}
+}
+
+// A run whose run-lock connection is killed mid-write stops before its next
+// panel request; a new run does not write that panel until then; and
+// neither run's record is overwritten by the other.
+func TestLostRunLockStopsWritesBeforeTheNextRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "beward", 2)
+	w.contract(601, "6", true, true, "0000000000A601", 0, 1)
+	if err := w.db.AddKey(bg, 601, "0000000000A602", nil); err != nil {
+		t.Fatal(err)
+	}
+	tr := &trace{}
+	lost, lose := once()
+	a := w.instance("A", tr, func(msg string) {
+		if strings.Contains(msg, "run lock lost") {
+			lose()
+		}
+	})
+	b := w.instance("B", tr, func(string) {})
+	writing, _, free := holdRequests(w.fleet.Panel(0), func(req panelsim.Request) bool { return strings.Contains(req.Query, "action=add") })
+	defer free()
+	doneA := start(a, reconcile.Request{Trigger: "cli"})
+	await(t, writing, "run A writing panel 0")
+	w.fleet.Panel(0).SetHook(nil) // only A's first add is held
+	runA := w.runningRun()
+	w.killRunLock()
+	startedB, markB := once()
+	tr.onCall(func(who string, _ int) {
+		if who == "B" {
+			markB()
+		}
+	})
+	doneB := start(b, reconcile.Request{Trigger: "cli"})
+	await(t, startedB, "run B reading panels")
+	if got := w.runStatus(runA); got != "running" {
+		t.Fatalf("run A's record while it runs: got %q, want it left running by run B", got)
+	}
+	await(t, lost, "run A noticing its lock is gone")
+	free()
+	resA, resB := finished(t, doneA, "run A"), finished(t, doneB, "run B")
+	checkLostLockOutcome(t, w, tr, resA, resB)
+}
+
+func checkLostLockOutcome(t *testing.T, w *world, tr *trace, resA, resB reconcile.Result) {
+	t.Helper()
+	if _, failed := resA.Failed[w.panels[0]]; !failed || resA.Status == reconcile.StatusOK {
+		t.Fatalf("run A: got %+v failed %v, want panel 0 failed", resA.Summary, resA.Failed)
+	}
+	if resB.Status != reconcile.StatusOK {
+		t.Fatalf("run B: got %+v failed %v error %q", resB.Summary, resB.Failed, resB.Error)
+	}
+	for _, res := range []reconcile.Result{resA, resB} {
+		if got, err := w.db.Run(bg, res.RunID); err != nil || got != res.Summary {
+			t.Fatalf("run %d recorded as %+v (%v), want %+v", res.RunID, got, err, res.Summary)
+		}
+	}
+	if got := w.keys(0); got != "0000000000A601=6 0000000000A602=6 " {
+		t.Fatalf("panel 0 holds %q", got)
+	}
+	// After A's held add, the next write to panel 0 is B's, after B read it.
+	reqs := w.fleet.Panel(0).Requests()
+	first := firstIndex(reqs, 0, func(r panelsim.Request) bool { return strings.Contains(r.Query, "action=add") })
+	next := firstIndex(reqs, first+1, func(r panelsim.Request) bool { return isWrite(r) || strings.Contains(r.Query, "action=list") })
+	if next < 0 || !strings.Contains(reqs[next].Query, "action=list") {
+		t.Fatalf("panel 0 requests after run A's held add: %+v, want run B's list before any write", reqs[first:])
+	}
+	tr.checkNoOverlap(t)
+	for i := range w.fleet.Len() {
+		if got := w.fleet.Panel(i).MaxInFlight(); got != 1 {
+			t.Fatalf("panel %d answered %d requests at once", i, got)
+		}
+	}
+}
+
+func firstIndex(reqs []panelsim.Request, from int, match func(panelsim.Request) bool) int {
+	for i := from; i >= 0 && i < len(reqs); i++ {
+		if match(reqs[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// A revocation (sync/ with wait for one contract) completes while a full
+// run of the same scheduler is stuck on a slow panel it does not need.
+func TestRevocationDoesNotWaitBehindASlowPanel(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 2)
+	w.contract(701, "1", true, true, "0000000000B701", 0)
+	w.contract(702, "2", true, true, "0000000000B702", 1)
+	w.runner.Opts.PanelTimeout = 10 * time.Second
+	w.runner.Dial = panels.Dialer(panels.Options{Port: w.port, Scheme: "http", Timeout: 10 * time.Second})
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 702`)
+	stuck, _, free := holdRequests(w.fleet.Panel(0), func(panelsim.Request) bool { return true })
+	defer free()
+	sched := reconcile.NewScheduler(w.runner, time.Hour)
+	ctx, cancel := context.WithCancel(bg)
+	stopped := make(chan error, 1)
+	go func() { stopped <- sched.Start(ctx) }()
+	full, err := sched.Sync(bg, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, stuck, "the full run reaching the slow panel")
+	revoked := make(chan runOutcome, 1)
+	go func() {
+		s, err := sched.Sync(bg, 702, true)
+		revoked <- runOutcome{reconcile.Result{Summary: s}, err}
+	}()
+	got := finished(t, revoked, "the revocation")
+	if got.Status != reconcile.StatusOK || got.Deleted != 1 || w.keys(1) != "" {
+		t.Fatalf("revocation: got %+v, panel 1 %q", got.Summary, w.keys(1))
+	}
+	if status := w.runStatus(full.RunID); status != "running" {
+		t.Fatalf("the full run is %q: the revocation waited for it", status)
+	}
+	free()
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two instances: a targeted run needing a panel a full run is writing waits
+// for that panel only, never writes it at the same time, and completes while
+// the full run is still stuck on another panel.
+func TestTwoRunsNeverWriteOnePanelAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 2)
+	w.contract(801, "1", true, true, "0000000000C801", 0, 1)
+	w.contract(802, "2", true, true, "0000000000C802", 1)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	if err := w.db.AddKey(bg, 801, "0000000000C803", nil); err != nil {
+		t.Fatal(err)
+	}
+	tr := &trace{}
+	waiting, wait := once()
+	full := w.instance("full", tr, func(string) {})
+	targeted := w.instance("targeted", tr, func(msg string) {
+		if strings.Contains(msg, "waiting for panel") {
+			wait()
+		}
+	})
+	stuck0, _, free0 := holdRequests(w.fleet.Panel(0), isWrite)
+	defer free0()
+	writing1, _, free1 := holdRequests(w.fleet.Panel(1), isWrite)
+	defer free1()
+	doneFull := start(full, reconcile.Request{Trigger: "cli"})
+	await(t, stuck0, "the full run writing panel 0")
+	await(t, writing1, "the full run writing panel 1")
+	w.fleet.Panel(1).SetHook(nil)
+	// Contract 802 stops paying after the full run read the billing: only
+	// the targeted run revokes it.
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 802`)
+	doneT := start(targeted, reconcile.Request{Trigger: "api", UIDs: []int64{802}, Named: true})
+	await(t, waiting, "the targeted run waiting for panel 1")
+	free1()
+	res := finished(t, doneT, "the targeted run")
+	if res.Status != reconcile.StatusOK || res.Deleted != 1 || w.keys(1) != "0000000000C801=1 0000000000C803=1 " {
+		t.Fatalf("targeted run: got %+v %v, panel 1 %q", res.Summary, res.Failed, w.keys(1))
+	}
+	fullID := w.runningRun()
+	if status := w.runStatus(fullID); status != "running" {
+		t.Fatalf("the full run is %q: the targeted run waited for all of it", status)
+	}
+	free0()
+	if res := finished(t, doneFull, "the full run"); res.Status != reconcile.StatusOK {
+		t.Fatalf("full run: got %+v %v", res.Summary, res.Failed)
+	}
+	tr.checkNoOverlap(t)
+	if got := w.fleet.Panel(1).MaxInFlight(); got != 1 {
+		t.Fatalf("panel 1 answered %d requests at once", got)
+	}
+}
+
+// trace records every panel call of several instances, to prove that no
+// two instances ever had calls in flight on one panel at once.
+type trace struct {
+	mu       sync.Mutex
+	inFlight map[int]map[string]int // panel -> instance -> calls in flight
+	overlaps []string
+	notify   func(who string, panel int)
+	runs     []int64
+}
+
+func (tr *trace) onCall(fn func(who string, panel int)) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.notify = fn
+}
+
+func (tr *trace) dialer(who string, dial reconcile.PanelDialer) reconcile.PanelDialer {
+	return func(d reconcile.PanelDevice) (reconcile.Panel, error) {
+		p, err := dial(d)
+		if err != nil {
+			return nil, err
+		}
+		return &tracedPanel{p: p, tr: tr, who: who, id: d.ID}, nil
+	}
+}
+
+func (tr *trace) enter(who string, panel int) func() {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.inFlight == nil {
+		tr.inFlight = map[int]map[string]int{}
+	}
+	if tr.inFlight[panel] == nil {
+		tr.inFlight[panel] = map[string]int{}
+	}
+	for other, n := range tr.inFlight[panel] {
+		if other != who && n > 0 {
+			tr.overlaps = append(tr.overlaps, fmt.Sprintf("panel %d: %s called while %s was in flight", panel, who, other))
+		}
+	}
+	tr.inFlight[panel][who]++
+	if tr.notify != nil {
+		tr.notify(who, panel)
+	}
+	return func() {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		tr.inFlight[panel][who]--
+	}
+}
+
+func (tr *trace) checkNoOverlap(t *testing.T) {
+	t.Helper()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.overlaps) > 0 {
+		t.Fatalf("two instances on one panel at once: %v", tr.overlaps)
+	}
+}
+
+type tracedPanel struct {
+	p   reconcile.Panel
+	tr  *trace
+	who string
+	id  int
+}
+
+func (tp *tracedPanel) ListKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
+	defer tp.tr.enter(tp.who, tp.id)()
+	return tp.p.ListKeys(ctx)
+}
+
+func (tp *tracedPanel) AddKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+	defer tp.tr.enter(tp.who, tp.id)()
+	return tp.p.AddKeys(ctx, keys)
+}
+
+func (tp *tracedPanel) DeleteKey(ctx context.Context, code string) error {
+	defer tp.tr.enter(tp.who, tp.id)()
+	return tp.p.DeleteKey(ctx, code)
+}
+
+func (tp *tracedPanel) Finish(ctx context.Context) error {
+	defer tp.tr.enter(tp.who, tp.id)()
+	return tp.p.Finish(ctx)
+}
+
+// hookHandler is a slog handler that hands each message to fn, so a test
+// can wait for something a run logs instead of sleeping.
+type hookHandler func(msg string)
+
+func (h hookHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h hookHandler) Handle(_ context.Context, r slog.Record) error {
+	h(r.Message)
+	return nil
+}
+func (h hookHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h hookHandler) WithGroup(string) slog.Handler      { return h }
+
+var _ slog.Handler = hookHandler(nil)

@@ -1,0 +1,229 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// grant is the outcome of waiting for one panel's lease: held (err nil,
+// writes the panel's write counter) or given up (busy, stopping, store down).
+type grant struct {
+	id     int
+	writes int64
+	err    error
+}
+
+// each calls fn for every panel of ids once its lease is held or given up,
+// at most n at once, in the order of ids. Leases are taken one batch ahead
+// of the workers, so a run never holds panels it is not about to work on.
+func (l *leases) each(ctx context.Context, ids []int, n int, write bool, fn func(grant)) {
+	grants := make(chan grant)
+	go l.acquireAll(ctx, ids, write, grants)
+	var g errgroup.Group
+	g.SetLimit(max(n, 1))
+	for gr := range grants { // Go blocks while n run, so the acquirer waits too
+		g.Go(func() error { fn(gr); return nil })
+	}
+	_ = g.Wait() // fn reports its own failures
+}
+
+// acquireAll takes the leases of ids as they come free. A stretch of wait
+// without taking any lease gives the panels still busy up, naming who holds them.
+func (l *leases) acquireAll(ctx context.Context, ids []int, write bool, out chan<- grant) {
+	defer close(out)
+	left := slices.Clone(ids)
+	since, pause, told := time.Now(), 50*time.Millisecond, false
+	for len(left) > 0 {
+		if l.draining() || ctx.Err() != nil {
+			l.giveUp(left, errStopping, out)
+			return
+		}
+		got, err := l.acquire(ctx, left, write)
+		if err != nil {
+			l.giveUp(left, err, out)
+			return
+		}
+		if left = l.emit(left, got, out); len(got) > 0 || len(left) == 0 {
+			since, pause = time.Now(), 50*time.Millisecond
+			continue
+		}
+		if !told {
+			l.log.Info("waiting for panel leases held by other runs", "run_id", l.runID, "panels", len(left))
+			told = true
+		}
+		if time.Since(since) > l.wait {
+			l.giveUp(left, nil, out)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, time.Second)
+	}
+}
+
+func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]int64, error) {
+	l.stmt.Lock()
+	defer l.stmt.Unlock()
+	sent := time.Now()
+	got, err := l.store.AcquireLeases(ctx, l.token, l.runID, left, l.batch, l.ttl, write)
+	if err != nil {
+		return nil, Errorf(ErrTransient, "panel lease not taken: %v", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id := range got {
+		l.sentAt[id], l.taken[id] = sent, true
+	}
+	return got, nil
+}
+
+// emit hands the panels taken to the workers and returns those still to take.
+func (l *leases) emit(left []int, got map[int]int64, out chan<- grant) []int {
+	var rest []int
+	for _, id := range left {
+		if writes, ok := got[id]; ok {
+			out <- grant{id: id, writes: writes}
+			continue
+		}
+		rest = append(rest, id)
+	}
+	return rest
+}
+
+// giveUp fails every panel left with err, or as busy naming its holder.
+func (l *leases) giveUp(left []int, err error, out chan<- grant) {
+	var holders map[int]string
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		holders, _ = l.store.LeaseHolders(ctx, left)
+		cancel()
+	}
+	for _, id := range left {
+		e := err
+		if e == nil {
+			who := holders[id]
+			if who == "" {
+				who = "another run"
+			}
+			e = Errorf(ErrBusy, "panel %d is busy: its lease is held by %s", id, who)
+		}
+		out <- grant{id: id, err: e}
+	}
+}
+
+// release ends this run's session on panel id: it is not trusted from now
+// on, and its lease is freed. Releases that come while one is being
+// written join the next statement, so they cost few statements per run.
+func (l *leases) release(ctx context.Context, id int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.sentAt, id)
+	l.queue = append(l.queue, id)
+	if l.busy {
+		return
+	}
+	l.busy = true
+	for len(l.queue) > 0 {
+		ids := l.queue
+		l.queue = nil
+		l.mu.Unlock()
+		err := l.flush(ctx, ids)
+		l.mu.Lock()
+		if err == nil {
+			for _, id := range ids {
+				delete(l.taken, id)
+			}
+		}
+	}
+	l.busy = false
+}
+
+func (l *leases) flush(ctx context.Context, ids []int) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := l.store.ReleaseLeases(ctx, l.token, ids)
+	if err != nil {
+		l.log.Warn("panel leases not released; they expire", "run_id", l.runID, "error", err)
+	}
+	return err
+}
+
+// leasedPanel sends a panel call only while the run trusts its lease on
+// the panel, and cancels the call when that trust ends.
+type leasedPanel struct {
+	p  Panel
+	id int
+	l  *leases
+}
+
+// bind derives the context of one call: cancelled at the end of trust
+// (renewals push it on) or when the run lock is lost.
+func (lp *leasedPanel) bind(ctx context.Context) (context.Context, func(), error) {
+	end, err := lp.l.trustedUntil(lp.id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	go lp.watch(ctx, cancel, end)
+	return ctx, func() { cancel(nil) }, nil
+}
+
+// watch cancels a call when the trust in the lease ends without renewal,
+// or at once when the run lock is lost.
+func (lp *leasedPanel) watch(ctx context.Context, cancel context.CancelCauseFunc, end time.Time) {
+	t := time.NewTimer(time.Until(end))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lp.l.lost:
+			cancel(lp.l.why)
+			return
+		case <-t.C:
+		}
+		next, err := lp.l.trustedUntil(lp.id)
+		if err != nil {
+			cancel(err)
+			return
+		}
+		t.Reset(time.Until(next))
+	}
+}
+
+// call runs fn under the lease; a call cut short by the lease reports why.
+func (lp *leasedPanel) call(ctx context.Context, fn func(context.Context) error) error {
+	ctx, done, err := lp.bind(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	err = fn(ctx)
+	if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return err
+}
+
+func (lp *leasedPanel) ListKeys(ctx context.Context) (keys []PanelKey, err error) {
+	err = lp.call(ctx, func(ctx context.Context) error { keys, err = lp.p.ListKeys(ctx); return err })
+	return keys, err
+}
+
+func (lp *leasedPanel) AddKeys(ctx context.Context, keys []PanelKey) error {
+	return lp.call(ctx, func(ctx context.Context) error { return lp.p.AddKeys(ctx, keys) })
+}
+
+func (lp *leasedPanel) DeleteKey(ctx context.Context, code string) error {
+	return lp.call(ctx, func(ctx context.Context) error { return lp.p.DeleteKey(ctx, code) })
+}
+
+func (lp *leasedPanel) Finish(ctx context.Context) error {
+	return lp.call(ctx, lp.p.Finish)
+}

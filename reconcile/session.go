@@ -1,0 +1,103 @@
+package reconcile
+
+import (
+	"context"
+	"slices"
+)
+
+// panelSessions is what a run's panel sessions share: the run's leases, and
+// how to plan one panel again when another run wrote it since it was read.
+type panelSessions struct {
+	leases *leases
+	replan func(d PanelDevice, keys []PanelKey) PanelPlan
+}
+
+// seen records the write counter a panel had when this run read it.
+func (l *leases) seen(id int, writes int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes[id] = writes
+}
+
+// stale reports whether another run wrote the panel since this run read it:
+// this run's own write lease bumped the counter by exactly one.
+func (l *leases) stale(id int, writes int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	read, ok := l.writes[id]
+	return !ok || writes != read+1
+}
+
+// readLeased reads one panel under its lease, released right after the
+// list: a run holds no panel while it waits for its other panels.
+func (r *Runner) readLeased(ctx context.Context, l *leases, d PanelDevice, g grant) (Panel, []PanelKey, error) {
+	if g.err != nil {
+		return nil, nil, g.err
+	}
+	defer l.release(ctx, d.ID)
+	l.seen(d.ID, g.writes)
+	return r.readPanel(ctx, l, d)
+}
+
+// writeLeased writes one panel's plan under its lease, planned again first
+// if another run wrote the panel since this run read it.
+func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp PanelPlan, g grant) (added, rebound, deleted int, err error) {
+	if g.err != nil {
+		return 0, 0, 0, g.err
+	}
+	defer s.leases.release(ctx, g.id)
+	if s.leases.stale(g.id, g.writes) {
+		var keys []PanelKey
+		err := r.retry(ctx, pp.Device.Family, "list", func(ctx context.Context) (err error) {
+			keys, err = p.ListKeys(ctx)
+			return err
+		})
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		r.Log.Info("panel written by another run since it was read; planned again", "panel_id", g.id)
+		pp = s.replan(pp.Device, keys)
+	}
+	return r.applyPanel(ctx, p, pp)
+}
+
+// replanner plans one panel from fresh keys with the run's scope, desired
+// state and options; the guard's verdict stays the whole run's.
+func replanner(s scope, desired Desired, owned []OwnedKey, opt PlanOptions, guarded bool) func(PanelDevice, []PanelKey) PanelPlan {
+	opt.Force = true
+	return func(d PanelDevice, keys []PanelKey) PanelPlan {
+		p := s.calculate(desired, map[int][]PanelKey{d.ID: keys}, owned, opt)
+		pp := PanelPlan{Device: d}
+		if i := slices.IndexFunc(p.Panels, func(x PanelPlan) bool { return x.Device.ID == d.ID }); i >= 0 {
+			pp = p.Panels[i]
+		}
+		if guarded && !pp.Tombstone {
+			pp.Held, pp.Delete = append(pp.Held, pp.Delete...), nil
+		}
+		return pp
+	}
+}
+
+// withChanges keeps the plans that write to a panel or the store; a panel
+// with only held deletions needs no session.
+func withChanges(plans []PanelPlan) ([]int, map[int]PanelPlan) {
+	var ids []int
+	byID := map[int]PanelPlan{}
+	for _, pp := range plans {
+		if pp.changes() {
+			ids = append(ids, pp.Device.ID)
+			byID[pp.Device.ID] = pp
+		}
+	}
+	return ids, byID
+}
+
+func devicesOf(scope []PanelDevice) ([]int, map[int]PanelDevice) {
+	ids := make([]int, 0, len(scope))
+	byID := make(map[int]PanelDevice, len(scope))
+	for _, d := range scope {
+		ids = append(ids, d.ID)
+		byID[d.ID] = d
+	}
+	return ids, byID
+}
