@@ -75,8 +75,9 @@ type leases struct {
 	taken  map[int]bool      // every panel ever taken, released at close
 	lost   chan struct{}     // closed when the run lock is lost: nothing is trusted any more
 	why    error             // why lost was closed
-	queue  []int             // releases not yet flushed
-	busy   bool              // a flush is under way
+	queue  []int             // released, not yet written free
+	timer  *time.Timer       // writes the queue free
+	closed bool              // close frees everything taken
 	stop   chan struct{}
 	done   chan struct{}
 }
@@ -116,24 +117,30 @@ func (l *leases) start(ctx context.Context) {
 	}()
 }
 
-// close stops renewing and frees every lease the run still holds.
+// close stops renewing and frees every lease the run still holds, in one
+// statement.
 func (l *leases) close(ctx context.Context) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
 	close(l.stop)
 	<-l.done
 	l.mu.Lock()
+	l.closed = true
+	if l.timer != nil {
+		l.timer.Stop()
+	}
 	ids := make([]int, 0, len(l.taken))
 	for id := range l.taken {
 		ids = append(ids, id)
 	}
 	l.sentAt = map[int]time.Time{}
 	l.mu.Unlock()
-	if len(ids) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := l.store.ReleaseLeases(ctx, l.token, ids); err != nil {
-		l.log.Warn("panel leases not released; they expire", "run_id", l.runID, "error", err)
+	if len(ids) > 0 {
+		_ = l.free(ctx, ids)
 	}
 }
 

@@ -80,6 +80,7 @@ func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]i
 	for id := range got {
 		l.sentAt[id], l.taken[id] = sent, true
 	}
+	l.queue = slices.DeleteFunc(l.queue, func(id int) bool { _, again := got[id]; return again })
 	return got, nil
 }
 
@@ -117,34 +118,48 @@ func (l *leases) giveUp(left []int, err error, out chan<- grant) {
 	}
 }
 
+// releaseEvery is how long a freed lease may wait to be written free, so
+// that the releases of many panel sessions share one statement.
+const releaseEvery = 20 * time.Millisecond
+
 // release ends this run's session on panel id: it is not trusted from now
-// on, and its lease is freed. Releases that come while one is being
-// written join the next statement, so they cost few statements per run.
-func (l *leases) release(ctx context.Context, id int) {
+// on, and its lease is freed with the others released within releaseEvery.
+func (l *leases) release(id int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.sentAt, id)
 	l.queue = append(l.queue, id)
-	if l.busy {
-		return
+	if l.timer == nil && !l.closed {
+		l.timer = time.AfterFunc(releaseEvery, l.flushQueue)
 	}
-	l.busy = true
-	for len(l.queue) > 0 {
-		ids := l.queue
-		l.queue = nil
-		l.mu.Unlock()
-		err := l.flush(ctx, ids)
-		l.mu.Lock()
-		if err == nil {
-			for _, id := range ids {
-				delete(l.taken, id)
-			}
-		}
-	}
-	l.busy = false
 }
 
-func (l *leases) flush(ctx context.Context, ids []int) error {
+// flushQueue frees the queued leases in one statement. It runs under stmt,
+// like acquire, which takes re-taken panels off the queue: a lease this run
+// took again (to write) is never freed by its earlier release.
+func (l *leases) flushQueue() {
+	l.stmt.Lock()
+	defer l.stmt.Unlock()
+	l.mu.Lock()
+	ids := l.queue
+	l.queue, l.timer = nil, nil
+	closed := l.closed
+	l.mu.Unlock()
+	if closed || len(ids) == 0 {
+		return // close frees everything taken
+	}
+	if err := l.free(context.Background(), ids); err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range ids {
+		delete(l.taken, id)
+	}
+}
+
+// free writes leases free; a failure leaves them to expire.
+func (l *leases) free(ctx context.Context, ids []int) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := l.store.ReleaseLeases(ctx, l.token, ids)

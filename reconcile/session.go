@@ -34,7 +34,7 @@ func (r *Runner) readLeased(ctx context.Context, l *leases, d PanelDevice, g gra
 	if g.err != nil {
 		return nil, nil, g.err
 	}
-	defer l.release(ctx, d.ID)
+	defer l.release(d.ID)
 	l.seen(d.ID, g.writes)
 	return r.readPanel(ctx, l, d)
 }
@@ -45,7 +45,7 @@ func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp 
 	if g.err != nil {
 		return 0, 0, 0, g.err
 	}
-	defer s.leases.release(ctx, g.id)
+	defer s.leases.release(g.id)
 	if s.leases.stale(g.id, g.writes) {
 		var keys []PanelKey
 		err := r.retry(ctx, pp.Device.Family, "list", func(ctx context.Context) (err error) {

@@ -1,0 +1,156 @@
+package store_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"yardsync/internal/testdb"
+	"yardsync/reconcile"
+	"yardsync/store"
+	"yardsync/store/storetest"
+)
+
+func acquire(t *testing.T, db *store.DB, token string, ids []int, limit int, ttl time.Duration, write bool) map[int]int64 {
+	t.Helper()
+	got, err := db.AcquireLeases(ctx, token, 0, ids, limit, ttl, write)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestPanelLeases(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	t.Run("OK", func(t *testing.T) {
+		if got := acquire(t, db, "a", []int{3, 1, 2}, 2, time.Minute, false); len(got) != 2 || !has(got, 3, 1) {
+			t.Fatalf("a: got %v, want the first two asked, 3 and 1", got)
+		}
+		if got := acquire(t, db, "b", []int{1, 2, 3}, 10, time.Minute, false); len(got) != 1 || !has(got, 2) {
+			t.Fatalf("b: got %v, want only 2: a holds 1 and 3", got)
+		}
+		holders, err := db.LeaseHolders(ctx, []int{1, 4})
+		if err != nil || len(holders) != 1 || holders[1] == "" {
+			t.Fatalf("holders: got %v %v, want panel 1 named", holders, err)
+		}
+		held, err := db.RenewLeases(ctx, "a", 0, time.Minute, true)
+		if slices.Sort(held); err != nil || !slices.Equal(held, []int{1, 3}) {
+			t.Fatalf("renew a: got %v %v", held, err)
+		}
+		if err := db.ReleaseLeases(ctx, "a", []int{1}); err != nil {
+			t.Fatal(err)
+		}
+		if got := acquire(t, db, "b", []int{1}, 10, time.Minute, true); !has(got, 1) {
+			t.Fatalf("b after a released 1: got %v", got)
+		}
+	})
+	t.Run("ExpiredByTheDatabaseClock", func(t *testing.T) {
+		acquire(t, db, "c", []int{10}, 10, -time.Second, false) // already expired when written
+		if got := acquire(t, db, "d", []int{10}, 10, time.Minute, false); !has(got, 10) {
+			t.Fatalf("d: got %v, want the expired lease", got)
+		}
+		if held, _ := db.RenewLeases(ctx, "c", 0, time.Minute, true); len(held) != 0 {
+			t.Fatalf("c renewed %v after losing it", held)
+		}
+	})
+	t.Run("WriteCounter", func(t *testing.T) {
+		read := acquire(t, db, "e", []int{20}, 10, time.Minute, false)[20]
+		if err := db.ReleaseLeases(ctx, "e", []int{20}); err != nil {
+			t.Fatal(err)
+		}
+		if got := acquire(t, db, "f", []int{20}, 10, time.Minute, true)[20]; got != read+1 {
+			t.Fatalf("a write session: counter %d after %d, want one more", got, read)
+		}
+		if err := db.ReleaseLeases(ctx, "f", []int{20}); err != nil {
+			t.Fatal(err)
+		}
+		if got := acquire(t, db, "e", []int{20}, 10, time.Minute, true)[20]; got != read+2 {
+			t.Fatalf("e writing after f wrote: counter %d, want %d: e must see its read is stale", got, read+2)
+		}
+	})
+}
+
+func has(m map[int]int64, ids ...int) bool {
+	for _, id := range ids {
+		if _, ok := m[id]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// A run's record is closed as interrupted only once its heartbeat lapsed,
+// and a closed record is never overwritten by a late finish.
+func TestRunRecordsOfOverlappingRuns(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	live, err := db.StartRun(ctx, 0, "cli", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead, err := db.StartRun(ctx, 0, "cli", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RenewLeases(ctx, "live", live, time.Minute, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RenewLeases(ctx, "dead", dead, -time.Second, true); err != nil { // its last heartbeat has lapsed
+		t.Fatal(err)
+	}
+	if err := db.CloseInterrupted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Run(ctx, live); got.Status != "running" {
+		t.Fatalf("live run: got %q, want it left running", got.Status)
+	}
+	if got, _ := db.Run(ctx, dead); got.Status != reconcile.StatusFailed {
+		t.Fatalf("dead run: got %q, want failed", got.Status)
+	}
+	err = db.FinishRun(ctx, reconcile.Summary{RunID: dead, Status: reconcile.StatusOK}, "", nil)
+	if err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Fatalf("late finish of a closed run: got %v, want an error", err)
+	}
+	if got, _ := db.Run(ctx, dead); got.Status != reconcile.StatusFailed {
+		t.Fatalf("dead run after a late finish: got %q, want failed kept", got.Status)
+	}
+	if err := db.FinishRun(ctx, reconcile.Summary{RunID: live, Status: reconcile.StatusOK}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The run lock notices when its session is terminated.
+func TestRunLockCheck(t *testing.T) {
+	t.Parallel()
+	dsn := testdb.Postgres(t)
+	db := storetest.MustOpenDSN(t, dsn)
+	lock, err := db.RunLock(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	if err := lock.Check(ctx); err != nil {
+		t.Fatalf("held lock: %v", err)
+	}
+	if _, err := db.RunLock(ctx, 0); !errors.Is(err, reconcile.ErrBusy) {
+		t.Fatalf("second lock: got %v, want busy", err)
+	}
+	var killed int
+	err = db.Pool().QueryRow(ctx, `
+		SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&killed)
+	if err != nil || killed != 1 {
+		t.Fatalf("killed %d (%v)", killed, err)
+	}
+	if err := lock.Check(ctx); err == nil {
+		t.Fatal("a lock whose session was terminated still checks as held")
+	}
+	again, err := db.RunLock(ctx, 0)
+	if err != nil {
+		t.Fatalf("after the holder's session died: %v", err)
+	}
+	again.Release()
+}
