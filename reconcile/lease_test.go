@@ -195,6 +195,18 @@ func TestLeaseTrust(t *testing.T) {
 		if _, err := l.trustedUntil(1); !IsTransient(err) {
 			t.Fatalf("got %v, want nothing trusted once the lock is lost", err)
 		}
+		if got := collect(l, []int{2}, true); !IsTransient(got[2].err) {
+			t.Fatalf("a session after the loss: got %v, want none started", got)
+		}
+	})
+	t.Run("LockLostSeenBeforeASession", func(t *testing.T) {
+		lock := &fakeLock{err: errors.New("session terminated")}
+		f := newFakeLeaser()
+		l := testLeases(t, f, nil)
+		l.lock = lock
+		if got := collect(l, []int{1}, true); !IsTransient(got[1].err) || f.owner[1] != "" {
+			t.Fatalf("got %v, owner %q: want no lease taken by a run that lost its lock", got, f.owner[1])
+		}
 	})
 }
 

@@ -67,7 +67,18 @@ func (l *leases) acquireAll(ctx context.Context, ids []int, write bool, out chan
 	}
 }
 
+// acquire takes the next batch of leases. A full run checks its run lock
+// first, so no panel session starts once the loss can be seen; between
+// checks the leases keep the panels safe.
 func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]int64, error) {
+	if l.lock != nil && l.trusting() {
+		if err := l.lock.Check(ctx); err != nil {
+			l.lose(err)
+		}
+	}
+	if !l.trusting() {
+		return nil, l.why
+	}
 	l.stmt.Lock()
 	defer l.stmt.Unlock()
 	sent := time.Now()
