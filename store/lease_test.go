@@ -138,9 +138,9 @@ func TestRunLockCheck(t *testing.T) {
 	if _, err := db.RunLock(ctx, 0); !errors.Is(err, reconcile.ErrBusy) {
 		t.Fatalf("second lock: got %v, want busy", err)
 	}
-	var killed int
+	var killed int // the timeout makes pg_terminate_backend wait until the session is gone
 	err = db.Pool().QueryRow(ctx, `
-		SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+		SELECT count(pg_terminate_backend(pid, 60000)) FROM pg_locks
 		WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&killed)
 	if err != nil || killed != 1 {
 		t.Fatalf("killed %d (%v)", killed, err)

@@ -12,7 +12,11 @@ CREATE TABLE IF NOT EXISTS yardsync_panel_lease (
     writes bigint NOT NULL DEFAULT 0             -- bumped when a write session ends: a reader's plan is stale
 );
 ALTER TABLE yardsync_runs ADD COLUMN IF NOT EXISTS alive_until timestamptz DEFAULT now() + interval '2 minutes';
+-- Every run, targeted ones included, closes the runs of dead processes:
+-- find the few running ones without scanning the run history.
+CREATE INDEX IF NOT EXISTS yardsync_runs_running ON yardsync_runs (id) WHERE status = 'running';
 
 -- +goose Down
+DROP INDEX IF EXISTS yardsync_runs_running;
 ALTER TABLE yardsync_runs DROP COLUMN IF EXISTS alive_until;
 DROP TABLE IF EXISTS yardsync_panel_lease;
