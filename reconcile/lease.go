@@ -68,18 +68,20 @@ type leases struct {
 	lock     Lock          // the run lock of a full run; nil otherwise
 	draining func() bool   // the run's drain signal has come: take no more leases
 
-	stmt   sync.Mutex // acquire and renew statements one at a time, so a renewal's answer is complete
-	mu     sync.Mutex
-	sentAt map[int]time.Time // held panels: when the statement that took or renewed them was sent
-	writes map[int]int64     // write counter each panel had when this run read it
-	taken  map[int]bool      // every panel ever taken, released at close
-	lost   chan struct{}     // closed when the run lock is lost: nothing is trusted any more
-	why    error             // why lost was closed
-	queue  []int             // released, not yet written free
-	timer  *time.Timer       // writes the queue free
-	closed bool              // close frees everything taken
-	stop   chan struct{}
-	done   chan struct{}
+	stmt     sync.Mutex // acquire and renew statements one at a time, so a renewal's answer is complete
+	mu       sync.Mutex
+	sentAt   map[int]time.Time                  // held panels: when the statement that took or renewed them was sent
+	writes   map[int]int64                      // write counter each panel had when this run read it
+	taken    map[int]bool                       // every panel ever taken, released at close
+	lost     chan struct{}                      // closed when the run lock is lost: nothing is trusted any more
+	why      error                              // why lost was closed
+	queue    []int                              // released, not yet written free
+	timer    *time.Timer                        // writes the queue free
+	closed   bool                               // close frees everything taken
+	calls    map[uint64]context.CancelCauseFunc // panel calls in flight, cancelled by lose
+	nextCall uint64
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // newLeases prepares the leases of one run; start begins renewing them.
@@ -95,7 +97,7 @@ func (r *Runner) newLeases(runID int64, lock Lock) *leases {
 	return &leases{store: r.Store, log: r.Log, token: fmt.Sprintf("%d-%016x", runID, rand.Uint64()), runID: runID,
 		ttl: ttl, margin: margin, every: (ttl - margin) / 3, wait: max(r.Opts.LockWait, ttl),
 		batch: max(r.Opts.Concurrency, 1), lock: lock, draining: r.draining,
-		sentAt: map[int]time.Time{}, writes: map[int]int64{}, taken: map[int]bool{},
+		sentAt: map[int]time.Time{}, writes: map[int]int64{}, taken: map[int]bool{}, calls: map[uint64]context.CancelCauseFunc{},
 		lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -197,6 +199,11 @@ func (l *leases) lose(err error) {
 	}
 	l.why = Errorf(ErrTransient, "run lock lost, the run stops before its next panel request: %v", err)
 	close(l.lost)
+	// Cancelled here, not by each call's watcher, so that no request can
+	// start once lose has returned.
+	for _, cancel := range l.calls {
+		cancel(l.why)
+	}
 	l.log.Error("run lock lost; the run stops before its next panel request", "run_id", l.runID, "error", err)
 }
 
@@ -213,6 +220,32 @@ func (l *leases) trusting() bool {
 func (l *leases) trustedUntil(id int) (time.Time, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.trustedUntilLocked(id)
+}
+
+// begin starts a panel call under the lease on panel id: its context is
+// cancelled by lose, and end is when trust runs out unless renewed. Trust is
+// checked and the call registered at once, so a loss either refuses the
+// call or cancels it.
+func (l *leases) begin(ctx context.Context, id int) (call context.Context, cancel context.CancelCauseFunc, end time.Time, done func(), err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if end, err = l.trustedUntilLocked(id); err != nil {
+		return nil, nil, end, nil, err
+	}
+	call, cancel = context.WithCancelCause(ctx)
+	l.nextCall++
+	n := l.nextCall
+	l.calls[n] = cancel
+	return call, cancel, end, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.calls, n)
+		cancel(nil)
+	}, nil
+}
+
+func (l *leases) trustedUntilLocked(id int) (time.Time, error) {
 	if !l.trusting() {
 		return time.Time{}, l.why
 	}

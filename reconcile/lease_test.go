@@ -216,6 +216,7 @@ type countingPanel struct {
 	mu    sync.Mutex
 	calls int
 	in    chan struct{}
+	ctx   context.Context // of the AddKeys call
 }
 
 func (p *countingPanel) count() {
@@ -229,6 +230,9 @@ func (p *countingPanel) DeleteKey(context.Context, string) error      { p.count(
 func (p *countingPanel) Finish(context.Context) error                 { p.count(); return nil }
 func (p *countingPanel) AddKeys(ctx context.Context, _ []PanelKey) error {
 	p.count()
+	p.mu.Lock()
+	p.ctx = ctx
+	p.mu.Unlock()
 	close(p.in)
 	<-ctx.Done()
 	return ctx.Err()
@@ -246,6 +250,12 @@ func TestLeasedPanelStopsWhenTheLockIsLost(t *testing.T) {
 	<-p.in
 	lock.err = errors.New("session terminated")
 	l.renew(context.Background())
+	p.mu.Lock()
+	cancelled := p.ctx.Err() != nil
+	p.mu.Unlock()
+	if !cancelled {
+		t.Fatal("the call in flight was not cancelled by the time the loss was seen")
+	}
 	if err := <-errc; !IsTransient(err) {
 		t.Fatalf("call in flight: got %v, want the lock loss", err)
 	}

@@ -189,28 +189,23 @@ type leasedPanel struct {
 }
 
 // bind derives the context of one call: cancelled at the end of trust
-// (renewals push it on) or when the run lock is lost.
+// (renewals push it on) or, by leases.lose, when the run lock is lost.
 func (lp *leasedPanel) bind(ctx context.Context) (context.Context, func(), error) {
-	end, err := lp.l.trustedUntil(lp.id)
+	ctx, cancel, end, done, err := lp.l.begin(ctx, lp.id)
 	if err != nil {
 		return nil, nil, err
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
 	go lp.watch(ctx, cancel, end)
-	return ctx, func() { cancel(nil) }, nil
+	return ctx, done, nil
 }
 
-// watch cancels a call when the trust in the lease ends without renewal,
-// or at once when the run lock is lost.
+// watch cancels a call when the trust in the lease ends without renewal.
 func (lp *leasedPanel) watch(ctx context.Context, cancel context.CancelCauseFunc, end time.Time) {
 	t := time.NewTimer(time.Until(end))
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
-		case <-lp.l.lost:
-			cancel(lp.l.why)
 			return
 		case <-t.C:
 		}
