@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -291,4 +292,24 @@ func reopen(t *testing.T, l *leases) *leases {
 	n := testLeases(t, l.store.(*fakeLeaser), l.lock)
 	n.token, n.writes = l.token, l.writes
 	return n
+}
+
+// TestEachLimit: at most n panels are worked on at once, and all of them are.
+func TestEachLimit(t *testing.T) {
+	ids := make([]int, 50)
+	for i := range ids {
+		ids[i] = i + 1
+	}
+	var running, most, ran atomic.Int32
+	l := testLeases(t, newFakeLeaser(), nil)
+	l.each(context.Background(), ids, 4, false, func(grant) {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		ran.Add(1)
+		running.Add(-1)
+	})
+	if ran.Load() != 50 || most.Load() > 4 {
+		t.Fatalf("ran %d, at most %d at once; want 50 and at most 4", ran.Load(), most.Load())
+	}
 }
