@@ -17,7 +17,6 @@ type trace struct {
 	inFlight map[int]map[string]int // panel -> instance -> calls in flight
 	overlaps []string
 	notify   func(who string, panel int)
-	runs     []int64
 }
 
 func (tr *trace) onCall(fn func(who string, panel int)) {
