@@ -87,11 +87,11 @@ func has(m map[int]int64, ids ...int) bool {
 func TestRunRecordsOfOverlappingRuns(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpenDB(t)
-	live, err := db.StartRun(ctx, 0, "cli", 0)
+	live, err := db.StartRun(ctx, 0, "cli", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead, err := db.StartRun(ctx, 0, "cli", 0)
+	dead, err := db.StartRun(ctx, 0, "cli", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
