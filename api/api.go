@@ -30,6 +30,8 @@ type Syncer interface {
 	Sync(ctx context.Context, uid int64, wait bool) (reconcile.Summary, error)
 	// Touch schedules debounced targeted runs after a change to these contracts.
 	Touch(uids ...int64)
+	// SyncPanel asks for a run of one panel and, with wait, returns when it is done.
+	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.Summary, error)
 }
 
 // Options are the handler's dependencies; Billing and Syncer may be nil

@@ -23,10 +23,17 @@ type fakeSyncer struct {
 	mu      sync.Mutex
 	SyncFn  func(uid int64, wait bool) (reconcile.Summary, error)
 	touched []int64
+	panels  []int // SyncPanel calls
 }
 
 func (f *fakeSyncer) Sync(_ context.Context, uid int64, wait bool) (reconcile.Summary, error) {
 	return f.SyncFn(uid, wait)
+}
+func (f *fakeSyncer) SyncPanel(_ context.Context, id int, wait bool) (reconcile.Summary, error) {
+	f.mu.Lock()
+	f.panels = append(f.panels, id)
+	f.mu.Unlock()
+	return reconcile.Summary{RunID: 8, Status: "ok"}, nil
 }
 func (f *fakeSyncer) Touch(uids ...int64) {
 	f.mu.Lock()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"reflect"
 	"strings"
@@ -121,12 +122,31 @@ func (h *handler) billingList(r *http.Request, b body) (int, any, error) {
 
 // syncRequest is the body of sync/.
 type syncRequest struct {
-	UID   Field[int64] `json:"uid"`
-	Phone Phone        `json:"phone"`
-	Wait  Field[bool]  `json:"wait"`
+	UID      Field[int64] `json:"uid"`
+	DeviceID Field[int64] `json:"device_id"` // one panel, e.g. after it was replaced
+	Phone    Phone        `json:"phone"`
+	Wait     Field[bool]  `json:"wait"`
 }
 
-// sync asks for a run: {} full, {"uid": N} one contract, "wait": true to
+// syncOf runs one panel when device_id is given, else the contract or everything.
+func (h *handler) syncOf(ctx context.Context, req syncRequest, uid int64, wait bool) (reconcile.Summary, error) {
+	if _, ok := req.DeviceID.value(); !ok {
+		return h.Syncer.Sync(ctx, uid, wait)
+	}
+	if uid != 0 {
+		return reconcile.Summary{}, reconcile.Errorf(reconcile.ErrInvalid, "sync/: give uid or device_id, not both")
+	}
+	id, err := requireID("device_id", req.DeviceID)
+	if err != nil {
+		return reconcile.Summary{}, err
+	}
+	if _, err := h.db.Device(ctx, int(id)); err != nil {
+		return reconcile.Summary{}, err
+	}
+	return h.Syncer.SyncPanel(ctx, int(id), wait)
+}
+
+// sync asks for a run: {} full, {"uid": N} one contract, {"device_id": N} one panel, "wait": true to
 // answer with the run's summary. A uid's cached billing answers are dropped first.
 func (h *handler) sync(r *http.Request, b body) (int, any, error) {
 	if h.Syncer == nil || h.Billing == nil {
@@ -147,7 +167,7 @@ func (h *handler) sync(r *http.Request, b body) (int, any, error) {
 		h.Billing.ForgetPhone(p)
 	}
 	wait, _ := req.Wait.value()
-	sum, err := h.Syncer.Sync(r.Context(), uid, wait)
+	sum, err := h.syncOf(r.Context(), req, uid, wait)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 // deviceStore is what the device calls need of the store.
 type deviceStore interface {
 	Devices(ctx context.Context) ([]reconcile.Device, error)
+	Device(ctx context.Context, id int) (reconcile.Device, error)
 	AddDevice(ctx context.Context, d reconcile.Device) (int, error)
 	UpdateDevice(ctx context.Context, id int, patch func(*reconcile.Device) error) error
 	UpdateDevices(ctx context.Context, patches []store.DevicePatch) error

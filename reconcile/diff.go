@@ -11,6 +11,7 @@ type scope struct {
 	codes  map[string]bool // nil on a full run: every code
 	frozen map[string]bool // codes of contracts with several billing rows: left as they are
 	panels []int           // sorted; live panels and tombstones
+	panel  int             // a one-panel run's device id; 0 otherwise
 }
 
 func newScope(desired Desired, owned []OwnedKey, opt PlanOptions) scope {
@@ -21,6 +22,10 @@ func newScope(desired Desired, owned []OwnedKey, opt PlanOptions) scope {
 	if len(s.uids) == 0 {
 		s.uids = nil
 		s.panels = uniqueSorted(append(sortedKeys(desired.Panels), desired.cleanable(sortedKeys(desired.Tombstones))...))
+		if opt.Panel != 0 {
+			s.panel = opt.Panel
+			s.panels = slices.DeleteFunc(s.panels, func(id int) bool { return id != opt.Panel })
+		}
 		return s
 	}
 	s.codes = map[string]bool{}
@@ -213,6 +218,9 @@ func (s scope) managed(have []PanelKey, own map[string]OwnedKey) int {
 // reach those panels, so the store forgets them. Keys on devices that exist
 // but are not panels now (inactive, no address) are kept for when they are.
 func (s scope) orphans(desired Desired, owned []OwnedKey) []OwnedKey {
+	if s.panel != 0 {
+		return nil // a one-panel run leaves other devices' records alone
+	}
 	var out []OwnedKey
 	for _, o := range owned {
 		_, live := desired.Panels[o.DeviceID]
@@ -242,6 +250,10 @@ func (s scope) reports(desired Desired) ([]Conflict, []BadFlat, []int64) {
 // billing rows keeps what is recorded.
 func (s scope) access(desired Desired, current []Access) (set, gone []Access) {
 	skip := func(uid int64) bool { return !s.mine(uid) || slices.Contains(desired.Duplicates, uid) }
+	if s.panel != 0 {
+		current = slices.DeleteFunc(slices.Clone(current), func(a Access) bool { return a.DeviceID != s.panel })
+		desired.Access = slices.DeleteFunc(slices.Clone(desired.Access), func(a Access) bool { return a.DeviceID != s.panel })
+	}
 	have := map[[2]int64]int{}
 	for _, a := range current {
 		if !skip(a.UID) {

@@ -26,6 +26,7 @@ type PlanOptions struct {
 	Prune     string  // PruneOwned or PruneAll; anything else counts as PruneOwned
 	MaxRevoke float64 // guard share, 0..1: a run deleting more than this share of managed keys deletes none
 	Force     bool    // ignore the guard
+	Panel     int     // a one-panel run: only this device id (with UIDs empty)
 	UIDs      []int64 // none: full run; else a targeted run for these contracts only
 	// Named marks UIDs asked for by name (sync/, reconcile --uid): such a run
 	// is not guarded. A batch (API changes, watch, device or door fan-out) is.

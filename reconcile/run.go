@@ -62,6 +62,10 @@ type Request struct {
 	// only such a run revokes past the guard. Batches of API changes, watch
 	// changes and the fan-out of a device or door edit leave it false.
 	Named  bool
+	// Panel, when set, runs that one panel (a device id) against the whole
+	// desired state: after a panel was replaced or repaired. It is guarded
+	// like a full run, takes no full-run lock, and leaves other panels alone.
+	Panel int
 	Force  bool  // override the guard
 	DryRun bool  // calculate and return the plan, change nothing
 	Skip   bool  // give up at once if another run holds the lock (scheduled runs)
@@ -139,7 +143,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 // fullRunLock takes the run lock for a full run: full runs still take
 // turns. A targeted run takes none; its panels' leases are enough.
 func (r *Runner) fullRunLock(ctx context.Context, req Request) (Lock, error) {
-	if len(req.UIDs) != 0 {
+	if len(req.UIDs) != 0 || req.Panel != 0 {
 		return nil, nil
 	}
 	wait := r.Opts.LockWait
@@ -197,8 +201,12 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 		return
 	}
 	desired := Desire(o.in)
-	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named}
+	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named, Panel: req.Panel}
 	s := newScope(desired, o.owned, opt)
+	if req.Panel != 0 && len(s.panels) == 0 {
+		r.fail(res, Errorf(ErrNotFound, "device %d is not an active panel (type 1 or 2 with a paneltype and an address)", req.Panel))
+		return
+	}
 	clients, actual, failed := r.readPanels(ctx, l, s.devices(desired))
 	res.Failed, res.Unburied = splitTombstones(failed, desired)
 	res.Plan = s.calculate(desired, actual, o.owned, opt)

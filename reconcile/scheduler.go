@@ -45,6 +45,7 @@ const (
 	fullJob  jobKind = iota
 	namedJob         // contracts named by sync/
 	batchJob         // contracts changed through the API
+	panelJob         // one panel, e.g. after it was replaced
 )
 
 type job struct {
@@ -214,6 +215,47 @@ func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (Summary, er
 	case <-j.done:
 	}
 	return j.res.Summary, j.err
+}
+
+// SyncPanel queues a run of one panel (sync/ {"device_id"}, the status
+// page's button) and, with wait, returns its summary. A run of that panel
+// already waiting is joined.
+func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (Summary, error) {
+	if deviceID <= 0 {
+		return Summary{}, Errorf(ErrInvalid, "device_id %d is not a panel id", deviceID)
+	}
+	id, err := s.runner.Store.ReserveRunID(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	s.mu.Lock()
+	j, err := s.panelJob(deviceID, id)
+	s.mu.Unlock()
+	if err != nil {
+		return Summary{}, err
+	}
+	if !wait {
+		return Summary{RunID: j.req.RunID}, nil
+	}
+	select {
+	case <-ctx.Done():
+		return Summary{RunID: j.req.RunID}, ctx.Err()
+	case <-j.done:
+	}
+	return j.res.Summary, j.err
+}
+
+// panelJob finds the waiting run of the panel or queues one. Caller holds s.mu.
+func (s *Scheduler) panelJob(deviceID int, id int64) (*job, error) {
+	if s.stopped {
+		return nil, ErrStopped
+	}
+	for _, j := range s.queue {
+		if j.kind == panelJob && j.req.Panel == deviceID {
+			return j, nil
+		}
+	}
+	return s.push(panelJob, Request{Trigger: "api", Panel: deviceID, RunID: id}), nil
 }
 
 // syncJob finds or queues the job a sync/ joins and returns it with its run id.

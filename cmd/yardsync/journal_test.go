@@ -121,12 +121,28 @@ func TestExplainCommand(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ReconcilePanel", func(t *testing.T) {
+		out, code := in.cli("reconcile", "--panel", "1", "--json")
+		if code != 0 || !strings.Contains(out, `"panels":1`) {
+			t.Fatalf("got %q exit %d", out, code)
+		}
+		if out, code := in.cli("reconcile", "--panel", "9", "--json"); code != 1 || !strings.Contains(out, "not an active panel") {
+			t.Fatalf("an unknown panel: got %q exit %d", out, code)
+		}
+	})
 	t.Run("API", func(t *testing.T) {
 		stop := in.serve()
 		defer stop()
 		var ex reconcile.Explanation
 		if code := in.post("explain", `{"uid": "701"}`, &ex); code != 200 || ex.UID != 701 || len(ex.Panels) != 1 {
 			t.Fatalf("explain/: got %d %+v", code, ex)
+		}
+		var sum reconcile.Summary
+		if code := in.post("sync", `{"device_id": "1", "wait": true}`, &sum); code != 200 || sum.Status != "ok" || sum.Panels != 1 {
+			t.Fatalf("sync/ device_id: got %d %+v", code, sum)
+		}
+		if code := in.post("sync", `{"device_id": 77, "wait": true}`, nil); code != 404 {
+			t.Fatalf("sync/ of an unknown device: got %d, want 404", code)
 		}
 	})
 }

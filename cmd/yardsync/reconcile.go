@@ -21,6 +21,7 @@ func reconcileCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the plan per panel and change nothing"},
 			&cli.Int64Flag{Name: "uid", Usage: "reconcile one contract only"},
+			&cli.IntFlag{Name: "panel", Usage: "reconcile one panel only (a device id), e.g. after it was replaced"},
 			&cli.BoolFlag{Name: "force", Usage: "apply deletions even when the max_revoke guard trips"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON line (with --dry-run: the plan)"},
 			&cli.DurationFlag{Name: "lock-wait", Value: time.Minute, Usage: "how long to wait for a run of another instance"},
@@ -37,6 +38,9 @@ func runReconcile(c *cli.Context) error {
 	if c.Int64("uid") < 0 {
 		return fmt.Errorf("--uid %d: want a positive contract uid", c.Int64("uid"))
 	}
+	if c.Int("panel") < 0 || c.Int("panel") > 0 && c.Int64("uid") != 0 {
+		return fmt.Errorf("--panel %d: want one positive device id, and not with --uid", c.Int("panel"))
+	}
 	db, err := e.openMigratedStore(c.Context)
 	if err != nil {
 		return err
@@ -50,6 +54,7 @@ func runReconcile(c *cli.Context) error {
 	obs := &progress{quiet: c.Bool("json") || c.Bool("dry-run") || !isTerminal(c.App.ErrWriter), w: c.App.ErrWriter}
 	runner := e.recording(e.newRunner(db, cached.Client(), obs, c.Duration("lock-wait")), db)
 	req := reconcile.Request{Trigger: "cli", Force: c.Bool("force"), DryRun: c.Bool("dry-run")}
+	req.Panel = c.Int("panel")
 	if uid := c.Int64("uid"); uid != 0 {
 		req.UIDs, req.Named = []int64{uid}, true
 	}

@@ -20,24 +20,9 @@ func (e *env) statusPage(db *store.DB, users ui.Verifier, opts *api.Options) htt
 		uo.UIDs = opts.Billing.UIDs
 	}
 	if opts.Syncer != nil {
-		uo.Sync = panelSyncer(opts.Syncer)
+		uo.Sync = opts.Syncer // its one-panel run backs the page's sync button
 	}
 	return ui.New(uo)
-}
-
-// panelSyncer is the syncer's one-panel run when it has one; until then a
-// full run, which reaches the panel too (and every other).
-func panelSyncer(s api.Syncer) ui.PanelSyncer {
-	if p, ok := s.(ui.PanelSyncer); ok {
-		return p
-	}
-	return fullSync{s}
-}
-
-type fullSync struct{ s api.Syncer }
-
-func (f fullSync) SyncPanel(ctx context.Context, _ int, wait bool) (reconcile.Summary, error) {
-	return f.s.Sync(ctx, 0, wait)
 }
 
 // panelKeys reads a panel's keys live, for the panel's page. It uses a plain
