@@ -61,11 +61,11 @@ type Request struct {
 	// Named marks UIDs asked for by name (sync/ {"uid"}, reconcile --uid):
 	// only such a run revokes past the guard. Batches of API changes, watch
 	// changes and the fan-out of a device or door edit leave it false.
-	Named  bool
+	Named bool
 	// Panel, when set, runs that one panel (a device id) against the whole
 	// desired state: after a panel was replaced or repaired. It is guarded
 	// like a full run, takes no full-run lock, and leaves other panels alone.
-	Panel int
+	Panel  int
 	Force  bool  // override the guard
 	DryRun bool  // calculate and return the plan, change nothing
 	Skip   bool  // give up at once if another run holds the lock (scheduled runs)
