@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -107,11 +108,13 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	}
 	werr := r.write(ctx, p, pp)
 	if unreachable(werr) {
+		r.logSession(ctx, pp, nil, werr)
 		return 0, 0, 0, werr // no read-back: nothing counts, every record stays
 	}
 	// Saved even after a refused add: the deletes must survive a reboot.
 	ferr := r.retry(ctx, pp.Device.Family, "finish", p.Finish)
 	if unreachable(ferr) {
+		r.logSession(ctx, pp, nil, ferr)
 		return 0, 0, 0, ferr
 	}
 	var have []PanelKey
@@ -120,14 +123,23 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 		return err
 	})
 	if lerr != nil {
+		r.logSession(ctx, pp, nil, lerr)
 		return 0, 0, 0, errors.Join(lerr, ferr)
 	}
 	v := verify(pp, have)
+	r.logSession(ctx, pp, &v, errors.Join(werr, ferr))
 	// The deletions are seen: record them even if the panel's deadline just passed.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer fcancel()
 	err = errors.Join(ferr, r.Store.ForgetKeys(fctx, pp.Device.ID, v.gone), v.err(werr))
 	return v.added, v.rebound, len(v.gone), err
+}
+
+// logSession puts a session's writes in the run's change log.
+func (r *Runner) logSession(ctx context.Context, pp PanelPlan, v *verified, err error) {
+	if err := r.changes.session(ctx, pp, v, err); err != nil {
+		r.Log.Warn("change log not written", slog.Int("panel_id", pp.Device.ID), slog.Any("error", err))
+	}
 }
 
 // write sends the session's writes: deletes first, so a full key table

@@ -104,6 +104,8 @@ type Runner struct {
 	// It is a field, not a context value, so the context keeps its one job
 	// (deadlines and cancellation) while a drain stops only new requests.
 	stop <-chan struct{}
+	// changes gathers this run's panel writes for the change log.
+	changes *runChanges
 }
 
 // Run performs one run. Full runs take turns under the run lock; a full
@@ -129,10 +131,16 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	}
 	run := *r
 	run.stop = req.Stop
+	if !req.DryRun {
+		run.changes = newRunChanges(r.Store, res.RunID)
+	}
 	l := run.newLeases(res.RunID, lock)
 	l.start(ctx)
 	run.execute(ctx, req, &res, l)
 	l.close(ctx)
+	if err := run.changes.flush(ctx); err != nil {
+		r.Log.Warn("change log not written", slog.Int64("run_id", res.RunID), slog.Any("error", err))
+	}
 	if req.DryRun {
 		return res, nil
 	}
@@ -203,6 +211,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	desired := Desire(o.in)
 	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named, Panel: req.Panel}
 	s := newScope(desired, o.owned, opt)
+	r.changes.know(o.owned)
 	if req.Panel != 0 && len(s.panels) == 0 {
 		r.fail(res, Errorf(ErrNotFound, "device %d is not an active panel (type 1 or 2 with a paneltype and an address)", req.Panel))
 		return

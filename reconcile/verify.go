@@ -10,8 +10,9 @@ import (
 // verified is what a panel's read-back shows of a session's writes.
 type verified struct {
 	added, rebound int
-	gone           []string // deleted codes (normalised) seen gone: their records may go
-	unkept         []string // writes not seen, e.g. "add 0000000000AC01 flat 7"
+	gone           []string        // deleted codes (normalised) seen gone: their records may go
+	kept           map[string]bool // added or rebound codes seen on their flat
+	unkept         []string        // writes not seen, e.g. "add 0000000000AC01 flat 7"
 }
 
 // verify compares the planned writes with the keys read back after them.
@@ -37,9 +38,11 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 		}
 		return false
 	}
+	v.kept = map[string]bool{}
 	for _, k := range pp.Rebind {
 		if kept(k) {
 			v.rebound++
+			v.kept[k.Code] = true
 		} else {
 			v.unkept = append(v.unkept, fmt.Sprintf("rebind %s flat %d", k.Code, k.Flat))
 		}
@@ -47,6 +50,7 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 	for _, k := range pp.Add {
 		if kept(k) {
 			v.added++
+			v.kept[k.Code] = true
 		} else {
 			v.unkept = append(v.unkept, fmt.Sprintf("add %s flat %d", k.Code, k.Flat))
 		}
@@ -84,3 +88,6 @@ func (v verified) err(requests error) error {
 		len(v.unkept), strings.Join(list, ", "))
 	return errors.Join(err, requests)
 }
+
+// isGone reports whether a deleted code was seen gone.
+func (v *verified) isGone(code string) bool { return slices.Contains(v.gone, code) }
