@@ -51,6 +51,7 @@ func BenchmarkYardsync(b *testing.B) {
 	b.Logf("world: %d panels, %d contracts, %d active; generated in %s; fleet port %d; concurrency %d; latency %s",
 		s.Panels, s.Contracts(), len(w.Layout.Active), w.Took.Round(time.Millisecond), w.Port, benchConcurrency, benchLatency)
 	b.Run("first-sync", func(b *testing.B) { benchFirstSync(b, w) })
+	b.Run("first-sync-nolog", func(b *testing.B) { benchFirstSyncNoLog(b, w) })
 	b.Run("noop", func(b *testing.B) { benchNoop(b, w) })
 	b.Run("targeted", func(b *testing.B) { benchTargeted(b, w) })
 	b.Run("uids-warm", func(b *testing.B) { benchUIDs(b, w, true) })
@@ -86,6 +87,29 @@ func benchFirstSync(b *testing.B, w *bench.World) {
 	b.ReportMetric(ms(perReq), "transport_ms/req")
 	b.ReportMetric(st.Took.Seconds()/floor, "x_transport")
 	b.ReportMetric(bench.RSS(), "rss_MB")
+}
+
+// noChangeLog is the store without its change log: a reconcile.Store
+// interface value does not have RecordChanges, so runs log nothing.
+type noChangeLog struct{ reconcile.Store }
+
+// benchFirstSyncNoLog is the first sync with no change log, to price the log.
+func benchFirstSyncNoLog(b *testing.B, w *bench.World) {
+	var st bench.RunStats
+	for range b.N {
+		b.StopTimer()
+		if err := w.Reset(bg); err != nil {
+			b.Fatal(err)
+		}
+		r := w.Runner(benchConcurrency)
+		r.Store = noChangeLog{r.Store}
+		b.StartTimer()
+		var err error
+		if st, err = w.MeasureRun(bg, r, reconcile.Request{Trigger: "cli"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportRun(b, st, "first")
 }
 
 func benchNoop(b *testing.B, w *bench.World) {
