@@ -1,6 +1,8 @@
 package reconcile_test
 
 import (
+	"log/slog"
+	"strings"
 	"testing"
 
 	"yardsync/panels/panelsim"
@@ -43,5 +45,26 @@ func TestChangeLogOfRuns(t *testing.T) {
 	failed := log(reconcile.ChangeFilter{Code: "0000000000CC03"})
 	if len(failed) != 1 || failed[0].RunID != third.RunID || failed[0].Result != "failed" || failed[0].Error == "" || failed[0].UID != 503 {
 		t.Fatalf("the add the panel did not keep: %+v", failed)
+	}
+}
+
+// Failed, partial and guarded runs log at ERROR or WARN, so alerting on
+// warnings sees every run that did not do all it should.
+func TestRunLogLevels(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 2)
+	var buf lockedBuffer
+	w.runner.Log = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	w.contract(501, "5", true, true, "0000000000DD01", 0, 1)
+	w.run(reconcile.Request{})
+	w.fleet.Panel(1).SetFaults(panelsim.Faults{ErrorRate: 1})
+	w.run(reconcile.Request{})
+	w.fleet.Panel(0).SetFaults(panelsim.Faults{ErrorRate: 1})
+	w.run(reconcile.Request{})
+	out := buf.String()
+	for _, want := range []string{`level=INFO msg="run finished" run_id=1`, `level=WARN msg="run finished" run_id=2`, `level=ERROR msg="run finished" run_id=3`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -188,7 +188,19 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 	if res.Error != "" {
 		attrs = append(attrs, slog.String("error", res.Error))
 	}
-	r.Log.Info("run finished", attrs...)
+	r.Log.Log(ctx, runLevel(res.Status), "run finished", attrs...)
+}
+
+// runLevel is the log level of a run's outcome: an operator's alerting on
+// warnings and errors must see every run that did not do all it should.
+func runLevel(status string) slog.Level {
+	switch status {
+	case StatusOK:
+		return slog.LevelInfo
+	case StatusFailed:
+		return slog.LevelError
+	}
+	return slog.LevelWarn // partial, guarded
 }
 
 func heldCount(p Plan) int {
