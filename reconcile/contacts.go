@@ -123,3 +123,56 @@ func recordContact(ctx context.Context, rec ContactRecorder, log *slog.Logger, c
 		log.Warn("panel status not recorded", slog.Int("device_id", c.DeviceID), slog.Any("error", err))
 	}
 }
+
+// ContactBatch gathers panel contacts in memory and writes them in one
+// statement per flush: a run over 2,000 panels costs one status write, not
+// one per panel on a pool of a few connections. A panel contacted twice
+// before a flush keeps its latest contact. Runner.Run flushes at its end.
+type ContactBatch struct {
+	rec     ContactRecorder
+	log     *slog.Logger
+	mu      sync.Mutex
+	pending map[int]PanelContact
+}
+
+// contactFlushAt is the pending contacts that make a write at once.
+const contactFlushAt = 1000
+
+// NewContactBatch writes through rec.
+func NewContactBatch(rec ContactRecorder, log *slog.Logger) *ContactBatch {
+	return &ContactBatch{rec: rec, log: log, pending: map[int]PanelContact{}}
+}
+
+// RecordPanelContacts keeps the contacts for the next flush.
+func (b *ContactBatch) RecordPanelContacts(ctx context.Context, cs []PanelContact) error {
+	b.mu.Lock()
+	for _, c := range cs {
+		b.pending[c.DeviceID] = c
+	}
+	full := len(b.pending) >= contactFlushAt
+	b.mu.Unlock()
+	if full {
+		return b.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush writes the pending contacts; a nil batch has none.
+func (b *ContactBatch) Flush(ctx context.Context) error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	cs := make([]PanelContact, 0, len(b.pending))
+	for _, c := range b.pending {
+		cs = append(cs, c)
+	}
+	b.pending = map[int]PanelContact{}
+	b.mu.Unlock()
+	if len(cs) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), contactWriteTimeout)
+	defer cancel()
+	return b.rec.RecordPanelContacts(ctx, cs)
+}

@@ -126,3 +126,36 @@ func (p *flakyPanel) AddKeys(context.Context, []PanelKey) error {
 }
 
 func list(p Panel) error { _, err := p.ListKeys(context.Background()); return err }
+
+// A ContactBatch writes nothing until it is flushed (or full), then one
+// batch holding each panel's latest contact.
+func TestContactBatch(t *testing.T) {
+	rec := &fakeRecorder{}
+	b := NewContactBatch(rec, nil)
+	dial := RecordingDialer(func(PanelDevice) (Panel, error) { return fakePanel{keys: make([]PanelKey, 2)}, nil }, b, nil)
+	for _, id := range []int{1, 2, 1} {
+		p, _ := dial(PanelDevice{ID: id})
+		if _, err := p.ListKeys(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(rec.got) != 0 {
+		t.Fatalf("%d contacts written before the flush", len(rec.got))
+	}
+	if err := b.Flush(context.Background()); err != nil || len(rec.got) != 2 {
+		t.Fatalf("flush: %v, %d contacts written, want one per panel", err, len(rec.got))
+	}
+	if err := b.Flush(context.Background()); err != nil || len(rec.got) != 2 {
+		t.Fatalf("a second flush wrote %d more", len(rec.got)-2)
+	}
+	for i := range contactFlushAt {
+		_ = b.RecordPanelContacts(context.Background(), []PanelContact{{DeviceID: 100 + i, OK: true}})
+	}
+	if len(rec.got) != 2+contactFlushAt {
+		t.Fatalf("a full batch was not written at once: %d", len(rec.got))
+	}
+	var none *ContactBatch
+	if err := none.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

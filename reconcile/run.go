@@ -98,6 +98,9 @@ type Runner struct {
 	Opts     Options
 	Log      *slog.Logger
 	Observer Observer
+	// Contacts, when set, gathers the panel status that a RecordingDialer
+	// built on it records; each run writes it once at its end.
+	Contacts *ContactBatch
 	// stop is the drain signal (Request.Stop) of the one run this copy of
 	// the Runner performs: Run sets it on its own copy, so concurrent runs
 	// never share it, and every panel request checks it before it starts.
@@ -140,6 +143,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	l.close(ctx)
 	if err := run.changes.flush(ctx); err != nil {
 		r.Log.Warn("change log not written", slog.Int64("run_id", res.RunID), slog.Any("error", err))
+	}
+	if err := r.Contacts.Flush(ctx); err != nil {
+		r.Log.Warn("panel status not recorded", slog.Int64("run_id", res.RunID), slog.Any("error", err))
 	}
 	if req.DryRun {
 		return res, nil

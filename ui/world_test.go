@@ -58,7 +58,8 @@ func newWorld(t *testing.T) *world {
 	w.addPanels()
 	w.seedContract()
 	dial := panels.Dialer(panels.Options{Port: port, Scheme: "http", Timeout: time.Second})
-	w.runner = &reconcile.Runner{Billing: bill, Store: w.db, Dial: reconcile.RecordingDialer(dial, w.db, nil),
+	contacts := reconcile.NewContactBatch(w.db, nil)
+	w.runner = &reconcile.Runner{Billing: bill, Store: w.db, Dial: reconcile.RecordingDialer(dial, contacts, nil), Contacts: contacts,
 		Opts: reconcile.Options{Concurrency: 4, PanelTimeout: time.Second, Retries: 0, Backoff: 10 * time.Millisecond,
 			Prune: reconcile.PruneOwned, MaxRevoke: 0.5, LockWait: 10 * time.Second},
 		Log: quiet()}
