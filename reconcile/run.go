@@ -8,25 +8,54 @@ import (
 )
 
 // Store is what a run reads from and records in the store.
+// Store is everything a run needs of the store, one small interface per
+// step: observe (FullReader, TargetedReader), bookkeeping (Bookkeeper),
+// taking turns (Locker) and recording runs (RunRecorder).
 type Store interface {
+	FullReader
+	TargetedReader
+	Bookkeeper
+	Locker
+	RunRecorder
+}
+
+// FullReader is what a full run observes.
+type FullReader interface {
 	Devices(ctx context.Context) ([]Device, error)
-	DevicesByID(ctx context.Context, ids []int) ([]Device, error)
 	Doors(ctx context.Context) ([]Door, error)
-	DoorsOfLocks(ctx context.Context, locks []int) ([]Door, error)
 	AllRights(ctx context.Context) (map[int64][]int, error)
 	AllKeys(ctx context.Context) (map[int64][]string, error)
 	OwnedKeys(ctx context.Context) ([]OwnedKey, error)
+	Tombstones(ctx context.Context) ([]PanelDevice, error)
+	AccessOf(ctx context.Context, uids []int64) ([]Access, error)
+}
+
+// TargetedReader is what a run of a few contracts observes, by index.
+type TargetedReader interface {
+	DevicesByID(ctx context.Context, ids []int) ([]Device, error)
+	DoorsOfLocks(ctx context.Context, locks []int) ([]Door, error)
 	KeysSharing(ctx context.Context, uids []int64) (map[int64][]string, error)
 	RightsOf(ctx context.Context, uids []int64) (map[int64][]int, error)
 	OwnedKeysOf(ctx context.Context, uids []int64, codes []string, devices []int) ([]OwnedKey, error)
-	Tombstones(ctx context.Context) ([]PanelDevice, error)
-	DropTombstones(ctx context.Context) error
-	AccessOf(ctx context.Context, uids []int64) ([]Access, error)
+}
+
+// Bookkeeper records what the panels hold: ownership before a push and
+// after a delete is seen, access states, and deleted panels let go.
+type Bookkeeper interface {
 	ClaimKeys(ctx context.Context, keys []OwnedKey) error
 	ForgetKeys(ctx context.Context, deviceID int, codes []string) error
 	ApplyAccess(ctx context.Context, set, gone []Access) error
+	DropTombstones(ctx context.Context) error
+}
+
+// Locker keeps full runs taking turns and two runs off one panel.
+type Locker interface {
 	RunLock(ctx context.Context, wait time.Duration) (Lock, error)
 	Leaser
+}
+
+// RunRecorder keeps the history of runs.
+type RunRecorder interface {
 	ReserveRunID(ctx context.Context) (int64, error)
 	CloseInterrupted(ctx context.Context) error
 	StartRun(ctx context.Context, id int64, trigger string, uids []int64) (int64, error)
