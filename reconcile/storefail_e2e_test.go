@@ -3,8 +3,8 @@ package reconcile_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"yardsync/panels/panelsim"
