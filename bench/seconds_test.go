@@ -99,7 +99,7 @@ func waitFor(deadline time.Duration, cond func() bool) bool {
 func benchWatchDetect(b *testing.B, w *bench.World) {
 	d := startDaemon(b, w)
 	watcher := &reconcile.Watcher{Billing: w.Billing, Every: benchWatch, MaxShrink: 0.2,
-		Batch: func(uids []int64) { d.sched.Touch(uids...) }, Full: func() {}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Batch: func(uids []int64) { d.sched.Batch(uids...) }, Full: func() {}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	tick := time.Now()
 	watcher.Tick(bg) // the baseline
 	b.ReportMetric(ms(time.Since(tick)), "baseline_tick_ms")

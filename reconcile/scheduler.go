@@ -315,6 +315,21 @@ func (s *Scheduler) Touch(uids ...int64) {
 	}
 }
 
+// Batch queues a batch run for contracts found changed at once (a watch
+// tick has gathered them already): no debounce, and changes gathered from
+// the API so far go with it. The batch is guarded like a full run.
+func (s *Scheduler) Batch(uids ...int64) {
+	s.mu.Lock()
+	for _, uid := range uids {
+		s.touched[uid] = true
+	}
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
+	s.flushTouched("watch")
+}
+
 // maxGather bounds the gathering of a steady stream of changes, in debounce
 // intervals, so the first change of the stream waits at most that long.
 const maxGather = 10
@@ -330,12 +345,12 @@ func (s *Scheduler) gathered() {
 		return
 	}
 	s.mu.Unlock()
-	s.flushTouched()
+	s.flushTouched("api")
 }
 
 // flushTouched queues the gathered uids as one batch, or adds them to the
 // batch already waiting. Uids a waiting named run holds are left to it.
-func (s *Scheduler) flushTouched() {
+func (s *Scheduler) flushTouched(trigger string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	uids := s.touched
@@ -353,7 +368,7 @@ func (s *Scheduler) flushTouched() {
 	}
 	b := s.waiting(batchJob)
 	if b == nil {
-		b = s.push(batchJob, Request{Trigger: "api"})
+		b = s.push(batchJob, Request{Trigger: trigger})
 	}
 	b.req.UIDs = uniqueSorted(append(b.req.UIDs, slices.Collect(maps.Keys(uids))...))
 }

@@ -50,9 +50,9 @@ func TestSchedulerBatchesTouches(t *testing.T) {
 	for uid := int64(1); uid <= 100; uid++ {
 		s.Touch(uid)
 	}
-	s.flushTouched()
+	s.flushTouched("api")
 	s.Touch(150, 3)
-	s.flushTouched()
+	s.flushTouched("api")
 	got := s.queued()
 	if len(got) != 1 || got[0].Named || len(got[0].UIDs) != 101 || got[0].UIDs[100] != 150 {
 		t.Fatalf("got %+v, want one guarded batch of the 101 uids", got)
@@ -80,7 +80,7 @@ func TestSchedulerSyncJoinsNamedRun(t *testing.T) {
 func TestSchedulerSyncTakesUIDFromBatch(t *testing.T) {
 	s, _ := newTestScheduler()
 	s.Touch(5, 6)
-	s.flushTouched()
+	s.flushTouched("api")
 	if _, err := s.Sync(context.Background(), 5, false); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestSchedulerSyncTakesUIDFromBatch(t *testing.T) {
 		t.Fatalf("got %+v, want the emptied batch dropped and one named run of 5 and 6", got)
 	}
 	s.Touch(5, 7)
-	s.flushTouched()
+	s.flushTouched("api")
 	if got := s.queued(); len(got) != 2 || !reflect.DeepEqual(got[1].UIDs, []int64{7}) {
 		t.Fatalf("got %+v, want a batch of 7 only: 5 waits in the named run", got)
 	}
@@ -112,7 +112,7 @@ func TestSchedulerNoStoreIOUnderMutex(t *testing.T) {
 	go func() {
 		s.Tick()
 		s.Touch(1, 2)
-		s.flushTouched()
+		s.flushTouched("api")
 		close(done)
 	}()
 	select {
@@ -126,5 +126,16 @@ func TestSchedulerNoStoreIOUnderMutex(t *testing.T) {
 	}
 	if got := s.queued(); len(got) != 3 {
 		t.Fatalf("got %+v, want a full run, a batch and a named run", got)
+	}
+}
+
+// A watch tick's changes are queued at once, with what the API gathered so far.
+func TestSchedulerBatchFromWatch(t *testing.T) {
+	s, _ := newTestScheduler()
+	s.Touch(7)
+	s.Batch(1, 2)
+	got := s.queued()
+	if len(got) != 1 || got[0].Named || got[0].Trigger != "watch" || len(got[0].UIDs) != 3 {
+		t.Fatalf("got %+v, want one guarded watch batch of 1, 2 and 7, without waiting for the debounce", got)
 	}
 }

@@ -128,7 +128,7 @@ func (e *env) newWatcher(bill *billing.Cached, sched *reconcile.Scheduler) *reco
 		return nil
 	}
 	w := &reconcile.Watcher{Billing: bill, Every: rc.Watch, MaxShrink: rc.MaxRevoke, Log: e.log,
-		Batch: func(uids []int64) { sched.Touch(uids...) }, Full: sched.Tick}
+		Batch: func(uids []int64) { sched.Batch(uids...) }, Full: sched.Tick}
 	if bill.HasChanges() {
 		w.ChangeLog = bill
 	}
