@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"time"
+	"yardsync/internal/throttle"
 
 	"yardsync/reconcile"
 	"yardsync/store"
@@ -61,7 +62,7 @@ type handler struct {
 	mux      *http.ServeMux
 	digests  [][sha256.Size]byte // of the non-blank static tokens
 	logins   *logins
-	throttle *throttle
+	throttle *throttle.Limiter
 }
 
 // NewHandler builds the HTTP handler of every route.
@@ -72,7 +73,7 @@ func newHandler(o Options) *handler {
 		o.Log = slog.Default()
 	}
 	h := &handler{Options: o, db: o.Store, mux: http.NewServeMux(), digests: tokenDigests(o.Tokens),
-		logins: newLogins(o.Users, o.TokenTTL, o.TokenStore), throttle: newThrottle(loginBurst, loginRefill)}
+		logins: newLogins(o.Users, o.TokenTTL, o.TokenStore), throttle: throttle.New(loginBurst, loginRefill)}
 	h.mux.Handle("/healthz", getOnly(http.HandlerFunc(h.healthz)))
 	h.mux.Handle("/readyz", getOnly(http.HandlerFunc(h.readyz)))
 	if o.Metrics != nil {

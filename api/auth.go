@@ -52,14 +52,14 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r)
-	if retry, ok := h.throttle.take(ip); !ok {
+	if retry, ok := h.throttle.Take(ip); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
 		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
 		return
 	}
 	user, password, err := readLogin(r)
 	if err != nil {
-		h.throttle.refund(ip) // not a guess at a password
+		h.throttle.Refund(ip) // not a guess at a password
 		h.fail(w, r, err)
 		return
 	}
@@ -70,11 +70,11 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, errBadLogin.Error())
 		return
 	case err != nil:
-		h.throttle.refund(ip)
+		h.throttle.Refund(ip)
 		h.fail(w, r, err)
 		return
 	}
-	h.throttle.refund(ip)
+	h.throttle.Refund(ip)
 	writeJSON(w, http.StatusOK, map[string]string{"token": token})
 }
 

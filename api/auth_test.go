@@ -270,7 +270,7 @@ func TestLoginThrottled(t *testing.T) {
 	users := map[string]string{"billing": mustHash(t, "pw", bcrypt.MinCost)}
 	hd := newHandler(Options{Store: db, Users: users, TokenStore: db, Log: slog.New(slog.DiscardHandler)})
 	frozen := time.Now()
-	hd.throttle.now = func() time.Time { return frozen } // no attempt is earned back however slow the test runs
+	hd.throttle.SetClock(func() time.Time { return frozen }) // no attempt is earned back however slow the test runs
 	h := hd.mux
 	for i := range loginBurst {
 		refused(t, postAs(h, "/bill/api/auth/", remote, "", `[{"username":"billing","password":"guess`+string(rune('a'+i))+`"}]`))

@@ -4,10 +4,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
+	"yardsync/internal/throttle"
 )
 
 // guard enforces api.allow and authentication. With no static tokens and no
@@ -73,14 +73,8 @@ func getOnly(next http.Handler) http.Handler {
 	})
 }
 
-func clientIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, _ := netip.ParseAddr(host)
-	return ip.Unmap()
-}
+// clientIP is the peer's address; forwarding headers are not trusted.
+func clientIP(r *http.Request) netip.Addr { return throttle.ClientIP(r) }
 
 func (h *handler) allowed(ip netip.Addr) bool {
 	if len(h.Allow) == 0 {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"yardsync/internal/throttle"
 )
 
 // loginForm shows the form with a fresh login CSRF token, kept in a cookie
@@ -26,8 +27,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusForbidden, "csrf_refused", nil)
 		return
 	}
-	ip := clientIP(r)
-	if wait, ok := h.throttle.take(ip); !ok {
+	ip := throttle.ClientIP(r)
+	if wait, ok := h.throttle.Take(ip); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		h.showLogin(w, r, http.StatusTooManyRequests, "too_many_logins")
 		return
@@ -38,7 +39,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.showLogin(w, r, http.StatusUnauthorized, "bad_login")
 		return
 	}
-	h.throttle.refund(ip)
+	h.throttle.Refund(ip)
 	s := h.sessions.create(user)
 	setCookie(w, r, loginCookie, "", time.Time{})
 	setCookie(w, r, sessionCookie, s.id, s.expires)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"testing"
 	"time"
+	"yardsync/internal/throttle"
 )
 
 func TestLogin(t *testing.T) {
@@ -74,7 +75,7 @@ func TestLogin(t *testing.T) {
 func TestLoginThrottled(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.ui.throttle = newThrottle(3, time.Hour)
+	w.ui.throttle = throttle.New(3, time.Hour)
 	srv := httptest.NewServer(w.ui)
 	t.Cleanup(srv.Close)
 	b := newBrowser(t, srv)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"yardsync/internal/throttle"
 
 	"yardsync/reconcile"
 	"yardsync/store"
@@ -64,7 +65,7 @@ const (
 type Handler struct {
 	opts     Options
 	sessions *sessions
-	throttle *throttle
+	throttle *throttle.Limiter
 	mux      *http.ServeMux
 }
 
@@ -76,7 +77,7 @@ func New(o Options) *Handler {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = DefaultSessionTTL
 	}
-	h := &Handler{opts: o, sessions: newSessions(o.SessionTTL), throttle: newThrottle(loginBurst, loginRefill), mux: http.NewServeMux()}
+	h := &Handler{opts: o, sessions: newSessions(o.SessionTTL), throttle: throttle.New(loginBurst, loginRefill), mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /ui/style.css", serveCSS)
 	h.mux.HandleFunc("GET /ui/login", h.loginForm)
 	h.mux.HandleFunc("POST /ui/login", h.login)

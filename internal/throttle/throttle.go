@@ -1,7 +1,11 @@
-package api
+// Package throttle limits failed logins per client network, for auth/ and
+// the status page's login alike.
+package throttle
 
 import (
 	"math"
+	"net"
+	"net/http"
 	"net/netip"
 	"sync"
 	"time"
@@ -9,11 +13,11 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// throttle limits failed logins per client: each client network (an IPv4
+// Limiter limits failed logins per client: each client network (an IPv4
 // address, an IPv6 /64, since one host often holds a whole /64) has a bucket
 // of attempts that refills at a steady rate. An attempt takes one; a
 // successful login gives it back, so only failures count.
-type throttle struct {
+type Limiter struct {
 	mu      sync.Mutex
 	burst   float64       // failures allowed at once
 	refill  time.Duration // time to earn back one attempt
@@ -30,14 +34,15 @@ type bucket struct {
 // clients are forgotten first.
 const maxThrottled = 10000
 
-func newThrottle(burst int, refill time.Duration) *throttle {
+// New allows burst failures at once per client network, and one more every refill.
+func New(burst int, refill time.Duration) *Limiter {
 	c, _ := lru.New[netip.Prefix, *bucket](maxThrottled) // only fails for a size < 1
-	return &throttle{burst: float64(burst), refill: refill, buckets: c, now: time.Now}
+	return &Limiter{burst: float64(burst), refill: refill, buckets: c, now: time.Now}
 }
 
-// take spends one attempt of ip's network; when none is left it says how
+// Take spends one attempt of ip's network; when none is left it says how
 // long to wait instead.
-func (t *throttle) take(ip netip.Addr) (retry time.Duration, ok bool) {
+func (t *Limiter) Take(ip netip.Addr) (retry time.Duration, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.fill(clientNet(ip))
@@ -48,8 +53,8 @@ func (t *throttle) take(ip netip.Addr) (retry time.Duration, ok bool) {
 	return 0, true
 }
 
-// refund gives back the attempt of a login that succeeded or was not a guess.
-func (t *throttle) refund(ip netip.Addr) {
+// Refund gives back the attempt of a login that succeeded or was not a guess.
+func (t *Limiter) Refund(ip netip.Addr) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := t.fill(clientNet(ip))
@@ -57,7 +62,7 @@ func (t *throttle) refund(ip netip.Addr) {
 }
 
 // fill returns the network's bucket with what it earned since it was last seen.
-func (t *throttle) fill(n netip.Prefix) *bucket {
+func (t *Limiter) fill(n netip.Prefix) *bucket {
 	now := t.now()
 	b, ok := t.buckets.Get(n)
 	if !ok {
@@ -76,4 +81,21 @@ func clientNet(ip netip.Addr) netip.Prefix {
 	}
 	p, _ := ip.Prefix(64) // an invalid address is one bucket of its own
 	return p
+}
+
+// ClientIP is the peer's address; it trusts no forwarding header.
+func ClientIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, _ := netip.ParseAddr(host)
+	return ip.Unmap()
+}
+
+// SetClock replaces the limiter's clock (tests freeze it).
+func (t *Limiter) SetClock(now func() time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.now = now
 }
