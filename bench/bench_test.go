@@ -53,6 +53,7 @@ func BenchmarkYardsync(b *testing.B) {
 	b.Run("first-sync", func(b *testing.B) { benchFirstSync(b, w) })
 	b.Run("first-sync-nolog", func(b *testing.B) { benchFirstSyncNoLog(b, w) })
 	b.Run("noop", func(b *testing.B) { benchNoop(b, w) })
+	b.Run("noop-reads", func(b *testing.B) { benchNoopReads(b, w) })
 	b.Run("targeted", func(b *testing.B) { benchTargeted(b, w) })
 	b.Run("uids-warm", func(b *testing.B) { benchUIDs(b, w, true) })
 	b.Run("uids-cold", func(b *testing.B) { benchUIDs(b, w, false) })
@@ -130,6 +131,32 @@ func benchNoop(b *testing.B, w *bench.World) {
 	reportRun(b, st, "noop")
 	b.ReportMetric(float64(st.Writes), "panel_writes")
 	b.ReportMetric(float64(st.Queries), "billing_queries")
+}
+
+// benchNoopReads times, one after another, each read a full run's observe
+// step makes at once: where a no-op run's time goes besides the panels.
+func benchNoopReads(b *testing.B, w *bench.World) {
+	db := w.Store
+	reads := []struct {
+		name string
+		read func() error
+	}{
+		{"snapshot_ms", func() error { _, err := w.Billing.Snapshot(bg); return err }},
+		{"devices_ms", func() error { _, err := db.Devices(bg); return err }},
+		{"rights_ms", func() error { _, err := db.AllRights(bg); return err }},
+		{"keys_ms", func() error { _, err := db.AllKeys(bg); return err }},
+		{"owned_ms", func() error { _, err := db.OwnedKeys(bg); return err }},
+		{"access_ms", func() error { _, err := db.AccessOf(bg, nil); return err }},
+	}
+	for range b.N {
+		for _, r := range reads {
+			start := time.Now()
+			if err := r.read(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(ms(time.Since(start)), r.name)
+		}
+	}
 }
 
 func reportRun(b *testing.B, st bench.RunStats, name string) {
