@@ -41,6 +41,17 @@ func (c *Client) DeleteKey(ctx context.Context, code string) error {
 // (or the keys are lost at reboot); Sokol needs nothing.
 func (c *Client) Finish(ctx context.Context) error { return c.drv.finish(ctx) }
 
+// Tables names the key tables a Beward held code in (as listed) when this
+// client last read or changed it: "rfid" (rfid_cgi), "mifare" (mifare_cgi,
+// mirrored on the never-listed extrfid_cgi), or both. Nil for Sokol, which
+// has one store, and for a code not seen.
+func (c *Client) Tables(code string) []string {
+	if b, ok := c.drv.(*beward); ok {
+		return b.tables(code)
+	}
+	return nil
+}
+
 // Family names the panel family ("beward" or "sokol").
 func (c *Client) Family() string { return c.family }
 

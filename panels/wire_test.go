@@ -34,6 +34,7 @@ func TestWire(t *testing.T) {
 		{panelsim.BewardMifare, reconcile.PanelBeward, []string{
 			"GET /cgi-bin/extrfid_cgi?",
 			"GET /cgi-bin/mifare_cgi?action=list",
+			"GET /cgi-bin/rfid_cgi?action=list", // a second table? 404: no, and remembered
 			"GET /cgi-bin/extrfid_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
 			"GET /cgi-bin/mifare_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
 			"GET /cgi-bin/extrfid_cgi?action=delete&Key=" + k,

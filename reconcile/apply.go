@@ -109,7 +109,10 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	werr := r.write(ctx, p, pp)
 	if unreachable(werr) {
 		r.logSession(ctx, pp, nil, werr)
-		return 0, 0, 0, werr // no read-back: nothing counts, every record stays
+		// No read-back: nothing counts, every record stays. But what went
+		// through before the panel stopped answering is saved if it can be
+		// (one try, no retry), or a Beward undoes it at its next reboot.
+		return 0, 0, 0, errors.Join(werr, p.Finish(ctx))
 	}
 	// Saved even after a refused add: the deletes must survive a reboot.
 	ferr := r.retry(ctx, pp.Device.Family, "finish", p.Finish)
