@@ -127,3 +127,61 @@ func TestBewardNoFlatsLooseCodes(t *testing.T) {
 		t.Errorf("requests %q", last)
 	}
 }
+
+// TestSokolKeyMode: the key mode is checked when the panel is first read;
+// another mode than 2 (7-byte UID) is an error naming it and nothing is
+// written; firmware without /key/settings is taken as it is.
+func TestSokolKeyMode(t *testing.T) {
+	ctx := context.Background()
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{Firmware: panelsim.Firmware{KeyMode: 1}}, time.Second)
+	_, err := c.ListKeys(ctx)
+	checkErr(t, err, reconcile.ErrPermanent, c, "key mode 1, want 2 (7-byte UID)")
+	for _, r := range sim.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("%s %s: a mode mismatch must change nothing", r.Method, r.Path)
+		}
+	}
+	sim.SetFirmware(panelsim.Firmware{NoKeySettings: true})
+	if _, err := c.ListKeys(ctx); err != nil {
+		t.Errorf("no /key/settings: %v", err)
+	}
+	sim.ResetRequests()
+	if _, err := c.ListKeys(ctx); err != nil || len(sim.Requests()) != 1 {
+		t.Errorf("second list: %v, %d requests: the check is remembered", err, len(sim.Requests()))
+	}
+}
+
+// TestSokolRebindWhereMergeKeepsFlat: nothing shows a merge overwrites the
+// panelCode of a uuid the store holds; on firmware where it does not, a
+// rebind (delete, then merge) still lands. Failed before issue 13: the
+// rebind was a bare merge, and the key stayed on its old flat.
+func TestSokolRebindWhereMergeKeepsFlat(t *testing.T) {
+	ctx := context.Background()
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{Firmware: panelsim.Firmware{MergeKeepsFlat: true}}, time.Second)
+	sim.SetKeys([]reconcile.PanelKey{{Code: "0000003375A686", Flat: 3}})
+	if _, err := c.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, c, []reconcile.PanelKey{{Code: "0000003375A686", Flat: 4}, {Code: "04A1B2C3D4E5F6", Flat: 5}})
+	want := []reconcile.PanelKey{{Code: "0000003375A686", Flat: 4}, {Code: "04A1B2C3D4E5F6", Flat: 5}}
+	if !slices.Equal(sim.Keys(), want) {
+		t.Errorf("store %v, want %v", sim.Keys(), want)
+	}
+}
+
+// TestSokolReplaceKeys: a clear and one merge, two requests however many keys.
+func TestSokolReplaceKeys(t *testing.T) {
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, time.Second)
+	sim.SetKeys(makeKeys(30, 0))
+	if err := c.ReplaceKeys(context.Background(), makeKeys(3, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if got := requestLines(sim); len(got) != 2 || got[0] != "DELETE /key/store/clear?" || !strings.HasPrefix(got[1], "PUT /key/store/merge?") {
+		t.Errorf("requests %q", got)
+	}
+	if !slices.Equal(sim.Keys(), makeKeys(3, 100)) {
+		t.Errorf("store %v", sim.Keys())
+	}
+	_, bc := startPanel(t, panelsim.Beward, reconcile.PanelBeward, panelsim.Options{}, time.Second)
+	checkErr(t, bc.ReplaceKeys(context.Background(), nil), reconcile.ErrPermanent, bc, "only a Sokol")
+}

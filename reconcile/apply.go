@@ -145,11 +145,15 @@ func (r *Runner) logSession(ctx context.Context, pp PanelPlan, v *verified, err 
 	}
 }
 
-// write sends the session's writes: deletes first, so a full key table
+// write sends the session's writes: the whole key set where the plan says
+// a clear and one push are safe and cheaper (Sokol), else deletes first, so a full key table
 // never blocks a revocation, then rebinds, then adds. A write the panel
 // refuses does not stop the others; a panel that stops answering gets no
 // further request.
 func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
+	if rp, ok := p.(Replacer); ok && len(pp.Whole) > 0 {
+		return r.retry(ctx, pp.Device.Family, "replace", func(ctx context.Context) error { return rp.ReplaceKeys(ctx, pp.Whole) })
+	}
 	err := r.deleteKeys(ctx, p, pp)
 	if unreachable(err) {
 		return err
