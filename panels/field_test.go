@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"yardsync/panels"
 	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
 )
@@ -184,4 +185,48 @@ func TestSokolReplaceKeys(t *testing.T) {
 	}
 	_, bc := startPanel(t, panelsim.Beward, reconcile.PanelBeward, panelsim.Options{}, time.Second)
 	checkErr(t, bc.ReplaceKeys(context.Background(), nil), reconcile.ErrPermanent, bc, "only a Sokol")
+}
+
+// TestBewardUpdate: with Options.BewardUpdate a rebind on the internal table
+// is one rfid_cgi action=update (emulator only: unverified on firmware);
+// firmware refusing it gets delete + add; a panel that lists no flats, where
+// the read-back could not show the flat an update set, always gets delete + add.
+func TestBewardUpdate(t *testing.T) {
+	const k = "0000003375A686"
+	rebind := []string{"GET /cgi-bin/rfid_cgi?action=update&Key=" + k + "&Apartment=4"}
+	fallback := []string{rebind[0], "GET /cgi-bin/rfid_cgi?action=delete&Key=" + k, "GET /cgi-bin/rfid_cgi?action=add&Key=" + k + "&Apartment=4"}
+	cases := []struct {
+		name  string
+		fw    panelsim.Firmware
+		flats bool
+		want  []string
+	}{
+		{"update", panelsim.Firmware{Update: true}, true, rebind},
+		{"refused", panelsim.Firmware{}, true, fallback},
+		{"no flats listed", panelsim.Firmware{Update: true}, false, fallback[1:]},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := panelsim.New(panelsim.Beward, panelsim.Options{Password: testPassword, Firmware: tc.fw, Faults: panelsim.Faults{HideFlats: !tc.flats}})
+			srv := newServer(t, sim)
+			host, port := hostPort(t, srv.Listener.Addr())
+			c, err := panels.New(reconcile.PanelDevice{ID: 1, Family: reconcile.PanelBeward, IP: host, Login: "admin", Password: testPassword},
+				panels.Options{Port: port, Timeout: time.Second, BewardUpdate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim.SetKeys([]reconcile.PanelKey{{Code: k, Flat: 3}})
+			if _, err := c.ListKeys(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			sim.ResetRequests()
+			mustAdd(t, c, []reconcile.PanelKey{{Code: k, Flat: 4}})
+			if got := requestLines(sim); !slices.Equal(got, tc.want) {
+				t.Errorf("requests:\n got %q\nwant %q", got, tc.want)
+			}
+			if !slices.Equal(sim.Keys(), []reconcile.PanelKey{{Code: k, Flat: 4}}) {
+				t.Errorf("keys %v", sim.Keys())
+			}
+		})
+	}
 }
