@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -89,5 +90,100 @@ func TestSokolClearAndMerge(t *testing.T) {
 			}
 			noOpRuns(t, w, 2)
 		})
+	}
+}
+
+// TestAXIOSTVFleetConverges is issue 13's done-when: a fleet pre-filled as
+// the AXIOSTV server leaves it (codes short and lower case, no flats on
+// Beward, a mifare Beward's keys in its rfid_cgi table, next to a card no
+// contract has) converges in one run with no duplicate cards; two no-op runs
+// then write nothing; when its contracts stop paying, their cards go and the
+// card no contract has stays (prune: owned).
+func TestAXIOSTVFleetConverges(t *testing.T) {
+	const foreign = "00000000ffee01"
+	codes := []string{"0a1b2c3d4e", "3375a686", "00c0ffee11"}
+	for _, family := range []string{"beward", "beward-mifare", "sokol"} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, family, 2)
+			w.runner.Opts.MaxRevoke = 1
+			for i, raw := range codes {
+				code, err := reconcile.NormalizeKey(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.contract(990+i, strconv.Itoa(10+i), true, true, code, 0, 1)
+			}
+			for i := range 2 {
+				prefillAXIOSTV(w.fleet.Panel(i), append(slices.Clone(codes), foreign))
+			}
+			res := w.run(reconcile.Request{})
+			if res.Status != reconcile.StatusOK || res.Added != 0 {
+				t.Fatalf("first run: got %+v (failed %v), want ok and no card added anew", res.Summary, res.Failed)
+			}
+			for i := range 2 {
+				checkCards(t, w.fleet.Panel(i), map[string]int{"00000A1B2C3D4E": 10, "0000003375A686": 11, "000000C0FFEE11": 12}, foreign)
+			}
+			noOpRuns(t, w, 2)
+			w.exec(`UPDATE contracts SET cams_paid = false`)
+			if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Deleted != 2*len(codes) {
+				t.Fatalf("revoked: got %+v (failed %v), want %d cards deleted", res.Summary, res.Failed, 2*len(codes))
+			}
+			for i := range 2 {
+				checkCards(t, w.fleet.Panel(i), map[string]int{}, foreign)
+			}
+		})
+	}
+}
+
+// prefillAXIOSTV writes codes as the AXIOSTV server did: verbatim, unbound,
+// in rfid_cgi (a mifare Beward's second table), on firmware that lists no
+// flats on Beward and takes short lower-case codes.
+func prefillAXIOSTV(p *panelsim.Panel, codes []string) {
+	var keys []reconcile.PanelKey
+	for _, c := range codes {
+		keys = append(keys, reconcile.PanelKey{Code: c})
+	}
+	p.SetFirmware(panelsim.Firmware{BothTables: true, LooseCodes: true})
+	switch p.Family() {
+	case panelsim.BewardMifare:
+		p.SetRfidKeys(keys)
+		p.SetFaults(panelsim.Faults{HideFlats: true})
+	case panelsim.Beward:
+		p.SetKeys(keys)
+		p.SetFaults(panelsim.Faults{HideFlats: true})
+	default:
+		p.SetKeys(keys)
+	}
+}
+
+// checkCards fails unless the panel holds each wanted card exactly once over
+// all its tables, on its flat, plus the foreign card, and nothing else.
+func checkCards(t *testing.T, p *panelsim.Panel, want map[string]int, foreign string) {
+	t.Helper()
+	held := map[string][]int{}
+	for _, k := range slices.Concat(p.Keys(), p.RfidKeys()) {
+		code, err := reconcile.NormalizeKey(k.Code)
+		if err != nil {
+			t.Fatalf("panel holds %q: not a card", k.Code)
+		}
+		held[code] = append(held[code], k.Flat)
+	}
+	fcode, _ := reconcile.NormalizeKey(foreign)
+	if len(held[fcode]) != 1 {
+		t.Errorf("foreign card held %d times, want once", len(held[fcode]))
+	}
+	delete(held, fcode)
+	for code, flat := range want {
+		if got := held[code]; len(got) != 1 || got[0] != flat {
+			t.Errorf("card %s held on flats %v, want once on %d", code, got, flat)
+		}
+		delete(held, code)
+	}
+	if len(held) != 0 {
+		t.Errorf("cards held that no one wants: %v", held)
+	}
+	if p.Family() == panelsim.BewardMifare && !slices.Equal(p.Keys(), p.ExtKeys()) {
+		t.Errorf("mifare %v, extrfid %v: want the same cards in both", p.Keys(), p.ExtKeys())
 	}
 }
