@@ -148,5 +148,5 @@ func TestCapturedErrors(t *testing.T) {
 	c = capturePanel(t, map[string]reply{"GET /key/settings": {200, "sokol/key-settings.json"}, "GET /key/store": {200, "sokol/key-store.json"},
 		"PUT /key/store/merge": {422, "sokol/error-422.json"}})
 	err = c.AddKeys(ctx, []reconcile.PanelKey{{Code: "00000000C0FFEE", Flat: 4}})
-	checkErr(t, err, reconcile.ErrPermanent, c, "status 422")
+	checkErr(t, err, reconcile.ErrPermanent, c, `(panel says "key store is full"): status 422`)
 }

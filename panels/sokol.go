@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"yardsync/reconcile"
@@ -241,13 +242,25 @@ func (s *sokol) write(ctx context.Context, method, path string, body []byte) err
 	if err != nil {
 		return err
 	}
-	if err := s.c.statusError(method+" "+path, a.status); err != nil {
+	if err := s.c.statusError(method+" "+path+s.reason(a), a.status); err != nil {
 		return err
 	}
 	if b := bytes.TrimSpace(a.body); len(b) > 0 && !json.Valid(b) {
 		return s.c.fail(reconcile.ErrPermanent, method+" "+path, "unparsable answer %s", snippet(a.body))
 	}
 	return nil
+}
+
+// reason quotes what a refusing panel says in its {"errors": [...]} body,
+// for the error message; empty on success or without such a body.
+func (s *sokol) reason(a answer) string {
+	var e struct {
+		Errors []string `json:"errors"`
+	}
+	if a.status < 300 || json.Unmarshal(a.body, &e) != nil || len(e.Errors) == 0 {
+		return ""
+	}
+	return " (panel says " + s.c.scrub(snippet([]byte(strings.Join(e.Errors, "; ")))) + ")"
 }
 
 // getJSON reads a JSON answer into v; an empty body reads as nothing.

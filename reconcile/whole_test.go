@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -63,6 +64,11 @@ func TestWhole(t *testing.T) {
 			}
 			if tc.wantIt && (len(whole) != 2 || whole[0] != (PanelKey{Code: code(0), Flat: 1}) || whole[1] != (PanelKey{Code: code(1), Flat: 2})) {
 				t.Errorf("Whole = %v, want the 2 wanted keys", whole)
+			}
+			var out strings.Builder
+			p.Table(&out)
+			if got := strings.Contains(out.String(), "  clear"); got != tc.wantIt {
+				t.Errorf("dry-run table says clear: %v, want %v:\n%s", got, tc.wantIt, out.String())
 			}
 		})
 	}
