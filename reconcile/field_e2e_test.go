@@ -187,3 +187,42 @@ func checkCards(t *testing.T, p *panelsim.Panel, want map[string]int, foreign st
 		t.Errorf("mifare %v, extrfid %v: want the same cards in both", p.Keys(), p.ExtKeys())
 	}
 }
+
+// TestVariantsNoOp: on every firmware variant, a run that adds and rebinds
+// keys is followed by two no-op runs that write nothing.
+func TestVariantsNoOp(t *testing.T) {
+	cases := []struct {
+		family string
+		name   string
+		fw     panelsim.Firmware
+		flats  bool
+	}{
+		{"beward", "no-flats", panelsim.Firmware{}, false},
+		{"beward", "empty-body", panelsim.Firmware{WriteBody: panelsim.BodyEmpty}, true},
+		{"beward", "success-body", panelsim.Firmware{WriteBody: "Success"}, true},
+		{"beward-mifare", "both-tables", panelsim.Firmware{BothTables: true}, true},
+		{"beward-mifare", "ext-no-apartment", panelsim.Firmware{ExtNoApartment: true}, true},
+		{"beward-mifare", "no-flats+empty-body", panelsim.Firmware{WriteBody: panelsim.BodyEmpty}, false},
+		{"sokol", "merge-keeps-flat", panelsim.Firmware{MergeKeepsFlat: true}, true},
+		{"sokol", "no-key-settings+loose-codes", panelsim.Firmware{NoKeySettings: true, LooseCodes: true}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.family+"/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, tc.family, 1)
+			p := w.fleet.Panel(0)
+			p.SetFirmware(tc.fw)
+			p.SetFaults(panelsim.Faults{HideFlats: !tc.flats})
+			p.SetKeys([]reconcile.PanelKey{{Code: "0000000000C101", Flat: 99}}) // on the wrong flat: a rebind
+			w.contract(1101, "5", true, true, "0000000000C101", 0)
+			w.contract(1102, "6", true, true, "0000000000C102", 0)
+			if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Added != 1 || res.Rebound != 1 {
+				t.Fatalf("first run: got %+v (failed %v), want one add and one rebind", res.Summary, res.Failed)
+			}
+			if got := w.keys(0); got != "0000000000C101=5 0000000000C102=6 " {
+				t.Fatalf("panel holds %q", got)
+			}
+			noOpRuns(t, w, 2)
+		})
+	}
+}
