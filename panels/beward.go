@@ -207,11 +207,15 @@ func (b *beward) current(ctx context.Context) (map[string][]entry, error) {
 }
 
 // learn records the outcome of a write in the session's view: what
-// succeeded is known, a failure leaves the view unknown. A nil entry
-// records a deletion from table.
+// succeeded is known; a refusal ("Request failed") changed nothing; any
+// other failure leaves the view unknown. A nil entry records a deletion
+// from table.
 func (b *beward) learn(code, table string, e *entry, err error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if refused(err) {
+		return err
+	}
 	if err != nil {
 		b.known = nil
 	}
