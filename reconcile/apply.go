@@ -152,7 +152,10 @@ func (r *Runner) logSession(ctx context.Context, pp PanelPlan, v *verified, err 
 // further request.
 func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
 	if rp, ok := p.(Replacer); ok && len(pp.Whole) > 0 {
-		return r.retry(ctx, pp.Device.Family, "replace", func(ctx context.Context) error { return rp.ReplaceKeys(ctx, pp.Whole) })
+		err := r.retry(ctx, pp.Device.Family, "replace", func(ctx context.Context) error { return rp.ReplaceKeys(ctx, pp.Whole) })
+		if !errors.Is(err, errNoReplace) {
+			return err
+		}
 	}
 	err := r.deleteKeys(ctx, p, pp)
 	if unreachable(err) {

@@ -46,7 +46,11 @@ func (s scope) whole(want map[string]Grant, have []PanelKey, pp PanelPlan) []Pan
 }
 
 // Replacer is a Panel that can make its key table exactly a given set in
-// one go (a Sokol: clear, then one merge).
+// one go (a Sokol: clear, then one merge). A wrapper around a Panel that
+// cannot answers errNoReplace, and the session writes key by key.
 type Replacer interface {
 	ReplaceKeys(ctx context.Context, keys []PanelKey) error
 }
+
+// errNoReplace says a wrapped panel has no ReplaceKeys.
+var errNoReplace = Errorf(ErrPermanent, "panel cannot replace its keys in one go")
