@@ -44,12 +44,16 @@ func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
 }
 
 // PredictRequests is what a run makes on one panel with this plan, by
-// family: the listing (Beward probes its key table first: the harness builds
-// a new Dialer per run, which a daemon does once), then a session of writes —
-// deletes first (Replace and Delete), Beward one request per key added (two
-// on mifare: extrfid then mifare) and a save; Sokol a merge for the rebinds
-// and one for the adds — and, after any write, one read-back list.
-func PredictRequests(family string, pp reconcile.PanelPlan) int {
+// family: the listing (Beward probes its key table first, a mifare panel
+// also whether rfid_cgi is a second table, a Sokol checks its key mode: the
+// harness builds a new Dialer per run, which a daemon does once), then a
+// session of writes — deletes first (Replace and Delete), Beward one request
+// per key added (two on mifare: extrfid then mifare) and a save; Sokol a
+// delete per rebound key, a merge for the rebinds and one for the adds, or
+// a clear and one merge where the plan has Whole — and, after any write,
+// one read-back list. update says Beward rebinds use rfid_cgi action=update
+// (panels.beward_update): one request on the internal table.
+func PredictRequests(family string, pp reconcile.PanelPlan, update bool) int {
 	push := len(pp.Add) + len(pp.Rebind)
 	deletes := len(pp.Delete) + len(pp.Replace)
 	session := 0
@@ -58,18 +62,29 @@ func PredictRequests(family string, pp reconcile.PanelPlan) int {
 	}
 	switch family {
 	case panelsim.Sokol:
-		n := 1 + deletes + session
-		if len(pp.Add) > 0 {
-			n++
-		}
-		if len(pp.Rebind) > 0 {
-			n++
-		}
-		return n
+		return 2 + sokolWrites(pp) + session
 	case panelsim.BewardMifare:
-		return 2 + 2*deletes + 2*push + 2*len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
+		return 3 + 2*deletes + 2*push + 2*len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
+	}
+	if update {
+		return 2 + deletes + push + 2*session // a rebind is one update
 	}
 	return 2 + deletes + push + len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
+}
+
+// sokolWrites is the write requests of a Sokol session.
+func sokolWrites(pp reconcile.PanelPlan) int {
+	if len(pp.Whole) > 0 {
+		return 2
+	}
+	n := len(pp.Delete) + len(pp.Replace) + len(pp.Rebind)
+	if len(pp.Add) > 0 {
+		n++
+	}
+	if len(pp.Rebind) > 0 {
+		n++
+	}
+	return n
 }
 
 // IsWrite reports whether a request the panel received changes it.

@@ -50,7 +50,7 @@ func (w *World) predict(p reconcile.Plan) int {
 	}
 	n := 0
 	for _, sp := range w.Layout.Panels {
-		n += PredictRequests(sp.Family, plans[sp.DeviceID])
+		n += PredictRequests(sp.Family, plans[sp.DeviceID], w.BewardUpdate)
 	}
 	return n
 }

@@ -35,6 +35,9 @@ type World struct {
 	sims     []*panelsim.Panel
 	billCfg  billing.Config
 	Took     time.Duration // time to generate the databases
+	// BewardUpdate makes Runner rebind Beward keys with rfid_cgi
+	// action=update (panels.beward_update); set the sims' Firmware.Update too.
+	BewardUpdate bool
 }
 
 // families in the order their fleets get address bases.
@@ -160,7 +163,7 @@ func (w *World) Runner(concurrency int) *reconcile.Runner {
 	return &reconcile.Runner{
 		Billing: w.Billing,
 		Store:   w.Store,
-		Dial:    panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout}),
+		Dial:    panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout, BewardUpdate: w.BewardUpdate}),
 		Opts: reconcile.Options{Concurrency: concurrency, PanelTimeout: timeout, Retries: 3, Backoff: 200 * time.Millisecond,
 			Prune: reconcile.PruneOwned, MaxRevoke: 0.2, LockWait: time.Minute},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),

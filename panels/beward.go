@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -12,7 +11,7 @@ import (
 	"yardsync/reconcile"
 )
 
-// bewardTable is a Beward key-table variant, probed once per client.
+// bewardTable is the Beward key-table variant yardsync adds keys to.
 type bewardTable int
 
 const (
@@ -21,16 +20,27 @@ const (
 	tableMifare               // mifare_cgi, mirrored on extrfid_cgi
 )
 
-// beward speaks Beward DKS: GET requests, Name=Value answers, "OK" on writes.
+// Names of the listed Beward key tables, as Client.Tables says them.
+const (
+	rfidTable   = "rfid"   // rfid_cgi, KeyValue<n>
+	mifareTable = "mifare" // mifare_cgi, Key<n>; extrfid_cgi beside it
+)
+
+// entry is where a listed code lives: its table and flat.
+type entry struct {
+	table string
+	flat  int
+}
+
+// beward speaks Beward DKS: GET requests, Name=Value answers.
 type beward struct {
 	c     *Client
 	mu    sync.Mutex
-	table bewardTable
 	dirty bool // a write went out since the last forcesave
-	// known is the key table as this session last read and changed it, so
-	// an add after a list does not read the panel again; nil when unknown
-	// (never read, or a write failed and its effect is uncertain).
-	known map[string]int
+	// known is the key tables as this session last read and changed them,
+	// so an add after a list does not read the panel again; nil when
+	// unknown (never read, or a write failed and its effect is uncertain).
+	known map[string][]entry
 }
 
 func (b *beward) ping(ctx context.Context) (Info, error) {
@@ -54,103 +64,134 @@ func (b *beward) ping(ctx context.Context) (Info, error) {
 	return info, nil
 }
 
-// keyTable probes, once per client, which key table the panel has:
+// keyTable probes, once per panel address, which table keys are added to:
 // extrfid_cgi answering "... is not defined" means the internal rfid_cgi table,
 // any other answer that is not garbled (whatever its status, as panels.md
 // says: a bare extrfid_cgi may well be refused) the mifare + external tables.
 func (b *beward) keyTable(ctx context.Context) (bewardTable, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.table != tableUnknown {
-		return b.table, nil
-	}
-	if b.table = b.c.tables.get(b.c.addr); b.table != tableUnknown {
-		return b.table, nil
+	if t := b.c.traits.get(b.c.addr).table; t != tableUnknown {
+		return t, nil
 	}
 	const req = "/cgi-bin/extrfid_cgi"
 	a, err := b.c.get(ctx, req)
 	if err != nil {
 		return tableUnknown, err
 	}
+	var t bewardTable
 	switch {
 	case a.status == 401 || a.status == 403 || a.status >= 500:
 		return tableUnknown, b.c.statusError("GET "+req, a.status)
-	case strings.Contains(strings.ToLower(string(a.body)), "is not defined"):
-		b.table = tableInternal
+	case notDefined(a.body):
+		t = tableInternal
 	case garbled(a.body):
-		// not cached: a confused answer must not pin the wrong table for the session
+		// not remembered: a confused answer must not pin the wrong table
 		return tableUnknown, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer %s", snippet(a.body))
 	default:
-		b.table = tableMifare
+		t = tableMifare
 	}
-	b.c.tables.set(b.c.addr, b.table)
-	return b.table, nil
+	b.c.traits.update(b.c.addr, func(tr *traits) { tr.table = t })
+	return t, nil
 }
 
-// forgetTable drops the variant after the panel refused or garbled a list:
-// a panel replaced by another model is probed again next time.
-func (b *beward) forgetTable() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.table = tableUnknown
-	b.c.tables.set(b.c.addr, tableUnknown)
+func notDefined(body []byte) bool {
+	return strings.Contains(strings.ToLower(string(body)), "is not defined")
 }
 
+// listKeys reads every key table the panel has: rfid_cgi, or mifare_cgi
+// and, where the panel serves it too, rfid_cgi (where another system may
+// have written). The session remembers which table holds each key, so a
+// delete goes to the table that holds it (see Client.Tables).
 func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	t, err := b.keyTable(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cgi, codeName := "rfid_cgi", "KeyValue"
-	if t == tableMifare {
-		cgi, codeName = "mifare_cgi", "Key"
-	}
-	req := "/cgi-bin/" + cgi + "?action=list"
-	fields, err := b.getList(ctx, req)
-	if err == nil {
-		var codes map[int]string
-		var flats map[int]int
-		if codes, flats, err = keyTable(fields, codeName); err == nil {
-			return b.keep(codes, flats), nil
-		}
-		err = b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
+	known := map[string][]entry{}
+	var keys []reconcile.PanelKey
+	if t == tableInternal {
+		keys, _, err = b.listTable(ctx, rfidTable, known)
+	} else {
+		keys, err = b.listMifare(ctx, known)
 	}
 	if errors.Is(err, reconcile.ErrPermanent) {
-		b.forgetTable()
+		b.c.traits.forget(b.c.addr)
 	}
-	return nil, err
-}
-
-// keep returns the listed keys in table order and records them as the
-// session's view of the panel.
-func (b *beward) keep(codes map[int]string, flats map[int]int) []reconcile.PanelKey {
-	idx := make([]int, 0, len(codes))
-	for i := range codes {
-		idx = append(idx, i)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(idx)
-	keys := make([]reconcile.PanelKey, 0, len(idx))
-	known := make(map[string]int, len(idx))
-	for _, i := range idx {
-		flat, listed := flats[i]
-		if !listed {
-			flat = reconcile.FlatUnlisted // firmware that keeps no Apartment<i> beside the key
-		}
-		keys = append(keys, reconcile.PanelKey{Code: codes[i], Flat: flat})
-		known[codes[i]] = flat
-	}
-	b.setKnown(known)
-	return keys
-}
-
-func (b *beward) setKnown(m map[string]int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.known = m
+	b.known = known
+	return keys, nil
 }
 
-// current returns the key table: as this session knows it, or read afresh.
-func (b *beward) current(ctx context.Context) (map[string]int, error) {
+// listMifare lists mifare_cgi and, unless the panel is known to lack it,
+// rfid_cgi: a 404 or "is not defined" there is remembered as "no such table".
+func (b *beward) listMifare(ctx context.Context, known map[string][]entry) ([]reconcile.PanelKey, error) {
+	keys, _, err := b.listTable(ctx, mifareTable, known)
+	if err != nil || b.c.traits.get(b.c.addr).rfidToo == no {
+		return keys, err
+	}
+	more, present, err := b.listTable(ctx, rfidTable, known)
+	if err != nil {
+		return nil, err
+	}
+	b.c.traits.update(b.c.addr, func(tr *traits) { tr.rfidToo = map[bool]tristate{true: yes, false: no}[present] })
+	return slices.Concat(keys, more), nil
+}
+
+// listTable reads one table. present is false when the panel says it has no
+// such CGI (404 or "is not defined").
+func (b *beward) listTable(ctx context.Context, table string, known map[string][]entry) (keys []reconcile.PanelKey, present bool, err error) {
+	req := "/cgi-bin/" + table + "_cgi?action=list"
+	a, err := b.c.get(ctx, req)
+	if err != nil {
+		return nil, false, err
+	}
+	if a.status == 404 || notDefined(a.body) {
+		if table == rfidTable && b.c.traits.get(b.c.addr).table == tableMifare {
+			return nil, false, nil
+		}
+		return nil, false, b.c.fail(reconcile.ErrPermanent, "GET "+req, "status %d: no such key table", a.status)
+	}
+	fields, err := b.parse("GET "+req, a)
+	if err != nil {
+		return nil, false, err
+	}
+	codeName := map[string]string{rfidTable: "KeyValue", mifareTable: "Key"}[table]
+	keys, flatLines, err := keyList(fields, codeName)
+	if err != nil {
+		return nil, false, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
+	}
+	b.noteFlats(len(keys), flatLines)
+	for _, k := range keys {
+		known[k.Code] = append(known[k.Code], entry{table: table, flat: k.Flat})
+	}
+	return keys, true, nil
+}
+
+// noteFlats remembers whether the panel lists flats beside its keys, once a
+// list with keys shows it. An empty list shows nothing.
+func (b *beward) noteFlats(keys, flatLines int) {
+	if keys == 0 {
+		return
+	}
+	b.c.traits.update(b.c.addr, func(tr *traits) { tr.flats = map[bool]tristate{true: yes, false: no}[flatLines > 0] })
+}
+
+// tables names the tables the session's view holds code in.
+func (b *beward) tables(code string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, e := range b.known[code] {
+		out = append(out, e.table)
+	}
+	return out
+}
+
+// current returns the key tables: as this session knows them, or read afresh.
+func (b *beward) current(ctx context.Context) (map[string][]entry, error) {
 	b.mu.Lock()
 	known := maps.Clone(b.known)
 	b.mu.Unlock()
@@ -165,189 +206,29 @@ func (b *beward) current(ctx context.Context) (map[string]int, error) {
 	return maps.Clone(b.known), nil
 }
 
-// learn records the outcome of a write in the session's key table: what
-// succeeded is known (flat 0 records a deletion), a failure leaves the
-// table unknown.
-func (b *beward) learn(code string, flat int, err error) error {
+// learn records the outcome of a write in the session's view: what
+// succeeded is known; a refusal ("Request failed") changed nothing; any
+// other failure leaves the view unknown. A nil entry records a deletion
+// from table.
+func (b *beward) learn(code, table string, e *entry, err error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	switch {
-	case err != nil:
-		b.known = nil
-	case b.known == nil:
-	case flat == 0:
-		delete(b.known, code)
-	default:
-		b.known[code] = flat
-	}
-	return err
-}
-
-// addKeys checks the table first (as the session last listed it, or read
-// now): keys already on their flat are skipped, keys on another flat are
-// deleted then added (no driver shows add overwriting).
-func (b *beward) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	current, err := b.current(ctx)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		flat, ok := current[k.Code]
-		if ok && flat == k.Flat {
-			continue
-		}
-		if ok {
-			if err := b.deleteKey(ctx, k.Code); err != nil {
-				return err
-			}
-		}
-		if err := b.addKey(ctx, k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *beward) addKey(ctx context.Context, k reconcile.PanelKey) error {
-	return b.learn(k.Code, k.Flat, b.addKeyOnce(ctx, k))
-}
-
-func (b *beward) addKeyOnce(ctx context.Context, k reconcile.PanelKey) error {
-	t, err := b.keyTable(ctx)
-	if err != nil {
-		return err
-	}
-	params := "action=add&Key=" + url.QueryEscape(k.Code) + "&Apartment=" + itoa(k.Flat)
-	if t == tableInternal {
-		return b.write(ctx, "/cgi-bin/rfid_cgi?"+params)
-	}
-	params = "action=add&Key=" + url.QueryEscape(k.Code) + "&Type=1&Apartment=" + itoa(k.Flat)
-	if err := b.addExt(ctx, k.Code, params); err != nil {
-		return err
-	}
-	return b.write(ctx, "/cgi-bin/mifare_cgi?"+params)
-}
-
-// addExt adds to the external table. A refusal may mean a half-done earlier
-// add left the key there (it is never listed), so it deletes it and tries once more.
-func (b *beward) addExt(ctx context.Context, code, params string) error {
-	req := "/cgi-bin/extrfid_cgi?" + params
-	err := b.write(ctx, req)
-	if !refused(err) {
-		return err
-	}
-	if err := b.deleteExt(ctx, code); err != nil {
-		return err
-	}
-	return b.write(ctx, req)
-}
-
-// deleteExt deletes from the external table. The table is never listed, so a
-// refusal is taken as "not there"; the delete on the listed table that
-// follows is judged strictly, and a key left listed is retried next run.
-func (b *beward) deleteExt(ctx context.Context, code string) error {
-	err := b.write(ctx, "/cgi-bin/extrfid_cgi?action=delete&Key="+url.QueryEscape(code))
 	if refused(err) {
-		return nil
+		return err
 	}
-	return err
-}
-
-func (b *beward) deleteKey(ctx context.Context, code string) error {
-	return b.learn(code, 0, b.deleteKeyOnce(ctx, code))
-}
-
-func (b *beward) deleteKeyOnce(ctx context.Context, code string) error {
-	t, err := b.keyTable(ctx)
 	if err != nil {
+		b.known = nil
+	}
+	if b.known == nil {
 		return err
 	}
-	params := "action=delete&Key=" + url.QueryEscape(code)
-	if t == tableInternal {
-		return b.write(ctx, "/cgi-bin/rfid_cgi?"+params)
+	kept := slices.DeleteFunc(slices.Clone(b.known[code]), func(x entry) bool { return x.table == table })
+	if e != nil {
+		kept = append(kept, *e)
 	}
-	if err := b.deleteExt(ctx, code); err != nil {
-		return err
-	}
-	return b.write(ctx, "/cgi-bin/mifare_cgi?"+params)
-}
-
-// finish saves to flash when the session wrote anything.
-func (b *beward) finish(ctx context.Context) error {
-	b.mu.Lock()
-	dirty := b.dirty
-	b.mu.Unlock()
-	if !dirty {
-		return nil
-	}
-	if err := b.send(ctx, "/cgi-bin/config_cgi?action=forcesave"); err != nil {
-		return err
-	}
-	b.mu.Lock()
-	b.dirty = false
-	b.mu.Unlock()
-	return nil
-}
-
-// write marks the session dirty before the request goes out, then sends it.
-func (b *beward) write(ctx context.Context, req string) error {
-	b.mu.Lock()
-	b.dirty = true
-	b.mu.Unlock()
-	return b.send(ctx, req)
-}
-
-// send makes a write request: success is status 200 with the body "OK".
-func (b *beward) send(ctx context.Context, req string) error {
-	a, err := b.c.get(ctx, req)
-	if err != nil {
-		return err
-	}
-	if err := b.judge("GET "+req, a); err != nil {
-		return err
-	}
-	if !strings.EqualFold(strings.TrimSpace(string(a.body)), "OK") {
-		return b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer %s", snippet(a.body))
+	b.known[code] = kept
+	if len(kept) == 0 {
+		delete(b.known, code)
 	}
 	return nil
-}
-
-// getList makes a read request and parses its Name=Value lines.
-func (b *beward) getList(ctx context.Context, req string) ([]field, error) {
-	a, err := b.c.get(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.judge("GET "+req, a); err != nil {
-		return nil, err
-	}
-	fields, err := parseLines(a.body)
-	if err != nil {
-		return nil, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
-	}
-	return fields, nil
-}
-
-// judge rejects a non-200 status and a body saying the request failed.
-func (b *beward) judge(req string, a answer) error {
-	if a.status != 200 {
-		if err := b.c.statusError(req, a.status); err != nil {
-			return err
-		}
-		return b.c.fail(reconcile.ErrPermanent, req, "status %d", a.status)
-	}
-	if strings.Contains(strings.ToLower(string(a.body)), "request failed") {
-		return panelRefused{b.c.fail(reconcile.ErrPermanent, req, "panel says %s", snippet(a.body))}
-	}
-	return nil
-}
-
-// panelRefused marks a Beward answer saying "Request failed".
-type panelRefused struct{ error }
-
-func (e panelRefused) Unwrap() error { return e.error }
-
-func refused(err error) bool {
-	var r panelRefused
-	return errors.As(err, &r)
 }

@@ -26,6 +26,10 @@ type Options struct {
 	Port    int           // TCP port; 0 means the scheme's default (80 or 443)
 	Scheme  string        // http or https; empty means http
 	Timeout time.Duration // per request; 0 means DefaultTimeout
+	// BewardUpdate rebinds a key on a Beward internal table with one
+	// rfid_cgi?action=update&Key&Apartment instead of delete + add
+	// (panels.beward_update). Unverified on real firmware: opt-in.
+	BewardUpdate bool
 }
 
 // Info is what a panel says about itself when pinged.
@@ -43,38 +47,9 @@ type Client struct {
 	password string // kept only to scrub it from messages
 	http     *resty.Client
 	gate     chan struct{} // one request in flight per panel address
-	tables   *tableCache   // Beward key-table variants probed by earlier clients
+	traits   *traitCache   // firmware traits learnt by earlier clients
+	update   bool          // Beward rebinds by rfid_cgi action=update (Options.BewardUpdate)
 	drv      driver
-}
-
-// tableCache remembers, per panel address, the Beward key-table variant a
-// client probed, so later runs do not probe again. A client that finds the
-// remembered variant wrong forgets it.
-type tableCache struct {
-	mu sync.Mutex
-	m  map[string]bewardTable
-}
-
-func (tc *tableCache) get(addr string) bewardTable {
-	if tc == nil {
-		return tableUnknown
-	}
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	return tc.m[addr]
-}
-
-func (tc *tableCache) set(addr string, t bewardTable) {
-	if tc == nil {
-		return
-	}
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if t == tableUnknown {
-		delete(tc.m, addr)
-		return
-	}
-	tc.m[addr] = t
 }
 
 var _ reconcile.Panel = (*Client)(nil)
@@ -91,7 +66,7 @@ type driver interface {
 // New returns a client for the device's family. An unknown family or a bad
 // address is an error wrapping reconcile.ErrPermanent.
 func New(d reconcile.PanelDevice, opts Options) (*Client, error) {
-	return newClient(d, opts, newTransport(), make(chan struct{}, 1), nil)
+	return newClient(d, opts, newTransport(), make(chan struct{}, 1), newTraitCache())
 }
 
 // Dialer returns a reconcile.PanelDialer whose clients share one connection
@@ -100,7 +75,7 @@ func New(d reconcile.PanelDevice, opts Options) (*Client, error) {
 // once probed.
 func Dialer(opts Options) reconcile.PanelDialer {
 	tr := newTransport()
-	tables := &tableCache{m: map[string]bewardTable{}}
+	tables := newTraitCache()
 	var mu sync.Mutex
 	gates := map[string]chan struct{}{}
 	return func(d reconcile.PanelDevice) (reconcile.Panel, error) {
@@ -115,9 +90,10 @@ func Dialer(opts Options) reconcile.PanelDialer {
 	}
 }
 
-func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tables *tableCache) (*Client, error) {
+func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tc *traitCache) (*Client, error) {
 	scheme, port, err := opts.endpoint()
-	c := &Client{family: reconcile.Family(d.Family).String(), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)), password: d.Password, gate: gate, tables: tables}
+	c := &Client{family: reconcile.Family(d.Family).String(), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)),
+		password: d.Password, gate: gate, traits: tc, update: opts.BewardUpdate}
 	if err != nil {
 		return nil, c.fail(reconcile.ErrPermanent, "", "%v", err)
 	}

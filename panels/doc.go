@@ -1,6 +1,8 @@
 // Package panels drives intercom panels over HTTP: one client per family
-// (Beward DKS, paneltype 1; Sokol / IS ISCom X1, paneltype 2), speaking the
-// subset of shared/reference/panels.md that yardsync v1 needs.
+// (Beward DKS, paneltype 1; Sokol / IS ISCom X1, paneltype 2). docs/panels.md
+// says, per family, what is sent, what is tolerated and what is unverified
+// on real firmware; testdata/panels holds the answers the parsers are
+// checked against.
 //
 // A Client makes one request at a time per panel address, puts a timeout on
 // every request and never retries: the reconciler decides. Every error wraps
@@ -8,23 +10,27 @@
 // "panels: <family> <ip:port>: " and never carries the panel's password.
 //
 // Choices the protocol leaves open, and why:
+//   - What a client learns about a panel's firmware (Beward key tables,
+//     whether it lists flats, whether extrfid_cgi takes Apartment; the Sokol
+//     key mode) is remembered per Dialer and panel address (traits.go) and
+//     forgotten when a list is refused or garbled.
 //   - Beward rebind (a key already on the panel with another flat) is delete
-//     then add: no driver shows that add overwrites an existing key, so
-//     AddKeys checks the key list first (as this client last listed and
-//     changed it, or read afresh when it has not listed the panel or a write
-//     failed), skips keys already bound to the wanted flat (idempotent) and
-//     deletes before re-adding the others.
-//   - The Beward key-table variant is probed once per Dialer and panel
-//     address, and probed again after the panel refuses or garbles a list.
-//   - Beward mifare panels keep a second, never listed, external-reader table.
-//     A key is added to extrfid_cgi before mifare_cgi and deleted from
-//     extrfid_cgi before mifare_cgi, so a key seen in the listed table is on
-//     both and a half-done delete leaves it listed (the next run finishes it).
-//     Since that table is never read, a "Request failed" from it is taken as
-//     "already there" on add (delete it, add once more) and "not there" on
-//     delete; the listed table's answer is always judged strictly.
-//   - Beward writes succeed only on a 200 answer whose body is "OK"; Finish
-//     sends config_cgi forcesave only when the session wrote something.
-//   - Key codes read from a panel are returned verbatim, never normalised, so
-//     a malformed code shows up in the diff and gets replaced.
+//     then add: no driver shows that add overwrites an existing key. AddKeys
+//     checks the tables first (as this client last listed and changed them),
+//     skips keys already on the wanted flat and deletes the others from every
+//     table holding them. Options.BewardUpdate uses rfid_cgi action=update
+//     instead where the read-back can show its effect.
+//   - A Beward mifare panel may also serve rfid_cgi, where the AXIOSTV server
+//     writes: both are listed, a delete goes to the table holding the key.
+//   - extrfid_cgi is never listed; it is written before mifare_cgi and
+//     deleted before it, so a key seen in mifare_cgi is on both. Its refusals
+//     are tolerated: on add they never keep a key out of the listed table.
+//   - Beward writes succeed on a 200 whose body does not say "Request
+//     failed", as in the production drivers; the reconciler's read-back is
+//     what proves them. Finish sends forcesave when the session wrote.
+//   - A Sokol rebind is a delete then a merge: nothing shows a merge
+//     overwrites a held uuid's panelCode. ReplaceKeys (clear + one merge) is
+//     for the reconciler, where no key it must keep would be lost.
+//   - Key codes read from a panel are returned verbatim; the reconciler
+//     compares them normalised and deletes them as listed.
 package panels

@@ -2,10 +2,14 @@ package panels
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"yardsync/reconcile"
 )
 
 // field is one Name=Value line of a Beward answer.
@@ -15,14 +19,16 @@ type field struct {
 
 // parseLines reads a Beward Name=Value list: blank lines are skipped, CRLF and
 // surrounding spaces are trimmed, and as the SmartYard driver does, the value
-// ends at a second '='. Binary noise, HTML, or a non-blank line that is not
-// Name=Value (an error sentence) makes the whole answer unparsable.
+// ends at a second '='. A line that is not Name=Value (a heading, a count, a
+// sentence) is skipped, as the production drivers skip it. Binary noise,
+// HTML, or a body with text but not one Name=Value line is unparsable.
 func parseLines(body []byte) ([]field, error) {
 	if garbled(body) {
 		return nil, fmt.Errorf("body %s is not text", snippet(body))
 	}
 	var out []field
-	for i, line := range strings.Split(string(body), "\n") {
+	skipped := ""
+	for _, line := range strings.Split(string(body), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
@@ -30,10 +36,14 @@ func parseLines(body []byte) ([]field, error) {
 		name, value, ok := strings.Cut(line, "=")
 		name = strings.TrimSpace(name)
 		if !ok || !validName(name) {
-			return nil, fmt.Errorf("line %d %s is not Name=Value", i+1, snippet([]byte(line)))
+			skipped = line
+			continue
 		}
 		value, _, _ = strings.Cut(value, "=")
 		out = append(out, field{name: name, value: strings.TrimSpace(value)})
+	}
+	if out == nil && skipped != "" {
+		return nil, fmt.Errorf("no Name=Value line in %s", snippet([]byte(skipped)))
 	}
 	return out, nil
 }
@@ -61,43 +71,79 @@ func validName(s string) bool {
 	return true
 }
 
-// indexed splits "KeyValue12" into 12 when prefix is "KeyValue"; the suffix
-// must be all digits, so "KeyValueType1" or "Key" alone are not matches.
-func indexed(name, prefix string) (int, bool) {
-	rest, ok := strings.CutPrefix(name, prefix)
-	if !ok || rest == "" {
-		return 0, false
+// keyIndex reads a key line's name: one that contains codeName followed
+// only by digits (its index, maybe none), as SmartYard-Server takes any name
+// containing KeyValue or Key. A mifare list (codeName "Key") also takes
+// KeyValue<n>. Other names (KeyType1, Apartment1) are not keys.
+func keyIndex(name, codeName string) (idx int, hasIdx, ok bool) {
+	names := []string{codeName}
+	if codeName == "Key" {
+		names = []string{"KeyValue", "Key"}
 	}
-	for _, r := range rest {
-		if r < '0' || r > '9' {
-			return 0, false
+	for _, n := range names {
+		at := strings.LastIndex(name, n)
+		if at < 0 {
+			continue
 		}
+		rest := name[at+len(n):]
+		if strings.Trim(rest, "0123456789") != "" {
+			continue
+		}
+		i, err := strconv.Atoi(rest)
+		return i, err == nil, true
+	}
+	return 0, false, false
+}
+
+// flatIndex reads an Apartment<n> line's index.
+func flatIndex(name string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, "Apartment")
+	if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" {
+		return 0, false
 	}
 	n, err := strconv.Atoi(rest)
 	return n, err == nil
 }
 
-// keyTable collects indexed key codes and their flats from a list answer.
-// codeName is "KeyValue" (rfid_cgi) or "Key" (mifare_cgi).
-func keyTable(fields []field, codeName string) (codes map[int]string, flats map[int]int, err error) {
-	codes, flats = map[int]string{}, map[int]int{}
+// keyList collects the keys of a list answer in index order, each with the
+// flat of its Apartment<n> line, or reconcile.FlatUnlisted where the panel
+// lists none. A key line without an index comes after the indexed ones and
+// has no flat. An empty code is skipped: nothing could delete it by name.
+// flatLines counts the Apartment<n> lines.
+func keyList(fields []field, codeName string) (keys []reconcile.PanelKey, flatLines int, err error) {
+	codes, flats := map[int]string{}, map[int]int{}
+	var loose []string
 	for _, f := range fields {
-		if i, ok := indexed(f.name, codeName); ok {
-			if f.value == "" {
-				return nil, nil, fmt.Errorf("%s has no code", f.name)
+		if i, hasIdx, ok := keyIndex(f.name, codeName); ok {
+			switch {
+			case f.value == "":
+			case hasIdx:
+				codes[i] = f.value
+			default:
+				loose = append(loose, f.value)
 			}
-			codes[i] = f.value
 			continue
 		}
-		if i, ok := indexed(f.name, "Apartment"); ok {
+		if i, ok := flatIndex(f.name); ok {
 			flat, err := parseFlat(f.value)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", f.name, err)
+				return nil, 0, fmt.Errorf("%s: %w", f.name, err)
 			}
 			flats[i] = flat
+			flatLines++
 		}
 	}
-	return codes, flats, nil
+	for _, i := range slices.Sorted(maps.Keys(codes)) {
+		flat, listed := flats[i]
+		if !listed {
+			flat = reconcile.FlatUnlisted
+		}
+		keys = append(keys, reconcile.PanelKey{Code: codes[i], Flat: flat})
+	}
+	for _, code := range loose {
+		keys = append(keys, reconcile.PanelKey{Code: code, Flat: reconcile.FlatUnlisted})
+	}
+	return keys, flatLines, nil
 }
 
 // parseFlat reads an Apartment value; empty means not bound (0).

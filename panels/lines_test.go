@@ -3,6 +3,8 @@ package panels
 import (
 	"slices"
 	"testing"
+
+	"yardsync/reconcile"
 )
 
 func TestParseLines(t *testing.T) {
@@ -12,22 +14,20 @@ func TestParseLines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		codes, flats, err := keyTable(fields, "KeyValue")
+		keys, flatLines, err := keyList(fields, "KeyValue")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if codes[1] != "0000003375A686" || codes[2] != "04A1B2C3D4E5F6" || len(codes) != 2 {
-			t.Errorf("codes = %v", codes)
-		}
-		if flats[1] != 12 || flats[2] != 0 {
-			t.Errorf("flats = %v, want 1:12 and 2 unbound", flats)
+		want := []reconcile.PanelKey{{Code: "0000003375A686", Flat: 12}, {Code: "04A1B2C3D4E5F6", Flat: reconcile.FlatUnlisted}}
+		if !slices.Equal(keys, want) || flatLines != 1 {
+			t.Errorf("keys = %v (%d flat lines), want %v: key 2 lists no flat", keys, flatLines, want)
 		}
 		if want := (field{"Unknown", "x"}); !slices.Contains(fields, want) {
 			t.Errorf("fields %v lack %v: the value ends at a second '='", fields, want)
 		}
 	})
 	t.Run("ErrGarbage", func(t *testing.T) {
-		for _, body := range []string{"<html>oops</html>", "Key1=A\nnot a pair\n", "=novalue", "Key1=A\x00\xfe\n", `{"a":"b=c"}`} {
+		for _, body := range []string{"<html>oops</html>", "not a pair\n", "=novalue", "Key1=A\x00\xfe\n", `{"a":"b=c"}`} {
 			if _, err := parseLines([]byte(body)); err == nil {
 				t.Errorf("parseLines(%q): want an error", body)
 			}
@@ -35,15 +35,34 @@ func TestParseLines(t *testing.T) {
 	})
 	t.Run("ErrFlat", func(t *testing.T) {
 		fields, _ := parseLines([]byte("Key1=0000003375A686\nApartment1=7a\n"))
-		if _, _, err := keyTable(fields, "Key"); err == nil {
+		if _, _, err := keyList(fields, "Key"); err == nil {
 			t.Error("Apartment1=7a: want an error")
 		}
 	})
 	t.Run("MifareIgnoresKeyValue", func(t *testing.T) {
 		fields, _ := parseLines([]byte("Key1=0000003375A686\nKeyType1=2\n"))
-		codes, _, _ := keyTable(fields, "Key")
-		if len(codes) != 1 {
-			t.Errorf("codes = %v, want only Key1", codes)
+		keys, _, _ := keyList(fields, "Key")
+		if len(keys) != 1 {
+			t.Errorf("keys = %v, want only Key1", keys)
+		}
+	})
+	// Issue 13: SmartYard-Server takes any name containing KeyValue (Key on
+	// mifare) as a key, and production drivers skip lines that are not
+	// Name=Value instead of failing the whole list.
+	t.Run("NamesContainingKeyAndStrayLines", func(t *testing.T) {
+		body := "RFID keys: 3\r\nExtKeyValue1=0000003375A686\r\nApartment1=4\r\n-- end of list --\r\nKeyValue=0a1b2c3d4e\r\n"
+		fields, err := parseLines([]byte(body))
+		if err != nil {
+			t.Fatalf("stray lines must be skipped: %v", err)
+		}
+		keys, _, err := keyList(fields, "KeyValue")
+		want := []reconcile.PanelKey{{Code: "0000003375A686", Flat: 4}, {Code: "0a1b2c3d4e", Flat: reconcile.FlatUnlisted}}
+		if err != nil || !slices.Equal(keys, want) {
+			t.Errorf("keys = %v, %v; want %v", keys, err, want)
+		}
+		mifare, _, _ := keyList([]field{{"KeyValue1", "0000003375A686"}, {"Key2", "04A1B2C3D4E5F6"}}, "Key")
+		if len(mifare) != 2 {
+			t.Errorf("mifare keys = %v: KeyValue<n> contains Key", mifare)
 		}
 	})
 }

@@ -37,9 +37,35 @@ func (c *Client) DeleteKey(ctx context.Context, code string) error {
 	return c.drv.deleteKey(ctx, code)
 }
 
+// ReplaceKeys makes a Sokol's key store exactly keys: DELETE
+// /key/store/clear, then one merge. It implements reconcile.Replacer; the
+// reconciler calls it only where no key it must keep would be lost. A
+// Beward has no such call: the error wraps reconcile.ErrPermanent.
+func (c *Client) ReplaceKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+	if err := c.checkKeys(keys); err != nil {
+		return err
+	}
+	s, ok := c.drv.(*sokol)
+	if !ok {
+		return c.fail(reconcile.ErrPermanent, "", "replace keys: only a Sokol clears its store in one request")
+	}
+	return s.replaceKeys(ctx, keys)
+}
+
 // Finish ends a session of writes: Beward saves its configuration to flash
 // (or the keys are lost at reboot); Sokol needs nothing.
 func (c *Client) Finish(ctx context.Context) error { return c.drv.finish(ctx) }
+
+// Tables names the key tables a Beward held code in (as listed) when this
+// client last read or changed it: "rfid" (rfid_cgi), "mifare" (mifare_cgi,
+// mirrored on the never-listed extrfid_cgi), or both. Nil for Sokol, which
+// has one store, and for a code not seen.
+func (c *Client) Tables(code string) []string {
+	if b, ok := c.drv.(*beward); ok {
+		return b.tables(code)
+	}
+	return nil
+}
 
 // Family names the panel family ("beward" or "sokol").
 func (c *Client) Family() string { return c.family }

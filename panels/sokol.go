@@ -5,16 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 
 	"yardsync/reconcile"
 )
 
 // sokol speaks IS ISCom X1 (Sokol): JSON over REST, success is any 2xx.
 type sokol struct {
-	c *Client
+	c  *Client
+	mu sync.Mutex
+	// known is the store as this session last listed it (code -> flat), so
+	// a rebind knows which uuids are held; nil when unknown.
+	known map[string]int
 }
 
 func (s *sokol) ping(ctx context.Context) (Info, error) {
@@ -36,14 +43,32 @@ func (s *sokol) ping(ctx context.Context) (Info, error) {
 	return Info{DeviceID: string(info.DeviceID), Model: model}, nil
 }
 
-// sokolKey is one entry of /key/store; only the fields yardsync uses.
+// sokolKey is one entry of /key/store, and of a merge: SmartYard-Server's
+// rev.5 driver sends the access object, so a key opens the main and second
+// doors and every gate whatever the firmware's default.
 type sokolKey struct {
-	UUID       string  `json:"uuid"`
-	PanelCode  flexInt `json:"panelCode"`
-	Encryption bool    `json:"encryption"`
+	UUID       string       `json:"uuid"`
+	PanelCode  flexInt      `json:"panelCode"`
+	Encryption bool         `json:"encryption"`
+	Access     *sokolAccess `json:"access,omitempty"`
+}
+
+// sokolAccess is the doors a key opens.
+type sokolAccess struct {
+	Main   bool            `json:"main"`
+	Second bool            `json:"second"`
+	Gates  map[string]bool `json:"gates"`
+}
+
+// fullAccess opens the main and second doors and gates 0 to 3.
+func fullAccess() *sokolAccess {
+	return &sokolAccess{Main: true, Second: true, Gates: map[string]bool{"0": true, "1": true, "2": true, "3": true}}
 }
 
 func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
+	if err := s.checkMode(ctx); err != nil {
+		return nil, err
+	}
 	var store []sokolKey
 	if err := s.getJSON(ctx, "/key/store", &store); err != nil {
 		return nil, err
@@ -55,15 +80,104 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		}
 		keys = append(keys, reconcile.PanelKey{Code: k.UUID, Flat: int(k.PanelCode)})
 	}
+	s.setKnown(keys)
 	return keys, nil
 }
 
-// addKeys sends every key in one merge, which upserts by uuid (and so rebinds).
+func (s *sokol) setKnown(keys []reconcile.PanelKey) {
+	known := make(map[string]int, len(keys))
+	for _, k := range keys {
+		known[k.Code] = k.Flat
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.known = known
+}
+
+// held returns the flats of the codes the session's view holds, listing
+// the store first when the view is unknown.
+func (s *sokol) held(ctx context.Context) (map[string]int, error) {
+	s.mu.Lock()
+	known := maps.Clone(s.known)
+	s.mu.Unlock()
+	if known != nil {
+		return known, nil
+	}
+	keys, err := s.listKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[string]int, len(keys))
+	for _, k := range keys {
+		held[k.Code] = k.Flat
+	}
+	return held, nil
+}
+
+// addKeys sends every key in one merge. Keys already on their flat are
+// skipped. Nothing shows that a merge overwrites the panelCode of a uuid the
+// store holds (SmartYard-Server's is5 clears before it merges; the legacy
+// driver merges panelCode 0 only), so a key held on another flat is
+// deleted first: a rebind is a delete and the merge.
 func (s *sokol) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+	held, err := s.held(ctx)
+	if err != nil {
+		return err
+	}
+	var body []sokolKey
+	for _, k := range keys {
+		flat, ok := held[k.Code]
+		if ok && flat == k.Flat {
+			continue
+		}
+		if ok {
+			if err := s.deleteKey(ctx, k.Code); err != nil {
+				return err
+			}
+		}
+		body = append(body, sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()})
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	return s.learn(body, s.merge(ctx, body))
+}
+
+// learn records a merge in the session's view: what the panel accepted is
+// held (the read-back judges whether it kept it); after a failure the view
+// is unknown.
+func (s *sokol) learn(body []sokolKey, err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil || s.known == nil {
+		s.known = nil
+		return err
+	}
+	for _, k := range body {
+		s.known[k.UUID] = int(k.PanelCode)
+	}
+	return nil
+}
+
+// replaceKeys makes the store exactly keys: DELETE /key/store/clear, then
+// one merge (none when keys is empty), as SmartYard-Server's is5 driver
+// syncs. Two requests however many keys change; the caller decides it is
+// safe (no key it must keep is on the panel but not in keys).
+func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+	if err := s.forget(s.write(ctx, http.MethodDelete, "/key/store/clear", nil)); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
 	body := make([]sokolKey, len(keys))
 	for i, k := range keys {
-		body[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat)}
+		body[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
 	}
+	return s.forget(s.merge(ctx, body))
+}
+
+func (s *sokol) merge(ctx context.Context, body []sokolKey) error {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return s.c.fail(reconcile.ErrPermanent, "PUT /key/store/merge", "encode: %v", err)
@@ -71,8 +185,53 @@ func (s *sokol) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 	return s.write(ctx, http.MethodPut, "/key/store/merge", raw)
 }
 
+// forget drops the session's view after a write: the store is read afresh
+// if this session needs it again.
+func (s *sokol) forget(err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.known = nil
+	return err
+}
+
 func (s *sokol) deleteKey(ctx context.Context, code string) error {
-	return s.write(ctx, http.MethodDelete, "/key/store/"+url.PathEscape(code), nil)
+	err := s.write(ctx, http.MethodDelete, "/key/store/"+url.PathEscape(code), nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.known = nil
+	} else if s.known != nil {
+		delete(s.known, code)
+	}
+	return err
+}
+
+// checkMode reads /key/settings once per panel address: yardsync's codes are
+// 7-byte UIDs, key mode 2. Another mode is reported, never changed: changing
+// it may drop every key the panel holds. Firmware without /key/settings
+// (404) is taken as it is.
+func (s *sokol) checkMode(ctx context.Context) error {
+	if s.c.traits.get(s.c.addr).keyMode == yes {
+		return nil
+	}
+	const path = "/key/settings"
+	a, err := s.c.get(ctx, path)
+	if err != nil {
+		return err
+	}
+	if a.status != http.StatusNotFound {
+		var set struct {
+			Mode *flexInt `json:"mode"`
+		}
+		if err := s.decode("GET "+path, a, &set); err != nil {
+			return err
+		}
+		if set.Mode != nil && *set.Mode != 2 {
+			return s.c.fail(reconcile.ErrPermanent, "GET "+path, "key mode %d, want 2 (7-byte UID): set it on the panel; yardsync does not change it", *set.Mode)
+		}
+	}
+	s.c.traits.update(s.c.addr, func(tr *traits) { tr.keyMode = yes })
+	return nil
 }
 
 func (s *sokol) finish(context.Context) error { return nil }
@@ -83,7 +242,7 @@ func (s *sokol) write(ctx context.Context, method, path string, body []byte) err
 	if err != nil {
 		return err
 	}
-	if err := s.c.statusError(method+" "+path, a.status); err != nil {
+	if err := s.c.statusError(method+" "+path+s.reason(a), a.status); err != nil {
 		return err
 	}
 	if b := bytes.TrimSpace(a.body); len(b) > 0 && !json.Valid(b) {
@@ -92,20 +251,37 @@ func (s *sokol) write(ctx context.Context, method, path string, body []byte) err
 	return nil
 }
 
+// reason quotes what a refusing panel says in its {"errors": [...]} body,
+// for the error message; empty on success or without such a body.
+func (s *sokol) reason(a answer) string {
+	var e struct {
+		Errors []string `json:"errors"`
+	}
+	if a.status < 300 || json.Unmarshal(a.body, &e) != nil || len(e.Errors) == 0 {
+		return ""
+	}
+	return " (panel says " + s.c.scrub(snippet([]byte(strings.Join(e.Errors, "; ")))) + ")"
+}
+
 // getJSON reads a JSON answer into v; an empty body reads as nothing.
 func (s *sokol) getJSON(ctx context.Context, path string, v any) error {
 	a, err := s.c.get(ctx, path)
 	if err != nil {
 		return err
 	}
-	if err := s.c.statusError("GET "+path, a.status); err != nil {
+	return s.decode("GET "+path, a, v)
+}
+
+// decode judges an answer's status and reads its JSON body into v.
+func (s *sokol) decode(req string, a answer, v any) error {
+	if err := s.c.statusError(req, a.status); err != nil {
 		return err
 	}
 	if len(bytes.TrimSpace(a.body)) == 0 {
 		return nil
 	}
 	if err := json.Unmarshal(a.body, v); err != nil {
-		return s.c.fail(reconcile.ErrPermanent, "GET "+path, "unparsable answer %s: %v", snippet(a.body), err)
+		return s.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s: %v", snippet(a.body), err)
 	}
 	return nil
 }

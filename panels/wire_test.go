@@ -17,6 +17,8 @@ import (
 // panels.md, in order, for a session: add, rebind, delete, finish.
 func TestWire(t *testing.T) {
 	const k = "0000003375A686"
+	// every merge opens every door and gate, as SmartYard-Server's rev.5 driver sends
+	const access = `"access":{"main":true,"second":true,"gates":{"0":true,"1":true,"2":true,"3":true}}`
 	cases := []struct {
 		sim  string
 		kind int
@@ -34,6 +36,7 @@ func TestWire(t *testing.T) {
 		{panelsim.BewardMifare, reconcile.PanelBeward, []string{
 			"GET /cgi-bin/extrfid_cgi?",
 			"GET /cgi-bin/mifare_cgi?action=list",
+			"GET /cgi-bin/rfid_cgi?action=list", // a second table? 404: no, and remembered
 			"GET /cgi-bin/extrfid_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
 			"GET /cgi-bin/mifare_cgi?action=add&Key=" + k + "&Type=1&Apartment=12",
 			"GET /cgi-bin/extrfid_cgi?action=delete&Key=" + k,
@@ -45,8 +48,11 @@ func TestWire(t *testing.T) {
 			"GET /cgi-bin/config_cgi?action=forcesave",
 		}},
 		{panelsim.Sokol, reconcile.PanelSokol, []string{
-			`PUT /key/store/merge? [{"uuid":"` + k + `","panelCode":12,"encryption":false}]`,
-			`PUT /key/store/merge? [{"uuid":"` + k + `","panelCode":13,"encryption":false}]`,
+			"GET /key/settings?", // key mode 2 (7-byte UID), checked once per address
+			"GET /key/store?",    // which uuids are held: a rebind deletes first
+			`PUT /key/store/merge? [{"uuid":"` + k + `","panelCode":12,"encryption":false,` + access + `}]`,
+			"DELETE /key/store/" + k + "?",
+			`PUT /key/store/merge? [{"uuid":"` + k + `","panelCode":13,"encryption":false,` + access + `}]`,
 			"DELETE /key/store/" + k + "?",
 		}},
 	}

@@ -109,7 +109,10 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	werr := r.write(ctx, p, pp)
 	if unreachable(werr) {
 		r.logSession(ctx, pp, nil, werr)
-		return 0, 0, 0, werr // no read-back: nothing counts, every record stays
+		// No read-back: nothing counts, every record stays. But what went
+		// through before the panel stopped answering is saved if it can be
+		// (one try, no retry), or a Beward undoes it at its next reboot.
+		return 0, 0, 0, errors.Join(werr, p.Finish(ctx))
 	}
 	// Saved even after a refused add: the deletes must survive a reboot.
 	ferr := r.retry(ctx, pp.Device.Family, "finish", p.Finish)
@@ -142,11 +145,18 @@ func (r *Runner) logSession(ctx context.Context, pp PanelPlan, v *verified, err 
 	}
 }
 
-// write sends the session's writes: deletes first, so a full key table
+// write sends the session's writes: the whole key set where the plan says
+// a clear and one push are safe and cheaper (Sokol), else deletes first, so a full key table
 // never blocks a revocation, then rebinds, then adds. A write the panel
 // refuses does not stop the others; a panel that stops answering gets no
 // further request.
 func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
+	if rp, ok := p.(Replacer); ok && len(pp.Whole) > 0 {
+		err := r.retry(ctx, pp.Device.Family, "replace", func(ctx context.Context) error { return rp.ReplaceKeys(ctx, pp.Whole) })
+		if !errors.Is(err, errNoReplace) {
+			return err
+		}
+	}
 	err := r.deleteKeys(ctx, p, pp)
 	if unreachable(err) {
 		return err

@@ -79,6 +79,25 @@ func (p *recordingPanel) DeleteKey(ctx context.Context, code string) error {
 	return p.failed(ctx, err)
 }
 
+// ReplaceKeys forwards to a panel that can replace its keys (see Replacer);
+// the panel then holds exactly keys.
+func (p *recordingPanel) ReplaceKeys(ctx context.Context, keys []PanelKey) error {
+	rp, ok := p.Panel.(Replacer)
+	if !ok {
+		return errNoReplace
+	}
+	err := rp.ReplaceKeys(ctx, keys)
+	if err == nil {
+		p.mu.Lock()
+		p.on = map[string]bool{}
+		for _, k := range keys {
+			p.on[k.Code] = true
+		}
+		p.mu.Unlock()
+	}
+	return p.failed(ctx, err)
+}
+
 // mark notes a code's presence once the codes are known; p.mu is held.
 func (p *recordingPanel) mark(code string, on bool) {
 	switch {

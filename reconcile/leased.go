@@ -248,3 +248,12 @@ func (lp *leasedPanel) DeleteKey(ctx context.Context, code string) error {
 func (lp *leasedPanel) Finish(ctx context.Context) error {
 	return lp.call(ctx, lp.p.Finish)
 }
+
+// ReplaceKeys forwards to a panel that can replace its keys (see Replacer).
+func (lp *leasedPanel) ReplaceKeys(ctx context.Context, keys []PanelKey) error {
+	rp, ok := lp.p.(Replacer)
+	if !ok {
+		return errNoReplace
+	}
+	return lp.call(ctx, func(ctx context.Context) error { return rp.ReplaceKeys(ctx, keys) })
+}

@@ -57,6 +57,11 @@ type PanelPlan struct {
 	Forget []string `json:"forget,omitempty"`
 	// Held holds the deletions the guard withheld; nothing is to be done with them.
 	Held []string `json:"held,omitempty"`
+	// Whole, when set, is every key the panel should hold: it holds no key
+	// that stays foreign, and enough deletions are due that clearing it and
+	// pushing Whole in one go (two Sokol requests) beats a delete per key.
+	// Add, Rebind, Delete and Replace still say what changes. See whole.go.
+	Whole []PanelKey `json:"whole,omitempty"`
 }
 
 // Plan is the pure outcome of one calculation: what to write to each panel
@@ -124,6 +129,7 @@ func (s scope) calculate(desired Desired, actual map[int][]PanelKey, owned []Own
 			continue
 		}
 		pp := s.diff(desired.Panels[id], desired.Keys[id], keys, ownedAt[id])
+		pp.Whole = s.whole(desired.Keys[id], keys, pp)
 		p.Managed += s.managed(keys, ownedAt[id])
 		p.Revokes += pp.revokes()
 		p.Panels = append(p.Panels, pp)
@@ -150,6 +156,7 @@ func (p *Plan) guard(opt PlanOptions) {
 		if !p.Panels[i].Tombstone {
 			p.Panels[i].Held, p.Panels[i].Delete = p.Panels[i].Delete, nil
 		}
+		p.Panels[i].Whole = nil // a clear would delete what the guard holds
 	}
 }
 

@@ -51,6 +51,9 @@ func (pp PanelPlan) table(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%s %d\t%s %s\tadd %d, rebind %d, delete %d, adopt %d, forget %d\n",
 		kind, d.ID, Family(d.Family), d.IP, len(pp.Add), len(pp.Rebind), len(pp.Delete), len(pp.Adopt), len(pp.Forget))
+	if len(pp.Whole) > 0 {
+		fmt.Fprintf(w, "  clear\tall keys\tthen push the %d wanted keys in one go (holds no key that stays)\n", len(pp.Whole))
+	}
 	for _, k := range pp.Add {
 		fmt.Fprintf(w, "  add\t%s\tflat %d\n", k.Code, k.Flat)
 	}

@@ -55,6 +55,12 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 			v.unkept = append(v.unkept, fmt.Sprintf("add %s flat %d", k.Code, k.Flat))
 		}
 	}
+	for _, k := range pp.Whole { // kept keys a clear took with it must be back
+		pushed := func(p PanelKey) bool { return p.Code == k.Code }
+		if !slices.ContainsFunc(pp.Add, pushed) && !slices.ContainsFunc(pp.Rebind, pushed) && !kept(k) {
+			v.unkept = append(v.unkept, fmt.Sprintf("keep %s flat %d", k.Code, k.Flat))
+		}
+	}
 	for _, form := range pp.Replace {
 		if listed[form] {
 			v.unkept = append(v.unkept, "delete "+form)

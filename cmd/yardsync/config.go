@@ -83,6 +83,10 @@ type ReconcileConfig struct {
 type PanelsConfig struct {
 	Port   int    `yaml:"port"`
 	Scheme string `yaml:"scheme"`
+	// BewardUpdate rebinds Beward keys with rfid_cgi action=update (one
+	// request instead of delete + add); unverified on real firmware, so off
+	// by default.
+	BewardUpdate bool `yaml:"beward_update"`
 }
 
 // DefaultConfig returns the configuration used for every key the file leaves out.

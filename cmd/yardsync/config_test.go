@@ -40,6 +40,12 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatalf("got %+v", cfg)
 		}
 	})
+	t.Run("BewardUpdate", func(t *testing.T) {
+		cfg, err := LoadConfig(writeConfig(t, "panels:\n  beward_update: true\n"), true, noEnv)
+		if err != nil || !cfg.Panels.BewardUpdate || DefaultConfig().Panels.BewardUpdate {
+			t.Fatalf("got %+v, %v: want beward_update read, and false by default", cfg.Panels, err)
+		}
+	})
 	bad := []struct{ name, text, want string }{
 		{"ErrUnknownKey", "reconcile:\n  concurrenzy: 3\n", "reconcile.concurrenzy: unknown key"},
 		{"ErrDurationType", "reconcile:\n  panel_timeout: 3\n", "reconcile.panel_timeout (line 2): \"3\" is not a duration"},
@@ -64,6 +70,7 @@ func TestLoadConfig(t *testing.T) {
 		{"ErrAllowMappedPrefix", "api:\n  allow: [\"::ffff:10.0.0.0/104\"]\n", "api.allow"},
 		{"ErrAllowMappedAddr", "api:\n  allow: [\"::ffff:192.0.2.15\"]\n", "api.allow"},
 		{"ErrPort", "panels:\n  port: 70000\n", "panels.port"},
+		{"ErrBewardUpdate", "panels:\n  beward_update: maybe\n", "panels.beward_update (line 2)"},
 		{"ErrYAML", "api: [\n", "yardsync.yaml"},
 	}
 	for _, c := range bad {

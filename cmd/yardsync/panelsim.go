@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -27,6 +30,7 @@ func panelsimCommand() *cli.Command {
 			&cli.StringFlag{Name: "login", Value: "admin", Usage: "Basic auth user"},
 			&cli.StringFlag{Name: "password", Value: "admin", Usage: "Basic auth password"},
 			&cli.IntFlag{Name: "keys", Usage: "seed each panel with `N` random keys"},
+			&cli.StringFlag{Name: "firmware", Usage: "firmware variants, comma-separated (`LIST`): " + strings.Join(firmwareNames, ", ")},
 		},
 		Action: runPanelsim,
 	}
@@ -45,11 +49,16 @@ func runPanelsim(c *cli.Context) error {
 		return fmt.Errorf("panelsim: --capacity %d: want 0 or more", c.Int("capacity"))
 	}
 	faults.Latency = c.Duration("latency")
+	fw, err := firmwareOf(c.String("firmware"), &faults)
+	if err != nil {
+		return err
+	}
 	opts := panelsim.Options{
 		Login:    c.String("login"),
 		Password: c.String("password"),
 		Capacity: c.Int("capacity"),
 		Faults:   faults,
+		Firmware: fw,
 	}
 	fleet, err := panelsim.StartFleet(c.Context, family, c.Int("count"), c.String("base"), c.Int("port"), opts)
 	if err != nil {
@@ -78,6 +87,48 @@ func unkeptFaults(ops string) (panelsim.Faults, error) {
 		return panelsim.Faults{DropAdds: true, DropDeletes: true}, nil
 	}
 	return panelsim.Faults{}, fmt.Errorf("panelsim: --unkept %q: want add, delete or both", ops)
+}
+
+// firmwareNames are the --firmware variants (see panelsim.Firmware).
+var firmwareNames = []string{"no-flats", "both-tables", "loose-codes", "empty-body", "body=TEXT",
+	"ext-no-apartment", "update", "key-mode=N", "no-key-settings", "merge-keeps-flat"}
+
+// firmwareOf reads --firmware; no-flats is a list fault, so it sets faults.
+func firmwareOf(list string, faults *panelsim.Faults) (panelsim.Firmware, error) {
+	var fw panelsim.Firmware
+	for _, item := range strings.Split(list, ",") {
+		name, value, _ := strings.Cut(strings.TrimSpace(item), "=")
+		var err error
+		switch name {
+		case "":
+		case "no-flats":
+			faults.HideFlats = true
+		case "both-tables":
+			fw.BothTables = true
+		case "loose-codes":
+			fw.LooseCodes = true
+		case "empty-body":
+			fw.WriteBody = panelsim.BodyEmpty
+		case "body":
+			fw.WriteBody = value
+		case "ext-no-apartment":
+			fw.ExtNoApartment = true
+		case "update":
+			fw.Update = true
+		case "key-mode":
+			fw.KeyMode, err = strconv.Atoi(value)
+		case "no-key-settings":
+			fw.NoKeySettings = true
+		case "merge-keeps-flat":
+			fw.MergeKeepsFlat = true
+		default:
+			err = errors.New("unknown")
+		}
+		if err != nil || name == "body" && value == "" || name == "key-mode" && fw.KeyMode < 1 {
+			return fw, fmt.Errorf("panelsim: --firmware %q: want %s", item, strings.Join(firmwareNames, ", "))
+		}
+	}
+	return fw, nil
 }
 
 // randomKeys returns n distinct normalised keys on flats 1 to 9999.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"yardsync/internal/testnet"
+	"yardsync/panels/panelsim"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while the command writes it.
@@ -125,4 +126,21 @@ func TestPanelsimFaultFlags(t *testing.T) {
 			t.Fatalf("got %v, want an error naming the value", err)
 		}
 	})
+}
+
+func TestFirmwareOf(t *testing.T) {
+	var f panelsim.Faults
+	fw, err := firmwareOf("no-flats, both-tables,loose-codes,body=Success,ext-no-apartment,update,key-mode=1,no-key-settings,merge-keeps-flat", &f)
+	want := panelsim.Firmware{BothTables: true, LooseCodes: true, WriteBody: "Success", ExtNoApartment: true, Update: true, KeyMode: 1, NoKeySettings: true, MergeKeepsFlat: true}
+	if err != nil || fw != want || !f.HideFlats {
+		t.Errorf("got %+v, %+v, %v", fw, f, err)
+	}
+	if fw, err := firmwareOf("empty-body", &f); err != nil || fw.WriteBody != panelsim.BodyEmpty {
+		t.Errorf("empty-body: %+v, %v", fw, err)
+	}
+	for _, bad := range []string{"flat-less", "key-mode=x", "key-mode=0", "body="} {
+		if _, err := firmwareOf(bad, &f); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: got %v, want an error naming it", bad, err)
+		}
+	}
 }

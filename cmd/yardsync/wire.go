@@ -60,7 +60,8 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 	return &reconcile.Runner{
 		Billing: bill,
 		Store:   db,
-		Dial:    panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: rc.PanelTimeout}),
+		Dial: panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: rc.PanelTimeout,
+			BewardUpdate: e.cfg.Panels.BewardUpdate}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
 			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, LockWait: lockWait},
 		Log:      e.log,

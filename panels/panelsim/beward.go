@@ -31,13 +31,15 @@ func (p *Panel) serveBeward(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.saves++
 		p.mu.Unlock()
-		fmt.Fprint(w, bewardOK)
+		fmt.Fprint(w, p.okBody())
 	case cgi == "rfid_cgi" && p.family == Beward:
-		fmt.Fprint(w, p.keyAction(q, false, "KeyValue", false))
+		fmt.Fprint(w, p.keyAction(q, tableKeys, "KeyValue", false))
+	case cgi == "rfid_cgi" && p.family == BewardMifare && p.bothTables():
+		fmt.Fprint(w, p.keyAction(q, tableRfid, "KeyValue", false))
 	case cgi == "mifare_cgi" && p.family == BewardMifare:
-		fmt.Fprint(w, p.keyAction(q, false, "Key", true))
+		fmt.Fprint(w, p.keyAction(q, tableKeys, "Key", true))
 	case cgi == "extrfid_cgi" && p.family == BewardMifare:
-		fmt.Fprint(w, p.keyAction(q, true, "Key", true))
+		fmt.Fprint(w, p.keyAction(q, tableExt, "Key", true))
 	case cgi == "systeminfo_cgi", cgi == "config_cgi":
 		fmt.Fprint(w, bewardFailed)
 	default:
@@ -50,28 +52,45 @@ func (p *Panel) sysinfo() string {
 		"SoftwareVersion=2.5.0.9\r\nHostName=" + p.opts.DeviceID + "\r\n"
 }
 
-// keyAction runs list/add/delete/clear on one key table. extTable picks the
-// external table of a mifare panel; a bare extrfid_cgi (no action) lists it.
-// Tables with needType want Type=1 on add, as the SmartYard driver sends.
-func (p *Panel) keyAction(q url.Values, extTable bool, codeName string, needType bool) string {
+// Beward key tables a request may address.
+const (
+	tableKeys = iota // the listed table: rfid_cgi or mifare_cgi
+	tableExt         // extrfid_cgi of a mifare panel
+	tableRfid        // rfid_cgi of a mifare panel with both tables
+)
+
+func (p *Panel) bothTables() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	table := p.keys
-	if extTable {
-		table = p.ext
-	}
+	return p.opts.Firmware.BothTables
+}
+
+// keyAction runs list/add/delete/clear (and, with Firmware.Update, update)
+// on one key table; a bare extrfid_cgi (no action) lists it.
+// Tables with needType want Type=1 on add, as the SmartYard driver sends.
+func (p *Panel) keyAction(q url.Values, which int, codeName string, needType bool) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	table := map[int]map[string]int{tableKeys: p.keys, tableExt: p.ext, tableRfid: p.rfid}[which]
 	switch q.Get("action") {
 	case "list", "":
 		return listBeward(table, codeName, !p.faults.HideFlats)
 	case "add":
+		if which == tableExt && p.opts.Firmware.ExtNoApartment && q.Has("Apartment") {
+			return bewardFailed
+		}
 		return p.addBeward(table, q, needType)
 	case "delete":
 		return p.deleteBeward(table, q)
+	case "update":
+		if p.opts.Firmware.Update && codeName == "KeyValue" {
+			return p.updateBeward(table, q)
+		}
 	case "clear":
 		if !p.faults.DropDeletes {
 			clear(table)
 		}
-		return bewardOK
+		return p.okBody()
 	}
 	return bewardFailed
 }
@@ -95,7 +114,7 @@ func listBeward(table map[string]int, codeName string, flats bool) string {
 func (p *Panel) addBeward(table map[string]int, q url.Values, needType bool) string {
 	code := q.Get("Key")
 	flat, ok := parseFlat(q.Get("Apartment"))
-	if !validCode(code) || !ok || needType && q.Get("Type") != "1" {
+	if !p.codeOK(code) || !ok || needType && q.Get("Type") != "1" {
 		return bewardFailed
 	}
 	if _, exists := table[code]; exists || p.full(table) {
@@ -104,7 +123,7 @@ func (p *Panel) addBeward(table map[string]int, q url.Values, needType bool) str
 	if !p.faults.DropAdds {
 		table[code] = flat
 	}
-	return bewardOK
+	return p.okBody()
 }
 
 // deleteBeward removes a key by Key (refused when absent) or every key of an
@@ -117,21 +136,21 @@ func (p *Panel) deleteBeward(table map[string]int, q url.Values) string {
 		if !p.faults.DropDeletes {
 			delete(table, q.Get("Key"))
 		}
-		return bewardOK
+		return p.okBody()
 	}
 	flat, err := strconv.Atoi(q.Get("Apartment"))
 	if err != nil {
 		return bewardFailed
 	}
 	if p.faults.DropDeletes {
-		return bewardOK
+		return p.okBody()
 	}
 	for code, f := range table {
 		if flat == 0 || f == flat {
 			delete(table, code)
 		}
 	}
-	return bewardOK
+	return p.okBody()
 }
 
 func (p *Panel) full(table map[string]int) bool {

@@ -57,11 +57,12 @@ type Faults struct {
 
 // Options configure a Panel.
 type Options struct {
-	Login    string // Basic auth user; empty means "admin"
-	Password string // Basic auth password; empty means "admin"
-	DeviceID string // reported by the liveness call; empty means "sim-<family>"
-	Capacity int    // maximum keys per table; 0 means unlimited
-	Faults   Faults // initial fault switches
+	Login    string   // Basic auth user; empty means "admin"
+	Password string   // Basic auth password; empty means "admin"
+	DeviceID string   // reported by the liveness call; empty means "sim-<family>"
+	Capacity int      // maximum keys per table; 0 means unlimited
+	Faults   Faults   // initial fault switches
+	Firmware Firmware // firmware variant; see SetFirmware
 }
 
 // Request is one request as the panel received it, for wire-format tests.
@@ -84,6 +85,7 @@ type Panel struct {
 	mu     sync.Mutex
 	keys   map[string]int // the listed table: rfid, mifare or the Sokol store
 	ext    map[string]int // beward-mifare: the external reader table
+	rfid   map[string]int // beward-mifare with Firmware.BothTables: rfid_cgi
 	faults Faults
 	log    []Request
 	saves  int
@@ -109,7 +111,7 @@ func New(family string, opts Options) *Panel {
 		opts.DeviceID = "sim-" + family
 	}
 	return &Panel{family: family, opts: opts, done: make(chan struct{}),
-		keys: map[string]int{}, ext: map[string]int{}, faults: opts.Faults}
+		keys: map[string]int{}, ext: map[string]int{}, rfid: map[string]int{}, faults: opts.Faults}
 }
 
 // Family is the emulated family.
@@ -254,7 +256,7 @@ func (p *Panel) isWrite(r *http.Request) bool {
 		return strings.HasPrefix(r.URL.Path, "/key/store") && (r.Method == http.MethodPut || r.Method == http.MethodDelete)
 	}
 	switch r.URL.Query().Get("action") {
-	case "add", "delete", "clear":
+	case "add", "delete", "clear", "update":
 		return strings.HasSuffix(r.URL.Path, "rfid_cgi") || strings.HasSuffix(r.URL.Path, "mifare_cgi")
 	}
 	return false

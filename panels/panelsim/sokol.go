@@ -27,9 +27,10 @@ type sokolAccess struct {
 
 // mergeKey is one element of a PUT /key/store/merge body.
 type mergeKey struct {
-	UUID       *string `json:"uuid"`
-	PanelCode  *int    `json:"panelCode"`
-	Encryption *bool   `json:"encryption"`
+	UUID       *string      `json:"uuid"`
+	PanelCode  *int         `json:"panelCode"`
+	Encryption *bool        `json:"encryption"`
+	Access     *sokolAccess `json:"access"`
 }
 
 func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -39,6 +40,8 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 		writeJSON(w, http.StatusOK, map[string]string{"deviceID": p.opts.DeviceID, "deviceModel": "ISCom X1 rev.5", "model": "ISCom X1"})
 	case path == "/key/store" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, p.sokolStore())
+	case path == "/key/settings":
+		p.serveKeySettings(w, r)
 	case path == "/key/store/merge" && r.Method == http.MethodPut:
 		p.merge(w, r, body)
 	case path == "/key/store/clear" && r.Method == http.MethodDelete:
@@ -81,7 +84,7 @@ func (p *Panel) merge(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	for _, k := range keys {
-		if msg := checkMergeKey(k); msg != "" {
+		if msg := p.checkMergeKey(k); msg != "" {
 			writeJSON(w, http.StatusBadRequest, errorsBody(msg))
 			return
 		}
@@ -93,9 +96,11 @@ func (p *Panel) merge(w http.ResponseWriter, r *http.Request, body []byte) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func checkMergeKey(k mergeKey) string {
+func (p *Panel) checkMergeKey(k mergeKey) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	switch {
-	case k.UUID == nil || !validCode(*k.UUID):
+	case k.UUID == nil || !p.codeOK(*k.UUID):
 		return "uuid must be 14 upper-case hex digits"
 	case k.PanelCode == nil || *k.PanelCode < 0 || *k.PanelCode > 9999:
 		return "panelCode must be 0 to 9999"
@@ -121,6 +126,9 @@ func (p *Panel) upsert(keys []mergeKey) (int, string) {
 		return http.StatusOK, ""
 	}
 	for _, k := range keys {
+		if _, held := p.keys[*k.UUID]; held && p.opts.Firmware.MergeKeepsFlat {
+			continue
+		}
 		p.keys[*k.UUID] = *k.PanelCode
 	}
 	return http.StatusOK, ""

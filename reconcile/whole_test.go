@@ -1,0 +1,75 @@
+package reconcile
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestWhole: a Sokol holding only keys yardsync manages, with many changes
+// due, is cleared and pushed whole; never where a foreign key would be lost,
+// on a targeted run, on a Beward, under the guard, or when fewer than
+// wholeFrom per-key deletions are due.
+func TestWhole(t *testing.T) {
+	code := func(i int) string { return fmt.Sprintf("%014X", 0xB000+i) }
+	grants := func(n int) []Grant {
+		var gs []Grant
+		for i := range n {
+			gs = append(gs, Grant{Code: code(i), Flat: i + 1, UID: int64(100 + i)})
+		}
+		return gs
+	}
+	// The panel holds 5 owned keys; 2 stay wanted, 3 are revoked.
+	var have []PanelKey
+	var own []OwnedKey
+	for i := range 5 {
+		have = append(have, PanelKey{Code: code(i), Flat: i + 1})
+		own = append(own, owned(1, code(i), i+1, int64(100+i)))
+	}
+	desired := func(family int) Desired {
+		d := desiredOn(1, map[int][]Grant{1: grants(2)})
+		dev := d.Panels[1]
+		dev.Family = family
+		d.Panels[1] = dev
+		return d
+	}
+	opt := PlanOptions{Prune: PruneOwned, MaxRevoke: 1}
+	frozen := func(d Desired, uid int64) Desired { d.Duplicates = []int64{uid}; return d }
+	cases := []struct {
+		name   string
+		d      Desired
+		have   []PanelKey
+		opt    PlanOptions
+		wantIt bool
+	}{
+		{"owned keys only, 3 deletes", desired(PanelSokol), have, opt, true},
+		{"a foreign key stays", desired(PanelSokol), append(have, PanelKey{Code: "0000000000FFFF", Flat: 9}), opt, false},
+		{"prune all deletes the foreign key too", desired(PanelSokol), append(have, PanelKey{Code: "0000000000FFFF", Flat: 9}),
+			PlanOptions{Prune: PruneAll, MaxRevoke: 1}, true},
+		{"beward", desired(PanelBeward), have, opt, false},
+		{"targeted run", desired(PanelSokol), have, PlanOptions{Prune: PruneOwned, MaxRevoke: 1, UIDs: []int64{102}, Named: true}, false},
+		{"guarded", desired(PanelSokol), have, PlanOptions{Prune: PruneOwned, MaxRevoke: 0.1}, false},
+		{"one delete only", desired(PanelSokol), have[:3], opt, false},
+		{"a revoked contract is frozen (several billing rows)", frozen(desired(PanelSokol), 104), have, opt, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Calculate(tc.d, map[int][]PanelKey{1: tc.have}, own, tc.opt)
+			if len(p.Panels) != 1 {
+				t.Fatalf("plan %+v", p)
+			}
+			whole := p.Panels[0].Whole
+			if got := len(whole) > 0; got != tc.wantIt {
+				t.Fatalf("Whole = %v, want set: %v", whole, tc.wantIt)
+			}
+			if tc.wantIt && (len(whole) != 2 || whole[0] != (PanelKey{Code: code(0), Flat: 1}) || whole[1] != (PanelKey{Code: code(1), Flat: 2})) {
+				t.Errorf("Whole = %v, want the 2 wanted keys", whole)
+			}
+			var out strings.Builder
+			p.Table(&out)
+			if got := strings.Contains(out.String(), "  clear"); got != tc.wantIt {
+				t.Errorf("dry-run table says clear: %v, want %v:\n%s", got, tc.wantIt, out.String())
+			}
+		})
+	}
+}
