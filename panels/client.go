@@ -3,6 +3,7 @@ package panels
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -26,6 +27,8 @@ type Options struct {
 	Port    int           // TCP port; 0 means the scheme's default (80 or 443)
 	Scheme  string        // http or https; empty means http
 	Timeout time.Duration // per request; 0 means DefaultTimeout
+	// Log, when set, gets one debug line per panel request (never a password).
+	Log *slog.Logger
 	// BewardUpdate rebinds a key on a Beward internal table with one
 	// rfid_cgi?action=update&Key&Apartment instead of delete + add
 	// (panels.beward_update). Unverified on real firmware: opt-in.
@@ -49,6 +52,7 @@ type Client struct {
 	gate     chan struct{} // one request in flight per panel address
 	traits   *traitCache   // firmware traits learnt by earlier clients
 	update   bool          // Beward rebinds by rfid_cgi action=update (Options.BewardUpdate)
+	log      *slog.Logger  // debug line per request; nil: none
 	drv      driver
 }
 
@@ -93,7 +97,7 @@ func Dialer(opts Options) reconcile.PanelDialer {
 func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tc *traitCache) (*Client, error) {
 	scheme, port, err := opts.endpoint()
 	c := &Client{family: reconcile.Family(d.Family).String(), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)),
-		password: d.Password, gate: gate, traits: tc, update: opts.BewardUpdate}
+		password: d.Password, gate: gate, traits: tc, update: opts.BewardUpdate, log: opts.Log}
 	if err != nil {
 		return nil, c.fail(reconcile.ErrPermanent, "", "%v", err)
 	}

@@ -1,8 +1,11 @@
 package panels_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,4 +143,29 @@ func TestCanceled(t *testing.T) {
 	defer cancel()
 	_, err := c.ListKeys(ctx)
 	checkErr(t, err, reconcile.ErrTransient, c, "timeout")
+}
+
+// At debug level every panel request is one log line, without the password.
+func TestDebugLogPerRequest(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	sim := panelsim.New(panelsim.Sokol, panelsim.Options{Login: "admin", Password: testPassword})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	host, port := hostPort(t, srv.Listener.Addr())
+	d := reconcile.PanelDevice{ID: 1, Family: reconcile.PanelSokol, IP: host, Login: "admin", Password: testPassword}
+	c, err := panels.New(d, panels.Options{Port: port, Scheme: "http", Timeout: time.Second, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, `msg="panel request"`); n != len(sim.Requests()) || n == 0 {
+		t.Fatalf("%d log lines for %d requests:\n%s", n, len(sim.Requests()), out)
+	}
+	if strings.Contains(out, testPassword) || !strings.Contains(out, "path=/key/store") {
+		t.Fatalf("log %q: want the path and never the password", out)
+	}
 }

@@ -2,7 +2,9 @@ package panels
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"yardsync/reconcile"
 )
@@ -110,11 +112,29 @@ func (c *Client) do(ctx context.Context, method, pathQuery string, body []byte) 
 	if body != nil {
 		r.SetHeader("Content-Type", "application/json").SetBody(body)
 	}
+	start := time.Now()
 	resp, err := r.Execute(method, c.base+pathQuery)
 	if err != nil {
-		return answer{}, c.transportError(req, err)
+		err = c.transportError(req, err)
+		c.debug(ctx, method, pathQuery, 0, start, err)
+		return answer{}, err
 	}
+	c.debug(ctx, method, pathQuery, resp.StatusCode(), start, nil)
 	return answer{status: resp.StatusCode(), body: resp.Body()}, nil
+}
+
+// debug logs one panel request at debug level. The path names keys, never
+// the password: that travels in the Authorization header.
+func (c *Client) debug(ctx context.Context, method, pathQuery string, status int, start time.Time, err error) {
+	if c.log == nil || !c.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("panel", c.addr), slog.String("method", method), slog.String("path", pathQuery),
+		slog.Int("status", status), slog.Duration("took", time.Since(start))}
+	if err != nil {
+		attrs = append(attrs, slog.Any("error", err))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "panel request", attrs...)
 }
 
 // get is do for a GET without a body.

@@ -111,7 +111,7 @@ func billingList(ctx context.Context, c *billing.Client, phone string) (any, err
 func checkCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "check",
-		Usage: "connect to the store and the billing, run each billing query once, print what is wrong",
+		Usage: "connect to the store and the billing, run each billing query once, probe every panel, print what is wrong",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "phone", Usage: "sample `PHONE` for the uids query"},
 			&cli.Int64Flag{Name: "uid", Usage: "sample `UID` for the cams and contract queries"},
@@ -124,6 +124,7 @@ func checkCommand() *cli.Command {
 			}
 			probes := append([]billing.Probe{checkStore(c.Context, e.cfg.Store.DSN)},
 				checkBilling(c.Context, e.cfg.Billing, c.String("phone"), c.Int64("uid"))...)
+			probes = append(probes, e.checkPanels(c.Context)...)
 			return reportProbes(e.stdout, probes, c.Bool("json"))
 		},
 	}

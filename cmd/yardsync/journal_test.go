@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
 	"yardsync/store"
 )
@@ -119,6 +120,18 @@ func TestExplainCommand(t *testing.T) {
 			if code != 0 || !strings.Contains(out, want) {
 				t.Errorf("got %q exit %d, want %q in it", out, code, want)
 			}
+		}
+	})
+	t.Run("CheckProbesPanels", func(t *testing.T) {
+		out, code := in.cli("check")
+		if code != 0 || !strings.Contains(out, "panel 1") || !strings.Contains(out, "1 of 1 panels answer") {
+			t.Fatalf("got %q exit %d, want panel 1 probed and the summary", out, code)
+		}
+		in.fleet.Panel(0).SetFaults(panelsim.Faults{Unauthorized: true})
+		defer in.fleet.Panel(0).SetFaults(panelsim.Faults{})
+		out, code = in.cli("check")
+		if code != 1 || !strings.Contains(out, "0 of 1 panels answer") || !strings.Contains(out, "FAIL") {
+			t.Fatalf("a panel refusing the password: got %q exit %d", out, code)
 		}
 	})
 	t.Run("ReconcilePanel", func(t *testing.T) {

@@ -188,7 +188,8 @@ func TestServeSyncAndReconcile(t *testing.T) {
 	_, _ = metrics.ReadFrom(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{`yardsync_runs_total{status="ok",trigger="api"}`, `yardsync_billing_query_duration_seconds_count{query="snapshot",result="ok"}`,
-		`yardsync_panel_operations_total{family="sokol",op="add",result="ok"}`, "yardsync_keys_managed 1", "yardsync_uid_cache_misses_total 1"} {
+		`yardsync_panel_operations_total{family="sokol",op="add",result="ok"}`, "yardsync_keys_managed 1", "yardsync_uid_cache_misses_total 1",
+		fmt.Sprintf(`yardsync_panel_up{device_id="%d"} 1`, dev.DeviceID)} {
 		if !strings.Contains(metrics.String(), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

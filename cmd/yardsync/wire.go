@@ -61,7 +61,7 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 		Billing: bill,
 		Store:   db,
 		Dial: panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: rc.PanelTimeout,
-			BewardUpdate: e.cfg.Panels.BewardUpdate}),
+			BewardUpdate: e.cfg.Panels.BewardUpdate, Log: e.log}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
 			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, LockWait: lockWait},
 		Log:      e.log,
@@ -95,6 +95,7 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 	m.CounterFunc("yardsync_uid_cache_hits_total", "uid cache hits.", func() float64 { h, _ := cached.Stats(); return float64(h) })
 	m.CounterFunc("yardsync_uid_cache_misses_total", "uid cache misses.", func() float64 { _, n := cached.Stats(); return float64(n) })
 	m.GaugeFunc("yardsync_keys_managed", "Keys yardsync owns on panels.", ownedCounter(db))
+	m.Panels(db.PanelStatuses)
 	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
 	runner := e.recording(e.newRunner(db, cached, m, time.Minute), db)
 	sched := reconcile.NewScheduler(runner, touchDebounce)

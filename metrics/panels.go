@@ -1,0 +1,46 @@
+package metrics
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"yardsync/reconcile"
+)
+
+// panelUp is yardsync_panel_up{device_id}: 1 when the panel's last contact
+// worked, 0 when it failed or never happened. One series per active panel,
+// read from the store's panel status at scrape time.
+var panelUp = prometheus.NewDesc("yardsync_panel_up",
+	"1 when the panel's last contact worked, 0 when it failed or never happened.", []string{"device_id"}, nil)
+
+// PanelStatuses reads each panel's last known status.
+type PanelStatuses func(ctx context.Context, failingOnly bool) ([]reconcile.PanelStatus, error)
+
+type panelCollector struct{ read PanelStatuses }
+
+// Panels registers yardsync_panel_up, read through read at each scrape.
+func (m *Metrics) Panels(read PanelStatuses) {
+	m.reg.MustRegister(panelCollector{read: read})
+}
+
+func (c panelCollector) Describe(ch chan<- *prometheus.Desc) { ch <- panelUp }
+
+func (c panelCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	list, err := c.read(ctx, false)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(panelUp, err)
+		return
+	}
+	for _, p := range list {
+		up := 1.0
+		if p.Failing() {
+			up = 0
+		}
+		ch <- prometheus.MustNewConstMetric(panelUp, prometheus.GaugeValue, up, strconv.Itoa(p.DeviceID))
+	}
+}
