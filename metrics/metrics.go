@@ -100,7 +100,7 @@ func (m *Metrics) PanelOp(family int, op string, err error) {
 }
 
 // Progress implements reconcile.Observer; progress is not a metric.
-func (m *Metrics) Progress(done, total int) {}
+func (m *Metrics) Progress(string, int, int) {}
 
 // BillingQuery records one billing query's duration.
 func (m *Metrics) BillingQuery(query string, took time.Duration, err error) {

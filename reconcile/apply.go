@@ -22,6 +22,9 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice)
 		client, keys, err := r.readLeased(ctx, l, byID[g.id], g)
 		mu.Lock()
 		defer mu.Unlock()
+		if r.Observer != nil {
+			r.Observer.Progress(StageRead, len(clients)+len(failed)+1, len(ids))
+		}
 		if err != nil {
 			failed[g.id] = err.Error()
 			r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
@@ -66,7 +69,7 @@ func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Pa
 		}
 		done++
 		if r.Observer != nil {
-			r.Observer.Progress(done, total)
+			r.Observer.Progress(StageWrite, done, total)
 		}
 	})
 	r.forgetOrphans(ctx, res.Plan.Orphans)

@@ -43,7 +43,7 @@ func (rw *runWatch) RunDone(_ string, s reconcile.Summary, _ time.Duration) {
 	rw.done <- s
 }
 func (rw *runWatch) PanelOp(int, string, error) {}
-func (rw *runWatch) Progress(int, int)          {}
+func (rw *runWatch) Progress(string, int, int)  {}
 func (rw *runWatch) Duplicates(n int) {
 	rw.mu.Lock()
 	rw.dups = n

@@ -68,8 +68,17 @@ type Observer interface {
 	// Duplicates tells how many contracts a full run found with several snapshot rows.
 	Duplicates(n int)
 	PanelOp(family int, op string, err error)
-	Progress(done, total int)
+	// Progress tells how far a stage of the run is (StageLock, StageRead,
+	// StageWrite); total is -1 while the stage cannot count (a lock wait).
+	Progress(stage string, done, total int)
 }
+
+// Stages of a run, as Observer.Progress names them.
+const (
+	StageLock  = "waiting for another run"
+	StageRead  = "reading panels"
+	StageWrite = "writing panels"
+)
 
 // Options tune runs (config section reconcile).
 type Options struct {
@@ -188,6 +197,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 func (r *Runner) fullRunLock(ctx context.Context, req Request) (Lock, error) {
 	if len(req.UIDs) != 0 || req.Panel != 0 {
 		return nil, nil
+	}
+	if r.Observer != nil && !req.Skip {
+		r.Observer.Progress(StageLock, 0, -1)
 	}
 	wait := r.Opts.LockWait
 	if req.Skip {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"yardsync/reconcile"
 )
 
 func TestCLIBasics(t *testing.T) {
@@ -48,5 +50,22 @@ func TestJSONLogDurations(t *testing.T) {
 	log.Info("run finished", slog.Duration("took", 1500*time.Millisecond))
 	if !strings.Contains(buf.String(), `"took":1.5`) {
 		t.Fatalf("got %s, want took in seconds", buf.String())
+	}
+}
+
+// The progress bar shows each stage: waiting for another run, reading the
+// panels, writing them.
+func TestProgressStages(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progress{w: &buf}
+	p.Progress(reconcile.StageLock, 0, -1)
+	p.Progress(reconcile.StageRead, 1, 2)
+	p.Progress(reconcile.StageRead, 2, 2)
+	p.Progress(reconcile.StageWrite, 1, 3)
+	p.finish()
+	for _, stage := range []string{reconcile.StageLock, reconcile.StageRead, reconcile.StageWrite} {
+		if !strings.Contains(buf.String(), stage) {
+			t.Errorf("no %q in %q", stage, buf.String())
+		}
 	}
 }

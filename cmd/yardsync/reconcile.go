@@ -140,18 +140,23 @@ type progress struct {
 	quiet bool
 	w     io.Writer
 	bar   *progressbar.ProgressBar
+	stage string
 }
 
 func (p *progress) RunDone(string, reconcile.Summary, time.Duration) {}
 func (p *progress) PanelOp(int, string, error)                       {}
 func (p *progress) Duplicates(int)                                   {}
 
-func (p *progress) Progress(done, total int) {
+// Progress draws one bar per stage: a spinner while waiting for another
+// instance's run, then the panels read, then the panels written.
+func (p *progress) Progress(stage string, done, total int) {
 	if p.quiet {
 		return
 	}
-	if p.bar == nil {
-		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription("panels"),
+	if p.bar == nil || stage != p.stage {
+		p.finish()
+		p.stage = stage
+		p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(p.w), progressbar.OptionSetDescription(stage),
 			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 	}
 	_ = p.bar.Set(done)
