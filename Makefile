@@ -2,9 +2,10 @@
 GO      ?= go
 BIN     := bin/yardsync
 PKGS    := ./...
-# staticcheck, pinned; `go run pkg@version` fetches it through the module proxy
+# staticcheck, pinned in go.mod as a tool (go get -tool ...@v0.8.2), so `go tool staticcheck` and
+# `go run honnef.co/go/tools/cmd/staticcheck` both find it
 # without touching go.mod.
-STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck
 
 .PHONY: build test demo demo-stop bench lint fuzz clean services browser
 
