@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"yardsync/reconcile"
+	"yardsync/store"
 )
 
 func explainCommand() *cli.Command {
@@ -25,29 +26,22 @@ func explainCommand() *cli.Command {
 }
 
 func runExplain(c *cli.Context) error {
-	e, err := newEnv(c)
-	if err != nil {
-		return err
-	}
-	db, err := e.openMigratedStore(c.Context)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	cached, _, err := openBilling(c.Context, e.cfg.Billing, nil)
-	if err != nil {
-		return err
-	}
-	defer cached.Close()
-	ex, err := e.newRunner(db, cached.Client(), nil, 0).Explain(c.Context, c.Int64("uid"), db)
-	if err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return json.NewEncoder(e.stdout).Encode(ex)
-	}
-	printExplanation(e.stdout, ex)
-	return nil
+	return withStore(c, func(e *env, db *store.DB) error {
+		cached, _, err := openBilling(c.Context, e.cfg.Billing, nil)
+		if err != nil {
+			return err
+		}
+		defer cached.Close()
+		ex, err := e.newRunner(db, cached.Client(), nil, 0).Explain(c.Context, c.Int64("uid"), db)
+		if err != nil {
+			return err
+		}
+		if c.Bool("json") {
+			return json.NewEncoder(e.stdout).Encode(ex)
+		}
+		printExplanation(e.stdout, ex)
+		return nil
+	})
 }
 
 // printExplanation is the support person's view: the verdict first, then

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"yardsync/reconcile"
+	"yardsync/store"
 )
 
 func logCommand() *cli.Command {
@@ -40,24 +41,17 @@ func runLog(c *cli.Context) error {
 	if d := c.Duration("since"); d > 0 {
 		f.Since = time.Now().Add(-d)
 	}
-	e, err := newEnv(c)
-	if err != nil {
-		return err
-	}
-	db, err := e.openMigratedStore(c.Context)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	changes, err := db.Changes(c.Context, f)
-	if err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return jsonLines(e.stdout, changes)
-	}
-	printChanges(e.stdout, changes)
-	return nil
+	return withStore(c, func(e *env, db *store.DB) error {
+		changes, err := db.Changes(c.Context, f)
+		if err != nil {
+			return err
+		}
+		if c.Bool("json") {
+			return jsonLines(e.stdout, changes)
+		}
+		printChanges(e.stdout, changes)
+		return nil
+	})
 }
 
 // jsonLines prints one JSON object a line.
@@ -101,24 +95,17 @@ func panelsCommand() *cli.Command {
 }
 
 func runPanels(c *cli.Context) error {
-	e, err := newEnv(c)
-	if err != nil {
-		return err
-	}
-	db, err := e.openMigratedStore(c.Context)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	panels, err := db.PanelStatuses(c.Context, c.Bool("failing"))
-	if err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		return jsonLines(e.stdout, panels)
-	}
-	printPanels(e.stdout, panels)
-	return nil
+	return withStore(c, func(e *env, db *store.DB) error {
+		panels, err := db.PanelStatuses(c.Context, c.Bool("failing"))
+		if err != nil {
+			return err
+		}
+		if c.Bool("json") {
+			return jsonLines(e.stdout, panels)
+		}
+		printPanels(e.stdout, panels)
+		return nil
+	})
 }
 
 func printPanels(w io.Writer, panels []reconcile.PanelStatus) {

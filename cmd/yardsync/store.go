@@ -47,6 +47,20 @@ func (e *env) openMigratedStore(ctx context.Context) (*store.DB, error) {
 	return db, nil
 }
 
+// withStore runs fn with the command's env and a migrated store, closed after.
+func withStore(c *cli.Context, fn func(e *env, db *store.DB) error) error {
+	e, err := newEnv(c)
+	if err != nil {
+		return err
+	}
+	db, err := e.openMigratedStore(c.Context)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(e, db)
+}
+
 func migrateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "migrate",
