@@ -90,11 +90,7 @@ func (h *handler) cams(r *http.Request, b body) (int, any, error) {
 	if h.Billing == nil {
 		return 0, nil, errNoBilling
 	}
-	req, err := decode[uidRequest](b)
-	if err != nil {
-		return 0, nil, err
-	}
-	uid, err := requireID("uid", req.UID)
+	uid, err := requireUID(b)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -15,7 +15,7 @@ func (h *handler) clientsList(r *http.Request, b body) (int, any, error) {
 
 // clientsCreate answers {"id": uid} and schedules a run for the uid.
 func (h *handler) clientsCreate(r *http.Request, b body) (int, any, error) {
-	uid, err := clientUID(b)
+	uid, err := requireUID(b)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -32,18 +32,10 @@ func (h *handler) clientsEdit(r *http.Request, b body) (int, any, error) {
 // clientsDelete schedules a run for the uid: a deleted subscriber's keys go
 // when the billing no longer lists the contract as paid.
 func (h *handler) clientsDelete(r *http.Request, b body) (int, any, error) {
-	uid, err := clientUID(b)
+	uid, err := requireUID(b)
 	if err != nil {
 		return 0, nil, err
 	}
 	h.touch(uid)
 	return http.StatusOK, nil, nil
-}
-
-func clientUID(b body) (int64, error) {
-	req, err := decode[uidRequest](b)
-	if err != nil {
-		return 0, err
-	}
-	return requireID("uid", req.UID)
 }

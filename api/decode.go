@@ -109,3 +109,12 @@ func requireID(name string, f Field[int64]) (int64, error) {
 type uidRequest struct {
 	UID Field[int64] `json:"uid"`
 }
+
+// requireUID decodes a body whose one field is a required contract uid.
+func requireUID(b body) (int64, error) {
+	req, err := decode[uidRequest](b)
+	if err != nil {
+		return 0, err
+	}
+	return requireID("uid", req.UID)
+}

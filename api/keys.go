@@ -33,11 +33,7 @@ type keyRequest struct {
 // keysList answers the lower-case hex of the bytes stored, as the reference
 // server does: keys_del takes that value back.
 func (h *handler) keysList(r *http.Request, b body) (int, any, error) {
-	req, err := decode[uidRequest](b)
-	if err != nil {
-		return 0, nil, err
-	}
-	uid, err := requireID("uid", req.UID)
+	uid, err := requireUID(b)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -27,11 +27,7 @@ type rightsRequest struct {
 }
 
 func (h *handler) rightsList(r *http.Request, b body) (int, any, error) {
-	req, err := decode[uidRequest](b)
-	if err != nil {
-		return 0, nil, err
-	}
-	uid, err := requireID("uid", req.UID)
+	uid, err := requireUID(b)
 	if err != nil {
 		return 0, nil, err
 	}
