@@ -35,6 +35,40 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice)
 	return clients, actual, failed
 }
 
+// panelReads is readPanels under way.
+type panelReads struct {
+	done    chan struct{}
+	stop    context.CancelFunc
+	clients map[int]Panel
+	actual  map[int][]PanelKey
+	failed  map[int]string
+}
+
+// startReads starts readPanels on scope.
+func (r *Runner) startReads(ctx context.Context, l *leases, scope []PanelDevice) *panelReads {
+	ctx, stop := context.WithCancel(ctx)
+	p := &panelReads{done: make(chan struct{}), stop: stop}
+	go func() {
+		defer close(p.done)
+		p.clients, p.actual, p.failed = r.readPanels(ctx, l, scope)
+	}()
+	return p
+}
+
+// wait returns what readPanels returned.
+func (p *panelReads) wait() (map[int]Panel, map[int][]PanelKey, map[int]string) {
+	<-p.done
+	p.stop()
+	return p.clients, p.actual, p.failed
+}
+
+// cancel stops the reads and waits for them to end: a run that failed
+// before it planned leaves no panel request behind.
+func (p *panelReads) cancel() {
+	p.stop()
+	<-p.done
+}
+
 func (r *Runner) readPanel(ctx context.Context, l *leases, d PanelDevice) (Panel, []PanelKey, error) {
 	client, err := r.Dial(d)
 	if err != nil {

@@ -262,20 +262,23 @@ func heldCount(p Plan) int {
 // say what happened even when the run fails halfway.
 func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *leases) {
 	defer settle(res)
-	o, err := r.observe(ctx, req)
+	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named, Panel: req.Panel}
+	o, reads, err := r.observeReading(ctx, req, l, opt)
 	if err != nil {
 		r.fail(res, err)
 		return
 	}
 	desired := Desire(o.in)
-	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named, Panel: req.Panel}
 	s := newScope(desired, o.owned, opt)
 	r.changes.know(o.owned)
+	if reads == nil {
+		reads = r.startReads(ctx, l, s.devices(desired))
+	}
+	clients, actual, failed := reads.wait()
 	if req.Panel != 0 && len(s.panels) == 0 {
 		r.fail(res, Errorf(ErrNotFound, "device %d is not an active panel (type 1 or 2 with a paneltype and an address)", req.Panel))
 		return
 	}
-	clients, actual, failed := r.readPanels(ctx, l, s.devices(desired))
 	res.Failed, res.Unburied = splitTombstones(failed, desired)
 	res.Plan = s.calculate(desired, actual, o.owned, opt)
 	set, gone := s.access(desired, o.access)
