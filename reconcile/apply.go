@@ -27,7 +27,9 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice)
 		}
 		if err != nil {
 			failed[g.id] = err.Error()
-			r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
+			if ctx.Err() == nil { // a cancelled read is the run's doing, not the panel's
+				r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
+			}
 			return
 		}
 		clients[g.id], actual[g.id] = client, keys

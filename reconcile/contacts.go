@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -123,9 +124,11 @@ func (p *recordingPanel) Finish(ctx context.Context) error {
 	return nil
 }
 
-// failed records a write's error; a write that worked changes no status.
+// failed records a call's error; a call that worked changes no status, and
+// neither does one the run cancelled (a full run whose billing failed stops
+// its panel reads): that says nothing of the panel. A panel's deadline does.
 func (p *recordingPanel) failed(ctx context.Context, err error) error {
-	if err != nil {
+	if err != nil && !errors.Is(ctx.Err(), context.Canceled) {
 		recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, Error: err.Error(), Keys: -1})
 	}
 	return err

@@ -73,6 +73,9 @@ func (l *leases) acquireAll(ctx context.Context, ids []int, write bool, out chan
 func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]int64, error) {
 	if l.lock != nil && l.trusting() {
 		if err := l.lock.Check(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err() // the run stopped asking; its lock says nothing
+			}
 			l.lose(err)
 		}
 	}
