@@ -5,6 +5,9 @@
 #   SCALES="250 500 1000 2000"    panels per run (contracts: 50 per panel)
 #   YARDSYNC_BENCH_CONCURRENCY    reconcile.concurrency (default 128)
 #   YARDSYNC_BENCH_LATENCY_MS     panelsim latency per request (default 20)
+#   YARDSYNC_BENCH_WATCH_MS, YARDSYNC_BENCH_WATCH_CHANGES, YARDSYNC_BENCH_BURST
+#                                 BenchmarkSeconds: watch interval (5000), revocations
+#                                 timed through it (50), keys_add calls of the burst (1000)
 #   PROFILE=1                     CPU-profile the first sync and the no-op run at the largest scale
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +23,12 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "bench: open-file limit $(ulimit -n)"
 
 largest=$(printf '%s\n' $SCALES | sort -n | tail -1)
+# YARDSYNC_BENCH_* knobs set in the environment go into each recorded command, so the
+# report shows what the runs were made with.
+mapfile -t knobs < <(env | grep -E '^YARDSYNC_BENCH_[A-Z_]+=' | grep -vE '^YARDSYNC_BENCH_(PANELS|PROFILE)=' | sort)
 for p in $SCALES; do
   skip='Yardsync/naive'
-  envs=(YARDSYNC_BENCH_PANELS="$p")
+  envs=(YARDSYNC_BENCH_PANELS="$p" "${knobs[@]}")
   if [ "$p" = "$largest" ]; then
     skip='^$'
     if [ "${PROFILE:-0}" = 1 ]; then mkdir -p "$PROF"; envs+=(YARDSYNC_BENCH_PROFILE="$PROF"); fi

@@ -7,8 +7,20 @@ usage: bench_report.py RESULTS_DIR BENCHMARKS.md OUT.svg SCALE...
 import os
 import re
 import sys
+from collections import namedtuple
+from xml.sax.saxutils import escape
 
-LINE = re.compile(r"^BenchmarkYardsync/(\S+?)-\d+\s+\d+\s+\d+ ns/op\s+(.*)$")
+# BenchmarkYardsync and BenchmarkSeconds; their sub-benchmark names do not
+# overlap, so a scale's results are keyed by the sub-benchmark alone.
+LINE = re.compile(r"^Benchmark(?:Yardsync|Seconds)/(\S+?)-\d+\s+\d+\s+\d+ ns/op\s+(.*)$")
+
+# The goals of the "Seconds to the door" table.
+WATCH_SLACK_S = 1  # detected → revoked p99 ≤ the watch interval + this
+BURST_GOAL_S = 5
+SLOW_PANEL_GOAL_S = 1
+NOOP_GOAL_S = 1.5
+RSS_GOAL_MB = 200
+MIB_PER_MB = 1e6 / 2 ** 20  # the RSS metrics are VmHWM in MiB
 
 
 def parse(path):
@@ -24,6 +36,15 @@ def parse(path):
             fields = m.group(2).split()
             subs[m.group(1)] = {fields[i + 1]: float(fields[i]) for i in range(0, len(fields) - 1, 2)}
     return subs, cmd
+
+
+def knob(cmds, name, default):
+    """The value of env knob name in the recorded commands (bench.sh writes the ones set), else default."""
+    for cmd in cmds:
+        m = re.search(rf"\b{name}=(\S+)", cmd)
+        if m:
+            return m.group(1)
+    return default
 
 
 def fmt(v, digits=2):
@@ -49,40 +70,133 @@ def table(rows):
     return "\n".join(out)
 
 
-def svg(rows, path):
-    w, h, pad = 900, 380, 60
-    charts = [("first full sync", "first-sync", "first_s"), ("no-op run", "noop", "noop_s")]
-    cw = (w - 3 * pad) / 2
+def ms_to_s(ms):
+    return None if ms is None else ms / 1000
+
+
+# One goal of the "Seconds to the door" table at one scale: value and limit
+# in unit (None when not measured), met when value op limit.
+Goal = namedtuple("Goal", "what value op limit unit digits")
+
+
+def goals(r):
+    """The goals of the "Seconds to the door" table, measured at one scale."""
+    g = lambda sub, unit: r.get(sub, {}).get(unit)
+    watch = g("watch", "watch_s")
+    return [
+        Goal(f"detected → revoked p99 ≤ watch + {WATCH_SLACK_S} s", ms_to_s(g("watch", "detect_to_revoked_p99_ms")), "≤",
+             None if watch is None else watch + WATCH_SLACK_S, "s", 2),
+        Goal(f"last burst call → every key on its panel < {BURST_GOAL_S} s", g("burst", "last_call_to_doors_s"), "<",
+             BURST_GOAL_S, "s", 2),
+        Goal(f"extra of a revocation behind a slow panel < {SLOW_PANEL_GOAL_S} s", ms_to_s(g("slow-panel", "extra_ms")), "<",
+             SLOW_PANEL_GOAL_S, "s", 2),
+        Goal(f"no-op run < {NOOP_GOAL_S} s", g("noop", "noop_s"), "<", NOOP_GOAL_S, "s", 2),
+        Goal(f"`yardsync serve` peak RSS < {RSS_GOAL_MB} MB", g("rss-alone", "yardsync_peak_rss_MB"), "<",
+             RSS_GOAL_MB * MIB_PER_MB, "MiB", 0),
+    ]
+
+
+def met(goal):
+    return goal.value <= goal.limit if goal.op == "≤" else goal.value < goal.limit
+
+
+def seconds_table(rows):
+    head = (f"| panels | watch s | detected → revoked p50 / p99 s (goal p99 ≤ watch + {WATCH_SLACK_S} s) "
+            f"| burst: last call → every panel holds its key s (goal < {BURST_GOAL_S} s) | burst calls / runs "
+            f"| revocation behind a slow panel: extra s (goal < {SLOW_PANEL_GOAL_S} s) | no-op run s (goal < {NOOP_GOAL_S} s) "
+            f"| `yardsync serve` peak RSS MiB (goal < {RSS_GOAL_MB} MB = {RSS_GOAL_MB * MIB_PER_MB:.0f} MiB) |")
+    out = [head, "|" + "|".join(["---"] * 8) + "|"]
+    for p, r in rows:
+        g = lambda sub, unit: r.get(sub, {}).get(unit)
+        out.append("| {} | {} | {} / {} | {} | {} / {} | {} | {} | {} |".format(
+            f"{p:,}", fmt(g("watch", "watch_s"), 1),
+            fmt(ms_to_s(g("watch", "detect_to_revoked_p50_ms"))), fmt(ms_to_s(g("watch", "detect_to_revoked_p99_ms"))),
+            fmt(g("burst", "last_call_to_doors_s")), fmt(g("burst", "calls"), 0), fmt(g("burst", "runs"), 0),
+            fmt(ms_to_s(g("slow-panel", "extra_ms"))), fmt(g("noop", "noop_s")),
+            fmt(g("rss-alone", "yardsync_peak_rss_MB"), 0)))
+    return "\n".join(out)
+
+
+def goals_text(rows):
+    """Which goals the largest scale meets and misses, with its values."""
+    if not rows:
+        return ""
+    p, r = rows[-1]
+    verdicts = {"Met": [], "Missed": [], "Not measured": []}
+    for goal in goals(r):
+        if goal.value is None or goal.limit is None:
+            verdicts["Not measured"].append(goal.what)
+            continue
+        value = f"{fmt(goal.value, goal.digits)} {goal.unit}"
+        if met(goal):
+            verdicts["Met"].append(f"{goal.what} ({value})")
+        else:
+            verdicts["Missed"].append(f"{goal.what} ({value} vs {fmt(goal.limit, goal.digits)} {goal.unit})")
+    return f"At {p:,} panels: " + " ".join(f"**{verdict}:** {', '.join(items)}." for verdict, items in verdicts.items() if items)
+
+
+# One line of a chart: a value per scale, None where not measured.
+Series = namedtuple("Series", "label values color dashed")
+
+
+def chart(x0, top, cw, rh, title, xs, series, xlabel):
+    """SVG elements of one line chart in the cell at (x0, top), cw × rh pixels:
+    title, a legend row, the plot and the x label. A None value is not drawn."""
+    y0, ch = top + 56, rh - 56 - 60
+    ys = [v for s in series for v in s.values if v is not None]
+    ymax = max(ys + [0.001]) * 1.15
+    xmax = max(xs) * 1.05
+    px = lambda x: x0 + cw * x / xmax
+    py = lambda y: y0 + ch - ch * y / ymax
+    dash = lambda s: ' stroke-dasharray="6,4"' if s.dashed else ""
+    parts = [f'<text x="{x0 + cw / 2}" y="{top + 22}" text-anchor="middle" font-size="14">{escape(title)}</text>',
+             f'<line x1="{x0}" y1="{y0 + ch}" x2="{x0 + cw}" y2="{y0 + ch}" stroke="black"/>',
+             f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y0 + ch}" stroke="black"/>']
+    for i in range(5):
+        yv = ymax * i / 4
+        parts.append(f'<line x1="{x0}" y1="{py(yv)}" x2="{x0 + cw}" y2="{py(yv)}" stroke="#ddd"/>')
+        parts.append(f'<text x="{x0 - 6}" y="{py(yv) + 4}" text-anchor="end">{yv:.2f}</text>')
+    for x in xs:
+        parts.append(f'<text x="{px(x)}" y="{y0 + ch + 16}" text-anchor="middle">{x}</text>')
+    for s in series:
+        pts = [(px(x), py(v)) for x, v in zip(xs, s.values) if v is not None]
+        parts.append(f'<polyline points="{" ".join(f"{x},{y}" for x, y in pts)}" fill="none" '
+                     f'stroke="{s.color}" stroke-width="2"{dash(s)}/>')
+        parts += [f'<circle cx="{x}" cy="{y}" r="3" fill="{s.color}"/>' for x, y in pts]
+    lx, ly = x0 + 12, top + 40
+    for s in series:
+        parts.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{s.color}" stroke-width="2"{dash(s)}/>')
+        parts.append(f'<text x="{lx + 34}" y="{ly + 4}">{escape(s.label)}</text>')
+        lx += 34 + 7 * len(s.label) + 24
+    parts.append(f'<text x="{x0 + cw / 2}" y="{top + rh - 12}" text-anchor="middle">{escape(xlabel)}</text>')
+    return parts
+
+
+def svg(rows, path, latency_ms):
+    """Row 1: first full sync and no-op run against their physical limit.
+    Row 2: detected-to-revoked p99 and the no-op run against their goals."""
+    w, rh, pad = 900, 380, 60
+    h = 2 * rh
     xs = [p for p, _ in rows]
+    val = lambda sub, unit: [r.get(sub, {}).get(unit) for _, r in rows]
+    world = f"panels (50 contracts, ~100 keys each; {latency_ms} ms per panel request)"
+    cw = (w - 3 * pad) / 2
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
              f'<rect width="{w}" height="{h}" fill="white"/>']
-    for ci, (title, sub, unit) in enumerate(charts):
-        x0, y0, ch = pad + ci * (cw + pad), 40, h - 40 - pad
-        meas = [r.get(sub, {}).get(unit) or 0 for _, r in rows]
-        lim = [r.get(sub, {}).get("limit_s") or 0 for _, r in rows]
-        ymax = max(meas + lim + [0.001]) * 1.15
-        xmax = max(xs) * 1.05
-        px = lambda x: x0 + cw * x / xmax
-        py = lambda y: y0 + ch - ch * y / ymax
-        parts.append(f'<text x="{x0 + cw / 2}" y="22" text-anchor="middle" font-size="14">{title} (s) vs panels</text>')
-        parts.append(f'<line x1="{x0}" y1="{y0 + ch}" x2="{x0 + cw}" y2="{y0 + ch}" stroke="black"/>')
-        parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y0 + ch}" stroke="black"/>')
-        for i in range(5):
-            yv = ymax * i / 4
-            parts.append(f'<line x1="{x0}" y1="{py(yv)}" x2="{x0 + cw}" y2="{py(yv)}" stroke="#ddd"/>')
-            parts.append(f'<text x="{x0 - 6}" y="{py(yv) + 4}" text-anchor="end">{yv:.2f}</text>')
-        for x in xs:
-            parts.append(f'<text x="{px(x)}" y="{y0 + ch + 16}" text-anchor="middle">{x}</text>')
-        for vals, color, dash, label in ((meas, "#1f77b4", "", "measured"), (lim, "#d62728", ' stroke-dasharray="6,4"', "limit")):
-            pts = " ".join(f"{px(x)},{py(v)}" for x, v in zip(xs, vals))
-            parts.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
-            for x, v in zip(xs, vals):
-                parts.append(f'<circle cx="{px(x)}" cy="{py(v)}" r="3" fill="{color}"/>')
-        for i, (color, dash, label) in enumerate((("#1f77b4", "", "measured"), ("#d62728", ' stroke-dasharray="6,4"', "physical limit"))):
-            ly = y0 + 10 + 16 * i
-            parts.append(f'<line x1="{x0 + 12}" y1="{ly}" x2="{x0 + 40}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/>')
-            parts.append(f'<text x="{x0 + 46}" y="{ly + 4}">{label}</text>')
-        parts.append(f'<text x="{x0 + cw / 2}" y="{h - 12}" text-anchor="middle">panels (50 contracts, ~100 keys each; 20 ms per panel request)</text>')
+    for ci, (title, sub, unit) in enumerate((("first full sync", "first-sync", "first_s"), ("no-op run", "noop", "noop_s"))):
+        parts += chart(pad + ci * (cw + pad), 0, cw, rh, f"{title} (s) vs panels", xs,
+                       [Series("measured", val(sub, unit), "#1f77b4", False),
+                        Series("physical limit", val(sub, "limit_s"), "#d62728", True)], world)
+    p99 = [ms_to_s(v) for v in val("watch", "detect_to_revoked_p99_ms")]
+    watch_goal = [None if v is None else v + WATCH_SLACK_S for v in val("watch", "watch_s")]
+    goal_label = f"goal: watch + {WATCH_SLACK_S} s"
+    if len(set(watch_goal) - {None}) == 1:  # the same watch at every scale: say the goal in seconds
+        goal_label += f" = {max(v for v in watch_goal if v is not None):g} s"
+    parts += chart(pad, rh, w - 2 * pad, rh, "seconds to the door against their goals (s) vs panels", xs,
+                   [Series("detected → revoked p99", p99, "#1f77b4", False),
+                    Series(goal_label, watch_goal, "#1f77b4", True),
+                    Series("no-op run", val("noop", "noop_s"), "#ff7f0e", False),
+                    Series(f"goal: {NOOP_GOAL_S} s", [NOOP_GOAL_S] * len(xs), "#ff7f0e", True)], world)
     parts.append("</svg>")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(parts) + "\n")
@@ -118,23 +232,39 @@ def main():
     machine = open(os.path.join(results, "machine.txt"), encoding="utf-8").read().strip() if os.path.exists(
         os.path.join(results, "machine.txt")) else ""
     conc = next((r["first-sync"]["concurrency"] for _, r in rows if "first-sync" in r), 0)
+    latency = knob(cmds, "YARDSYNC_BENCH_LATENCY_MS", "20")
+    changes = int(knob(cmds, "YARDSYNC_BENCH_WATCH_CHANGES", "50"))
+    burst = int(knob(cmds, "YARDSYNC_BENCH_BURST", "1000"))
     section = [
         "## Scale", "",
         "Generated by `make bench` (scripts/bench.sh; raw output in `bench/results/`). Each row is one process:",
         "a PostgreSQL billing of 50 contracts per panel (~90% active), a store of panels (half Beward — of them half",
         "with the mifare tables — half Sokol), a lock and door per panel, rights and 2 keys per contract (~100 keys",
-        f"per panel), and a panelsim fleet with 20 ms latency per request; `reconcile.concurrency` = {conc:.0f}.",
-        "Limit = max(slowest panel's requests × 20 ms, all requests × 20 ms / concurrency), from the requests",
+        f"per panel), and a panelsim fleet with {latency} ms latency per request; `reconcile.concurrency` = {conc:.0f}.",
+        f"Limit = max(slowest panel's requests × {latency} ms, all requests × {latency} ms / concurrency), from the requests",
         "the fleet received in that run (they match the plan's prediction exactly; the harness checks).", "",
-        "Commands:", "", "```"] + cmds + ["```", "", "Machine:", "", "```", machine, "```", "",
-        table(rows), "", "![first sync and no-op run against panels](docs/bench-scale.svg)", "", naive_text(rows), ""]
+        "Commands (after `ulimit -n 65536`, or the hard limit if lower):", "",
+        "```"] + cmds + ["```", "", "Machine:", "", "```", machine, "```", "",
+        table(rows), "",
+        "![first sync and no-op run against panels, and the seconds to the door against their goals](docs/bench-scale.svg)", "",
+        naive_text(rows), "",
+        "### Seconds to the door", "",
+        "`BenchmarkSeconds`, in the same process on a world of its own of the same size: contracts stop paying",
+        f"in the billing with no call to yardsync, one every 200 ms on different panels (one per panel, at most {changes:,}),",
+        "each timed until its keys are off its panel through `reconcile.watch` (interval: the watch column); a burst",
+        f"of `keys_add` calls ({burst:,}, or one per paying contract if fewer) from 16 clients, timed from the last answer",
+        "until every panel holds its new key, with the runs that took; a revocation through `sync/` with wait while a",
+        "full run is held by a panel answering in 2 s, against the same revocation on a quiet daemon; and the peak",
+        "RSS (VmHWM) of a `yardsync serve` process alone after a full sync and three watch ticks. The no-op run is",
+        "the one of the table above.", "",
+        seconds_table(rows), "", goals_text(rows), ""]
     text = open(md, encoding="utf-8").read() if os.path.exists(md) else ""
     new = "\n".join(section)
     m = re.search(r"^## Scale\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
     text = text[:m.start()] + new + "\n" + text[m.end():] if m else text.rstrip("\n") + "\n\n" + new + "\n"
     with open(md, "w", encoding="utf-8") as f:
         f.write(text.rstrip("\n") + "\n")
-    svg(rows, out_svg)
+    svg(rows, out_svg, latency)
 
 
 if __name__ == "__main__":
