@@ -38,6 +38,9 @@ type World struct {
 	// BewardUpdate makes Runner rebind Beward keys with rfid_cgi
 	// action=update (panels.beward_update); set the sims' Firmware.Update too.
 	BewardUpdate bool
+	// desires is the desired-state cache every Runner of the world shares,
+	// as the runs of one daemon do.
+	desires *reconcile.DesireCache
 }
 
 // families in the order their fleets get address bases.
@@ -48,7 +51,7 @@ var families = []string{panelsim.Beward, panelsim.BewardMifare, panelsim.Sokol}
 func NewWorld(tb testing.TB, s Scale, latency time.Duration) *World {
 	tb.Helper()
 	ctx := context.Background()
-	w := &World{Scale: s, Latency: latency}
+	w := &World{Scale: s, Latency: latency, desires: reconcile.NewDesireCache()}
 	bases, port := freeBases(tb)
 	w.Port = port
 	w.Layout = Plan(s, bases)
@@ -166,7 +169,8 @@ func (w *World) Runner(concurrency int) *reconcile.Runner {
 		Dial:    panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout, BewardUpdate: w.BewardUpdate}),
 		Opts: reconcile.Options{Concurrency: concurrency, PanelTimeout: timeout, Retries: 3, Backoff: 200 * time.Millisecond,
 			Prune: reconcile.PruneOwned, MaxRevoke: 0.2, LockWait: time.Minute},
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Desires: w.desires,
 	}
 }
 

@@ -139,6 +139,10 @@ type Runner struct {
 	// Contacts, when set, gathers the panel status that a RecordingDialer
 	// built on it records; each run writes it once at its end.
 	Contacts *ContactBatch
+	// Desires, when set, keeps the desired state between full runs (a
+	// daemon's): a run whose billing and store read the same as the last
+	// full run's reuses it.
+	Desires *DesireCache
 	// stop is the drain signal (Request.Stop) of the one run this copy of
 	// the Runner performs: Run sets it on its own copy, so concurrent runs
 	// never share it, and every panel request checks it before it starts.
@@ -268,7 +272,8 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 		r.fail(res, err)
 		return
 	}
-	desired := Desire(o.in)
+	desired := r.desire(req, o.in)
+	o.in = Inputs{} // read into desired: let it go before the panels are planned
 	s := newScope(desired, o.owned, opt)
 	r.changes.know(o.owned)
 	if reads == nil {
@@ -294,6 +299,14 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	if err != nil {
 		r.fail(res, err)
 	}
+}
+
+// desire builds the desired state; a full observation may reuse the last one.
+func (r *Runner) desire(req Request, in Inputs) Desired {
+	if len(req.UIDs) > 0 {
+		return Desire(in)
+	}
+	return r.Desires.desire(in)
 }
 
 // splitTombstones moves the tombstones out of the failed panels.

@@ -66,6 +66,7 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, LockWait: lockWait},
 		Log:      e.log,
 		Observer: obs,
+		Desires:  reconcile.NewDesireCache(),
 	}
 }
 
