@@ -71,7 +71,7 @@ func benchFirstSync(b *testing.B, w *bench.World) {
 		stop := startProfile(b, "first-sync")
 		b.StartTimer()
 		var err error
-		st, err = w.MeasureRun(bg, w.Runner(benchConcurrency), reconcile.Request{Trigger: "cli"})
+		st, err = w.MeasureRun(bg, w.FreshRunner(benchConcurrency), reconcile.Request{Trigger: "cli"})
 		stop()
 		if err != nil {
 			b.Fatal(err)
@@ -102,7 +102,7 @@ func benchFirstSyncNoLog(b *testing.B, w *bench.World) {
 		if err := w.Reset(bg); err != nil {
 			b.Fatal(err)
 		}
-		r := w.Runner(benchConcurrency)
+		r := w.FreshRunner(benchConcurrency)
 		r.Store = noChangeLog{r.Store}
 		b.StartTimer()
 		var err error

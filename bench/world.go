@@ -38,9 +38,12 @@ type World struct {
 	// BewardUpdate makes Runner rebind Beward keys with rfid_cgi
 	// action=update (panels.beward_update); set the sims' Firmware.Update too.
 	BewardUpdate bool
-	// desires is the desired-state cache every Runner of the world shares,
-	// as the runs of one daemon do.
+	// desires and dialers are what every Runner of the world shares, as the
+	// runs of one daemon do: the desired-state cache, and one panel dialer
+	// (its connections and what it learnt of each panel's firmware) per
+	// BewardUpdate setting.
 	desires *reconcile.DesireCache
+	dialers map[bool]reconcile.PanelDialer
 }
 
 // families in the order their fleets get address bases.
@@ -51,7 +54,8 @@ var families = []string{panelsim.Beward, panelsim.BewardMifare, panelsim.Sokol}
 func NewWorld(tb testing.TB, s Scale, latency time.Duration) *World {
 	tb.Helper()
 	ctx := context.Background()
-	w := &World{Scale: s, Latency: latency, desires: reconcile.NewDesireCache()}
+	w := &World{Scale: s, Latency: latency, desires: reconcile.NewDesireCache(),
+		dialers: map[bool]reconcile.PanelDialer{}}
 	bases, port := freeBases(tb)
 	w.Port = port
 	w.Layout = Plan(s, bases)
@@ -166,12 +170,31 @@ func (w *World) Runner(concurrency int) *reconcile.Runner {
 	return &reconcile.Runner{
 		Billing: w.Billing,
 		Store:   w.Store,
-		Dial:    panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout, BewardUpdate: w.BewardUpdate}),
+		Dial:    w.dialer(timeout),
 		Opts: reconcile.Options{Concurrency: concurrency, PanelTimeout: timeout, Retries: 3, Backoff: 200 * time.Millisecond,
 			Prune: reconcile.PruneOwned, MaxRevoke: 0.2, LockWait: time.Minute},
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Desires: w.desires,
 	}
+}
+
+// FreshRunner builds a reconciler as a yardsync process just started has
+// it: a dialer that knows nothing of the panels yet, and no cache.
+func (w *World) FreshRunner(concurrency int) *reconcile.Runner {
+	r := w.Runner(concurrency)
+	r.Dial = panels.Dialer(panels.Options{Port: w.Port, Timeout: r.Opts.PanelTimeout, BewardUpdate: w.BewardUpdate})
+	r.Desires = nil
+	return r
+}
+
+// dialer returns the world's dialer for its BewardUpdate setting.
+func (w *World) dialer(timeout time.Duration) reconcile.PanelDialer {
+	d, ok := w.dialers[w.BewardUpdate]
+	if !ok {
+		d = panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout, BewardUpdate: w.BewardUpdate})
+		w.dialers[w.BewardUpdate] = d
+	}
+	return d
 }
 
 // Reset empties every panel and yardsync's bookkeeping, so the next full
