@@ -43,7 +43,8 @@ func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
 	return l
 }
 
-// PredictRequests is what a run makes on one panel with this plan, by
+// PredictRequests is what a run makes on one panel with this plan (warm:
+// with a dialer that has listed the panel before), by
 // family: the listing (Beward probes its key table first, a mifare panel
 // also whether rfid_cgi is a second table, a Sokol checks its key mode: the
 // harness builds a new Dialer per run, which a daemon does once), then a
@@ -53,7 +54,25 @@ func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
 // a clear and one merge where the plan has Whole — and, after any write,
 // one read-back list. update says Beward rebinds use rfid_cgi action=update
 // (panels.beward_update): one request on the internal table.
-func PredictRequests(family string, pp reconcile.PanelPlan, update bool) int {
+func PredictRequests(family string, pp reconcile.PanelPlan, update, warm bool) int {
+	n := predictCold(family, pp, update)
+	if warm {
+		n -= probes(family)
+	}
+	return n
+}
+
+// probes is the requests a dialer makes only the first time it lists a
+// panel, and remembers: the Beward key-table probe (and on mifare the
+// rfid_cgi list that shows the table missing), the Sokol key mode.
+func probes(family string) int {
+	if family == panelsim.BewardMifare {
+		return 2
+	}
+	return 1
+}
+
+func predictCold(family string, pp reconcile.PanelPlan, update bool) int {
 	push := len(pp.Add) + len(pp.Rebind)
 	deletes := len(pp.Delete) + len(pp.Replace)
 	session := 0

@@ -27,6 +27,7 @@ type RunStats struct {
 func (w *World) MeasureRun(ctx context.Context, r *reconcile.Runner, req reconcile.Request) (RunStats, error) {
 	w.Traffic()
 	w.Billing.Queries()
+	warm := w.warmFor(r)
 	start := time.Now()
 	res, err := r.Run(ctx, req)
 	st := RunStats{Took: time.Since(start), Result: res, Queries: w.Billing.Queries()}
@@ -39,18 +40,18 @@ func (w *World) MeasureRun(ctx context.Context, r *reconcile.Runner, req reconci
 	requests, writes := w.Traffic()
 	st.Limit = LimitOf(requests, w.Latency, r.Opts.Concurrency)
 	st.Requests, st.Writes = sum(requests), sum(writes)
-	st.Predicted = w.predict(res.Plan)
+	st.Predicted = w.predict(res.Plan, warm)
 	return st, nil
 }
 
-func (w *World) predict(p reconcile.Plan) int {
+func (w *World) predict(p reconcile.Plan, warm map[int]bool) int {
 	plans := map[int]reconcile.PanelPlan{}
 	for _, pp := range p.Panels {
 		plans[pp.Device.ID] = pp
 	}
 	n := 0
 	for _, sp := range w.Layout.Panels {
-		n += PredictRequests(sp.Family, plans[sp.DeviceID], w.BewardUpdate)
+		n += PredictRequests(sp.Family, plans[sp.DeviceID], w.BewardUpdate, warm[sp.DeviceID])
 	}
 	return n
 }

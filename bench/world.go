@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,6 +46,9 @@ type World struct {
 	// BewardUpdate setting.
 	desires *reconcile.DesireCache
 	dialers map[bool]reconcile.PanelDialer
+	mu      sync.Mutex
+	dialed  map[bool]map[int]bool      // device ids each shared dialer has dialed
+	fresh   map[*reconcile.Runner]bool // FreshRunner's runners: their dialer knows no panel
 }
 
 // families in the order their fleets get address bases.
@@ -55,7 +60,7 @@ func NewWorld(tb testing.TB, s Scale, latency time.Duration) *World {
 	tb.Helper()
 	ctx := context.Background()
 	w := &World{Scale: s, Latency: latency, desires: reconcile.NewDesireCache(),
-		dialers: map[bool]reconcile.PanelDialer{}}
+		dialers: map[bool]reconcile.PanelDialer{}, dialed: map[bool]map[int]bool{}, fresh: map[*reconcile.Runner]bool{}}
 	bases, port := freeBases(tb)
 	w.Port = port
 	w.Layout = Plan(s, bases)
@@ -184,15 +189,36 @@ func (w *World) FreshRunner(concurrency int) *reconcile.Runner {
 	r := w.Runner(concurrency)
 	r.Dial = panels.Dialer(panels.Options{Port: w.Port, Timeout: r.Opts.PanelTimeout, BewardUpdate: w.BewardUpdate})
 	r.Desires = nil
+	w.mu.Lock()
+	w.fresh[r] = true
+	w.mu.Unlock()
 	return r
+}
+
+// warmFor returns the panels r's dialer has dialed before (and so probed).
+func (w *World) warmFor(r *reconcile.Runner) map[int]bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fresh[r] {
+		return nil
+	}
+	return maps.Clone(w.dialed[w.BewardUpdate])
 }
 
 // dialer returns the world's dialer for its BewardUpdate setting.
 func (w *World) dialer(timeout time.Duration) reconcile.PanelDialer {
-	d, ok := w.dialers[w.BewardUpdate]
+	update := w.BewardUpdate
+	d, ok := w.dialers[update]
 	if !ok {
-		d = panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout, BewardUpdate: w.BewardUpdate})
-		w.dialers[w.BewardUpdate] = d
+		dial := panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout, BewardUpdate: update})
+		w.dialed[update] = map[int]bool{}
+		d = func(pd reconcile.PanelDevice) (reconcile.Panel, error) {
+			w.mu.Lock()
+			w.dialed[update][pd.ID] = true
+			w.mu.Unlock()
+			return dial(pd)
+		}
+		w.dialers[update] = d
 	}
 	return d
 }
