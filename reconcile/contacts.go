@@ -40,7 +40,12 @@ type recordingPanel struct {
 	rec ContactRecorder
 	log *slog.Logger
 	mu  sync.Mutex
-	on  map[string]bool // the codes on the panel as the session knows them; nil until listed
+	// on holds the codes on the panel as the session knows them: nil until
+	// listed, and built from listed at the first write, so a session that
+	// only lists (every panel of a no-op run) builds no set.
+	on     map[string]bool
+	listed []PanelKey
+	known  bool // the session has listed (or replaced) the keys
 }
 
 func (p *recordingPanel) ListKeys(ctx context.Context) ([]PanelKey, error) {
@@ -49,10 +54,7 @@ func (p *recordingPanel) ListKeys(ctx context.Context) ([]PanelKey, error) {
 		return nil, p.failed(ctx, err)
 	}
 	p.mu.Lock()
-	p.on = map[string]bool{}
-	for _, k := range keys {
-		p.on[k.Code] = true
-	}
+	p.on, p.listed, p.known = nil, keys, true
 	p.mu.Unlock()
 	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: len(keys)})
 	return keys, nil
@@ -90,19 +92,29 @@ func (p *recordingPanel) ReplaceKeys(ctx context.Context, keys []PanelKey) error
 	err := rp.ReplaceKeys(ctx, keys)
 	if err == nil {
 		p.mu.Lock()
-		p.on = map[string]bool{}
-		for _, k := range keys {
-			p.on[k.Code] = true
-		}
+		p.on, p.listed, p.known = nil, keys, true
 		p.mu.Unlock()
 	}
 	return p.failed(ctx, err)
 }
 
+// codes returns the set of codes the session knows on the panel (nil if
+// it never listed), building it from the listing first; p.mu is held.
+func (p *recordingPanel) codes() map[string]bool {
+	if p.on == nil && p.known {
+		p.on = make(map[string]bool, len(p.listed))
+		for _, k := range p.listed {
+			p.on[k.Code] = true
+		}
+		p.listed = nil
+	}
+	return p.on
+}
+
 // mark notes a code's presence once the codes are known; p.mu is held.
 func (p *recordingPanel) mark(code string, on bool) {
 	switch {
-	case p.on == nil:
+	case p.codes() == nil:
 	case on:
 		p.on[code] = true
 	default:
@@ -116,8 +128,8 @@ func (p *recordingPanel) Finish(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	keys := -1
-	if p.on != nil {
-		keys = len(p.on)
+	if on := p.codes(); on != nil {
+		keys = len(on)
 	}
 	p.mu.Unlock()
 	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: keys})

@@ -159,3 +159,25 @@ func TestContactBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRecordingCountsAfterWrites checks the key count a session records
+// at Finish: what it listed, changed by its writes, from an empty panel too.
+func TestRecordingCountsAfterWrites(t *testing.T) {
+	for name, listed := range map[string][]PanelKey{"empty": nil, "two": {{Code: "A"}, {Code: "B"}}} {
+		t.Run(name, func(t *testing.T) {
+			rec := &fakeRecorder{}
+			p, _ := RecordingDialer(func(PanelDevice) (Panel, error) { return fakePanel{keys: listed}, nil }, rec, nil)(PanelDevice{ID: 7})
+			ctx := context.Background()
+			if _, err := p.ListKeys(ctx); err != nil {
+				t.Fatal(err)
+			}
+			_ = p.AddKeys(ctx, []PanelKey{{Code: "C"}, {Code: "A"}})
+			_ = p.DeleteKey(ctx, "B")
+			_ = p.Finish(ctx)
+			want := map[string]int{"empty": 2, "two": 2}[name] // empty: A, C; two: A, C
+			if last := rec.got[len(rec.got)-1]; last.Keys != want {
+				t.Errorf("Finish recorded %d keys, want %d", last.Keys, want)
+			}
+		})
+	}
+}
