@@ -30,7 +30,7 @@ type Watcher struct {
 	Now       func() time.Time // nil: time.Now
 
 	prev  []Contract // previous snapshot, sorted (sortSnapshot); nil until the baseline
-	since time.Time            // start of the last change-log read that succeeded
+	since time.Time  // start of the last change-log read that succeeded
 }
 
 // Start ticks until ctx is done.
