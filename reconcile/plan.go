@@ -116,28 +116,73 @@ func Calculate(desired Desired, actual map[int][]PanelKey, owned []OwnedKey, opt
 }
 
 func (s scope) calculate(desired Desired, actual map[int][]PanelKey, owned []OwnedKey, opt PlanOptions) Plan {
-	ownedAt := ownedByPanel(owned)
-	p := Plan{UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{}}
+	b := s.planner(desired, slices.Clone(owned), opt)
 	for _, id := range s.panels {
-		keys, read := actual[id]
-		if !read {
-			p.Unread = append(p.Unread, id)
-			continue
+		if keys, read := actual[id]; read {
+			b.add(b.plan(id, keys))
 		}
-		if dev, dead := desired.Tombstones[id]; dead {
-			p.Panels = append(p.Panels, s.diffTombstone(dev, keys, ownedAt[id]))
-			continue
-		}
-		pp := s.diff(desired.Panels[id], desired.Keys[id], keys, ownedAt[id])
-		pp.Whole = s.whole(desired.Keys[id], keys, pp)
-		p.Managed += s.managed(keys, ownedAt[id])
-		p.Revokes += pp.revokes()
-		p.Panels = append(p.Panels, pp)
 	}
-	p.Orphans = s.orphans(desired, owned)
-	p.Conflicts, p.BadFlats, p.Duplicates = s.reports(desired)
-	p.guard(opt)
-	p.Panels = slices.DeleteFunc(p.Panels, func(pp PanelPlan) bool { return !pp.changes() && len(pp.Held) == 0 })
+	return b.finish(func(id int) bool { _, read := actual[id]; return read })
+}
+
+// planner builds a Plan one read panel at a time, in any order: a run
+// plans each panel as its keys arrive and keeps only the plans with
+// changes, so the listings of the panels that need nothing are let go at
+// once. plan may run concurrently; add and finish may not.
+type planner struct {
+	s       scope
+	desired Desired
+	owned   []OwnedKey
+	ownedAt map[int][]OwnedKey
+	opt     PlanOptions
+	p       Plan
+}
+
+// panelPlan is one read panel's plan and what it adds to the guard's counts.
+type panelPlan struct {
+	pp               PanelPlan
+	managed, revokes int
+}
+
+// planner sorts owned by device (stably, in place) to index it.
+func (s scope) planner(desired Desired, owned []OwnedKey, opt PlanOptions) *planner {
+	return &planner{s: s, desired: desired, owned: owned, ownedAt: ownedIndex(owned), opt: opt,
+		p: Plan{UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{}}}
+}
+
+// plan diffs one read panel in scope. It only reads the planner.
+func (b *planner) plan(id int, keys []PanelKey) panelPlan {
+	own := ownMap(b.ownedAt[id])
+	if dev, dead := b.desired.Tombstones[id]; dead {
+		return panelPlan{pp: b.s.diffTombstone(dev, keys, own)}
+	}
+	pp := b.s.diff(b.desired.Panels[id], b.desired.Keys[id], keys, own)
+	pp.Whole = b.s.whole(b.desired.Keys[id], keys, pp)
+	return panelPlan{pp: pp, managed: b.s.managed(keys, own), revokes: pp.revokes()}
+}
+
+// add counts one panel's plan in and keeps it if it changes anything.
+func (b *planner) add(pp panelPlan) {
+	b.p.Managed += pp.managed
+	b.p.Revokes += pp.revokes
+	if pp.pp.changes() {
+		b.p.Panels = append(b.p.Panels, pp.pp)
+	}
+}
+
+// finish completes the plan once every panel is in: read tells which
+// panels of the scope were read (the rest are Unread).
+func (b *planner) finish(read func(id int) bool) Plan {
+	p := b.p
+	for _, id := range b.s.panels {
+		if !read(id) {
+			p.Unread = append(p.Unread, id)
+		}
+	}
+	slices.SortFunc(p.Panels, func(a, b PanelPlan) int { return cmp.Compare(a.Device.ID, b.Device.ID) })
+	p.Orphans = b.s.orphans(b.desired, b.owned)
+	p.Conflicts, p.BadFlats, p.Duplicates = b.s.reports(b.desired)
+	p.guard(b.opt)
 	return p
 }
 
@@ -201,14 +246,29 @@ func (pp PanelPlan) changes() bool {
 	return len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Adopt)+len(pp.Forget) > 0
 }
 
-func ownedByPanel(owned []OwnedKey) map[int]map[string]OwnedKey {
-	m := map[int]map[string]OwnedKey{}
-	for _, o := range owned {
-		if m[o.DeviceID] == nil {
-			m[o.DeviceID] = map[string]OwnedKey{}
+// ownedIndex groups owned keys by device without copying them: owned is
+// sorted stably by device id in place, so each device's records keep their
+// order (the store reads them sorted already).
+func ownedIndex(owned []OwnedKey) map[int][]OwnedKey {
+	slices.SortStableFunc(owned, func(a, b OwnedKey) int { return cmp.Compare(a.DeviceID, b.DeviceID) })
+	idx := map[int][]OwnedKey{}
+	for len(owned) > 0 {
+		n := 1
+		for n < len(owned) && owned[n].DeviceID == owned[0].DeviceID {
+			n++
 		}
-		if _, dup := m[o.DeviceID][o.Code]; !dup {
-			m[o.DeviceID][o.Code] = o
+		idx[owned[0].DeviceID] = owned[:n:n]
+		owned = owned[n:]
+	}
+	return idx
+}
+
+// ownMap is one panel's ownership records by code; a code's first record wins.
+func ownMap(recs []OwnedKey) map[string]OwnedKey {
+	m := make(map[string]OwnedKey, len(recs))
+	for _, o := range recs {
+		if _, dup := m[o.Code]; !dup {
+			m[o.Code] = o
 		}
 	}
 	return m

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -117,10 +118,10 @@ func TestCalculatePropertyPruneOwned(t *testing.T) {
 	for i := range 500 {
 		w := randomWorld(r)
 		p := Calculate(w.desired, w.actual, w.owned, PlanOptions{Prune: PruneOwned, MaxRevoke: 0.3})
-		own := ownedByPanel(w.owned)
+		own := ownedIndex(slices.Clone(w.owned))
 		for _, pp := range p.Panels {
 			for _, code := range append(pp.Delete, pp.Held...) {
-				if _, ok := own[pp.Device.ID][code]; !ok {
+				if _, ok := ownMap(own[pp.Device.ID])[code]; !ok {
 					t.Fatalf("case %d panel %d: deletes %s, not owned there", i, pp.Device.ID, code)
 				}
 			}
