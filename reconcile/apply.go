@@ -10,58 +10,105 @@ import (
 	"time"
 )
 
-// readPanels reads the keys of every panel in scope, concurrently, each
-// under its lease. A panel that cannot be read is listed in failed and gets no plan.
-func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice) (map[int]Panel, map[int][]PanelKey, map[int]string) {
-	clients := map[int]Panel{}
-	actual := map[int][]PanelKey{}
-	failed := map[int]string{}
-	var mu sync.Mutex
-	ids, byID := devicesOf(scope)
-	l.each(ctx, ids, r.Opts.Concurrency, false, func(g grant) {
-		client, keys, err := r.readLeased(ctx, l, byID[g.id], g)
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Observer != nil {
-			r.Observer.Progress(StageRead, len(clients)+len(failed)+1, len(ids))
-		}
-		if err != nil {
-			failed[g.id] = err.Error()
-			if ctx.Err() == nil { // a cancelled read is the run's doing, not the panel's
-				r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
-			}
-			return
-		}
-		clients[g.id], actual[g.id] = client, keys
-	})
-	return clients, actual, failed
-}
-
-// panelReads is readPanels under way.
+// panelReads reads the keys of every panel in scope, concurrently, each
+// under its lease, and plans each panel as its keys arrive once it has a
+// planner (panels read before that wait for it). It keeps the clients of
+// the panels whose plan changes something, and lets every other listing go
+// at once. A panel that cannot be read is listed in failed and gets no plan.
 type panelReads struct {
-	done    chan struct{}
-	stop    context.CancelFunc
+	done chan struct{}
+	stop context.CancelFunc
+
+	mu      sync.Mutex
+	b       *planner // nil until planWith
+	pending []listed // read before the planner came
 	clients map[int]Panel
-	actual  map[int][]PanelKey
+	read    map[int]bool
 	failed  map[int]string
 }
 
-// startReads starts readPanels on scope.
+// listed is one panel read and not planned yet.
+type listed struct {
+	id     int
+	client Panel
+	keys   []PanelKey
+}
+
+// startReads starts reading the panels of scope.
 func (r *Runner) startReads(ctx context.Context, l *leases, scope []PanelDevice) *panelReads {
 	ctx, stop := context.WithCancel(ctx)
-	p := &panelReads{done: make(chan struct{}), stop: stop}
+	p := &panelReads{done: make(chan struct{}), stop: stop, clients: map[int]Panel{}, read: map[int]bool{}, failed: map[int]string{}}
 	go func() {
 		defer close(p.done)
-		p.clients, p.actual, p.failed = r.readPanels(ctx, l, scope)
+		r.readPanels(ctx, l, scope, p)
 	}()
 	return p
 }
 
-// wait returns what readPanels returned.
-func (p *panelReads) wait() (map[int]Panel, map[int][]PanelKey, map[int]string) {
+func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice, p *panelReads) {
+	ids, byID := devicesOf(scope)
+	l.each(ctx, ids, r.Opts.Concurrency, false, func(g grant) {
+		client, keys, err := r.readLeased(ctx, l, byID[g.id], g)
+		if err == nil {
+			p.deliver(listed{g.id, client, keys})
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if r.Observer != nil {
+			r.Observer.Progress(StageRead, len(p.read)+len(p.failed)+1, len(ids))
+		}
+		if err != nil {
+			p.failed[g.id] = err.Error()
+			if ctx.Err() == nil { // a cancelled read is the run's doing, not the panel's
+				r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
+			}
+		}
+	})
+}
+
+// deliver plans a read panel, or keeps it for the planner to come.
+func (p *panelReads) deliver(l listed) {
+	p.mu.Lock()
+	p.read[l.id] = true
+	b := p.b
+	if b == nil {
+		p.pending = append(p.pending, l)
+	}
+	p.mu.Unlock()
+	if b != nil {
+		p.settle(b, l)
+	}
+}
+
+// settle plans one panel (outside the lock: plans only read) and counts it in.
+func (p *panelReads) settle(b *planner, l listed) {
+	pp := b.plan(l.id, l.keys)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b.add(pp)
+	if pp.pp.changes() {
+		p.clients[l.id] = l.client
+	}
+}
+
+// planWith sets the planner and plans the panels read before it.
+func (p *panelReads) planWith(b *planner) {
+	p.mu.Lock()
+	p.b = b
+	pending := p.pending
+	p.pending = nil
+	p.mu.Unlock()
+	for _, l := range pending {
+		p.settle(b, l)
+	}
+}
+
+// wait waits for every read and returns the clients of the panels to
+// write, which panels were read, and which failed.
+func (p *panelReads) wait() (clients map[int]Panel, read map[int]bool, failed map[int]string) {
 	<-p.done
 	p.stop()
-	return p.clients, p.actual, p.failed
+	return p.clients, p.read, p.failed
 }
 
 // cancel stops the reads and waits for them to end: a run that failed

@@ -279,22 +279,24 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	if reads == nil {
 		reads = r.startReads(ctx, l, s.devices(desired))
 	}
-	clients, actual, failed := reads.wait()
+	b := s.planner(desired, o.owned, opt)
+	reads.planWith(b)
+	clients, read, failed := reads.wait()
 	if req.Panel != 0 && len(s.panels) == 0 {
 		r.fail(res, Errorf(ErrNotFound, "device %d is not an active panel (type 1 or 2 with a paneltype and an address)", req.Panel))
 		return
 	}
 	res.Failed, res.Unburied = splitTombstones(failed, desired)
-	res.Plan = s.calculate(desired, actual, o.owned, opt)
+	res.Plan = b.finish(func(id int) bool { return read[id] })
 	set, gone := s.access(desired, o.access)
 	res.Plan.setAccess(set, gone, o.access)
-	res.Panels, res.read = len(actual)+len(res.Failed), len(actual)
+	res.Panels, res.read = len(read)+len(res.Failed), len(read)
 	res.Guarded = res.Plan.Guarded
 	if req.DryRun {
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
 		return
 	}
-	r.apply(ctx, &panelSessions{leases: l, replan: replanner(s, desired, o.owned, opt, res.Plan.Guarded)}, clients, res)
+	r.apply(ctx, &panelSessions{leases: l, replan: b.replanner(res.Plan.Guarded)}, clients, res)
 	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
 	if err != nil {
 		r.fail(res, err)

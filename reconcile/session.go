@@ -2,7 +2,6 @@ package reconcile
 
 import (
 	"context"
-	"slices"
 )
 
 // panelSessions is what a run's panel sessions share: the run's leases, and
@@ -62,17 +61,13 @@ func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp 
 }
 
 // replanner plans one panel from fresh keys with the run's scope, desired
-// state and options; the guard's verdict stays the whole run's.
-func replanner(s scope, desired Desired, owned []OwnedKey, opt PlanOptions, guarded bool) func(PanelDevice, []PanelKey) PanelPlan {
-	opt.Force = true
+// state and ownership records; a guarded run holds its deletions, and its
+// clear-and-push, as the guard did for the whole plan.
+func (b *planner) replanner(guarded bool) func(PanelDevice, []PanelKey) PanelPlan {
 	return func(d PanelDevice, keys []PanelKey) PanelPlan {
-		p := s.calculate(desired, map[int][]PanelKey{d.ID: keys}, owned, opt)
-		pp := PanelPlan{Device: d}
-		if i := slices.IndexFunc(p.Panels, func(x PanelPlan) bool { return x.Device.ID == d.ID }); i >= 0 {
-			pp = p.Panels[i]
-		}
+		pp := b.plan(d.ID, keys).pp
 		if guarded && !pp.Tombstone {
-			pp.Held, pp.Delete = append(pp.Held, pp.Delete...), nil
+			pp.Held, pp.Delete, pp.Whole = append(pp.Held, pp.Delete...), nil, nil
 		}
 		return pp
 	}
