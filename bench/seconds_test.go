@@ -254,6 +254,11 @@ panels: {port: %d}
 	}
 	cmd := exec.Command(bin, "--config", path, "--log-level", "warn", "serve")
 	cmd.Stderr = os.Stderr
+	if f := os.Getenv("RSS_TRACE"); f != "" {
+		tf, _ := os.Create(f)
+		cmd.Stderr = tf
+		cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
+	}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -40,7 +40,30 @@ type beward struct {
 	// known is the key tables as this session last read and changed them,
 	// so an add after a list does not read the panel again; nil when
 	// unknown (never read, or a write failed and its effect is uncertain).
-	known map[string][]entry
+	// A list leaves it nil and its tables in listed: view builds it at the
+	// first write, so a session that only lists builds none.
+	known  map[string][]entry
+	listed []tableKeys
+}
+
+// tableKeys is one key table as a list read it.
+type tableKeys struct {
+	table string
+	keys  []reconcile.PanelKey
+}
+
+// view returns known, building it from the last list first; b.mu is held.
+func (b *beward) view() map[string][]entry {
+	if b.known == nil && b.listed != nil {
+		b.known = map[string][]entry{}
+		for _, t := range b.listed {
+			for _, k := range t.keys {
+				b.known[k.Code] = append(b.known[k.Code], entry{table: t.table, flat: k.Flat})
+			}
+		}
+		b.listed = nil
+	}
+	return b.known
 }
 
 func (b *beward) ping(ctx context.Context) (Info, error) {
@@ -106,12 +129,13 @@ func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := map[string][]entry{}
-	var keys []reconcile.PanelKey
+	var listed []tableKeys
 	if t == tableInternal {
-		keys, _, err = b.listTable(ctx, rfidTable, known)
+		var keys []reconcile.PanelKey
+		keys, _, err = b.listTable(ctx, rfidTable)
+		listed = []tableKeys{{rfidTable, keys}}
 	} else {
-		keys, err = b.listMifare(ctx, known)
+		listed, err = b.listMifare(ctx)
 	}
 	if errors.Is(err, reconcile.ErrPermanent) {
 		b.c.traits.forget(b.c.addr)
@@ -119,30 +143,38 @@ func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	var keys []reconcile.PanelKey
+	for _, t := range listed {
+		keys = append(keys, t.keys...)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.known = known
+	b.known, b.listed = nil, listed
 	return keys, nil
 }
 
 // listMifare lists mifare_cgi and, unless the panel is known to lack it,
 // rfid_cgi: a 404 or "is not defined" there is remembered as "no such table".
-func (b *beward) listMifare(ctx context.Context, known map[string][]entry) ([]reconcile.PanelKey, error) {
-	keys, _, err := b.listTable(ctx, mifareTable, known)
-	if err != nil || b.c.traits.get(b.c.addr).rfidToo == no {
-		return keys, err
+func (b *beward) listMifare(ctx context.Context) ([]tableKeys, error) {
+	keys, _, err := b.listTable(ctx, mifareTable)
+	if err != nil {
+		return nil, err
 	}
-	more, present, err := b.listTable(ctx, rfidTable, known)
+	out := []tableKeys{{mifareTable, keys}}
+	if b.c.traits.get(b.c.addr).rfidToo == no {
+		return out, nil
+	}
+	more, present, err := b.listTable(ctx, rfidTable)
 	if err != nil {
 		return nil, err
 	}
 	b.c.traits.update(b.c.addr, func(tr *traits) { tr.rfidToo = map[bool]tristate{true: yes, false: no}[present] })
-	return slices.Concat(keys, more), nil
+	return append(out, tableKeys{rfidTable, more}), nil
 }
 
 // listTable reads one table. present is false when the panel says it has no
 // such CGI (404 or "is not defined").
-func (b *beward) listTable(ctx context.Context, table string, known map[string][]entry) (keys []reconcile.PanelKey, present bool, err error) {
+func (b *beward) listTable(ctx context.Context, table string) (keys []reconcile.PanelKey, present bool, err error) {
 	req := "/cgi-bin/" + table + "_cgi?action=list"
 	a, err := b.c.get(ctx, req)
 	if err != nil {
@@ -164,9 +196,6 @@ func (b *beward) listTable(ctx context.Context, table string, known map[string][
 		return nil, false, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
 	}
 	b.noteFlats(len(keys), flatLines)
-	for _, k := range keys {
-		known[k.Code] = append(known[k.Code], entry{table: table, flat: k.Flat})
-	}
 	return keys, true, nil
 }
 
@@ -184,7 +213,7 @@ func (b *beward) tables(code string) []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []string
-	for _, e := range b.known[code] {
+	for _, e := range b.view()[code] {
 		out = append(out, e.table)
 	}
 	return out
@@ -193,7 +222,7 @@ func (b *beward) tables(code string) []string {
 // current returns the key tables: as this session knows them, or read afresh.
 func (b *beward) current(ctx context.Context) (map[string][]entry, error) {
 	b.mu.Lock()
-	known := maps.Clone(b.known)
+	known := maps.Clone(b.view())
 	b.mu.Unlock()
 	if known != nil {
 		return known, nil
@@ -203,7 +232,7 @@ func (b *beward) current(ctx context.Context) (map[string][]entry, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return maps.Clone(b.known), nil
+	return maps.Clone(b.view()), nil
 }
 
 // learn records the outcome of a write in the session's view: what
@@ -217,9 +246,9 @@ func (b *beward) learn(code, table string, e *entry, err error) error {
 		return err
 	}
 	if err != nil {
-		b.known = nil
+		b.known, b.listed = nil, nil
 	}
-	if b.known == nil {
+	if b.view() == nil {
 		return err
 	}
 	kept := slices.DeleteFunc(slices.Clone(b.known[code]), func(x entry) bool { return x.table == table })

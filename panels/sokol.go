@@ -20,8 +20,11 @@ type sokol struct {
 	c  *Client
 	mu sync.Mutex
 	// known is the store as this session last listed it (code -> flat), so
-	// a rebind knows which uuids are held; nil when unknown.
-	known map[string]int
+	// a rebind knows which uuids are held; nil when unknown. A listing
+	// is kept in listed and made into known at the first write (view).
+	known    map[string]int
+	listed   []reconcile.PanelKey
+	listedOK bool
 }
 
 func (s *sokol) ping(ctx context.Context) (Info, error) {
@@ -92,21 +95,36 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	return keys, nil
 }
 
+// setKnown keeps a listing as the session's view; view builds the map at
+// the first write, so a session that only lists builds none.
 func (s *sokol) setKnown(keys []reconcile.PanelKey) {
-	known := make(map[string]int, len(keys))
-	for _, k := range keys {
-		known[k.Code] = k.Flat
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.known = known
+	s.known, s.listed, s.listedOK = nil, keys, true
+}
+
+// view returns known, building it from the last listing first; s.mu is held.
+func (s *sokol) view() map[string]int {
+	if s.known == nil && s.listedOK {
+		s.known = make(map[string]int, len(s.listed))
+		for _, k := range s.listed {
+			s.known[k.Code] = k.Flat
+		}
+		s.listed, s.listedOK = nil, false
+	}
+	return s.known
+}
+
+// unknown drops the session's view; s.mu is held.
+func (s *sokol) unknown() {
+	s.known, s.listed, s.listedOK = nil, nil, false
 }
 
 // held returns the flats of the codes the session's view holds, listing
 // the store first when the view is unknown.
 func (s *sokol) held(ctx context.Context) (map[string]int, error) {
 	s.mu.Lock()
-	known := maps.Clone(s.known)
+	known := maps.Clone(s.view())
 	s.mu.Unlock()
 	if known != nil {
 		return known, nil
@@ -157,8 +175,8 @@ func (s *sokol) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 func (s *sokol) learn(body []sokolKey, err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err != nil || s.known == nil {
-		s.known = nil
+	if err != nil || s.view() == nil {
+		s.unknown()
 		return err
 	}
 	for _, k := range body {
@@ -198,7 +216,7 @@ func (s *sokol) merge(ctx context.Context, body []sokolKey) error {
 func (s *sokol) forget(err error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.known = nil
+	s.unknown()
 	return err
 }
 
@@ -207,9 +225,9 @@ func (s *sokol) deleteKey(ctx context.Context, code string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
-		s.known = nil
-	} else if s.known != nil {
-		delete(s.known, code)
+		s.unknown()
+	} else if known := s.view(); known != nil {
+		delete(known, code)
 	}
 	return err
 }

@@ -247,14 +247,28 @@ func accessState(c Contract) int {
 	}
 }
 
+// uniqueCodes gives each uid its codes sorted and unique, sharing the
+// input's list where it is so already (the store reads them so).
 func uniqueCodes(keys map[int64][]string) map[int64][]string {
 	m := make(map[int64][]string, len(keys))
 	for uid, codes := range keys {
-		if u := uniqueSorted(codes); len(u) > 0 {
-			m[uid] = u
+		if !sortedUnique(codes) {
+			codes = uniqueSorted(codes)
+		}
+		if len(codes) > 0 {
+			m[uid] = codes
 		}
 	}
 	return m
+}
+
+func sortedUnique[T cmp.Ordered](s []T) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func uniqueSorted[T cmp.Ordered](s []T) []T {

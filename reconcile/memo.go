@@ -47,6 +47,7 @@ func (c *DesireCache) desire(in Inputs) Desired {
 		c.mu.Unlock()
 		return d
 	}
+	c.d = nil // not kept while the next is built: two would be held at once
 	c.mu.Unlock()
 	d := Desire(in)
 	c.mu.Lock()

@@ -1,5 +1,7 @@
 package reconcile
 
+import "slices"
+
 // reaches maps each uid with rights to the panels it reaches, sorted: a right
 // to a panel reaches it directly, a right to a lock (type 3) reaches the
 // panel every door of that lock names as its cam. Rights to devices that do
@@ -17,7 +19,8 @@ func reaches(in Inputs) map[int64][]int {
 			reached = append(reached, viaLock[id]...)
 		}
 		if len(reached) > 0 {
-			out[uid] = uniqueSorted(reached)
+			slices.Sort(reached)
+			out[uid] = slices.Clip(slices.Compact(reached))
 		}
 	}
 	return out
