@@ -39,32 +39,53 @@ var (
 	}
 )
 
-// table is a query's whole result, with []byte already decoded to string.
-type table struct {
-	cols []string
-	rows [][]any
+// rowSink takes a query's result as it streams in, so no query holds its
+// whole result twice: the column names first (even for no rows), then each
+// row with []byte values already strings. The row's slice may be reused
+// for the next row: a sink copies what it keeps.
+type rowSink interface {
+	columns(cols []string) error
+	row(vals []any) error
 }
 
-// decode checks the column names against spec and converts every value;
-// each returned row is in spec's order.
-func decode(t *table, spec []column) ([][]any, error) {
-	idx, err := bind(t.cols, spec)
-	if err != nil {
-		return nil, err
+// sinkError marks an error of the sink (a column or value the query got
+// wrong), not of the database.
+type sinkError struct{ err error }
+
+func (e sinkError) Error() string { return e.err.Error() }
+func (e sinkError) Unwrap() error { return e.err }
+
+// decoder checks the column names against spec and converts every value;
+// each row goes to each in spec's order, in a slice reused for the next.
+type decoder struct {
+	spec []column
+	each func(row []any) error
+	idx  []int
+	buf  []any
+	n    int
+}
+
+func (d *decoder) columns(cols []string) (err error) {
+	if d.idx, err = bind(cols, d.spec); err != nil {
+		return sinkError{err}
 	}
-	out := make([][]any, len(t.rows))
-	for r, raw := range t.rows {
-		row := make([]any, len(spec))
-		for i, col := range spec {
-			v, err := convert(raw[idx[i]], col.kind)
-			if err != nil {
-				return nil, fmt.Errorf("row %d, column %s: %w", r+1, col.name, err)
-			}
-			row[i] = v
+	d.buf = make([]any, len(d.spec))
+	return nil
+}
+
+func (d *decoder) row(raw []any) error {
+	d.n++
+	for i, col := range d.spec {
+		v, err := convert(raw[d.idx[i]], col.kind)
+		if err != nil {
+			return sinkError{fmt.Errorf("row %d, column %s: %w", d.n, col.name, err)}
 		}
-		out[r] = row
+		d.buf[i] = v
 	}
-	return out, nil
+	if err := d.each(d.buf); err != nil {
+		return sinkError{err}
+	}
+	return nil
 }
 
 // bind finds each wanted column among the returned ones (case does not

@@ -76,41 +76,56 @@ func connCharset(mc *mysql.Config) (*encoding.Decoder, error) {
 
 func (r *myRunner) close() { _ = r.db.Close() }
 
-func (r *myRunner) query(ctx context.Context, q compiled, args []any) (*table, error) {
+func (r *myRunner) query(ctx context.Context, q compiled, args []any, sink rowSink) error {
 	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() { _ = tx.Rollback() }()
 	rows, err := tx.QueryContext(ctx, q.sql, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	return r.read(rows)
+	return r.read(rows, sink)
 }
 
-func (r *myRunner) read(rows *sql.Rows) (*table, error) {
+func (r *myRunner) read(rows *sql.Rows, sink rowSink) error {
 	cols, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	t := &table{cols: cols}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	judged := false // as in pgRunner.query: a failing statement's own error first
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+		if !judged {
+			if err := sink.columns(cols); err != nil {
+				return err
+			}
+			judged = true
 		}
+		clear(vals)
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return err
 		}
 		if err := r.text(vals); err != nil {
-			return nil, err
+			return err
 		}
-		t.rows = append(t.rows, vals)
+		if err := sink.row(vals); err != nil {
+			return err
+		}
 	}
-	return t, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if !judged {
+		return sink.columns(cols)
+	}
+	return nil
 }
 
 // text turns the driver's []byte values into UTF-8 strings.

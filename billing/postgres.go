@@ -48,37 +48,52 @@ func serverTimeout(d time.Duration) time.Duration { return d + 500*time.Millisec
 
 func (r *pgRunner) close() { r.pool.Close() }
 
-func (r *pgRunner) query(ctx context.Context, q compiled, args []any) (*table, error) {
+func (r *pgRunner) query(ctx context.Context, q compiled, args []any, sink rowSink) error {
 	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rollback(tx)
 	rows, err := tx.Query(ctx, q.sql, pgArgs(args)...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	t := &table{}
+	var cols []string
 	for _, f := range rows.FieldDescriptions() {
-		t.cols = append(t.cols, f.Name)
+		cols = append(cols, f.Name)
 	}
+	// The columns are judged at the first row, or after the end when none
+	// came: a statement that fails (a write, a timeout) says so at its
+	// end, and that error, not its columns, is the one to report.
+	judged := false
 	for rows.Next() {
+		if !judged {
+			if err := sink.columns(cols); err != nil {
+				return err
+			}
+			judged = true
+		}
 		vals, err := rows.Values()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i, v := range vals {
 			if b, ok := v.([]byte); ok {
 				vals[i] = string(b)
 			}
 		}
-		t.rows = append(t.rows, vals)
+		if err := sink.row(vals); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%w", err)
+		return fmt.Errorf("%w", err)
 	}
-	return t, nil
+	if !judged {
+		return sink.columns(cols)
+	}
+	return nil
 }
 
 // rollback ends the read-only transaction even when ctx has expired.

@@ -72,7 +72,7 @@ func (cc *Cached) SnapshotOf(ctx context.Context, uids []int64) ([]reconcile.Con
 func (s *sqlSource) narrowed() error { return s.narrowErr }
 
 func (s *sqlSource) snapshotOne(ctx context.Context, uid int64) ([]reconcile.Contract, error) {
-	return contracts(s.exec(ctx, querySnapshotOne, map[string]any{paramUID: uid}, snapshotColumns))
+	return s.contracts(ctx, querySnapshotOne, map[string]any{paramUID: uid})
 }
 
 // prepareNarrowed prepares the narrowed snapshot query when the snapshot
