@@ -72,7 +72,7 @@ func (cc *Cached) SnapshotOf(ctx context.Context, uids []int64) ([]reconcile.Con
 func (s *sqlSource) narrowed() error { return s.narrowErr }
 
 func (s *sqlSource) snapshotOne(ctx context.Context, uid int64) ([]reconcile.Contract, error) {
-	return s.contracts(ctx, querySnapshotOne, map[string]any{paramUID: uid})
+	return s.contracts(ctx, querySnapshotOne, map[string]any{paramUID: uid}, 1)
 }
 
 // prepareNarrowed prepares the narrowed snapshot query when the snapshot

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"yardsync/reconcile"
@@ -34,6 +35,9 @@ type sqlSource struct {
 	// else why it reads the whole snapshot; decided once, at Open.
 	narrowErr error
 	onQuery   func(query string, took time.Duration, err error)
+	// snapshotRows is how many rows the last snapshot gave: the next is
+	// read into a list of that size instead of doubling its way there.
+	snapshotRows atomic.Int64
 }
 
 func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secrets []string) *sqlSource {
@@ -151,12 +155,17 @@ func (s *sqlSource) one(ctx context.Context, name string, values map[string]any,
 // rows are never held as generic values (at 100,000 contracts that was
 // ~25 MB held at once beside the 3 MB of contracts, every run and tick).
 func (s *sqlSource) snapshot(ctx context.Context) ([]reconcile.Contract, error) {
-	return s.contracts(ctx, QuerySnapshot, nil)
+	n := s.snapshotRows.Load()
+	out, err := s.contracts(ctx, QuerySnapshot, nil, int(n+n/16))
+	if err == nil {
+		s.snapshotRows.Store(int64(len(out)))
+	}
+	return out, err
 }
 
-// contracts reads snapshot rows with the named query.
-func (s *sqlSource) contracts(ctx context.Context, name string, values map[string]any) ([]reconcile.Contract, error) {
-	var out []reconcile.Contract
+// contracts reads snapshot rows with the named query into a list made with capacity.
+func (s *sqlSource) contracts(ctx context.Context, name string, values map[string]any, capacity int) ([]reconcile.Contract, error) {
+	out := make([]reconcile.Contract, 0, capacity)
 	err := s.each(ctx, name, values, snapshotColumns, func(row []any) error {
 		out = append(out, snapshotContract(row))
 		return nil

@@ -73,6 +73,8 @@ type BillingRow struct {
 // Billing is what the reconciler reads from the provider's billing: every
 // contract in one query.
 type Billing interface {
+	// Snapshot returns a new slice every call: the caller owns it and may
+	// reorder it.
 	Snapshot(ctx context.Context) ([]Contract, error)
 }
 

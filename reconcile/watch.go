@@ -129,12 +129,12 @@ func (w *Watcher) now() time.Time {
 	return time.Now()
 }
 
-// sortSnapshot returns the rows sorted by uid, then by the rest, so equal
-// snapshots are equal slices whatever order the billing returned them in,
-// and several rows of one uid (a conflict the run reports) sit together.
-// A sorted slice is a third of the memory of a map of rows by uid.
+// sortSnapshot sorts the rows (in place: a snapshot is its reader's) by
+// uid, then by the rest, so equal snapshots are equal slices whatever order
+// the billing returned them in, and several rows of one uid (a conflict the
+// run reports) sit together. A sorted slice is a third of the memory of a
+// map of rows by uid.
 func sortSnapshot(rows []Contract) []Contract {
-	rows = slices.Clone(rows)
 	slices.SortFunc(rows, func(a, b Contract) int { return cmp.Or(cmp.Compare(a.UID, b.UID), compareContract(a, b)) })
 	return slices.Clip(rows)
 }

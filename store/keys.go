@@ -44,17 +44,24 @@ func (db *DB) Keys(ctx context.Context, uid int64) ([]Key, error) {
 // forms of it are stored. Keys longer than 7 bytes cannot be a panel key and
 // are left out.
 func (db *DB) AllKeys(ctx context.Context) (map[int64][]string, error) {
-	return collectKeys(db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE length(key) BETWEEN 1 AND 7 ORDER BY uid, key`))
+	rows, err := db.pool.Query(ctx, `SELECT uid::int8, key FROM keys WHERE length(key) BETWEEN 1 AND 7 ORDER BY uid, key`)
+	out, err := fillKeys(make(map[int64][]string, hint(&db.sizes.keys)), rows, err)
+	db.sizes.keys.Store(int64(len(out)))
+	return out, err
 }
 
 // collectKeys reads (uid, key) rows into uid -> normalised codes, sorted and
 // without repeats: "0a1b2c3d4e" and "000a1b2c3d4e" stored for one uid are
 // one key on the panels.
 func collectKeys(rows pgx.Rows, err error) (map[int64][]string, error) {
+	return fillKeys(map[int64][]string{}, rows, err)
+}
+
+// fillKeys is collectKeys into out.
+func fillKeys(out map[int64][]string, rows pgx.Rows, err error) (map[int64][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: keys: %w", err)
 	}
-	out := map[int64][]string{}
 	var uid int64
 	var raw []byte
 	_, err = pgx.ForEachRow(rows, []any{&uid, &raw}, func() error {

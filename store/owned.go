@@ -14,21 +14,27 @@ var _ reconcile.Store = (*DB)(nil)
 
 // OwnedKeys lists every key yardsync recorded as its own, by panel and code.
 func (db *DB) OwnedKeys(ctx context.Context) ([]reconcile.OwnedKey, error) {
-	return collectOwned(db.pool.Query(ctx, `SELECT device_id, code, flat, uid FROM yardsync_owned_keys ORDER BY device_id, code`))
+	rows, err := db.pool.Query(ctx, `SELECT device_id, code, flat, uid FROM yardsync_owned_keys ORDER BY device_id, code`)
+	list, err := collectOwned(rows, err, hint(&db.sizes.owned))
+	db.sizes.owned.Store(int64(len(list)))
+	return list, err
 }
 
 // OwnedKeysOn lists the keys yardsync recorded as its own on one panel.
 func (db *DB) OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error) {
 	query := `SELECT device_id, code, flat, uid FROM yardsync_owned_keys WHERE device_id = $1 ORDER BY code`
-	return collectOwned(db.pool.Query(ctx, query, deviceID))
+	rows, err := db.pool.Query(ctx, query, deviceID)
+	return collectOwned(rows, err, 0)
 }
 
-// collectOwned reads (device_id, code, flat, uid) rows.
-func collectOwned(rows pgx.Rows, err error) ([]reconcile.OwnedKey, error) {
+// collectOwned reads (device_id, code, flat, uid) rows into a list made
+// with capacity.
+func collectOwned(rows pgx.Rows, err error, capacity int) ([]reconcile.OwnedKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: owned keys: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (reconcile.OwnedKey, error) {
+	list := make([]reconcile.OwnedKey, 0, capacity)
+	list, err = pgx.AppendRows(list, rows, func(row pgx.CollectableRow) (reconcile.OwnedKey, error) {
 		var k reconcile.OwnedKey
 		err := row.Scan(&k.DeviceID, &k.Code, &k.Flat, &k.UID)
 		k.Code = strings.TrimSpace(k.Code)

@@ -44,15 +44,22 @@ func (db *DB) Rights(ctx context.Context, uid int64) ([]Right, error) {
 
 // AllRights returns every rights list: uid -> device ids.
 func (db *DB) AllRights(ctx context.Context) (map[int64][]int, error) {
-	return collectRights(db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights`))
+	rows, err := db.pool.Query(ctx, `SELECT uid::int8, coalesce(uid_right, '{}') FROM rights`)
+	out, err := fillRights(make(map[int64][]int, hint(&db.sizes.rights)), rows, err)
+	db.sizes.rights.Store(int64(len(out)))
+	return out, err
 }
 
 // collectRights reads (uid, uid_right) rows into uid -> device ids.
 func collectRights(rows pgx.Rows, err error) (map[int64][]int, error) {
+	return fillRights(map[int64][]int{}, rows, err)
+}
+
+// fillRights is collectRights into out.
+func fillRights(out map[int64][]int, rows pgx.Rows, err error) (map[int64][]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: rights: %w", err)
 	}
-	out := map[int64][]int{}
 	var uid int64
 	var ids []int32
 	_, err = pgx.ForEachRow(rows, []any{&uid, &ids}, func() error {

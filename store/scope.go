@@ -61,7 +61,8 @@ func (db *DB) OwnedKeysOf(ctx context.Context, uids []int64, codes []string, dev
 		SELECT device_id, code, flat, uid FROM yardsync_owned_keys
 		WHERE uid = ANY($1::int8[]) OR code = ANY($2::character(14)[]) OR device_id = ANY($3::int4[])
 		ORDER BY device_id, code`
-	return collectOwned(db.pool.Query(ctx, query, uids, codes, devices))
+	rows, err := db.pool.Query(ctx, query, uids, codes, devices)
+	return collectOwned(rows, err, 0)
 }
 
 // DevicesByID returns the devices with the given ids, ordered by id.
