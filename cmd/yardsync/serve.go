@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -24,8 +26,25 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			tuneGC(os.LookupEnv)
 			return e.serve(c.Context)
 		},
+	}
+}
+
+// gcPercent is serve's garbage collector target when GOGC is not set. A
+// daemon's heap peaks during a full run and idles between runs; at 70
+// instead of Go's 100 the peak RSS of a 2,000-panel fleet is ~15% lower
+// for a few percent more CPU in a run (BENCHMARKS.md, "Memory").
+const gcPercent = 70
+
+// tuneGC sets gcPercent unless the operator set GOGC (or GOMEMLIMIT,
+// which the runtime then honours with GOGC's default).
+func tuneGC(lookup func(string) (string, bool)) {
+	_, gogc := lookup("GOGC")
+	_, limit := lookup("GOMEMLIMIT")
+	if !gogc && !limit {
+		debug.SetGCPercent(gcPercent)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -326,5 +327,27 @@ func TestReconcileFailedOutput(t *testing.T) {
 	out, _ = in.cli("reconcile", "--dry-run", "--json")
 	if !strings.Contains(out, `"error"`) || strings.Contains(out, `"panels"`) {
 		t.Fatalf("dry run --json with a broken snapshot query: got %q, want only the error", out)
+	}
+}
+
+// TestTuneGC checks serve's collector target: gcPercent unless the
+// operator set GOGC or GOMEMLIMIT.
+func TestTuneGC(t *testing.T) {
+	was := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(was) })
+	cases := map[string]struct {
+		env  map[string]string
+		want int
+	}{
+		"unset":      {nil, gcPercent},
+		"GOGC":       {map[string]string{"GOGC": "100"}, 100},
+		"GOMEMLIMIT": {map[string]string{"GOMEMLIMIT": "512MiB"}, 100},
+	}
+	for name, c := range cases {
+		debug.SetGCPercent(100)
+		tuneGC(func(k string) (string, bool) { v, ok := c.env[k]; return v, ok })
+		if got := debug.SetGCPercent(100); got != c.want {
+			t.Errorf("%s: GC percent %d, want %d", name, got, c.want)
+		}
 	}
 }
