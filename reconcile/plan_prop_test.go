@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
@@ -19,18 +18,7 @@ type world struct {
 var propCodes = []string{keyA, keyB, keyC, keyD, "0000000000000E", "0000000000000F"}
 
 func randomWorld(r *rand.Rand) world {
-	in := Inputs{Rights: map[int64][]int{}, Keys: map[int64][]string{}}
-	for id := 1; id <= 4; id++ {
-		in.Devices = append(in.Devices, panelDevice(id))
-	}
-	in.Devices = append(in.Devices, lockDevice(5), Device{ID: 6, Type: TypeCam})
-	in.Doors = []Door{{ID: 1, DeviceID: 5, Cam: 1 + r.IntN(4)}}
-	for uid := int64(1); uid <= 5; uid++ {
-		in.Contracts = append(in.Contracts, Contract{UID: uid, Flat: fmt.Sprint(r.IntN(4)), CamsOpen: r.IntN(4) > 0, CamsPaid: r.IntN(4) > 0})
-		in.Rights[uid] = pick(r, []int{1, 2, 3, 4, 5, 6})
-		in.Keys[uid] = pick(r, propCodes)
-	}
-	w := world{desired: Desire(in), actual: map[int][]PanelKey{}}
+	w := world{desired: Desire(randomInputs(r)), actual: map[int][]PanelKey{}}
 	for id := 1; id <= 4; id++ {
 		if r.IntN(6) == 0 {
 			continue // not read
