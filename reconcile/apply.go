@@ -143,6 +143,14 @@ func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Pa
 		mu.Lock()
 		defer mu.Unlock()
 		res.Added, res.Rebound, res.Deleted = res.Added+added, res.Rebound+rebound, res.Deleted+deleted
+		if errors.Is(err, errYielded) {
+			if res.Yielded == nil {
+				res.Yielded = map[int]string{}
+			}
+			res.Yielded[g.id] = err.Error()
+			r.Log.Info("panel left to a newer run", "panel_id", g.id)
+			err = nil
+		}
 		if err != nil {
 			if res.Failed == nil {
 				res.Failed = map[int]string{}

@@ -37,13 +37,25 @@ import (
 // the writer re-reads and re-plans that panel. A run never waits for panels it does not need, and full runs
 // still take turns through the run lock.
 
+// Lease is one panel lease a run took.
+type Lease struct {
+	Writes int64 // the panel's write counter, bumped by every lease taken to write
+	// Newer, on a lease taken to write, says a run that started after this
+	// one (and so read the billing later) has written the panel: this run's
+	// plan for it may undo that run's work.
+	Newer bool
+}
+
 // Leaser is the store side of panel leases (store.DB). Every method works on
 // a batch of panels in one statement.
 type Leaser interface {
-	AcquireLeases(ctx context.Context, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) (map[int]int64, error)
+	AcquireLeases(ctx context.Context, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) (map[int]Lease, error)
 	RenewLeases(ctx context.Context, token string, runID int64, ttl time.Duration, panels bool) ([]int, error)
 	ReleaseLeases(ctx context.Context, token string, ids []int) error
 	LeaseHolders(ctx context.Context, ids []int) (map[int]string, error)
+	// NewerRunUIDs returns the contracts of the runs of contracts that
+	// started after run runID: they read the billing later.
+	NewerRunUIDs(ctx context.Context, runID int64) ([]int64, error)
 }
 
 // Lock is a held run lock (see Store.RunLock).

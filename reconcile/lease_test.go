@@ -27,11 +27,11 @@ func newFakeLeaser() *fakeLeaser {
 	return &fakeLeaser{owner: map[int]string{}, writes: map[int]int64{}, stolen: map[int]bool{}}
 }
 
-func (f *fakeLeaser) AcquireLeases(_ context.Context, token string, _ int64, ids []int, limit int, _ time.Duration, write bool) (map[int]int64, error) {
+func (f *fakeLeaser) AcquireLeases(_ context.Context, token string, _ int64, ids []int, limit int, _ time.Duration, write bool) (map[int]Lease, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.acquires++
-	got := map[int]int64{}
+	got := map[int]Lease{}
 	for _, id := range ids {
 		if len(got) == limit {
 			break
@@ -43,10 +43,12 @@ func (f *fakeLeaser) AcquireLeases(_ context.Context, token string, _ int64, ids
 		if write {
 			f.writes[id]++
 		}
-		got[id] = f.writes[id]
+		got[id] = Lease{Writes: f.writes[id]}
 	}
 	return got, nil
 }
+
+func (f *fakeLeaser) NewerRunUIDs(context.Context, int64) ([]int64, error) { return nil, nil }
 
 func (f *fakeLeaser) RenewLeases(_ context.Context, token string, _ int64, _ time.Duration, panels bool) ([]int, error) {
 	f.mu.Lock()

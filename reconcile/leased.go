@@ -14,6 +14,7 @@ import (
 type grant struct {
 	id     int
 	writes int64
+	newer  bool // see Lease.Newer
 	err    error
 }
 
@@ -70,7 +71,7 @@ func (l *leases) acquireAll(ctx context.Context, ids []int, write bool, out chan
 // acquire takes the next batch of leases. A full run checks its run lock
 // first, so no panel session starts once the loss can be seen; between
 // checks the leases keep the panels safe.
-func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]int64, error) {
+func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]Lease, error) {
 	if l.lock != nil && l.trusting() {
 		if err := l.lock.Check(ctx); err != nil {
 			if ctx.Err() != nil {
@@ -99,11 +100,11 @@ func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]i
 }
 
 // emit hands the panels taken to the workers and returns those still to take.
-func (l *leases) emit(left []int, got map[int]int64, out chan<- grant) []int {
+func (l *leases) emit(left []int, got map[int]Lease, out chan<- grant) []int {
 	var rest []int
 	for _, id := range left {
-		if writes, ok := got[id]; ok {
-			out <- grant{id: id, writes: writes}
+		if lease, ok := got[id]; ok {
+			out <- grant{id: id, writes: lease.Writes, newer: lease.Newer}
 			continue
 		}
 		rest = append(rest, id)

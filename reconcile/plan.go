@@ -242,6 +242,34 @@ func (p Plan) Counts() (add, rebind, del int) {
 	return add, rebind, del
 }
 
+// without drops every step of the plan on codes and, if it dropped any,
+// the clear-and-push (it would rewrite them): the panel keeps those codes
+// as they are. Listed forms are compared normalised.
+func (pp PanelPlan) without(codes map[string]bool) PanelPlan {
+	if len(codes) == 0 {
+		return pp
+	}
+	n := pp.steps()
+	drop := func(code string) bool { return codes[panelCode(code)] }
+	pp.Add = slices.DeleteFunc(slices.Clone(pp.Add), func(k PanelKey) bool { return drop(k.Code) })
+	pp.Rebind = slices.DeleteFunc(slices.Clone(pp.Rebind), func(k PanelKey) bool { return drop(k.Code) })
+	pp.Delete = slices.DeleteFunc(slices.Clone(pp.Delete), drop)
+	pp.Replace = slices.DeleteFunc(slices.Clone(pp.Replace), drop)
+	pp.Forget = slices.DeleteFunc(slices.Clone(pp.Forget), drop)
+	pp.Held = slices.DeleteFunc(slices.Clone(pp.Held), drop)
+	pp.Claim = slices.DeleteFunc(slices.Clone(pp.Claim), func(o OwnedKey) bool { return drop(o.Code) })
+	pp.Adopt = slices.DeleteFunc(slices.Clone(pp.Adopt), func(o OwnedKey) bool { return drop(o.Code) })
+	if pp.steps() != n {
+		pp.Whole = nil
+	}
+	return pp
+}
+
+// steps counts every step of the plan.
+func (pp PanelPlan) steps() int {
+	return len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace) + len(pp.Forget) + len(pp.Held) + len(pp.Claim) + len(pp.Adopt)
+}
+
 func (pp PanelPlan) changes() bool {
 	return len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Adopt)+len(pp.Forget) > 0
 }

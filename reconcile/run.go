@@ -122,7 +122,12 @@ type Result struct {
 	// later runs retry them. They do not make the run partial: a panel taken
 	// off the wall is often the reason it was deleted.
 	Unburied map[int]string `json:"unburied,omitempty"`
-	Error    string         `json:"error,omitempty"` // why the run failed as a whole
+	// Yielded holds the panels this run left alone because a run that
+	// started after it (so read the billing later) wrote them since: its
+	// plan for them was older than what they hold. The next run plans them
+	// afresh; they do not make this run partial.
+	Yielded map[int]string `json:"yielded,omitempty"`
+	Error   string         `json:"error,omitempty"` // why the run failed as a whole
 	// read counts the panels read: a run that read none failed; one that
 	// read a panel and then failed on it is partial.
 	read int
@@ -219,6 +224,7 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 	defer cancel()
 	report := map[string]any{"failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
 		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates, "unburied": res.Unburied,
+		"yielded":        res.Yielded,
 		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld)}
 	if err := r.Store.FinishRun(ctx, res.Summary, res.Error, report); err != nil {
 		r.Log.Error("run not recorded", slog.Int64("run_id", res.RunID), slog.Any("error", err))
@@ -296,7 +302,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
 		return
 	}
-	r.apply(ctx, &panelSessions{leases: l, replan: b.replanner(res.Plan.Guarded)}, clients, res)
+	r.apply(ctx, &panelSessions{leases: l, replan: b.replanner(res.Plan.Guarded), newer: b.newerCodes(r.Store, res.RunID)}, clients, res)
 	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
 	if err != nil {
 		r.fail(res, err)

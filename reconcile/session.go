@@ -2,6 +2,9 @@ package reconcile
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"sync"
 )
 
 // panelSessions is what a run's panel sessions share: the run's leases, and
@@ -9,6 +12,10 @@ import (
 type panelSessions struct {
 	leases *leases
 	replan func(d PanelDevice, keys []PanelKey) PanelPlan
+	// newer returns the codes of the runs of contracts that started after
+	// this run: they read the billing later, so this run leaves those codes
+	// as they are on every panel it writes.
+	newer func(ctx context.Context) (map[string]bool, error)
 }
 
 // seen records the write counter a panel had when this run read it.
@@ -45,6 +52,9 @@ func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp 
 		return 0, 0, 0, g.err
 	}
 	defer s.leases.release(g.id)
+	if g.newer {
+		return 0, 0, 0, errYielded
+	}
 	if s.leases.stale(g.id, g.writes) {
 		var keys []PanelKey
 		err := r.retry(ctx, pp.Device.Family, "list", func(ctx context.Context) (err error) {
@@ -57,8 +67,65 @@ func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp 
 		r.Log.Info("panel written by another run since it was read; planned again", "panel_id", g.id)
 		pp = s.replan(pp.Device, keys)
 	}
+	if s.newer != nil {
+		codes, err := s.newer(ctx)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		pp = pp.without(codes)
+	}
 	return r.applyPanel(ctx, p, pp)
 }
+
+// newerCodes is panelSessions.newer for run id: it asks the store at every
+// write session (a run of contracts that started a moment ago may already
+// have written the panel) and works the codes out again only when the
+// contracts change. A code is a contract's when the keys table gives it to
+// the contract or the contract owns it on a panel.
+func (b *planner) newerCodes(store Leaser, id int64) func(ctx context.Context) (map[string]bool, error) {
+	var mu sync.Mutex
+	var uids []int64
+	var codes map[string]bool
+	return func(ctx context.Context) (map[string]bool, error) {
+		got, err := store.NewerRunUIDs(ctx, id)
+		if err != nil {
+			return nil, Errorf(ErrTransient, "runs started since this one not read, panel left alone: %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !slices.Equal(got, uids) {
+			uids, codes = got, b.codesOf(got)
+		}
+		return codes, nil
+	}
+}
+
+// codesOf returns the codes of uids.
+func (b *planner) codesOf(uids []int64) map[string]bool {
+	if len(uids) == 0 {
+		return nil
+	}
+	mine := make(map[int64]bool, len(uids))
+	out := map[string]bool{}
+	for _, uid := range uids {
+		mine[uid] = true
+		for _, code := range b.desired.Codes[uid] {
+			out[code] = true
+		}
+	}
+	for _, o := range b.owned {
+		if mine[o.UID] {
+			out[o.Code] = true
+		}
+	}
+	return out
+}
+
+// errYielded is why a run leaves a panel alone: a run that started after it,
+// and so read the billing later, has written the panel. Replanning with this
+// run's older desired state could undo that run's work (put back a key it
+// just revoked); the next run plans the panel afresh.
+var errYielded = errors.New("left to a run that read the billing later and has written this panel; the next run plans it again")
 
 // replanner plans one panel from fresh keys with the run's scope, desired
 // state and ownership records; a guarded run holds its deletions, and its

@@ -24,36 +24,45 @@ var _ reconcile.Leaser = (*DB)(nil)
 // now, and returns the panels taken with their write counter. A lease the
 // run already holds counts as free to it and is renewed. Taking a lease to
 // write bumps the counter first, so a run that read the panel before knows
-// its plan for it may be stale, even if this writer never releases.
-func (db *DB) AcquireLeases(ctx context.Context, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) (map[int]int64, error) {
+// its plan for it may be stale, even if this writer never releases. It also
+// keeps the latest start (yardsync_runs.started_at) of the full runs (no
+// uids: every code of the panel is theirs) that took the panel to write,
+// and reports Newer when that is later than runID's start: a run that read
+// the billing later has planned the whole panel.
+func (db *DB) AcquireLeases(ctx context.Context, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) (map[int]reconcile.Lease, error) {
 	// The CTE picks candidates; ON CONFLICT ... WHERE decides again under
 	// the row lock, so two runs racing for one panel cannot both win.
+	// greatest() skips NULLs: a dry run (run 0) has no start to record.
 	query := `
-		WITH want AS (
+		WITH me AS (SELECT started_at, coalesce(cardinality(uids), 0) = 0 AS whole FROM yardsync_runs WHERE id = $4),
+		want AS (
 			SELECT w.id, w.n FROM unnest($1::int[]) WITH ORDINALITY AS w(id, n)
 			LEFT JOIN yardsync_panel_lease l ON l.device_id = w.id
 			WHERE l.device_id IS NULL OR l.expires_at < now() OR l.owner = $2
 			ORDER BY w.n LIMIT $6)
-		INSERT INTO yardsync_panel_lease AS l (device_id, owner, holder, run_id, expires_at, writes)
-		SELECT id, $2, $3, $4, now() + $5 * interval '1 microsecond', ($7::bool)::int FROM want ORDER BY n
+		INSERT INTO yardsync_panel_lease AS l (device_id, owner, holder, run_id, expires_at, writes, writer_started)
+		SELECT id, $2, $3, $4, now() + $5 * interval '1 microsecond', ($7::bool)::int,
+		       (SELECT started_at FROM me WHERE $7 AND whole)
+		FROM want ORDER BY n
 		ON CONFLICT (device_id) DO UPDATE
 		   SET owner = excluded.owner, holder = excluded.holder, run_id = excluded.run_id, expires_at = excluded.expires_at,
-		       writes = l.writes + excluded.writes
+		       writes = l.writes + excluded.writes,
+		       writer_started = greatest(l.writer_started, excluded.writer_started)
 		 WHERE l.expires_at < now() OR l.owner = excluded.owner
-		RETURNING device_id, writes`
+		RETURNING device_id, writes, coalesce($7 AND writer_started > (SELECT started_at FROM me), false)`
 	rows, err := db.pool.Query(ctx, query, ids, token, db.holder, runID, ttl.Microseconds(), limit, write)
 	if err != nil {
 		return nil, fmt.Errorf("store: acquire panel leases: %w", err)
 	}
 	defer rows.Close()
-	got := make(map[int]int64, len(ids))
+	got := make(map[int]reconcile.Lease, len(ids))
 	for rows.Next() {
 		var id int
-		var writes int64
-		if err := rows.Scan(&id, &writes); err != nil {
+		var l reconcile.Lease
+		if err := rows.Scan(&id, &l.Writes, &l.Newer); err != nil {
 			return nil, fmt.Errorf("store: acquire panel leases: %w", err)
 		}
-		got[id] = writes
+		got[id] = l
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: acquire panel leases: %w", err)

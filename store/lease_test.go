@@ -13,9 +13,14 @@ import (
 	"yardsync/store/storetest"
 )
 
-func acquire(t *testing.T, db *store.DB, token string, ids []int, limit int, ttl time.Duration, write bool) map[int]int64 {
+func acquire(t *testing.T, db *store.DB, token string, ids []int, limit int, ttl time.Duration, write bool) map[int]reconcile.Lease {
 	t.Helper()
-	got, err := db.AcquireLeases(ctx, token, 0, ids, limit, ttl, write)
+	return acquireFor(t, db, token, 0, ids, limit, ttl, write)
+}
+
+func acquireFor(t *testing.T, db *store.DB, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) map[int]reconcile.Lease {
+	t.Helper()
+	got, err := db.AcquireLeases(ctx, token, runID, ids, limit, ttl, write)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,23 +62,65 @@ func TestPanelLeases(t *testing.T) {
 		}
 	})
 	t.Run("WriteCounter", func(t *testing.T) {
-		read := acquire(t, db, "e", []int{20}, 10, time.Minute, false)[20]
+		read := acquire(t, db, "e", []int{20}, 10, time.Minute, false)[20].Writes
 		if err := db.ReleaseLeases(ctx, "e", []int{20}); err != nil {
 			t.Fatal(err)
 		}
-		if got := acquire(t, db, "f", []int{20}, 10, time.Minute, true)[20]; got != read+1 {
+		if got := acquire(t, db, "f", []int{20}, 10, time.Minute, true)[20].Writes; got != read+1 {
 			t.Fatalf("a write session: counter %d after %d, want one more", got, read)
 		}
 		if err := db.ReleaseLeases(ctx, "f", []int{20}); err != nil {
 			t.Fatal(err)
 		}
-		if got := acquire(t, db, "e", []int{20}, 10, time.Minute, true)[20]; got != read+2 {
+		if got := acquire(t, db, "e", []int{20}, 10, time.Minute, true)[20].Writes; got != read+2 {
 			t.Fatalf("e writing after f wrote: counter %d, want %d: e must see its read is stale", got, read+2)
+		}
+	})
+	t.Run("NewerWriter", func(t *testing.T) {
+		start := func(uids ...int64) int64 {
+			t.Helper()
+			time.Sleep(2 * time.Millisecond) // started_at is now() of each run's own transaction
+			id, err := db.StartRun(ctx, 0, "cli", uids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		older, batch, full := start(), start(7, 8), start()
+		write := func(token string, run int64, write bool) reconcile.Lease {
+			t.Helper()
+			got := acquireFor(t, db, token, run, []int{30}, 10, time.Minute, write)[30]
+			if err := db.ReleaseLeases(ctx, token, []int{30}); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if write("old", older, true).Newer {
+			t.Fatal("the first writer was told a newer run wrote")
+		}
+		if write("batch", batch, true).Newer || write("old", older, true).Newer {
+			t.Fatal("a newer run of contracts made the panel newer: only its codes are, see NewerRunUIDs")
+		}
+		if write("full", full, true).Newer {
+			t.Fatal("a newer full run writing after older ones was told a newer run wrote")
+		}
+		if write("old", older, false).Newer {
+			t.Fatal("a read lease reported a newer writer: only writes are judged")
+		}
+		if !write("old", older, true).Newer || !write("batch", batch, true).Newer {
+			t.Fatal("older runs writing after a newer full run were not told")
+		}
+		uids, err := db.NewerRunUIDs(ctx, older)
+		if err != nil || !slices.Equal(uids, []int64{7, 8}) {
+			t.Fatalf("newer runs' contracts: got %v %v, want [7 8]", uids, err)
+		}
+		if uids, err := db.NewerRunUIDs(ctx, batch); err != nil || len(uids) != 0 {
+			t.Fatalf("newer than the batch: got %v %v, want none (only a full run started later)", uids, err)
 		}
 	})
 }
 
-func has(m map[int]int64, ids ...int) bool {
+func has(m map[int]reconcile.Lease, ids ...int) bool {
 	for _, id := range ids {
 		if _, ok := m[id]; !ok {
 			return false

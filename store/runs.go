@@ -53,6 +53,25 @@ func (db *DB) StartRun(ctx context.Context, id int64, trigger string, uids []int
 	return id, nil
 }
 
+// NewerRunUIDs returns the contracts of the runs of contracts (batches,
+// named runs) that started after run runID: they read the billing later, so
+// runID leaves their codes to them.
+func (db *DB) NewerRunUIDs(ctx context.Context, runID int64) ([]int64, error) {
+	query := `
+		SELECT DISTINCT u FROM yardsync_runs r, unnest(r.uids) AS u
+		WHERE r.started_at > (SELECT started_at FROM yardsync_runs WHERE id = $1)
+		ORDER BY u`
+	rows, err := db.pool.Query(ctx, query, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: newer runs: %w", err)
+	}
+	uids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: newer runs: %w", err)
+	}
+	return uids, nil
+}
+
 // FinishRun records a run's outcome and its report, once: a record already
 // closed (another instance found the run's heartbeat lapsed and closed it as
 // interrupted) is left as it is, and the error says so.
