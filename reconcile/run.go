@@ -223,8 +223,8 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	report := map[string]any{"failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
-		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates, "unburied": res.Unburied,
-		"yielded":        res.Yielded,
+		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates,
+		"unburied": res.Unburied, "yielded": res.Yielded,
 		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld)}
 	if err := r.Store.FinishRun(ctx, res.Summary, res.Error, report); err != nil {
 		r.Log.Error("run not recorded", slog.Int64("run_id", res.RunID), slog.Any("error", err))

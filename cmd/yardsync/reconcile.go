@@ -106,6 +106,9 @@ func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
 	for id, msg := range res.Failed {
 		fmt.Fprintf(w, "panel %d failed: %s\n", id, msg)
 	}
+	for id := range res.Yielded {
+		fmt.Fprintf(w, "panel %d left to a newer run that wrote it; the next run plans it again\n", id)
+	}
 	return nil
 }
 
