@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -168,28 +167,43 @@ func deviceTitle(devices []Device, id int) string {
 	return ""
 }
 
-// readLive lists each panel's keys at once, each with a short timeout.
+// readLive lists each panel's keys at once, each with a short timeout and
+// under the panel's lease, as a run reads it: explain never talks to a
+// panel another run is working on (it says who holds it instead): it
+// waits up to ExplainTimeout for the leases, then up to as long for the
+// lists.
 func (r *Runner) readLive(ctx context.Context, panels []ExplainedPanel, d Desired) {
-	var wg sync.WaitGroup
+	ctx, cancel := context.WithTimeout(ctx, 2*ExplainTimeout)
+	defer cancel()
+	l := r.newLeases(0, nil)
+	l.wait = ExplainTimeout
+	l.start(ctx)
+	defer l.close(context.WithoutCancel(ctx))
+	at := map[int]*ExplainedPanel{}
+	ids := make([]int, 0, len(panels))
 	for i := range panels {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(ctx, ExplainTimeout)
-			defer cancel()
-			keys, err := r.listOnce(ctx, d.Panels[panels[i].DeviceID])
-			markLive(&panels[i], keys, err)
-		}()
+		at[panels[i].DeviceID] = &panels[i]
+		ids = append(ids, panels[i].DeviceID)
 	}
-	wg.Wait()
+	l.each(ctx, ids, len(ids), false, func(g grant) {
+		if g.err != nil {
+			markLive(at[g.id], nil, g.err)
+			return
+		}
+		defer l.release(g.id)
+		ctx, cancel := context.WithTimeout(ctx, ExplainTimeout)
+		defer cancel()
+		keys, err := r.listOnce(ctx, l, d.Panels[g.id])
+		markLive(at[g.id], keys, err)
+	})
 }
 
-func (r *Runner) listOnce(ctx context.Context, dev PanelDevice) ([]PanelKey, error) {
+func (r *Runner) listOnce(ctx context.Context, l *leases, dev PanelDevice) ([]PanelKey, error) {
 	p, err := r.Dial(dev)
 	if err != nil {
 		return nil, err
 	}
-	return p.ListKeys(ctx)
+	return (&leasedPanel{p: p, id: dev.ID, l: l}).ListKeys(ctx)
 }
 
 func markLive(ep *ExplainedPanel, keys []PanelKey, err error) {

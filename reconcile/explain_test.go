@@ -91,3 +91,40 @@ func TestExplain(t *testing.T) {
 		}
 	})
 }
+
+// TestExplainWaitsForNoPanelSession: explain reads a panel only under its
+// lease, like a run: while another run holds the panel (here in a write
+// session) explain sends it nothing, says who holds it, and still answers
+// within its timeout.
+func TestExplainWaitsForNoPanelSession(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 1)
+	w.contract(511, "1", true, true, "0000000000AB11", 0)
+	w.run(reconcile.Request{})
+	if err := w.db.AddKey(bg, 511, "0000000000AB12", nil); err != nil {
+		t.Fatal(err)
+	}
+	writing, _, free := holdRequests(w.fleet.Panel(0), isWrite)
+	defer free()
+	run := start(w.instance("writer", &trace{}, func(string) {}), reconcile.Request{Trigger: "cli"})
+	await(t, writing, "the run writing the panel")
+	w.fleet.Panel(0).ResetRequests()
+	began := time.Now()
+	ex, err := w.runner.Explain(bg, 511, w.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > reconcile.ExplainTimeout+2*time.Second {
+		t.Errorf("explain took %v behind a busy panel", took)
+	}
+	if n := len(w.fleet.Panel(0).Requests()); n != 0 {
+		t.Errorf("explain sent %d requests to a panel another run was writing", n)
+	}
+	if len(ex.Panels) != 1 || !strings.Contains(ex.Panels[0].Error, "busy") {
+		t.Fatalf("explain: got %+v, want the panel said busy", ex.Panels)
+	}
+	free()
+	if res := finished(t, run, "the writing run"); res.Status != reconcile.StatusOK {
+		t.Fatalf("writing run: %+v %v", res.Summary, res.Failed)
+	}
+}
