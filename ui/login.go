@@ -40,7 +40,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.throttle.Refund(ip)
-	s := h.sessions.create(user)
+	s, err := h.sessions.create(r.Context(), user)
+	if err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, "internal", err)
+		return
+	}
 	setCookie(w, r, loginCookie, "", time.Time{})
 	setCookie(w, r, sessionCookie, s.id, s.expires)
 	h.opts.Log.Info("status page login", slog.String("user", user), slog.String("client", ip.String()))
@@ -48,7 +52,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s session) {
-	h.sessions.remove(s.id)
+	if err := h.sessions.remove(r.Context(), s.id); err != nil {
+		h.fail(w, r, http.StatusServiceUnavailable, "internal", err)
+		return
+	}
 	setCookie(w, r, sessionCookie, "", time.Time{})
 	http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
 }

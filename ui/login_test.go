@@ -147,3 +147,37 @@ func sessionOf(a answer) *http.Cookie {
 	}
 	return nil
 }
+
+// TestSessionsSharedByInstances: with a session store (as serve wires it),
+// a login made on one instance holds on another behind the same address,
+// a logout on either ends it, and the store keeps no session id itself.
+func TestSessionsSharedByInstances(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	instance := func() *httptest.Server {
+		srv := httptest.NewServer(New(Options{Store: w.db, Sessions: w.db, Users: testUsers(t), Log: testLog(t)}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	a, b := newBrowser(t, instance()), newBrowser(t, instance())
+	b.c.Jar = a.c.Jar // one browser, two instances on one host
+	login := a.login(testUser, testPassword)
+	c := sessionOf(login)
+	if login.StatusCode != http.StatusSeeOther || c == nil {
+		t.Fatalf("login on instance a: %d, session %v", login.StatusCode, c)
+	}
+	if got := b.get("/ui/"); got.StatusCode != http.StatusOK {
+		t.Fatalf("GET /ui/ on instance b with a's login: %d, want 200", got.StatusCode)
+	}
+	var stored int
+	if err := w.db.Pool().QueryRow(bg, `SELECT count(*) FROM yardsync_ui_sessions WHERE id_hash = $1::bytea OR csrf = $2`,
+		[]byte(c.Value), c.Value).Scan(&stored); err != nil || stored != 0 {
+		t.Fatalf("the store holds the session id itself (%d rows, %v)", stored, err)
+	}
+	if got := b.post("/ui/logout", url.Values{"csrf": {b.csrf("/ui/")}}); got.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout on instance b: %d %s", got.StatusCode, got.body)
+	}
+	if got := a.get("/ui/"); got.StatusCode != http.StatusSeeOther || got.Header.Get("Location") != "/ui/login" {
+		t.Errorf("GET /ui/ on instance a after logging out on b: %d to %q, want 303 to /ui/login", got.StatusCode, got.Header.Get("Location"))
+	}
+}

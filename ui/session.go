@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
@@ -19,8 +21,7 @@ const (
 // maxSessions bounds the memory sessions hold; at the bound the oldest goes.
 const maxSessions = 10000
 
-// session is one login. Sessions live in this process only: a restart, or
-// another instance behind the same address, asks to log in again.
+// session is one login.
 type session struct {
 	id      string
 	user    string
@@ -28,51 +29,84 @@ type session struct {
 	expires time.Time
 }
 
+// SessionStore keeps logins where every instance finds them (store.DB):
+// by the SHA-256 hash of the session id, expiring by the store's clock.
+type SessionStore interface {
+	SaveSession(ctx context.Context, hash []byte, user, csrf string, ttl time.Duration) (time.Time, error)
+	FindSession(ctx context.Context, hash []byte) (user, csrf string, expires time.Time, ok bool, err error)
+	DeleteSession(ctx context.Context, hash []byte) error
+}
+
+// sessions are the logins: in the store when there is one, so a login
+// holds on every instance behind one address and across restarts; in this
+// process's memory otherwise.
 type sessions struct {
+	db   SessionStore // nil: memory
 	mu   sync.Mutex
 	ttl  time.Duration
 	byID map[string]session
 	now  func() time.Time
 }
 
-func newSessions(ttl time.Duration) *sessions {
-	return &sessions{ttl: ttl, byID: map[string]session{}, now: time.Now}
+func newSessions(ttl time.Duration, db SessionStore) *sessions {
+	return &sessions{db: db, ttl: ttl, byID: map[string]session{}, now: time.Now}
 }
 
 // create starts a session for user.
-func (s *sessions) create(user string) session {
+func (s *sessions) create(ctx context.Context, user string) (session, error) {
+	ses := session{id: randomToken(), user: user, csrf: randomToken()}
+	if s.db != nil {
+		var err error
+		ses.expires, err = s.db.SaveSession(ctx, hashID(ses.id), user, ses.csrf, s.ttl)
+		return ses, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	ses := session{id: randomToken(), user: user, csrf: randomToken(), expires: now.Add(s.ttl)}
+	ses.expires = now.Add(s.ttl)
 	s.dropExpired(now)
 	if len(s.byID) >= maxSessions {
 		s.dropOldest()
 	}
 	s.byID[ses.id] = ses
-	return ses
+	return ses, nil
 }
 
-// fromRequest finds the request's unexpired session.
-func (s *sessions) fromRequest(r *http.Request) (session, bool) {
+// fromRequest finds the request's unexpired session. A store that cannot
+// be read is an error, not a missing session.
+func (s *sessions) fromRequest(r *http.Request) (session, bool, error) {
 	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return session{}, false
+	if err != nil || c.Value == "" {
+		return session{}, false, nil
+	}
+	if s.db != nil {
+		user, csrf, expires, ok, err := s.db.FindSession(r.Context(), hashID(c.Value))
+		return session{id: c.Value, user: user, csrf: csrf, expires: expires}, ok, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ses, ok := s.byID[c.Value]
 	if !ok || !s.now().Before(ses.expires) {
 		delete(s.byID, c.Value)
-		return session{}, false
+		return session{}, false, nil
 	}
-	return ses, true
+	return ses, true, nil
 }
 
-func (s *sessions) remove(id string) {
+func (s *sessions) remove(ctx context.Context, id string) error {
+	if s.db != nil {
+		return s.db.DeleteSession(ctx, hashID(id))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.byID, id)
+	return nil
+}
+
+// hashID is what the store keeps of a session id.
+func hashID(id string) []byte {
+	h := sha256.Sum256([]byte(id))
+	return h[:]
 }
 
 func (s *sessions) dropExpired(now time.Time) {

@@ -43,6 +43,9 @@ type Options struct {
 	PanelKeys func(ctx context.Context, deviceID int) ([]reconcile.PanelKey, error) // live read; bounded by LiveTimeout
 	Explain   func(ctx context.Context, uid int64) (reconcile.Explanation, error)
 	UIDs      func(ctx context.Context, phone string) ([]int64, error) // billing uids of a phone
+	// Sessions keeps logins for every instance (store.DB); nil keeps them
+	// in this process only (a restart, or another instance, asks again).
+	Sessions SessionStore
 	// SessionTTL is how long a login lasts; DefaultSessionTTL when zero.
 	SessionTTL time.Duration
 	Log        *slog.Logger
@@ -77,7 +80,7 @@ func New(o Options) *Handler {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = DefaultSessionTTL
 	}
-	h := &Handler{opts: o, sessions: newSessions(o.SessionTTL), throttle: throttle.New(loginBurst, loginRefill), mux: http.NewServeMux()}
+	h := &Handler{opts: o, sessions: newSessions(o.SessionTTL, o.Sessions), throttle: throttle.New(loginBurst, loginRefill), mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /ui/style.css", serveCSS)
 	h.mux.HandleFunc("GET /ui/login", h.loginForm)
 	h.mux.HandleFunc("POST /ui/login", h.login)
@@ -110,7 +113,11 @@ type authedFunc func(w http.ResponseWriter, r *http.Request, s session)
 // form, and every POST must carry the session's CSRF token.
 func (h *Handler) authed(next authedFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, ok := h.sessions.fromRequest(r)
+		s, ok, err := h.sessions.fromRequest(r)
+		if err != nil {
+			h.fail(w, r, http.StatusServiceUnavailable, "internal", err)
+			return
+		}
 		if !ok {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, "/ui/login", http.StatusSeeOther)
@@ -132,6 +139,6 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg s
 	if err != nil {
 		h.opts.Log.Error("status page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
-	s, _ := h.sessions.fromRequest(r)
+	s, _, _ := h.sessions.fromRequest(r)
 	h.render(w, r, status, "error", &s, map[string]string{"Message": msg})
 }
