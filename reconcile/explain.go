@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -167,34 +168,48 @@ func deviceTitle(devices []Device, id int) string {
 	return ""
 }
 
-// readLive lists each panel's keys at once, each with a short timeout and
-// under the panel's lease, as a run reads it: explain never talks to a
-// panel another run is working on (it says who holds it instead): it
-// waits up to ExplainTimeout for the leases, then up to as long for the
-// lists.
+// readLive lists each panel's keys at once (see listLive).
 func (r *Runner) readLive(ctx context.Context, panels []ExplainedPanel, d Desired) {
+	devs := make([]PanelDevice, 0, len(panels))
+	at := map[int]*ExplainedPanel{}
+	for i := range panels {
+		devs = append(devs, d.Panels[panels[i].DeviceID])
+		at[panels[i].DeviceID] = &panels[i]
+	}
+	r.listLive(ctx, devs, func(id int, keys []PanelKey, err error) { markLive(at[id], keys, err) })
+}
+
+// ListPanel reads one panel's keys live, as listLive does: for a page that
+// shows what a panel holds.
+func (r *Runner) ListPanel(ctx context.Context, dev PanelDevice) ([]PanelKey, error) {
+	var keys []PanelKey
+	err := errors.New("panel not read")
+	r.listLive(ctx, []PanelDevice{dev}, func(_ int, k []PanelKey, e error) { keys, err = k, e })
+	return keys, err
+}
+
+// listLive lists the panels' keys at once, each under the panel's lease as
+// a run reads it, and hands each outcome to done: a look never talks to a
+// panel another run is working on (it says who holds it instead). It waits
+// up to ExplainTimeout for the leases, then up to as long for each list.
+func (r *Runner) listLive(ctx context.Context, devs []PanelDevice, done func(id int, keys []PanelKey, err error)) {
 	ctx, cancel := context.WithTimeout(ctx, 2*ExplainTimeout)
 	defer cancel()
 	l := r.newLeases(0, nil)
 	l.wait = ExplainTimeout
 	l.start(ctx)
 	defer l.close(context.WithoutCancel(ctx))
-	at := map[int]*ExplainedPanel{}
-	ids := make([]int, 0, len(panels))
-	for i := range panels {
-		at[panels[i].DeviceID] = &panels[i]
-		ids = append(ids, panels[i].DeviceID)
-	}
+	ids, byID := devicesOf(devs)
 	l.each(ctx, ids, len(ids), false, func(g grant) {
 		if g.err != nil {
-			markLive(at[g.id], nil, g.err)
+			done(g.id, nil, g.err)
 			return
 		}
 		defer l.release(g.id)
 		ctx, cancel := context.WithTimeout(ctx, ExplainTimeout)
 		defer cancel()
-		keys, err := r.listOnce(ctx, l, d.Panels[g.id])
-		markLive(at[g.id], keys, err)
+		keys, err := r.listOnce(ctx, l, byID[g.id])
+		done(g.id, keys, err)
 	})
 }
 

@@ -126,6 +126,7 @@ func (w *world) startScheduler() {
 
 // panelKeys reads a panel's keys live, as cmd/yardsync wires it.
 func (w *world) panelKeys(dial reconcile.PanelDialer) func(context.Context, int) ([]reconcile.PanelKey, error) {
+	looker := &reconcile.Runner{Store: w.db, Dial: dial, Opts: reconcile.Options{PanelTimeout: time.Second}, Log: quiet()}
 	return func(ctx context.Context, id int) ([]reconcile.PanelKey, error) {
 		dev, err := w.db.Device(ctx, id)
 		if err != nil {
@@ -135,11 +136,7 @@ func (w *world) panelKeys(dial reconcile.PanelDialer) func(context.Context, int)
 		if !ok {
 			return nil, fmt.Errorf("device %d is not a panel", id)
 		}
-		p, err := dial(pd)
-		if err != nil {
-			return nil, err
-		}
-		return p.ListKeys(ctx)
+		return looker.ListPanel(ctx, pd) // under the panel's lease, as serve's page reads it
 	}
 }
 

@@ -25,10 +25,14 @@ func (e *env) statusPage(db *store.DB, users ui.Verifier, opts *api.Options) htt
 	return ui.New(uo)
 }
 
-// panelKeys reads a panel's keys live, for the panel's page. It uses a plain
-// client: a look from the page is no run and leaves the panel status alone.
+// panelKeys reads a panel's keys live, for the panel's page, under the
+// panel's lease as runs read it (a panel another run is working on is said
+// busy). It uses a plain client: a look from the page is no run and leaves
+// the panel status alone.
 func (e *env) panelKeys(db *store.DB) func(context.Context, int) ([]reconcile.PanelKey, error) {
-	dial := panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: ui.LiveTimeout})
+	looker := &reconcile.Runner{Store: db, Log: e.log,
+		Dial: panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: ui.LiveTimeout}),
+		Opts: reconcile.Options{PanelTimeout: ui.LiveTimeout}}
 	return func(ctx context.Context, id int) ([]reconcile.PanelKey, error) {
 		dev, err := db.Device(ctx, id)
 		if err != nil {
@@ -38,10 +42,6 @@ func (e *env) panelKeys(db *store.DB) func(context.Context, int) ([]reconcile.Pa
 		if !ok {
 			return nil, fmt.Errorf("device %d is not an active panel with an address", id)
 		}
-		p, err := dial(pd)
-		if err != nil {
-			return nil, err
-		}
-		return p.ListKeys(ctx)
+		return looker.ListPanel(ctx, pd)
 	}
 }
