@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -71,5 +72,32 @@ func TestWhole(t *testing.T) {
 				t.Errorf("dry-run table says clear: %v, want %v:\n%s", got, tc.wantIt, out.String())
 			}
 		})
+	}
+}
+
+// TestGuardedReplanHoldsTheClear: a guarded run that plans a panel again
+// (another run wrote it since it was read) holds its deletions there, and
+// must then not clear the panel and push the wanted keys either: the clear
+// would delete the keys the guard holds.
+func TestGuardedReplanHoldsTheClear(t *testing.T) {
+	code := func(i int) string { return fmt.Sprintf("%014X", 0xC000+i) }
+	var have []PanelKey
+	var own []OwnedKey
+	for i := range 5 {
+		have = append(have, PanelKey{Code: code(i), Flat: i + 1})
+		own = append(own, owned(1, code(i), i+1, int64(100+i)))
+	}
+	d := desiredOn(1, map[int][]Grant{1: {{Code: code(0), Flat: 1, UID: 100}, {Code: code(1), Flat: 2, UID: 101}}})
+	dev := d.Panels[1]
+	dev.Family = PanelSokol
+	d.Panels[1] = dev
+	opt := PlanOptions{Prune: PruneOwned, MaxRevoke: 1}
+	b := newScope(d, own, opt).planner(d, slices.Clone(own), opt)
+	if free := b.replanner(false)(dev, have); len(free.Whole) == 0 || len(free.Delete) != 3 {
+		t.Fatalf("unguarded replan: %+v, want 3 deletions done by a clear and push", free)
+	}
+	held := b.replanner(true)(dev, have)
+	if len(held.Whole) != 0 || len(held.Delete) != 0 || len(held.Held) != 3 {
+		t.Fatalf("guarded replan: whole %v, delete %v, held %v: want the 3 deletions held and no clear", held.Whole, held.Delete, held.Held)
 	}
 }
