@@ -54,14 +54,14 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice,
 		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if r.Observer != nil {
-			r.Observer.Progress(StageRead, len(p.read)+len(p.failed)+1, len(ids))
-		}
 		if err != nil {
 			p.failed[g.id] = err.Error()
 			if ctx.Err() == nil { // a cancelled read is the run's doing, not the panel's
 				r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
 			}
+		}
+		if r.Observer != nil {
+			r.Observer.Progress(StageRead, len(p.read)+len(p.failed), len(ids))
 		}
 	})
 }

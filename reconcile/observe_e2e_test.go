@@ -57,3 +57,42 @@ func TestBillingFailureBlamesNoPanel(t *testing.T) {
 		t.Errorf("panels logged as unread because the billing failed:\n%s", logged.String())
 	}
 }
+
+// progressLog keeps the read progress a run reports.
+type progressLog struct {
+	mu    sync.Mutex
+	reads [][2]int
+}
+
+func (p *progressLog) RunDone(string, reconcile.Summary, time.Duration) {}
+func (p *progressLog) Duplicates(int)                                   {}
+func (p *progressLog) PanelOp(int, string, error)                       {}
+func (p *progressLog) Progress(stage string, done, total int) {
+	if stage == reconcile.StageRead {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.reads = append(p.reads, [2]int{done, total})
+	}
+}
+
+// TestReadProgressCounts: the panel reads count up to the panels in scope,
+// once each, a panel that fails too, and never past the total.
+func TestReadProgressCounts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 3)
+	w.contract(1, "1", true, true, "00000000000001", 0, 1, 2)
+	w.fleet.Panel(2).SetFaults(panelsim.Faults{ErrorRate: 1})
+	p := &progressLog{}
+	w.runner.Observer = p
+	w.run(reconcile.Request{})
+	if len(p.reads) != 3 {
+		t.Fatalf("read progress %v, want one report per panel", p.reads)
+	}
+	seen := map[int]bool{}
+	for _, r := range p.reads {
+		if r[1] != 3 || r[0] < 1 || r[0] > 3 || seen[r[0]] {
+			t.Fatalf("read progress %v: want 1, 2 and 3 of 3, each once", p.reads)
+		}
+		seen[r[0]] = true
+	}
+}
