@@ -315,3 +315,35 @@ func TestEachLimit(t *testing.T) {
 		t.Fatalf("ran %d, at most %d at once; want 50 and at most 4", ran.Load(), most.Load())
 	}
 }
+
+// countingNewer counts NewerRunUIDs questions.
+type countingNewer struct {
+	*fakeLeaser
+	asked int
+}
+
+func (c *countingNewer) NewerRunUIDs(context.Context, int64) ([]int64, error) {
+	c.asked++
+	return []int64{7}, nil
+}
+
+// One answer about newer runs serves every lease taken before it was asked.
+func TestNewerCodesAskedOncePerBatch(t *testing.T) {
+	d := desiredOn(1, map[int][]Grant{1: {{Code: keyA, Flat: 1, UID: 7}}})
+	b := newScope(d, nil, PlanOptions{}).planner(d, nil, PlanOptions{})
+	store := &countingNewer{fakeLeaser: newFakeLeaser()}
+	newer := b.newerCodes(store, 1)
+	batch := time.Now()
+	for range 3 {
+		codes, err := newer(context.Background(), batch)
+		if err != nil || !codes[keyA] {
+			t.Fatalf("codes %v %v, want contract 7's", codes, err)
+		}
+	}
+	if store.asked != 1 {
+		t.Fatalf("asked %d times for one batch of leases, want 1", store.asked)
+	}
+	if _, err := newer(context.Background(), time.Now()); err != nil || store.asked != 2 {
+		t.Fatalf("a lease taken after the answer: asked %d times (%v), want a new question", store.asked, err)
+	}
+}

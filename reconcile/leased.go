@@ -14,7 +14,8 @@ import (
 type grant struct {
 	id     int
 	writes int64
-	newer  bool // see Lease.Newer
+	newer  bool      // see Lease.Newer
+	taken  time.Time // when the statement that took the lease had returned
 	err    error
 }
 
@@ -43,12 +44,12 @@ func (l *leases) acquireAll(ctx context.Context, ids []int, write bool, out chan
 			l.giveUp(left, errStopping, out)
 			return
 		}
-		got, err := l.acquire(ctx, left, write)
+		got, taken, err := l.acquire(ctx, left, write)
 		if err != nil {
 			l.giveUp(left, err, out)
 			return
 		}
-		if left = l.emit(left, got, out); len(got) > 0 || len(left) == 0 {
+		if left = l.emit(left, got, taken, out); len(got) > 0 || len(left) == 0 {
 			since, pause = time.Now(), 50*time.Millisecond
 			continue
 		}
@@ -71,40 +72,41 @@ func (l *leases) acquireAll(ctx context.Context, ids []int, write bool, out chan
 // acquire takes the next batch of leases. A full run checks its run lock
 // first, so no panel session starts once the loss can be seen; between
 // checks the leases keep the panels safe.
-func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]Lease, error) {
+func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]Lease, time.Time, error) {
 	if l.lock != nil && l.trusting() {
 		if err := l.lock.Check(ctx); err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err() // the run stopped asking; its lock says nothing
+				return nil, time.Time{}, ctx.Err() // the run stopped asking; its lock says nothing
 			}
 			l.lose(err)
 		}
 	}
 	if !l.trusting() {
-		return nil, l.why
+		return nil, time.Time{}, l.why
 	}
 	l.stmt.Lock()
 	defer l.stmt.Unlock()
 	sent := time.Now()
 	got, err := l.store.AcquireLeases(ctx, l.token, l.runID, left, l.batch, l.ttl, write)
 	if err != nil {
-		return nil, Errorf(ErrTransient, "panel lease not taken: %v", err)
+		return nil, time.Time{}, Errorf(ErrTransient, "panel lease not taken: %v", err)
 	}
+	taken := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for id := range got {
 		l.sentAt[id], l.taken[id] = sent, true
 	}
 	l.queue = slices.DeleteFunc(l.queue, func(id int) bool { _, again := got[id]; return again })
-	return got, nil
+	return got, taken, nil
 }
 
 // emit hands the panels taken to the workers and returns those still to take.
-func (l *leases) emit(left []int, got map[int]Lease, out chan<- grant) []int {
+func (l *leases) emit(left []int, got map[int]Lease, taken time.Time, out chan<- grant) []int {
 	var rest []int
 	for _, id := range left {
 		if lease, ok := got[id]; ok {
-			out <- grant{id: id, writes: lease.Writes, newer: lease.Newer}
+			out <- grant{id: id, writes: lease.Writes, newer: lease.Newer, taken: taken}
 			continue
 		}
 		rest = append(rest, id)

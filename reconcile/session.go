@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"time"
 )
 
 // panelSessions is what a run's panel sessions share: the run's leases, and
@@ -13,9 +14,10 @@ type panelSessions struct {
 	leases *leases
 	replan func(d PanelDevice, keys []PanelKey) PanelPlan
 	// newer returns the codes of the runs of contracts that started after
-	// this run: they read the billing later, so this run leaves those codes
-	// as they are on every panel it writes.
-	newer func(ctx context.Context) (map[string]bool, error)
+	// this run, as the store told them after taken: they read the billing
+	// later, so this run leaves those codes as they are on every panel it
+	// writes.
+	newer func(ctx context.Context, taken time.Time) (map[string]bool, error)
 }
 
 // seen records the write counter a panel had when this run read it.
@@ -68,7 +70,7 @@ func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp 
 		pp = s.replan(pp.Device, keys)
 	}
 	if s.newer != nil {
-		codes, err := s.newer(ctx)
+		codes, err := s.newer(ctx, g.taken)
 		if err != nil {
 			return 0, 0, 0, err
 		}
@@ -77,22 +79,30 @@ func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp 
 	return r.applyPanel(ctx, p, pp)
 }
 
-// newerCodes is panelSessions.newer for run id: it asks the store at every
-// write session (a run of contracts that started a moment ago may already
-// have written the panel) and works the codes out again only when the
-// contracts change. A code is a contract's when the keys table gives it to
-// the contract or the contract owns it on a panel.
-func (b *planner) newerCodes(store Leaser, id int64) func(ctx context.Context) (map[string]bool, error) {
+// newerCodes is panelSessions.newer for run id. A run that wrote a panel
+// before this run took its lease took that lease first, so it had started
+// before the statement that gave this run the lease returned (taken): an
+// answer of the store asked after taken knows it. So one question serves
+// every lease of a batch, not one per write session; the codes are worked
+// out again only when the contracts change. A code is a contract's when the
+// keys table gives it to the contract or the contract owns it on a panel.
+func (b *planner) newerCodes(store Leaser, id int64) func(ctx context.Context, taken time.Time) (map[string]bool, error) {
 	var mu sync.Mutex
+	var asked time.Time // when the last answer was asked for
 	var uids []int64
 	var codes map[string]bool
-	return func(ctx context.Context) (map[string]bool, error) {
+	return func(ctx context.Context, taken time.Time) (map[string]bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if asked.After(taken) {
+			return codes, nil
+		}
+		start := time.Now()
 		got, err := store.NewerRunUIDs(ctx, id)
 		if err != nil {
 			return nil, Errorf(ErrTransient, "runs started since this one not read, panel left alone: %v", err)
 		}
-		mu.Lock()
-		defer mu.Unlock()
+		asked = start
 		if !slices.Equal(got, uids) {
 			uids, codes = got, b.codesOf(got)
 		}
