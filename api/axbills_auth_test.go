@@ -1,14 +1,11 @@
 package api
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -29,33 +26,9 @@ func TestAXbillsReplayWithLogin(t *testing.T) {
 	})
 	srv := httptest.NewServer(fromAddr(s.h, "192.0.2.50:40000"))
 	defer srv.Close()
-	f, err := os.Open("testdata/axbills/session.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var path, body string
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		text := sc.Text()
-		switch {
-		case strings.HasPrefix(text, "> "):
-			path, body, _ = strings.Cut(text[2:], " ")
-		case strings.HasPrefix(text, "< "):
-			status, want, _ := strings.Cut(text[2:], " ")
-			if want == "-" {
-				want = ""
-			}
-			token := axbillsLogin(t, srv.URL)
-			gotStatus, got := postBearer(t, srv.URL+"/bill/api/"+path, token, body)
-			if strconv.Itoa(gotStatus) != status || got != want {
-				t.Errorf("line %d: %s %s:\ngot  %d %s\nwant %s %s", line, path, body, gotStatus, got, status, want)
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	replayAXbills(t, func(path, body string) (int, string) {
+		return postBearer(t, srv.URL+"/bill/api/"+path, axbillsLogin(t, srv.URL), body)
+	})
 	if n, err := s.db.TokenCount(context.Background()); err != nil || n != 1 {
 		t.Errorf("the store holds %d tokens (%v) after a login per call, want 1", n, err)
 	}

@@ -66,17 +66,10 @@ func migrateCommand() *cli.Command {
 		Name:  "migrate",
 		Usage: "apply the store migrations (safe on an existing SmartYard database, safe to repeat)",
 		Action: func(c *cli.Context) error {
-			e, err := newEnv(c)
-			if err != nil {
-				return err
-			}
-			db, err := e.openMigratedStore(c.Context)
-			if err != nil {
-				return err
-			}
-			db.Close()
-			e.log.Info("store is up to date")
-			return nil
+			return withStore(c, func(e *env, _ *store.DB) error {
+				e.log.Info("store is up to date")
+				return nil
+			})
 		},
 	}
 }
