@@ -31,6 +31,9 @@ type Syncer interface {
 	Sync(ctx context.Context, uid int64, wait bool) (reconcile.Summary, error)
 	// Touch schedules debounced targeted runs after a change to these contracts.
 	Touch(uids ...int64)
+	// Revoke is Touch for a revocation named by its contract (rights_del,
+	// keys_del, users/clients/delete): its run is never guarded.
+	Revoke(uids ...int64)
 	// SyncPanel asks for a run of one panel and, with wait, returns when it is done.
 	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.Summary, error)
 }

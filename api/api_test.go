@@ -23,7 +23,8 @@ type fakeSyncer struct {
 	mu      sync.Mutex
 	SyncFn  func(uid int64, wait bool) (reconcile.Summary, error)
 	touched []int64
-	panels  []int // SyncPanel calls
+	revoked []int64 // among touched: those scheduled by Revoke
+	panels  []int   // SyncPanel calls
 }
 
 func (f *fakeSyncer) Sync(_ context.Context, uid int64, wait bool) (reconcile.Summary, error) {
@@ -39,6 +40,22 @@ func (f *fakeSyncer) Touch(uids ...int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.touched = append(f.touched, uids...)
+}
+
+func (f *fakeSyncer) Revoke(uids ...int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.touched = append(f.touched, uids...)
+	f.revoked = append(f.revoked, uids...)
+}
+
+// takeRevoked returns and clears what was scheduled by Revoke since the last call.
+func (f *fakeSyncer) takeRevoked() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.revoked
+	f.revoked = nil
+	return r
 }
 
 // takeTouched returns and clears what was scheduled since the last call.

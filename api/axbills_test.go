@@ -29,6 +29,12 @@ func TestAXbillsReplay(t *testing.T) {
 	if !slices.Equal(touched, []int64{5, 6, 7}) {
 		t.Errorf("targeted runs for %v, want 5, 6 and 7", touched)
 	}
+	// rights_del, keys_del and users/clients/delete name their contract:
+	// those runs are never held by the guard.
+	revoked := slices.Compact(slices.Sorted(slices.Values(s.syncer.takeRevoked())))
+	if !slices.Equal(revoked, []int64{5, 6, 7}) {
+		t.Errorf("named revocations for %v, want 5, 6 and 7", revoked)
+	}
 }
 
 // replayAXbills sends every call of the recorded AXbills session

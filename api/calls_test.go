@@ -152,10 +152,15 @@ func TestDoorsRightsDelete(t *testing.T) {
 		}
 	})
 	t.Run("RightsDel", func(t *testing.T) {
+		s.syncer.takeRevoked()
 		s.must(200, "rights_del", `{"uid": 12345, "device_id": [`+jsonInt(cam)+`]}`)
 		s.must(200, "rights_del", `{"uid": 12345, "device_id": `+jsonInt(cam)+`}`)
 		if rights := s.must(200, "rights_list", `{"uid": 12345}`)["rights"].([]any); len(rights) != 0 {
 			t.Fatalf("got %v", rights)
+		}
+		// A revocation named by its contract: its run is never guarded.
+		if got := s.syncer.takeRevoked(); len(got) != 2 || got[0] != 12345 {
+			t.Fatalf("got revoked %v, want 12345 scheduled by name after each rights_del", got)
 		}
 	})
 }
@@ -167,6 +172,9 @@ func TestKeysAndTypes(t *testing.T) {
 	s.must(200, "keys_add", `{"uid": 5, "key": "0123456789abcd", "comment": "None"}`)
 	if got := s.syncer.takeTouched(); len(got) != 2 || got[0] != 5 || got[1] != 5 {
 		t.Fatalf("got touched %v, want a targeted run for 5 after each keys_add", got)
+	}
+	if got := s.syncer.takeRevoked(); len(got) != 0 {
+		t.Fatalf("keys_add scheduled %v as named revocations", got)
 	}
 	keys := s.must(200, "keys_list", `{"uid": 5}`)["keys"].([]any)
 	// keys_list answers the stored bytes in lower-case hex, as the reference server does.

@@ -36,6 +36,6 @@ func (h *handler) clientsDelete(r *http.Request, b body) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	h.touch(uid)
+	h.revoke(uid)
 	return http.StatusOK, nil, nil
 }

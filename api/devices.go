@@ -156,6 +156,14 @@ func (h *handler) touch(uids ...int64) {
 	}
 }
 
+// revoke schedules the run of a revocation asked for by naming its
+// contract: the guard never holds it.
+func (h *handler) revoke(uid int64) {
+	if h.Syncer != nil {
+		h.Syncer.Revoke(uid)
+	}
+}
+
 func validUUID(s string) bool {
 	if len(s) != 36 {
 		return false

@@ -72,7 +72,7 @@ func (h *handler) keysDel(r *http.Request, b body) (int, any, error) {
 	if err := h.db.DeleteKey(r.Context(), uid, reconcile.KeyCode(stored)); err != nil {
 		return 0, nil, err
 	}
-	h.touch(uid)
+	h.revoke(uid)
 	return http.StatusOK, nil, nil
 }
 

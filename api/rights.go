@@ -68,7 +68,7 @@ func (h *handler) rightsDel(r *http.Request, b body) (int, any, error) {
 	if err := h.db.DeleteRights(r.Context(), uid, devices); err != nil {
 		return 0, nil, err
 	}
-	h.touch(uid)
+	h.revoke(uid)
 	return http.StatusOK, nil, nil
 }
 

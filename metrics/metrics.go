@@ -22,6 +22,7 @@ type Metrics struct {
 	panelOps     *prometheus.CounterVec
 	failing      prometheus.Gauge
 	guardTrips   prometheus.Counter
+	runsGuarded  prometheus.Counter
 	lastRun      *prometheus.GaugeVec
 	billingQuery *prometheus.HistogramVec
 	duplicates   prometheus.Gauge
@@ -42,7 +43,9 @@ func New() *Metrics {
 		failing: prometheus.NewGauge(prometheus.GaugeOpts{Name: "yardsync_panels_failing",
 			Help: "Panels that failed in the last run."}),
 		guardTrips: prometheus.NewCounter(prometheus.CounterOpts{Name: "yardsync_guard_trips_total",
-			Help: "Full runs whose deletions the max_revoke guard withheld."}),
+			Help: "Runs whose deletions the guard withheld (kept for old dashboards; see yardsync_runs_guarded_total)."}),
+		runsGuarded: prometheus.NewCounter(prometheus.CounterOpts{Name: "yardsync_runs_guarded_total",
+			Help: "Runs whose deletions the guard withheld: they would have revoked more contracts than reconcile.guard_min and max_revoke allow."}),
 		lastRun: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "yardsync_last_run_keys",
 			Help: "Keys added, rebound and deleted by the last run."}, []string{"change"}),
 		billingQuery: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "yardsync_billing_query_duration_seconds",
@@ -50,7 +53,7 @@ func New() *Metrics {
 		duplicates: prometheus.NewGauge(prometheus.GaugeOpts{Name: "yardsync_billing_duplicate_contracts",
 			Help: "Contracts the last full run found with several snapshot rows; their panels are left as they are."}),
 	}
-	m.reg.MustRegister(m.runs, m.runDuration, m.panelOps, m.failing, m.guardTrips, m.lastRun, m.billingQuery, m.duplicates,
+	m.reg.MustRegister(m.runs, m.runDuration, m.panelOps, m.failing, m.guardTrips, m.runsGuarded, m.lastRun, m.billingQuery, m.duplicates,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -76,6 +79,7 @@ func (m *Metrics) RunDone(trigger string, s reconcile.Summary, took time.Duratio
 	m.runDuration.WithLabelValues(trigger).Observe(took.Seconds())
 	if s.Guarded {
 		m.guardTrips.Inc()
+		m.runsGuarded.Inc()
 	}
 	m.failing.Set(float64(s.FailedPanels))
 	m.lastRun.WithLabelValues("added").Set(float64(s.Added))

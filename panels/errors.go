@@ -46,7 +46,22 @@ func (c *Client) transportError(req string, err error) error {
 		kind = reconcile.ErrPermanent
 	}
 	cause := &causeError{msg: c.scrub(describe(err)), err: err}
+	if sent(err) {
+		return fmt.Errorf("panels: %s %s: %s: %w: %w", c.family, c.addr, req, kind, &causeError{msg: cause.msg,
+			err: errors.Join(reconcile.ErrUnanswered, err)})
+	}
 	return fmt.Errorf("panels: %s %s: %s: %w: %w", c.family, c.addr, req, kind, cause)
+}
+
+// sent reports whether a request that failed may have reached the panel:
+// anything but a connection never made (refused, no route, a dial that
+// timed out). Such a request may have been applied, or be in progress still.
+func sent(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return false
+	}
+	var op *net.OpError
+	return !errors.As(err, &op) || op.Op != "dial"
 }
 
 // describe names a transport failure briefly, without the request URL.

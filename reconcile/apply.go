@@ -25,6 +25,9 @@ type panelReads struct {
 	clients map[int]Panel
 	read    map[int]bool
 	failed  map[int]string
+	// write, when set, writes a panel planned with changes at once, under
+	// the lease it was read under (see writeWith); nil on a dry run.
+	write func(ctx context.Context, id int, client Panel, pp PanelPlan)
 }
 
 // listed is one panel read and not planned yet.
@@ -49,8 +52,16 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice,
 	ids, byID := devicesOf(scope)
 	l.each(ctx, ids, r.Opts.Concurrency, false, func(g grant) {
 		client, keys, err := r.readLeased(ctx, l, byID[g.id], g)
-		if err == nil {
-			p.deliver(listed{g.id, client, keys})
+		switch {
+		case g.err != nil: // no lease held
+		case err != nil:
+			l.release(g.id)
+		default:
+			if pp, now := p.deliver(listed{g.id, client, keys}); now {
+				p.write(ctx, g.id, client, pp) // releases the lease
+			} else {
+				l.release(g.id)
+			}
 		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -66,8 +77,22 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice,
 	})
 }
 
-// deliver plans a read panel, or keeps it for the planner to come.
-func (p *panelReads) deliver(l listed) {
+// writeWith makes the reads write every panel planned from now on at once,
+// under the lease it was read under, with its outcome in out.
+func (p *panelReads) writeWith(r *Runner, s *panelSessions, out *sessionsOut) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.write = func(ctx context.Context, id int, client Panel, pp PanelPlan) {
+		g := s.leases.upgrade(ctx, id)
+		added, rebound, deleted, err := r.writeLeased(ctx, s, client, pp, g)
+		out.add(r, id, added, rebound, deleted, err)
+	}
+}
+
+// deliver plans a read panel, or keeps it for the planner to come. It
+// reports the plan when the panel is to be written now, by the caller,
+// under the lease it holds.
+func (p *panelReads) deliver(l listed) (PanelPlan, bool) {
 	p.mu.Lock()
 	p.read[l.id] = true
 	b := p.b
@@ -75,20 +100,28 @@ func (p *panelReads) deliver(l listed) {
 		p.pending = append(p.pending, l)
 	}
 	p.mu.Unlock()
-	if b != nil {
-		p.settle(b, l)
+	if b == nil {
+		return PanelPlan{}, false
 	}
+	return p.settle(b, l, true)
 }
 
-// settle plans one panel (outside the lock: plans only read) and counts it in.
-func (p *panelReads) settle(b *planner, l listed) {
+// settle plans one panel (outside the lock: plans only read) and counts it
+// in. A panel with changes is written now when now is set and the reads
+// write (the caller holds its lease); else its client is kept for apply.
+func (p *panelReads) settle(b *planner, l listed, now bool) (PanelPlan, bool) {
 	pp := b.plan(l.id, l.keys)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b.add(pp)
-	if pp.pp.changes() {
-		p.clients[l.id] = l.client
+	if !pp.pp.changes() {
+		return PanelPlan{}, false
 	}
+	if now && p.write != nil {
+		return pp.pp, true
+	}
+	p.clients[l.id] = l.client
+	return PanelPlan{}, false
 }
 
 // planWith sets the planner and plans the panels read before it.
@@ -99,7 +132,7 @@ func (p *panelReads) planWith(b *planner) {
 	p.pending = nil
 	p.mu.Unlock()
 	for _, l := range pending {
-		p.settle(b, l)
+		p.settle(b, l, false)
 	}
 }
 
@@ -132,38 +165,81 @@ func (r *Runner) readPanel(ctx context.Context, l *leases, d PanelDevice) (Panel
 	return client, keys, err
 }
 
-// apply works on every panel of the plan concurrently, each under its
-// lease, then forgets orphans.
-func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Panel, res *Result) {
+// apply writes the panels of the plan that were not written as they were
+// read (a full run reads some before it has its plan), concurrently, each
+// under a new lease, then forgets orphans.
+func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Panel, plan Plan, out *sessionsOut) {
+	var plans []PanelPlan
+	for _, pp := range plan.Panels {
+		if clients[pp.Device.ID] != nil {
+			plans = append(plans, pp)
+		}
+	}
+	ids, byID := withChanges(longestFirst(plans))
 	var mu sync.Mutex
-	ids, plans := withChanges(longestFirst(res.Plan.Panels))
 	done, total := 0, len(ids)
 	s.leases.each(ctx, ids, r.Opts.Concurrency, true, func(g grant) {
-		added, rebound, deleted, err := r.writeLeased(ctx, s, clients[g.id], plans[g.id], g)
+		added, rebound, deleted, err := r.writeLeased(ctx, s, clients[g.id], byID[g.id], g)
+		out.add(r, g.id, added, rebound, deleted, err)
 		mu.Lock()
 		defer mu.Unlock()
-		res.Added, res.Rebound, res.Deleted = res.Added+added, res.Rebound+rebound, res.Deleted+deleted
-		if errors.Is(err, errYielded) {
-			if res.Yielded == nil {
-				res.Yielded = map[int]string{}
-			}
-			res.Yielded[g.id] = err.Error()
-			r.Log.Info("panel left to a newer run", "panel_id", g.id)
-			err = nil
-		}
-		if err != nil {
-			if res.Failed == nil {
-				res.Failed = map[int]string{}
-			}
-			res.Failed[g.id] = err.Error()
-			r.Log.Warn("panel not reconciled", "panel_id", g.id, "error", err)
-		}
 		done++
 		if r.Observer != nil {
 			r.Observer.Progress(StageWrite, done, total)
 		}
 	})
-	r.forgetOrphans(ctx, res.Plan.Orphans)
+	r.forgetOrphans(ctx, plan.Orphans)
+}
+
+// sessionsOut gathers the outcome of a run's write sessions, which end
+// concurrently, some while other panels are still being read.
+type sessionsOut struct {
+	mu                      sync.Mutex
+	added, rebound, deleted int
+	failed, yielded         map[int]string
+}
+
+func newSessionsOut() *sessionsOut {
+	return &sessionsOut{failed: map[int]string{}, yielded: map[int]string{}}
+}
+
+// add counts one panel's session in.
+func (o *sessionsOut) add(r *Runner, id, added, rebound, deleted int, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.added, o.rebound, o.deleted = o.added+added, o.rebound+rebound, o.deleted+deleted
+	switch {
+	case errors.Is(err, errYielded):
+		o.yielded[id] = err.Error()
+		r.Log.Info("panel left to a newer run", "panel_id", id)
+	case err != nil:
+		o.failed[id] = err.Error()
+		r.Log.Warn("panel not reconciled", "panel_id", id, "error", err)
+	}
+}
+
+// into adds the sessions' outcome to res; a deleted panel that failed is
+// among the unburied, not the failed.
+func (o *sessionsOut) into(res *Result, desired Desired) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	res.Added, res.Rebound, res.Deleted = res.Added+o.added, res.Rebound+o.rebound, res.Deleted+o.deleted
+	put := func(m *map[int]string, id int, msg string) {
+		if *m == nil {
+			*m = map[int]string{}
+		}
+		(*m)[id] = msg
+	}
+	for id, msg := range o.failed {
+		if _, dead := desired.Tombstones[id]; dead {
+			put(&res.Unburied, id, msg)
+		} else {
+			put(&res.Failed, id, msg)
+		}
+	}
+	for id, msg := range o.yielded {
+		put(&res.Yielded, id, msg)
+	}
 }
 
 func (r *Runner) forgetOrphans(ctx context.Context, orphans []OwnedKey) {
@@ -228,7 +304,7 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	// The deletions are seen: record them even if the panel's deadline just passed.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer fcancel()
-	err = errors.Join(ferr, r.Store.ForgetKeys(fctx, pp.Device.ID, v.gone), v.err(werr))
+	err = errors.Join(ferr, r.forgetGone(fctx, pp.Device.ID, v.gone), v.err(werr))
 	return v.added, v.rebound, len(v.gone), err
 }
 
@@ -276,13 +352,78 @@ func (r *Runner) push(ctx context.Context, p Panel, family int, keys []PanelKey)
 // this session.
 func unreachable(err error) bool { return err != nil && IsTransient(err) }
 
-// bookkeeping records adopted keys, forgets stale records and claims the
-// keys about to be pushed.
+// bookkeeping records adopted keys, claims the keys about to be pushed,
+// marks the keys about to be deleted, and forgets the records of keys seen
+// gone for good.
 func (r *Runner) bookkeeping(ctx context.Context, pp PanelPlan) error {
-	if err := r.Store.ClaimKeys(ctx, slices.Concat(pp.Adopt, pp.Claim)); err != nil {
+	if err := r.Store.ClaimKeys(ctx, pp.Adopt, false); err != nil {
 		return err
 	}
-	return r.Store.ForgetKeys(ctx, pp.Device.ID, pp.Forget)
+	if err := r.Store.ClaimKeys(ctx, pp.Claim, true); err != nil {
+		return err
+	}
+	if err := r.Store.MarkDeleting(ctx, pp.Device.ID, normalisedAll(pp.Delete)); err != nil {
+		return err
+	}
+	return r.forgetGone(ctx, pp.Device.ID, pp.Forget)
+}
+
+// forgetGone lets the records of codes seen gone go, and keeps the run
+// told of those the store kept because their add may still land: the run
+// looks at them again once it cannot (see Result.Recheck).
+func (r *Runner) forgetGone(ctx context.Context, id int, codes []string) error {
+	kept, err := r.Store.ForgetGone(ctx, id, codes, r.settle())
+	r.uncertain.add(kept)
+	return err
+}
+
+// uidSet is a set of contracts safe for concurrent use; a nil set adds nothing.
+type uidSet struct {
+	mu   sync.Mutex
+	uids map[int64]bool
+}
+
+func (u *uidSet) add(uids []int64) {
+	if u == nil || len(uids) == 0 {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.uids == nil {
+		u.uids = map[int64]bool{}
+	}
+	for _, uid := range uids {
+		u.uids[uid] = true
+	}
+}
+
+// list returns the set sorted.
+func (u *uidSet) list() []int64 {
+	if u == nil {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return sortedKeys(u.uids)
+}
+
+// settle is how long after yardsync sent an add the key may still land:
+// every try of the request, and as long again as the panel may work on
+// the last one after yardsync gave up.
+func (r *Runner) settle() time.Duration {
+	if r.Opts.Settle > 0 {
+		return r.Opts.Settle
+	}
+	return time.Duration(r.Opts.Retries+2) * r.Opts.PanelTimeout
+}
+
+// normalisedAll returns the codes as yardsync records them, sorted and unique.
+func normalisedAll(forms []string) []string {
+	out := make([]string, 0, len(forms))
+	for _, f := range forms {
+		out = append(out, panelCode(f))
+	}
+	return uniqueSorted(out)
 }
 
 // deleteKeys removes codes one by one, as the panel listed them: the other

@@ -99,6 +99,8 @@ func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own
 	for _, code := range sortedKeys(want) {
 		if s.has(code) {
 			pp.want(want[code], flats, listed[code], own)
+		} else if g := want[code]; slices.Contains(flats[code], g.Flat) {
+			pp.Keep = append(pp.Keep, PanelKey{Code: code, Flat: g.Flat})
 		}
 	}
 	for _, code := range sortedKeys(flats) {
@@ -108,7 +110,7 @@ func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own
 			pp.Delete = append(pp.Delete, listed[code]...)
 		}
 	}
-	pp.Forget = s.forget(want, flats, own)
+	s.unlisted(&pp, want, flats, own)
 	return pp
 }
 
@@ -138,22 +140,29 @@ func (s scope) diffTombstone(dev PanelDevice, have []PanelKey, own map[string]Ow
 			pp.Delete = append(pp.Delete, listed[code]...)
 		}
 	}
-	pp.Forget = s.forget(nil, flats, own)
+	s.unlisted(&pp, nil, flats, own)
 	return pp
 }
 
-// forget lists owned codes neither wanted nor on the panel: the key is seen
-// gone, so its record can go.
-func (s scope) forget(want map[string]Grant, flats map[string][]int, own map[string]OwnedKey) []string {
-	var out []string
+// unlisted plans the owned codes neither wanted nor on the panel. Not
+// listed is not gone: an add yardsync sent may still land (a panel that
+// applies writes late, a request it was still working on when yardsync
+// gave up). So a record goes (Forget) only once a delete of its key was
+// sent since the add; until then the key gets that delete, sent blind, in
+// the normalised form yardsync pushed it in. The store keeps the record
+// still while the add may land (see Bookkeeper.ForgetGone).
+func (s scope) unlisted(pp *PanelPlan, want map[string]Grant, flats map[string][]int, own map[string]OwnedKey) {
 	for _, code := range sortedKeys(own) {
 		_, wanted := want[code]
 		_, present := flats[code]
-		if !wanted && !present && s.has(code) {
-			out = append(out, code)
+		switch {
+		case wanted || present || !s.has(code):
+		case own[code].Deleting:
+			pp.Forget = append(pp.Forget, code)
+		default:
+			pp.Delete = append(pp.Delete, code)
 		}
 	}
-	return out
 }
 
 // standIn returns the flat a panel listed, or, where it lists none, the
@@ -183,34 +192,12 @@ func (pp *PanelPlan) want(g Grant, flats map[string][]int, forms []string, own m
 				pp.Replace = append(pp.Replace, f)
 			}
 		}
-	case own[g.Code] != rec:
-		pp.Adopt = append(pp.Adopt, rec)
-	}
-}
-
-// revokes counts the keys Delete removes: a key listed in two forms is one.
-func (pp PanelPlan) revokes() int {
-	codes := make([]string, 0, len(pp.Delete))
-	for _, form := range pp.Delete {
-		codes = append(codes, panelCode(form))
-	}
-	slices.Sort(codes)
-	return len(slices.Compact(codes))
-}
-
-// managed counts the keys of one read panel the guard compares against:
-// every key yardsync owns there (or every key, with PruneAll), not only the
-// run's codes, so a batch of a few contracts is measured against the panel
-// it would empty.
-func (s scope) managed(have []PanelKey, own map[string]OwnedKey) int {
-	if s.prune == PruneAll {
-		codes := map[string]bool{}
-		for _, k := range have {
-			codes[panelCode(k.Code)] = true
+	default:
+		pp.Keep = append(pp.Keep, PanelKey{Code: g.Code, Flat: g.Flat})
+		if o := own[g.Code]; o.DeviceID != rec.DeviceID || o.Code != rec.Code || o.Flat != rec.Flat || o.UID != rec.UID || o.Deleting {
+			pp.Adopt = append(pp.Adopt, rec)
 		}
-		return len(codes)
 	}
-	return len(own)
 }
 
 // orphans lists the owned keys in scope on devices SmartYard no longer has

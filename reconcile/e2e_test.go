@@ -83,9 +83,18 @@ func newWorld(t *testing.T, family string, count int) *world {
 	w.runner = &reconcile.Runner{Billing: w.bill, Store: w.db,
 		Dial: panels.Dialer(panels.Options{Port: port, Scheme: "http", Timeout: 500 * time.Millisecond}),
 		Opts: reconcile.Options{Concurrency: 8, PanelTimeout: 500 * time.Millisecond, Retries: 1, Backoff: 10 * time.Millisecond,
-			Prune: reconcile.PruneOwned, MaxRevoke: 0.5, LockWait: 5 * time.Second},
+			Prune: reconcile.PruneOwned, MaxRevoke: 0.5, LockWait: 5 * time.Second,
+			// The emulators apply every write at once unless a test makes
+			// them late: a record may go as soon as its key is seen gone.
+			Settle: time.Millisecond},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return w
+}
+
+// settle is how long after a write its key may still land: a record of a
+// key deleted sooner stays (see Options.Settle).
+func (w *world) settle() time.Duration {
+	return w.runner.Opts.Settle
 }
 
 func (w *world) exec(sql string, args ...any) {
@@ -241,7 +250,7 @@ func TestInterruptedRunLosesNothing(t *testing.T) {
 	// Simulate a run killed right after the push: the claim and the panel
 	// write happened, nothing after it did.
 	claim := []reconcile.OwnedKey{{DeviceID: w.panels[0], Code: "0000000000BB01", Flat: 3, UID: 201}}
-	if err := w.db.ClaimKeys(bg, claim); err != nil {
+	if err := w.db.ClaimKeys(bg, claim, true); err != nil {
 		t.Fatal(err)
 	}
 	w.fleet.Panel(0).SetKeys([]reconcile.PanelKey{{Code: "0000000000BB01", Flat: 3}})

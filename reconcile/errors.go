@@ -29,6 +29,10 @@ var (
 	// ErrPermanent marks a failure a retry will not fix: bad credentials, a
 	// body saying the request failed, an unparsable answer.
 	ErrPermanent = errors.New("permanent")
+	// ErrUnanswered marks, beside ErrTransient, a panel request that was
+	// sent and got no answer (a timeout, a reset, a lost answer): the panel
+	// may have applied it, or may still be working on it.
+	ErrUnanswered = errors.New("unanswered")
 )
 
 // IsTransient reports whether err is worth retrying.

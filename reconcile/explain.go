@@ -79,7 +79,42 @@ func (r *Runner) Explain(ctx context.Context, uid int64, log ChangeReader) (Expl
 			return ex, err
 		}
 	}
-	return ex, nil
+	return ex, stillOn(ctx, &ex, log)
+}
+
+// HeldReader finds the newest run the guard held that would have revoked a
+// contract, unless a later full run went through (store.DB).
+type HeldReader interface {
+	HeldFor(ctx context.Context, uid int64) (runID int64, g *Guard, err error)
+}
+
+// stillOn adds to the reason of a contract without access what is still on
+// the panels: its unwanted keys are never said to be removed while a panel
+// holds them, and a guard holding them is named with its numbers.
+func stillOn(ctx context.Context, ex *Explanation, log ChangeReader) error {
+	n := 0
+	for _, p := range ex.Panels {
+		for _, k := range p.Keys {
+			if !k.Wanted && k.OnPanel != nil && *k.OnPanel {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if hr, ok := log.(HeldReader); ok {
+		id, g, err := hr.HeldFor(ctx, ex.UID)
+		if err != nil {
+			return err
+		}
+		if g != nil {
+			ex.Reason += fmt.Sprintf(" %d of its keys are still on the panels, held by the guard: run %d %s. They come off at the next run that reads the billing right, or with `yardsync reconcile --force`.", n, id, g)
+			return nil
+		}
+	}
+	ex.Reason += fmt.Sprintf(" %d of its keys are still on the panels: the next run takes them off.", n)
+	return nil
 }
 
 // verdict reads the billing row and says in one sentence what follows from it.
@@ -100,9 +135,9 @@ func verdict(uid int64, in Inputs, d Desired) (ExplainedBilling, bool, string) {
 	case len(rows) > 1:
 		return b, false, fmt.Sprintf("The billing returns %d rows for contract %d: a conflict, so yardsync leaves its panels as they are until the billing is fixed.", len(rows), uid)
 	case !c.CamsOpen:
-		return b, false, fmt.Sprintf("Contract %d does not have the intercom service in the billing, so its keys are removed.", uid)
+		return b, false, fmt.Sprintf("Contract %d does not have the intercom service in the billing, so its keys come off the panels.", uid)
 	case !c.CamsPaid:
-		return b, false, fmt.Sprintf("Contract %d has the intercom service but has not paid for it, so its keys are removed.", uid)
+		return b, false, fmt.Sprintf("Contract %d has the intercom service but has not paid for it, so its keys come off the panels.", uid)
 	}
 	if _, ok := FlatNumber(c.Flat); !ok {
 		return b, false, fmt.Sprintf("Contract %d has paid, but its flat %q is not a number from 1 to 9999, so it gets no keys until the billing is fixed.", uid, c.Flat)

@@ -51,7 +51,10 @@ type Lease struct {
 type Leaser interface {
 	AcquireLeases(ctx context.Context, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) (map[int]Lease, error)
 	RenewLeases(ctx context.Context, token string, runID int64, ttl time.Duration, panels bool) ([]int, error)
-	ReleaseLeases(ctx context.Context, token string, ids []int) error
+	// ReleaseLeases frees the leases token holds on ids; a panel given a
+	// hold above zero stays taken that much longer (a request yardsync gave
+	// up on may still be in progress there).
+	ReleaseLeases(ctx context.Context, token string, ids []int, holds []time.Duration) error
 	LeaseHolders(ctx context.Context, ids []int) (map[int]string, error)
 	// NewerRunUIDs returns the contracts of the runs of contracts that
 	// started after run runID: they read the billing later.
@@ -87,7 +90,8 @@ type leases struct {
 	taken    map[int]bool                       // every panel ever taken, released at close
 	lost     chan struct{}                      // closed when the run lock is lost: nothing is trusted any more
 	why      error                              // why lost was closed
-	queue    []int                              // released, not yet written free
+	busy     map[int]time.Time                  // panels that may still work on a request this run gave up on, until when
+	queue    map[int]bool                       // released, not yet written free
 	timer    *time.Timer                        // writes the queue free
 	closed   bool                               // close frees everything taken
 	calls    map[uint64]context.CancelCauseFunc // panel calls in flight, cancelled by lose
@@ -110,6 +114,7 @@ func (r *Runner) newLeases(runID int64, lock Lock) *leases {
 		ttl: ttl, margin: margin, every: (ttl - margin) / 3, wait: max(r.Opts.LockWait, ttl),
 		batch: max(r.Opts.Concurrency, 1), lock: lock, draining: r.draining,
 		sentAt: map[int]time.Time{}, writes: map[int]int64{}, taken: map[int]bool{}, calls: map[uint64]context.CancelCauseFunc{},
+		busy: map[int]time.Time{}, queue: map[int]bool{},
 		lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -132,7 +137,9 @@ func (l *leases) start(ctx context.Context) {
 }
 
 // close stops renewing and frees every lease the run still holds, in one
-// statement.
+// statement, holding those of panels that may still work on a request.
+// It takes stmt first, so a release flush already under way ends before
+// it: nothing of the run's leases is written after close returns.
 func (l *leases) close(ctx context.Context) {
 	l.mu.Lock()
 	if l.closed {
@@ -142,20 +149,59 @@ func (l *leases) close(ctx context.Context) {
 	l.mu.Unlock()
 	close(l.stop)
 	<-l.done
+	l.stmt.Lock()
+	defer l.stmt.Unlock()
 	l.mu.Lock()
 	l.closed = true
 	if l.timer != nil {
 		l.timer.Stop()
 	}
-	ids := make([]int, 0, len(l.taken))
-	for id := range l.taken {
-		ids = append(ids, id)
-	}
+	ids := sortedKeys(l.taken)
 	l.sentAt = map[int]time.Time{}
+	holds := l.holdsLocked(ids)
 	l.mu.Unlock()
 	if len(ids) > 0 {
-		_ = l.free(ctx, ids)
+		_ = l.free(ctx, ids, holds)
 	}
+}
+
+// gaveUp records that panel id may still be working on a request this run
+// stopped waiting for (it timed out, or its answer was lost): for one more
+// request's time no request goes to it, and its lease is held that long.
+func (l *leases) gaveUp(id int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.busy[id] = time.Now().Add(l.margin)
+}
+
+// idle waits until panel id may no longer be working on a request this run
+// gave up on.
+func (l *leases) idle(ctx context.Context, id int) error {
+	l.mu.Lock()
+	until := l.busy[id]
+	l.mu.Unlock()
+	wait := time.Until(until)
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return Errorf(ErrTransient, "panel %d may still be working on a request yardsync gave up on; no request sent: %v", id, context.Cause(ctx))
+	}
+}
+
+// holdsLocked returns how long each lease of ids must stay taken after its
+// release; l.mu is held.
+func (l *leases) holdsLocked(ids []int) []time.Duration {
+	holds := make([]time.Duration, len(ids))
+	for i, id := range ids {
+		holds[i] = max(time.Until(l.busy[id]), 0)
+	}
+	return holds
 }
 
 // renew checks the run lock, then extends the heartbeat and the leases in
@@ -240,6 +286,9 @@ func (l *leases) trustedUntil(id int) (time.Time, error) {
 // checked and the call registered at once, so a loss either refuses the
 // call or cancels it.
 func (l *leases) begin(ctx context.Context, id int) (call context.Context, cancel context.CancelCauseFunc, end time.Time, done func(), err error) {
+	if err := l.idle(ctx, id); err != nil {
+		return nil, nil, end, nil, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if end, err = l.trustedUntilLocked(id); err != nil {

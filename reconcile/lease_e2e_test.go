@@ -268,7 +268,9 @@ func TestRevocationDoesNotWaitBehindASlowPanel(t *testing.T) {
 		revoked <- runOutcome{reconcile.Result{Summary: s}, err}
 	}()
 	got := finished(t, revoked, "the revocation")
-	if got.Status != reconcile.StatusOK || got.Deleted != 1 || w.keys(1) != "" {
+	// The full run read the billing after 702 stopped paying: it may have
+	// taken the key off panel 1 itself, as soon as it read it.
+	if got.Status != reconcile.StatusOK || w.keys(1) != "" {
 		t.Fatalf("revocation: got %+v, panel 1 %q", got.Summary, w.keys(1))
 	}
 	if status := w.runStatus(full.RunID); status != "running" {

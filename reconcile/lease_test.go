@@ -65,7 +65,7 @@ func (f *fakeLeaser) RenewLeases(_ context.Context, token string, _ int64, _ tim
 	return held, nil
 }
 
-func (f *fakeLeaser) ReleaseLeases(_ context.Context, token string, ids []int) error {
+func (f *fakeLeaser) ReleaseLeases(_ context.Context, token string, ids []int, _ []time.Duration) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.releases++

@@ -97,7 +97,9 @@ func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]L
 	for id := range got {
 		l.sentAt[id], l.taken[id] = sent, true
 	}
-	l.queue = slices.DeleteFunc(l.queue, func(id int) bool { _, again := got[id]; return again })
+	for id := range got {
+		delete(l.queue, id)
+	}
 	return got, taken, nil
 }
 
@@ -112,6 +114,21 @@ func (l *leases) emit(left []int, got map[int]Lease, taken time.Time, out chan<-
 		rest = append(rest, id)
 	}
 	return rest
+}
+
+// upgrade takes the lease this run holds on panel id to read it again, to
+// write it: the write counter is bumped as for any write session, and the
+// grant says whether a newer run wrote the panel.
+func (l *leases) upgrade(ctx context.Context, id int) grant {
+	got, taken, err := l.acquire(ctx, []int{id}, true)
+	if err != nil {
+		return grant{id: id, err: err}
+	}
+	lease, ok := got[id]
+	if !ok {
+		return grant{id: id, err: Errorf(ErrBusy, "panel %d: its lease ran out before this run could write it", id)}
+	}
+	return grant{id: id, writes: lease.Writes, newer: lease.Newer, taken: taken}
 }
 
 // giveUp fails every panel left with err, or as busy naming its holder.
@@ -140,12 +157,13 @@ func (l *leases) giveUp(left []int, err error, out chan<- grant) {
 const releaseEvery = 20 * time.Millisecond
 
 // release ends this run's session on panel id: it is not trusted from now
-// on, and its lease is freed with the others released within releaseEvery.
+// on, and its lease is freed with the others released within releaseEvery
+// (held on while the panel may still work on a request the run gave up on).
 func (l *leases) release(id int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.sentAt, id)
-	l.queue = append(l.queue, id)
+	l.queue[id] = true
 	if l.timer == nil && !l.closed {
 		l.timer = time.AfterFunc(releaseEvery, l.flushQueue)
 	}
@@ -158,14 +176,15 @@ func (l *leases) flushQueue() {
 	l.stmt.Lock()
 	defer l.stmt.Unlock()
 	l.mu.Lock()
-	ids := l.queue
-	l.queue, l.timer = nil, nil
+	ids := sortedKeys(l.queue)
+	l.queue, l.timer = map[int]bool{}, nil
 	closed := l.closed
+	holds := l.holdsLocked(ids)
 	l.mu.Unlock()
 	if closed || len(ids) == 0 {
 		return // close frees everything taken
 	}
-	if err := l.free(context.Background(), ids); err != nil {
+	if err := l.free(context.Background(), ids, holds); err != nil {
 		return
 	}
 	l.mu.Lock()
@@ -175,11 +194,11 @@ func (l *leases) flushQueue() {
 	}
 }
 
-// free writes leases free; a failure leaves them to expire.
-func (l *leases) free(ctx context.Context, ids []int) error {
+// free writes leases free, each after its hold; a failure leaves them to expire.
+func (l *leases) free(ctx context.Context, ids []int, holds []time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	err := l.store.ReleaseLeases(ctx, l.token, ids)
+	err := l.store.ReleaseLeases(ctx, l.token, ids, holds)
 	if err != nil {
 		l.log.Warn("panel leases not released; they expire", "run_id", l.runID, "error", err)
 	}
@@ -225,6 +244,8 @@ func (lp *leasedPanel) watch(ctx context.Context, cancel context.CancelCauseFunc
 }
 
 // call runs fn under the lease; a call cut short by the lease reports why.
+// A request sent and left unanswered (see ErrUnanswered) keeps the panel
+// busy for one more request's time: the panel may still be working on it.
 func (lp *leasedPanel) call(ctx context.Context, fn func(context.Context) error) error {
 	ctx, done, err := lp.bind(ctx)
 	if err != nil {
@@ -232,6 +253,9 @@ func (lp *leasedPanel) call(ctx context.Context, fn func(context.Context) error)
 	}
 	defer done()
 	err = fn(ctx)
+	if errors.Is(err, ErrUnanswered) {
+		lp.l.gaveUp(lp.id)
+	}
 	if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
 	}

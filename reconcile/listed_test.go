@@ -38,7 +38,7 @@ func TestCalculateListedForms(t *testing.T) {
 			current: []PanelKey{{keyRaw, 5}},
 			owned:   []OwnedKey{rec},
 			opt:     ownedOpt,
-			want:    Plan{Panels: []PanelPlan{{Device: panelOf(1), Delete: []string{keyRaw}}}, Managed: 1, Revokes: 1},
+			want:    Plan{Panels: []PanelPlan{{Device: panelOf(1), Delete: []string{keyRaw}}}},
 		},
 		{
 			name:    "a revoked key listed in two forms is deleted in both",
@@ -46,8 +46,7 @@ func TestCalculateListedForms(t *testing.T) {
 			current: []PanelKey{{keyRaw, 5}, {keyLong, 5}},
 			owned:   []OwnedKey{rec},
 			opt:     ownedOpt,
-			want: Plan{Panels: []PanelPlan{{Device: panelOf(1), Delete: []string{keyRaw, keyLong}}},
-				Managed: 1, Revokes: 1},
+			want:    Plan{Panels: []PanelPlan{{Device: panelOf(1), Delete: []string{keyRaw, keyLong}}}},
 		},
 		{
 			name:    "a rebind replaces the other form",
@@ -56,7 +55,7 @@ func TestCalculateListedForms(t *testing.T) {
 			owned:   []OwnedKey{owned(1, keyLong, 6, 10)},
 			opt:     ownedOpt,
 			want: Plan{Panels: []PanelPlan{{Device: panelOf(1), Rebind: []PanelKey{{keyLong, 5}},
-				Replace: []string{keyRaw}, Claim: []OwnedKey{rec}}}, Managed: 1},
+				Replace: []string{keyRaw}, Claim: []OwnedKey{rec}}}},
 		},
 		{
 			name:    "a listed key without a listed flat is on the flat yardsync recorded",
@@ -64,7 +63,7 @@ func TestCalculateListedForms(t *testing.T) {
 			current: []PanelKey{{keyLong, FlatUnlisted}},
 			owned:   []OwnedKey{rec},
 			opt:     ownedOpt,
-			want:    Plan{Panels: []PanelPlan{}, Managed: 1},
+			want:    Plan{Panels: []PanelPlan{}},
 		},
 		{
 			name:    "a listed key without a listed flat and no record is rebound once",
@@ -81,7 +80,7 @@ func TestCalculateListedForms(t *testing.T) {
 			owned:   []OwnedKey{rec},
 			opt:     ownedOpt,
 			want: Plan{Panels: []PanelPlan{{Device: panelOf(1), Rebind: []PanelKey{{keyLong, 5}},
-				Claim: []OwnedKey{rec}}}, Managed: 1},
+				Claim: []OwnedKey{rec}}}},
 		},
 		{
 			name:    "prune all counts one key in two forms once",
@@ -89,7 +88,7 @@ func TestCalculateListedForms(t *testing.T) {
 			current: []PanelKey{{keyRaw, 5}, {keyLong, 5}},
 			owned:   []OwnedKey{rec},
 			opt:     PlanOptions{Prune: PruneAll, MaxRevoke: 1},
-			want:    Plan{Panels: []PanelPlan{}, Managed: 1},
+			want:    Plan{Panels: []PanelPlan{}},
 		},
 	}
 	for _, tt := range tests {
@@ -97,6 +96,8 @@ func TestCalculateListedForms(t *testing.T) {
 			got := Calculate(tt.desired, map[int][]PanelKey{1: tt.current}, tt.owned, tt.opt)
 			want := tt.want
 			want.Prune, want.MaxRevoke = pruneMode(tt.opt.Prune), tt.opt.MaxRevoke
+			got.Guard = nil
+			got = withoutKeep(got)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %s,\nwant %s", mustJSON(t, got), mustJSON(t, want))
 			}

@@ -123,8 +123,7 @@ func (r *Runner) observeContracts(ctx context.Context, req Request) (observed, e
 }
 
 // observeDevices reads the rights of uids, the ownership records of the
-// request's codes (and, for a batch, every record on the panels its rights
-// name, which the guard measures against), the doors of the locks in those
+// request's codes, the doors of the locks in those
 // rights, the tombstones, and every device any of them names (a panel
 // holding an owned key must be read as a device, or its keys would look
 // orphaned).
@@ -147,11 +146,7 @@ func (r *Runner) observeDevices(ctx context.Context, req Request, uids []int64, 
 	for _, uid := range req.UIDs {
 		codes = append(codes, o.in.Keys[uid]...)
 	}
-	var panels []int
-	if !req.Named {
-		panels = uniqueSorted(ids)
-	}
-	if o.owned, err = r.Store.OwnedKeysOf(ctx, req.UIDs, uniqueSorted(codes), panels); err != nil {
+	if o.owned, err = r.Store.OwnedKeysOf(ctx, req.UIDs, uniqueSorted(codes), nil); err != nil {
 		return err
 	}
 	for _, k := range o.owned {

@@ -19,18 +19,29 @@ type OwnedKey struct {
 	Code     string `json:"code"`
 	Flat     int    `json:"flat"`
 	UID      int64  `json:"uid"`
+	// Deleting says a delete of the key was sent since its last add or
+	// rebind: a read that shows it gone may let its record go.
+	Deleting bool `json:"deleting,omitempty"`
 }
 
 // PlanOptions tune Calculate.
 type PlanOptions struct {
 	Prune     string  // PruneOwned or PruneAll; anything else counts as PruneOwned
-	MaxRevoke float64 // guard share, 0..1: a run deleting more than this share of managed keys deletes none
+	MaxRevoke float64 // guard share, 0..1 (see guard.go)
+	GuardMin  int     // revoking up to this many contracts is never held (see guard.go)
 	Force     bool    // ignore the guard
 	Panel     int     // a one-panel run: only this device id (with UIDs empty)
 	UIDs      []int64 // none: full run; else a targeted run for these contracts only
 	// Named marks UIDs asked for by name (sync/, reconcile --uid): such a run
 	// is not guarded. A batch (API changes, watch, device or door fan-out) is.
 	Named bool
+	// Recorded are the access states the store holds for the run's
+	// contracts (every contract on a full run): what the guard measures
+	// the billing's revocations against.
+	Recorded []Access
+	// PaidFleet, when above 0, is the number of contracts paid across the
+	// fleet before the run: a watch batch is measured against all of them.
+	PaidFleet int
 }
 
 // PanelPlan is what one panel needs. Add and Rebind are panel writes, Delete
@@ -62,6 +73,10 @@ type PanelPlan struct {
 	// pushing Whole in one go (two Sokol requests) beats a delete per key.
 	// Add, Rebind, Delete and Replace still say what changes. See whole.go.
 	Whole []PanelKey `json:"whole,omitempty"`
+	// Keep holds the desired keys the panel held on their flat when read,
+	// every contract's: the session's read-back checks them too, so a panel
+	// that lost keys meanwhile (a reboot) is seen.
+	Keep []PanelKey `json:"-"`
 }
 
 // Plan is the pure outcome of one calculation: what to write to each panel
@@ -81,11 +96,9 @@ type Plan struct {
 	Unread []int `json:"unread,omitempty"`
 	// Guarded is set when the guard tripped: Delete lists moved to Held, adds and rebinds stay.
 	Guarded bool `json:"guarded"`
-	// Managed counts the keys the guard compares against on the read live
-	// panels in scope: owned keys with PruneOwned, keys on the panels with PruneAll.
-	Managed int `json:"managed"`
-	// Revokes counts the deletions on live panels the plan wanted before the guard.
-	Revokes int `json:"revokes"`
+	// Guard is the guard's reading: the contracts the run would revoke,
+	// against how many and what limit (see guard.go).
+	Guard *Guard `json:"guard,omitempty"`
 	// Access lists the access states to write, AccessGone the recorded
 	// (uid, device) pairs to drop; only changes are listed.
 	Access     []Access `json:"access,omitempty"`
@@ -135,19 +148,21 @@ type planner struct {
 	owned   []OwnedKey
 	ownedAt map[int][]OwnedKey
 	opt     PlanOptions
+	guard   *Guard // decided before any panel is read
 	p       Plan
 }
 
-// panelPlan is one read panel's plan and what it adds to the guard's counts.
+// panelPlan is one read panel's plan.
 type panelPlan struct {
-	pp               PanelPlan
-	managed, revokes int
+	pp PanelPlan
 }
 
 // planner sorts owned by device (stably, in place) to index it.
 func (s scope) planner(desired Desired, owned []OwnedKey, opt PlanOptions) *planner {
-	return &planner{s: s, desired: desired, owned: owned, ownedAt: ownedIndex(owned), opt: opt,
-		p: Plan{UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{}}}
+	g := guardOf(desired, opt, s)
+	return &planner{s: s, desired: desired, owned: owned, ownedAt: ownedIndex(owned), opt: opt, guard: g,
+		p: Plan{UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{},
+			Guarded: g.Held, Guard: g}}
 }
 
 // plan diffs one read panel in scope. It only reads the planner.
@@ -157,15 +172,19 @@ func (b *planner) plan(id int, keys []PanelKey) panelPlan {
 		return panelPlan{pp: b.s.diffTombstone(dev, keys, own)}
 	}
 	pp := b.s.diff(b.desired.Panels[id], b.desired.Keys[id], keys, own)
+	if b.guard.Held {
+		// The guard holds every deletion on a live panel, and the
+		// clear-and-push that would make them.
+		pp.Held, pp.Delete = pp.Delete, nil
+		return panelPlan{pp: pp}
+	}
 	pp.Whole = b.s.whole(b.desired.Keys[id], keys, pp)
-	return panelPlan{pp: pp, managed: b.s.managed(keys, own), revokes: pp.revokes()}
+	return panelPlan{pp: pp}
 }
 
-// add counts one panel's plan in and keeps it if it changes anything.
+// add keeps one panel's plan if it changes anything or holds deletions.
 func (b *planner) add(pp panelPlan) {
-	b.p.Managed += pp.managed
-	b.p.Revokes += pp.revokes
-	if pp.pp.changes() {
+	if pp.pp.changes() || len(pp.pp.Held) > 0 {
 		b.p.Panels = append(b.p.Panels, pp.pp)
 	}
 }
@@ -182,27 +201,7 @@ func (b *planner) finish(read func(id int) bool) Plan {
 	slices.SortFunc(p.Panels, func(a, b PanelPlan) int { return cmp.Compare(a.Device.ID, b.Device.ID) })
 	p.Orphans = b.s.orphans(b.desired, b.owned)
 	p.Conflicts, p.BadFlats, p.Duplicates = b.s.reports(b.desired)
-	p.guard(b.opt)
 	return p
-}
-
-// guard withholds every deletion on live panels of a run that would remove
-// more than MaxRevoke of the managed keys, unless the run was asked for
-// named contracts or forced.
-func (p *Plan) guard(opt PlanOptions) {
-	if p.Named || opt.Force || p.Managed == 0 {
-		return
-	}
-	if float64(p.Revokes) <= opt.MaxRevoke*float64(p.Managed) {
-		return
-	}
-	p.Guarded = true
-	for i := range p.Panels {
-		if !p.Panels[i].Tombstone {
-			p.Panels[i].Held, p.Panels[i].Delete = p.Panels[i].Delete, nil
-		}
-		p.Panels[i].Whole = nil // a clear would delete what the guard holds
-	}
 }
 
 // setAccess records the access changes; a guarded plan holds back every
@@ -259,6 +258,7 @@ func (pp PanelPlan) without(codes map[string]bool) PanelPlan {
 	pp.Held = slices.DeleteFunc(slices.Clone(pp.Held), drop)
 	pp.Claim = slices.DeleteFunc(slices.Clone(pp.Claim), func(o OwnedKey) bool { return drop(o.Code) })
 	pp.Adopt = slices.DeleteFunc(slices.Clone(pp.Adopt), func(o OwnedKey) bool { return drop(o.Code) })
+	pp.Keep = slices.DeleteFunc(slices.Clone(pp.Keep), func(k PanelKey) bool { return drop(k.Code) })
 	if pp.steps() != n {
 		pp.Whole = nil
 	}

@@ -71,8 +71,11 @@ func apply(t *testing.T, actual map[int][]PanelKey, p Plan) map[int]map[string]i
 			m[k.Code] = k.Flat
 		}
 		for _, code := range pp.Delete {
-			if _, ok := m[code]; !ok {
-				t.Fatalf("panel %d: delete of absent %s", pp.Device.ID, code)
+			if _, ok := m[code]; !ok && panelCode(code) != code {
+				// A key yardsync sent and does not see is deleted blind, in
+				// the form it pushed (its add may land late); the owned
+				// property test checks it is owned.
+				t.Fatalf("panel %d: delete of absent %s in a listed form", pp.Device.ID, code)
 			}
 			delete(m, code)
 		}
@@ -121,8 +124,8 @@ func TestCalculatePropertyPruneOwned(t *testing.T) {
 				}
 			}
 		}
-		if p.Guarded != (float64(p.Revokes) > 0.3*float64(p.Managed)) {
-			t.Fatalf("case %d: guarded %v with %d of %d", i, p.Guarded, p.Revokes, p.Managed)
+		if p.Guarded != (p.Guard.Revoking > p.Guard.Limit) {
+			t.Fatalf("case %d: guarded %v with %s", i, p.Guarded, p.Guard)
 		}
 	}
 }

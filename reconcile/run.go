@@ -37,12 +37,17 @@ type TargetedReader interface {
 	KeysSharing(ctx context.Context, uids []int64) (map[int64][]string, error)
 	RightsOf(ctx context.Context, uids []int64) (map[int64][]int, error)
 	OwnedKeysOf(ctx context.Context, uids []int64, codes []string, devices []int) ([]OwnedKey, error)
+	// PaidContracts counts the contracts recorded as paid on some panel.
+	PaidContracts(ctx context.Context) (int, error)
 }
 
-// Bookkeeper records what the panels hold: ownership before a push and
-// after a delete is seen, access states, and deleted panels let go.
+// Bookkeeper records what the panels hold: ownership before a push (sent)
+// or as found (adopted), deletes before they are sent, records let go once
+// their key is seen gone for good, access states, and deleted panels let go.
 type Bookkeeper interface {
-	ClaimKeys(ctx context.Context, keys []OwnedKey) error
+	ClaimKeys(ctx context.Context, keys []OwnedKey, sent bool) error
+	MarkDeleting(ctx context.Context, deviceID int, codes []string) error
+	ForgetGone(ctx context.Context, deviceID int, codes []string, settle time.Duration) (kept []int64, err error)
 	ForgetKeys(ctx context.Context, deviceID int, codes []string) error
 	ApplyAccess(ctx context.Context, set, gone []Access) error
 	DropTombstones(ctx context.Context) error
@@ -59,6 +64,8 @@ type RunRecorder interface {
 	ReserveRunID(ctx context.Context) (int64, error)
 	CloseInterrupted(ctx context.Context) error
 	StartRun(ctx context.Context, id int64, trigger string, uids []int64) (int64, error)
+	// MarkHeld records that the guard holds a running run's deletions.
+	MarkHeld(ctx context.Context, id int64) error
 	FinishRun(ctx context.Context, s Summary, errText string, report any) error
 }
 
@@ -87,9 +94,15 @@ type Options struct {
 	Retries      int           // retries of a transient failure, with exponential backoff and jitter
 	Backoff      time.Duration // first retry delay
 	Prune        string        // PruneOwned or PruneAll
-	MaxRevoke    float64       // guard share
+	MaxRevoke    float64       // guard share (see guard.go)
+	GuardMin     int           // revoking up to this many contracts is never held (see guard.go)
 	LockWait     time.Duration // how long a run that must happen waits for another full run, or for a busy panel
 	LeaseTTL     time.Duration // panel lease lifetime; 0 or not above PanelTimeout: 3 × PanelTimeout
+	// Settle is how long after an add or rebind was sent the key may still
+	// land on the panel (every try, and a request's time after the last);
+	// 0: (Retries + 2) × PanelTimeout. A record of a key deleted sooner
+	// stays until a run after that sees the key gone.
+	Settle time.Duration
 }
 
 // Request asks for one run.
@@ -100,6 +113,10 @@ type Request struct {
 	// only such a run revokes past the guard. Batches of API changes, watch
 	// changes and the fan-out of a device or door edit leave it false.
 	Named bool
+	// MeasureFleet makes the guard measure a batch against every contract
+	// paid before it, not only those in the batch: a watch batch's
+	// contracts are the billing's changes, a share of the whole billing.
+	MeasureFleet bool
 	// Panel, when set, runs that one panel (a device id) against the whole
 	// desired state: after a panel was replaced or repaired. It is guarded
 	// like a full run, takes no full-run lock, and leaves other panels alone.
@@ -128,6 +145,11 @@ type Result struct {
 	// afresh; they do not make this run partial.
 	Yielded map[int]string `json:"yielded,omitempty"`
 	Error   string         `json:"error,omitempty"` // why the run failed as a whole
+	// Recheck lists the contracts whose keys were deleted so soon after an
+	// add that the add may still land: their records stay, and they are to
+	// be run again (by name) after RecheckAfter, when it cannot.
+	Recheck      []int64       `json:"recheck,omitempty"`
+	RecheckAfter time.Duration `json:"-"`
 	// read counts the panels read: a run that read none failed; one that
 	// read a panel and then failed on it is partial.
 	read int
@@ -156,6 +178,9 @@ type Runner struct {
 	stop <-chan struct{}
 	// changes gathers this run's panel writes for the change log.
 	changes *runChanges
+	// uncertain gathers the contracts whose records this run kept because
+	// an add may still land (see forgetGone).
+	uncertain *uidSet
 }
 
 // Run performs one run. Full runs take turns under the run lock; a full
@@ -181,6 +206,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	}
 	run := *r
 	run.stop = req.Stop
+	run.uncertain = &uidSet{}
 	if !req.DryRun {
 		run.changes = newRunChanges(r.Store, res.RunID)
 	}
@@ -188,6 +214,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	l.start(ctx)
 	run.execute(ctx, req, &res, l)
 	l.close(ctx)
+	if res.Recheck = run.uncertain.list(); len(res.Recheck) > 0 {
+		res.RecheckAfter = r.settle()
+	}
 	if err := run.changes.flush(ctx); err != nil {
 		r.Log.Warn("change log not written", slog.Int64("run_id", res.RunID), slog.Any("error", err))
 	}
@@ -222,7 +251,7 @@ func (r *Runner) fullRunLock(ctx context.Context, req Request) (Lock, error) {
 func (r *Runner) record(ctx context.Context, req Request, res *Result, took time.Duration) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	report := map[string]any{"failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
+	report := map[string]any{"guard": res.Plan.Guard, "recheck": res.Recheck, "failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
 		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates,
 		"unburied": res.Unburied, "yielded": res.Yielded,
 		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld)}
@@ -244,6 +273,9 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 		slog.Int("access_changes", len(res.Plan.Access)+len(res.Plan.AccessGone)), slog.Duration("took", took)}
 	if res.Error != "" {
 		attrs = append(attrs, slog.String("error", res.Error))
+	}
+	if res.Guarded && res.Plan.Guard != nil {
+		attrs = append(attrs, slog.String("guard", res.Plan.Guard.String()+": deletions held"))
 	}
 	r.Log.Log(ctx, runLevel(res.Status), "run finished", attrs...)
 }
@@ -270,14 +302,28 @@ func heldCount(p Plan) int {
 
 // execute is the run itself; every outcome lands in res, and the counts
 // say what happened even when the run fails halfway.
+//
+// The guard is decided from the billing and the recorded access states
+// before any panel is planned, so a panel read once the run has its plan
+// is written at once, under the lease it was read under: a slow panel
+// delays only itself. Panels a full run read while it was still reading
+// the billing are written after the reads, each under a new lease.
 func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *leases) {
 	defer settle(res)
-	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, Force: req.Force, UIDs: req.UIDs, Named: req.Named, Panel: req.Panel}
+	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, GuardMin: r.Opts.GuardMin, Force: req.Force,
+		UIDs: req.UIDs, Named: req.Named, Panel: req.Panel}
 	o, reads, err := r.observeReading(ctx, req, l, opt)
+	if err == nil && req.MeasureFleet && len(req.UIDs) > 0 {
+		opt.PaidFleet, err = r.Store.PaidContracts(ctx)
+	}
 	if err != nil {
+		if reads != nil {
+			reads.cancel()
+		}
 		r.fail(res, err)
 		return
 	}
+	opt.Recorded = o.access
 	desired := r.desire(req, o.in)
 	o.in = Inputs{} // read into desired: let it go before the panels are planned
 	s := newScope(desired, o.owned, opt)
@@ -286,6 +332,18 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 		reads = r.startReads(ctx, l, s.devices(desired))
 	}
 	b := s.planner(desired, o.owned, opt)
+	if b.guard.Held && !req.DryRun {
+		if err := r.Store.MarkHeld(ctx, res.RunID); err != nil {
+			reads.cancel()
+			r.fail(res, err)
+			return
+		}
+	}
+	sess := &panelSessions{leases: l, replan: b.replanner(), newer: b.newerCodes(r.Store, res.RunID)}
+	out := newSessionsOut()
+	if !req.DryRun {
+		reads.writeWith(r, sess, out)
+	}
 	reads.planWith(b)
 	clients, read, failed := reads.wait()
 	if req.Panel != 0 && len(s.panels) == 0 {
@@ -302,7 +360,8 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
 		return
 	}
-	r.apply(ctx, &panelSessions{leases: l, replan: b.replanner(res.Plan.Guarded), newer: b.newerCodes(r.Store, res.RunID)}, clients, res)
+	r.apply(ctx, sess, clients, res.Plan, out)
+	out.into(res, desired)
 	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
 	if err != nil {
 		r.fail(res, err)

@@ -26,6 +26,7 @@ type Scheduler struct {
 	mu      sync.Mutex
 	queue   []*job         // waiting, in order
 	touched map[int64]bool // uids changed through the API, not yet queued
+	revoked map[int64]bool // among touched: only named revocations (see Revoke)
 	timer   *time.Timer
 	first   time.Time // first touch not yet queued
 	last    time.Time // latest touch
@@ -59,7 +60,7 @@ type job struct {
 // NewScheduler builds a scheduler; debounce is how long API changes are
 // gathered before their batch run is queued.
 func NewScheduler(r *Runner, debounce time.Duration) *Scheduler {
-	return &Scheduler{runner: r, log: r.Log, debounce: debounce, touched: map[int64]bool{}, wake: make(chan struct{}, 1)}
+	return &Scheduler{runner: r, log: r.Log, debounce: debounce, touched: map[int64]bool{}, revoked: map[int64]bool{}, wake: make(chan struct{}, 1)}
 }
 
 // Start runs queued jobs until ctx is done; the run in flight finishes first.
@@ -151,6 +152,11 @@ func (s *Scheduler) stop() {
 
 func (s *Scheduler) runJob(ctx context.Context, j *job) {
 	j.res, j.err = s.runner.Run(ctx, j.req)
+	if uids := j.res.Recheck; j.err == nil && len(uids) > 0 {
+		// Keys deleted so soon after their add that the add may still
+		// land: look again, by name, once it cannot.
+		time.AfterFunc(j.res.RecheckAfter, func() { s.Revoke(uids...) })
+	}
 	if errors.Is(j.err, ErrBusy) && !j.req.Skip && j.req.RunID != 0 {
 		s.runner.recordBusy(ctx, j.req, j.err)
 	}
@@ -302,10 +308,22 @@ func (s *Scheduler) unbatch(uid int64) {
 // Touch schedules a batch run for contracts changed through the API,
 // gathering changes until none came for the debounce interval (at most
 // maxGather debounce intervals): a burst of changes becomes one run.
-func (s *Scheduler) Touch(uids ...int64) {
+func (s *Scheduler) Touch(uids ...int64) { s.touch(false, uids) }
+
+// Revoke is Touch for a revocation someone asked for by naming the
+// contract (rights_del, keys_del, users/clients/delete): contracts only
+// ever revoked this way in a batch run by name, never held by the guard.
+func (s *Scheduler) Revoke(uids ...int64) { s.touch(true, uids) }
+
+func (s *Scheduler) touch(named bool, uids []int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, uid := range uids {
+		if named && !s.touched[uid] {
+			s.revoked[uid] = true
+		} else if !named {
+			delete(s.revoked, uid)
+		}
 		s.touched[uid] = true
 	}
 	s.last = time.Now()
@@ -322,6 +340,7 @@ func (s *Scheduler) Batch(uids ...int64) {
 	s.mu.Lock()
 	for _, uid := range uids {
 		s.touched[uid] = true
+		delete(s.revoked, uid)
 	}
 	if s.timer != nil {
 		s.timer.Stop()
@@ -353,15 +372,26 @@ func (s *Scheduler) gathered() {
 func (s *Scheduler) flushTouched(trigger string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	uids := s.touched
-	s.touched, s.timer = map[int64]bool{}, nil
+	uids, revoked := s.touched, s.revoked
+	s.touched, s.revoked, s.timer = map[int64]bool{}, map[int64]bool{}, nil
 	if s.stopped {
 		return
 	}
-	if named := s.waiting(namedJob); named != nil {
+	named := s.waiting(namedJob)
+	if named != nil {
 		for _, uid := range named.req.UIDs {
 			delete(uids, uid)
 		}
+	}
+	if len(revoked) > 0 {
+		if named == nil {
+			named = s.push(namedJob, Request{Trigger: trigger, Named: true})
+		}
+		for uid := range revoked {
+			delete(uids, uid)
+			s.unbatch(uid)
+		}
+		named.req.UIDs = uniqueSorted(append(named.req.UIDs, slices.Collect(maps.Keys(revoked))...))
 	}
 	if len(uids) == 0 {
 		return
@@ -370,6 +400,7 @@ func (s *Scheduler) flushTouched(trigger string) {
 	if b == nil {
 		b = s.push(batchJob, Request{Trigger: trigger})
 	}
+	b.req.MeasureFleet = b.req.MeasureFleet || trigger == "watch"
 	b.req.UIDs = uniqueSorted(append(b.req.UIDs, slices.Collect(maps.Keys(uids))...))
 }
 

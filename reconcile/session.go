@@ -36,19 +36,23 @@ func (l *leases) stale(id int, writes int64) bool {
 	return !ok || writes != read+1
 }
 
-// readLeased reads one panel under its lease, released right after the
-// list: a run holds no panel while it waits for its other panels.
+// readLeased reads one panel under its lease; the caller releases it, or
+// writes the panel under it first.
 func (r *Runner) readLeased(ctx context.Context, l *leases, d PanelDevice, g grant) (Panel, []PanelKey, error) {
 	if g.err != nil {
 		return nil, nil, g.err
 	}
-	defer l.release(d.ID)
 	l.seen(d.ID, g.writes)
 	return r.readPanel(ctx, l, d)
 }
 
-// writeLeased writes one panel's plan under its lease, planned again first
-// if another run wrote the panel since this run read it.
+// writeLeased writes one panel's plan under its lease. A panel no other
+// run wrote since this run read it gets the plan as it is: a newer run that
+// has not written it yet reads it afresh after this session. One another
+// run wrote since is read and planned again first, and the codes of the
+// runs that started after this one (and were not held by the guard) are
+// left as they are: that run read the billing later. A panel a newer full
+// run wrote is left alone.
 func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp PanelPlan, g grant) (added, rebound, deleted int, err error) {
 	if g.err != nil {
 		return 0, 0, 0, g.err
@@ -68,13 +72,13 @@ func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp 
 		}
 		r.Log.Info("panel written by another run since it was read; planned again", "panel_id", g.id)
 		pp = s.replan(pp.Device, keys)
-	}
-	if s.newer != nil {
-		codes, err := s.newer(ctx, g.taken)
-		if err != nil {
-			return 0, 0, 0, err
+		if s.newer != nil {
+			codes, err := s.newer(ctx, g.taken)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			pp = pp.without(codes)
 		}
-		pp = pp.without(codes)
 	}
 	return r.applyPanel(ctx, p, pp)
 }
@@ -138,16 +142,9 @@ func (b *planner) codesOf(uids []int64) map[string]bool {
 var errYielded = errors.New("left to a run that read the billing later and has written this panel; the next run plans it again")
 
 // replanner plans one panel from fresh keys with the run's scope, desired
-// state and ownership records; a guarded run holds its deletions, and its
-// clear-and-push, as the guard did for the whole plan.
-func (b *planner) replanner(guarded bool) func(PanelDevice, []PanelKey) PanelPlan {
-	return func(d PanelDevice, keys []PanelKey) PanelPlan {
-		pp := b.plan(d.ID, keys).pp
-		if guarded && !pp.Tombstone {
-			pp.Held, pp.Delete, pp.Whole = append(pp.Held, pp.Delete...), nil, nil
-		}
-		return pp
-	}
+// state, ownership records and guard.
+func (b *planner) replanner() func(PanelDevice, []PanelKey) PanelPlan {
+	return func(d PanelDevice, keys []PanelKey) PanelPlan { return b.plan(d.ID, keys).pp }
 }
 
 // withChanges keeps the plans that write to a panel or the store; a panel

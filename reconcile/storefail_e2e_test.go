@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
@@ -17,18 +18,18 @@ type faultyStore struct {
 	claim, forget, access, finish error
 }
 
-func (f faultyStore) ClaimKeys(ctx context.Context, keys []reconcile.OwnedKey) error {
+func (f faultyStore) ClaimKeys(ctx context.Context, keys []reconcile.OwnedKey, sent bool) error {
 	if f.claim != nil && len(keys) > 0 {
 		return f.claim
 	}
-	return f.Store.ClaimKeys(ctx, keys)
+	return f.Store.ClaimKeys(ctx, keys, sent)
 }
 
-func (f faultyStore) ForgetKeys(ctx context.Context, id int, codes []string) error {
+func (f faultyStore) ForgetGone(ctx context.Context, id int, codes []string, settle time.Duration) ([]int64, error) {
 	if f.forget != nil && len(codes) > 0 {
-		return f.forget
+		return nil, f.forget
 	}
-	return f.Store.ForgetKeys(ctx, id, codes)
+	return f.Store.ForgetGone(ctx, id, codes, settle)
 }
 
 func (f faultyStore) ApplyAccess(ctx context.Context, set, gone []reconcile.Access) error {

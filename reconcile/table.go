@@ -89,8 +89,7 @@ func (p Plan) footer(w io.Writer) {
 	fmt.Fprintf(w, "total\t%s, prune %s\tadd %d, rebind %d, delete %d, orphans %d, access changes %d\n",
 		scope, p.Prune, add, rebind, del, len(p.Orphans), len(p.Access)+len(p.AccessGone))
 	if p.Guarded {
-		fmt.Fprintf(w, "guarded\t%d of %d managed keys\tmore than %.0f%%: deletions held (--force overrides)\n",
-			p.Revokes, p.Managed, p.MaxRevoke*100)
+		fmt.Fprintf(w, "guarded\t%s\tdeletions held (--force overrides)\n", p.Guard)
 	}
 	if !p.HasChanges() {
 		fmt.Fprintln(w, "no changes\t\t")

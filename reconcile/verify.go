@@ -13,6 +13,7 @@ type verified struct {
 	gone           []string        // deleted codes (normalised) seen gone: their records may go
 	kept           map[string]bool // added or rebound codes seen on their flat
 	unkept         []string        // writes not seen, e.g. "add 0000000000AC01 flat 7"
+	missing        []string        // desired keys the panel held and lost, e.g. "0000000000AC01 flat 7"
 }
 
 // verify compares the planned writes with the keys read back after them.
@@ -55,10 +56,9 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 			v.unkept = append(v.unkept, fmt.Sprintf("add %s flat %d", k.Code, k.Flat))
 		}
 	}
-	for _, k := range pp.Whole { // kept keys a clear took with it must be back
-		pushed := func(p PanelKey) bool { return p.Code == k.Code }
-		if !slices.ContainsFunc(pp.Add, pushed) && !slices.ContainsFunc(pp.Rebind, pushed) && !kept(k) {
-			v.unkept = append(v.unkept, fmt.Sprintf("keep %s flat %d", k.Code, k.Flat))
+	for _, k := range pp.Keep { // every desired key the panel held must still be there (a clear, a reboot)
+		if !kept(k) {
+			v.missing = append(v.missing, fmt.Sprintf("%s flat %d", k.Code, k.Flat))
 		}
 	}
 	for _, form := range pp.Replace {
@@ -82,17 +82,28 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 // request that failed although the read-back shows its effect (a delete
 // refused because the key was already gone) is no failure.
 func (v verified) err(requests error) error {
-	if len(v.unkept) == 0 {
+	var errs []error
+	if len(v.unkept) > 0 {
+		errs = append(errs, Errorf(ErrPermanent, "%d of the session's writes not seen on the panel after it: %s",
+			len(v.unkept), few(v.unkept)))
+	}
+	if len(v.missing) > 0 {
+		errs = append(errs, Errorf(ErrPermanent, "%d desired keys the panel held are missing after the session (did it reboot or lose its table?); the next run puts them back: %s",
+			len(v.missing), few(v.missing)))
+	}
+	if len(errs) == 0 {
 		return nil
 	}
+	return errors.Join(append(errs, requests)...)
+}
+
+// few joins the first items of a list for a message.
+func few(list []string) string {
 	const most = 5
-	list := v.unkept
 	if len(list) > most {
-		list = append(list[:most:most], fmt.Sprintf("and %d more", len(v.unkept)-most))
+		list = append(list[:most:most], fmt.Sprintf("and %d more", len(list)-most))
 	}
-	err := Errorf(ErrPermanent, "%d of the session's writes not seen on the panel after it: %s",
-		len(v.unkept), strings.Join(list, ", "))
-	return errors.Join(err, requests)
+	return strings.Join(list, ", ")
 }
 
 // isGone reports whether a deleted code was seen gone.

@@ -49,12 +49,17 @@ func TestWhole(t *testing.T) {
 			PlanOptions{Prune: PruneAll, MaxRevoke: 1}, true},
 		{"beward", desired(PanelBeward), have, opt, false},
 		{"targeted run", desired(PanelSokol), have, PlanOptions{Prune: PruneOwned, MaxRevoke: 1, UIDs: []int64{102}, Named: true}, false},
-		{"guarded", desired(PanelSokol), have, PlanOptions{Prune: PruneOwned, MaxRevoke: 0.1}, false},
-		{"one delete only", desired(PanelSokol), have[:3], opt, false},
+		{"guarded", withAccess(desired(PanelSokol), AccessUnpaid, 102, 103, 104), have,
+			PlanOptions{Prune: PruneOwned, MaxRevoke: 0.1, Recorded: paidOn(1, 100, 101, 102, 103, 104)}, false},
+		{"one delete only", desired(PanelSokol), have[:3], opt, false}, // 3 and 4 seen gone after a delete
 		{"a revoked contract is frozen (several billing rows)", frozen(desired(PanelSokol), 104), have, opt, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			own := slices.Clone(own)
+			for i := len(tc.have); i < len(own); i++ {
+				own[i].Deleting = true
+			}
 			p := Calculate(tc.d, map[int][]PanelKey{1: tc.have}, own, tc.opt)
 			if len(p.Panels) != 1 {
 				t.Fatalf("plan %+v", p)
@@ -91,12 +96,15 @@ func TestGuardedReplanHoldsTheClear(t *testing.T) {
 	dev := d.Panels[1]
 	dev.Family = PanelSokol
 	d.Panels[1] = dev
-	opt := PlanOptions{Prune: PruneOwned, MaxRevoke: 1}
+	d = withAccess(d, AccessUnpaid, 102, 103, 104)
+	opt := PlanOptions{Prune: PruneOwned, MaxRevoke: 0.1, Recorded: paidOn(1, 100, 101, 102, 103, 104), Force: true}
 	b := newScope(d, own, opt).planner(d, slices.Clone(own), opt)
-	if free := b.replanner(false)(dev, have); len(free.Whole) == 0 || len(free.Delete) != 3 {
+	if free := b.replanner()(dev, have); len(free.Whole) == 0 || len(free.Delete) != 3 {
 		t.Fatalf("unguarded replan: %+v, want 3 deletions done by a clear and push", free)
 	}
-	held := b.replanner(true)(dev, have)
+	opt.Force = false
+	b = newScope(d, own, opt).planner(d, slices.Clone(own), opt)
+	held := b.replanner()(dev, have)
 	if len(held.Whole) != 0 || len(held.Delete) != 0 || len(held.Held) != 3 {
 		t.Fatalf("guarded replan: whole %v, delete %v, held %v: want the 3 deletions held and no clear", held.Whole, held.Delete, held.Held)
 	}

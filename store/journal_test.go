@@ -80,7 +80,7 @@ func TestPanelStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.ClaimKeys(ctx, []reconcile.OwnedKey{{DeviceID: 1, Code: "0000000A1B2C3D", Flat: 1, UID: 5}}); err != nil {
+	if err := db.ClaimKeys(ctx, []reconcile.OwnedKey{{DeviceID: 1, Code: "0000000A1B2C3D", Flat: 1, UID: 5}}, true); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)

@@ -26,7 +26,8 @@ var _ reconcile.Leaser = (*DB)(nil)
 // write bumps the counter first, so a run that read the panel before knows
 // its plan for it may be stale, even if this writer never releases. It also
 // keeps the latest start (yardsync_runs.started_at) of the full runs (no
-// uids: every code of the panel is theirs) that took the panel to write,
+// uids: every code of the panel is theirs) not held by the guard (it
+// revokes nothing) that took the panel to write,
 // and reports Newer when that is later than runID's start: a run that read
 // the billing later has planned the whole panel.
 func (db *DB) AcquireLeases(ctx context.Context, token string, runID int64, ids []int, limit int, ttl time.Duration, write bool) (map[int]reconcile.Lease, error) {
@@ -34,7 +35,7 @@ func (db *DB) AcquireLeases(ctx context.Context, token string, runID int64, ids 
 	// the row lock, so two runs racing for one panel cannot both win.
 	// greatest() skips NULLs: a dry run (run 0) has no start to record.
 	query := `
-		WITH me AS (SELECT started_at, coalesce(cardinality(uids), 0) = 0 AS whole FROM yardsync_runs WHERE id = $4),
+		WITH me AS (SELECT started_at, coalesce(cardinality(uids), 0) = 0 AND NOT guarded AS whole FROM yardsync_runs WHERE id = $4),
 		want AS (
 			SELECT w.id, w.n FROM unnest($1::int[]) WITH ORDINALITY AS w(id, n)
 			LEFT JOIN yardsync_panel_lease l ON l.device_id = w.id
@@ -93,12 +94,23 @@ func (db *DB) RenewLeases(ctx context.Context, token string, runID int64, ttl ti
 }
 
 // ReleaseLeases frees the leases token holds on ids, at once: the next run
-// need not wait for them to expire.
-func (db *DB) ReleaseLeases(ctx context.Context, token string, ids []int) error {
+// need not wait for them to expire. A panel whose hold (holds[i], by the
+// database clock) is above zero stays taken by token that much longer: it
+// may still be working on a request the run gave up on.
+func (db *DB) ReleaseLeases(ctx context.Context, token string, ids []int, holds []time.Duration) error {
+	us := make([]int64, len(ids))
+	for i := range ids {
+		if i < len(holds) {
+			us[i] = holds[i].Microseconds()
+		}
+	}
 	query := `
-		UPDATE yardsync_panel_lease SET owner = '', expires_at = '-infinity'
-		WHERE device_id = ANY($2) AND owner = $1`
-	if _, err := db.pool.Exec(ctx, query, token, ids); err != nil {
+		UPDATE yardsync_panel_lease l
+		SET owner = CASE WHEN h.us > 0 THEN l.owner ELSE '' END,
+		    expires_at = CASE WHEN h.us > 0 THEN now() + h.us * interval '1 microsecond' ELSE '-infinity' END
+		FROM unnest($2::int4[], $3::int8[]) AS h(id, us)
+		WHERE l.device_id = h.id AND l.owner = $1`
+	if _, err := db.pool.Exec(ctx, query, token, ids, us); err != nil {
 		return fmt.Errorf("store: release panel leases: %w", err)
 	}
 	return nil

@@ -45,11 +45,25 @@ func TestPanelLeases(t *testing.T) {
 		if slices.Sort(held); err != nil || !slices.Equal(held, []int{1, 3}) {
 			t.Fatalf("renew a: got %v %v", held, err)
 		}
-		if err := db.ReleaseLeases(ctx, "a", []int{1}); err != nil {
+		if err := db.ReleaseLeases(ctx, "a", []int{1}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := acquire(t, db, "b", []int{1}, 10, time.Minute, true); !has(got, 1) {
 			t.Fatalf("b after a released 1: got %v", got)
+		}
+	})
+	t.Run("ReleaseHeldWhileThePanelMayWork", func(t *testing.T) {
+		acquire(t, db, "h", []int{40, 41}, 10, time.Minute, true)
+		// 40 had a request time out: it stays taken for the hold; 41 is free at once.
+		if err := db.ReleaseLeases(ctx, "h", []int{40, 41}, []time.Duration{time.Minute, 0}); err != nil {
+			t.Fatal(err)
+		}
+		got := acquire(t, db, "i", []int{40, 41}, 10, time.Minute, true)
+		if has(got, 40) || !has(got, 41) {
+			t.Fatalf("i: got %v, want 41 only: 40 is held while it may still work", got)
+		}
+		if got := acquire(t, db, "h", []int{40}, 10, time.Minute, true); !has(got, 40) {
+			t.Fatalf("the holder could not take 40 again: %v", got)
 		}
 	})
 	t.Run("ExpiredByTheDatabaseClock", func(t *testing.T) {
@@ -63,13 +77,13 @@ func TestPanelLeases(t *testing.T) {
 	})
 	t.Run("WriteCounter", func(t *testing.T) {
 		read := acquire(t, db, "e", []int{20}, 10, time.Minute, false)[20].Writes
-		if err := db.ReleaseLeases(ctx, "e", []int{20}); err != nil {
+		if err := db.ReleaseLeases(ctx, "e", []int{20}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := acquire(t, db, "f", []int{20}, 10, time.Minute, true)[20].Writes; got != read+1 {
 			t.Fatalf("a write session: counter %d after %d, want one more", got, read)
 		}
-		if err := db.ReleaseLeases(ctx, "f", []int{20}); err != nil {
+		if err := db.ReleaseLeases(ctx, "f", []int{20}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := acquire(t, db, "e", []int{20}, 10, time.Minute, true)[20].Writes; got != read+2 {
@@ -90,7 +104,7 @@ func TestPanelLeases(t *testing.T) {
 		write := func(token string, run int64, write bool) reconcile.Lease {
 			t.Helper()
 			got := acquireFor(t, db, token, run, []int{30}, 10, time.Minute, write)[30]
-			if err := db.ReleaseLeases(ctx, token, []int{30}); err != nil {
+			if err := db.ReleaseLeases(ctx, token, []int{30}, nil); err != nil {
 				t.Fatal(err)
 			}
 			return got

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -59,7 +60,7 @@ func (db *DB) StartRun(ctx context.Context, id int64, trigger string, uids []int
 func (db *DB) NewerRunUIDs(ctx context.Context, runID int64) ([]int64, error) {
 	query := `
 		SELECT DISTINCT u FROM yardsync_runs r, unnest(r.uids) AS u
-		WHERE r.started_at > (SELECT started_at FROM yardsync_runs WHERE id = $1)
+		WHERE r.started_at > (SELECT started_at FROM yardsync_runs WHERE id = $1) AND NOT r.guarded
 		ORDER BY u`
 	rows, err := db.pool.Query(ctx, query, runID)
 	if err != nil {
@@ -70,6 +71,16 @@ func (db *DB) NewerRunUIDs(ctx context.Context, runID int64) ([]int64, error) {
 		return nil, fmt.Errorf("store: newer runs: %w", err)
 	}
 	return uids, nil
+}
+
+// MarkHeld records, while run id is still under way, that the guard holds
+// its deletions: older runs do not leave a contract's codes to it (see
+// NewerRunUIDs), since it revokes none.
+func (db *DB) MarkHeld(ctx context.Context, id int64) error {
+	if _, err := db.pool.Exec(ctx, `UPDATE yardsync_runs SET guarded = true WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("store: mark run %d held: %w", id, err)
+	}
+	return nil
 }
 
 // FinishRun records a run's outcome and its report, once: a record already
@@ -136,4 +147,47 @@ func (db *DB) RecentRuns(ctx context.Context, limit int) ([]RunRecord, error) {
 		return nil, fmt.Errorf("store: recent runs: %w", err)
 	}
 	return out, nil
+}
+
+// HeldGuard is the guard's reading of a run that held its deletions.
+type HeldGuard struct {
+	RunID int64           `json:"run_id"`
+	At    time.Time       `json:"at"`
+	Guard reconcile.Guard `json:"guard"`
+}
+
+// LastHeld returns the newest finished run the guard held, if it is newer
+// than every run that was not held: the billing then still reads as the
+// glitch the guard stopped. With uid above zero only a held run that would
+// have revoked uid counts (for explain). Nothing found: nil.
+func (db *DB) LastHeld(ctx context.Context, uid int64) (*HeldGuard, error) {
+	query := `
+		SELECT id, finished_at, report->'guard' FROM yardsync_runs r
+		WHERE status = 'guarded' AND report->'guard' IS NOT NULL AND finished_at IS NOT NULL
+		  AND ($1 = 0 OR report->'guard'->'uids' @> to_jsonb($1::bigint))
+		  AND NOT EXISTS (SELECT 1 FROM yardsync_runs n WHERE n.id > r.id AND n.status IN ('ok', 'partial')
+		                  AND coalesce(cardinality(n.uids), 0) = 0)
+		ORDER BY id DESC LIMIT 1`
+	var h HeldGuard
+	var raw []byte
+	err := db.pool.QueryRow(ctx, query, uid).Scan(&h.RunID, &h.At, &raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &h.Guard)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: last held run: %w", err)
+	}
+	return &h, nil
+}
+
+// HeldFor is LastHeld for one contract, as reconcile.HeldReader.
+func (db *DB) HeldFor(ctx context.Context, uid int64) (int64, *reconcile.Guard, error) {
+	h, err := db.LastHeld(ctx, uid)
+	if err != nil || h == nil {
+		return 0, nil, err
+	}
+	return h.RunID, &h.Guard, nil
 }

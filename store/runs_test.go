@@ -45,7 +45,7 @@ func TestOwnedKeysOn(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpenDB(t)
 	keys := []reconcile.OwnedKey{{DeviceID: 7, Code: "00000000000042", Flat: 3, UID: 5}, {DeviceID: 8, Code: "00000000000043", Flat: 4, UID: 6}}
-	if err := db.ClaimKeys(ctx, keys); err != nil {
+	if err := db.ClaimKeys(ctx, keys, true); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.OwnedKeysOn(ctx, 7)

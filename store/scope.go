@@ -58,7 +58,7 @@ func (db *DB) RightsOf(ctx context.Context, uids []int64) (map[int64][]int, erro
 // code, device) instead of scanning every record.
 func (db *DB) OwnedKeysOf(ctx context.Context, uids []int64, codes []string, devices []int) ([]reconcile.OwnedKey, error) {
 	query := `
-		SELECT device_id, code, flat, uid FROM yardsync_owned_keys
+		SELECT device_id, code, flat, uid, ` + deletingColumn + ` FROM yardsync_owned_keys
 		WHERE uid = ANY($1::int8[]) OR code = ANY($2::character(14)[]) OR device_id = ANY($3::int4[])
 		ORDER BY device_id, code`
 	rows, err := db.pool.Query(ctx, query, uids, codes, devices)

@@ -27,7 +27,7 @@ func TestDeleteDeviceTombstone(t *testing.T) {
 	}
 	claims := []reconcile.OwnedKey{{DeviceID: panel, Code: "0000000000AA01", Flat: 1, UID: 8},
 		{DeviceID: bare, Code: "0000000000AA02", Flat: 2, UID: 9}}
-	if err := db.ClaimKeys(ctx, claims); err != nil {
+	if err := db.ClaimKeys(ctx, claims, true); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("OK", func(t *testing.T) {

@@ -122,7 +122,7 @@ func checkCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			probes := append([]billing.Probe{checkStore(c.Context, e.cfg.Store.DSN)},
+			probes := append([]billing.Probe{checkStore(c.Context, e.cfg.Store.DSN), checkGuard(c.Context, e.cfg.Store.DSN)},
 				checkBilling(c.Context, e.cfg.Billing, c.String("phone"), c.Int64("uid"))...)
 			probes = append(probes, e.checkPanels(c.Context)...)
 			return reportProbes(e.stdout, probes, c.Bool("json"))
@@ -145,6 +145,28 @@ func checkStore(ctx context.Context, dsn string) billing.Probe {
 		return billing.Probe{Query: "store", Status: "error", Detail: err.Error()}
 	}
 	return billing.Probe{Query: "store", Status: "ok", Detail: "connected"}
+}
+
+// checkGuard says whether the guard holds revocations now: the newest run it
+// held, unless a later full run went through.
+func checkGuard(ctx context.Context, dsn string) billing.Probe {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return billing.Probe{Query: "guard", Status: "skipped", Detail: "store not reachable"}
+	}
+	defer db.Close()
+	held, err := db.LastHeld(ctx, 0)
+	switch {
+	case err != nil:
+		return billing.Probe{Query: "guard", Status: "skipped", Detail: err.Error()}
+	case held != nil:
+		return billing.Probe{Query: "guard", Status: "error", Detail: fmt.Sprintf(
+			"run %d (%s) was held: it %s; its deletions wait for a run that reads the billing right, or `yardsync reconcile --force` if the billing is right",
+			held.RunID, held.At.Local().Format("2006-01-02 15:04:05"), held.Guard)}
+	}
+	return billing.Probe{Query: "guard", Status: "ok", Detail: "no run held since the last full run"}
 }
 
 // checkBilling opens the billing and runs every configured query.

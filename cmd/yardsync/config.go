@@ -15,6 +15,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"yardsync/reconcile"
 )
 
 // Config is the whole of yardsync.yaml.
@@ -75,6 +77,7 @@ type ReconcileConfig struct {
 	Retries      int           `yaml:"retries"`
 	Prune        string        `yaml:"prune"` // owned | all
 	MaxRevoke    float64       `yaml:"max_revoke"`
+	GuardMin     int           `yaml:"guard_min"`     // revoking up to this many contracts is never held
 	Watch        time.Duration `yaml:"watch"`         // re-read the billing this often and run what changed; 0: off
 	LogRetention time.Duration `yaml:"log_retention"` // how long the change log keeps panel writes
 }
@@ -107,6 +110,7 @@ func DefaultConfig() Config {
 			Retries:      3,
 			Prune:        "owned",
 			MaxRevoke:    0.2,
+			GuardMin:     reconcile.DefaultGuardMin,
 			LogRetention: 90 * 24 * time.Hour,
 		},
 		Panels: PanelsConfig{Port: 80, Scheme: "http"},
@@ -194,6 +198,7 @@ func (c *Config) Validate() error {
 		{"reconcile.retries", atLeast(c.Reconcile.Retries, 0)},
 		{"reconcile.prune", oneOf(c.Reconcile.Prune, "owned", "all")},
 		{"reconcile.max_revoke", share(c.Reconcile.MaxRevoke)},
+		{"reconcile.guard_min", atLeast(c.Reconcile.GuardMin, 0)},
 		{"reconcile.watch", watchInterval(c.Reconcile.Watch)},
 		{"reconcile.log_retention", atLeastDuration(c.Reconcile.LogRetention, time.Hour)},
 		{"billing.queries.changes", c.changesQuery()},

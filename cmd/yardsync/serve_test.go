@@ -150,7 +150,8 @@ func (in *install) post(path, body string, out any) int {
 }
 
 func TestServeSyncAndReconcile(t *testing.T) {
-	in := newInstall(t, 2)
+	// guard_min 0: the guard holds even one debtor among one paid contract.
+	in := newInstallWith(t, 2, "  guard_min: 0\n")
 	in.exec(`INSERT INTO contracts VALUES (501, '89101234567', '17', true, true), (502, '89101234568', '18', true, false)`)
 	stop := in.serve()
 	var dev struct {
@@ -209,8 +210,8 @@ func TestServeSyncAndReconcile(t *testing.T) {
 				t.Errorf("--json lacks %q: %s", k, out)
 			}
 		}
-		// one key of one managed key is more than max_revoke 0.2: guarded, exit 2;
-		// the guard also holds 501's access state at paid
+		// one of one paid contract is more than max_revoke 0.2 and guard_min 0:
+		// guarded, exit 2; the guard also holds 501's access state at paid
 		if got["status"] != "guarded" || code != 2 || got["access_changes"] != 0.0 {
 			t.Fatalf("got %s exit %d, want guarded", out, code)
 		}

@@ -63,7 +63,7 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 		Dial: panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: rc.PanelTimeout,
 			BewardUpdate: e.cfg.Panels.BewardUpdate, Log: e.log}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
-			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, LockWait: lockWait},
+			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, GuardMin: rc.GuardMin, LockWait: lockWait},
 		Log:      e.log,
 		Observer: obs,
 		Desires:  reconcile.NewDesireCache(),

@@ -1,0 +1,232 @@
+package reconcile_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+)
+
+// The promise under ordinary field time (issue "late and slow panels, lost
+// answers, reboots, and a guard that measures the billing"): each test
+// below reproduces a measurement of the main branch before the change.
+
+// pilot is the measured pilot: 16 keys on 5 panels, the default guard
+// (max_revoke 0.2, guard_min 10), every contract paid and on its panels.
+func pilot(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t, panelsim.Sokol, 5)
+	w.runner.Opts.MaxRevoke, w.runner.Opts.GuardMin = 0.2, reconcile.DefaultGuardMin
+	for i := range 16 {
+		w.contract(1001+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000001%03d", i), i%5)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Added != 16 {
+		t.Fatalf("first run: %+v %v", res.Summary, res.Failed)
+	}
+	return w
+}
+
+// One debtor found by the watch on a small site loses the door at once: its
+// batch is measured against the contracts paid before it, and one contract
+// is within guard_min.
+func TestGuardLetsOneDebtorGo(t *testing.T) {
+	t.Parallel()
+	w := pilot(t)
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 1006`)
+	res := w.run(reconcile.Request{Trigger: "watch", UIDs: []int64{1006}, MeasureFleet: true})
+	if res.Status != reconcile.StatusOK || res.Guarded || res.Deleted != 1 || strings.Contains(w.keys(0), "00000000001005") {
+		t.Fatalf("watch batch: got %+v, panel 0 %q: one debtor must go at once", res.Summary, w.keys(0))
+	}
+	if g := res.Plan.Guard; g == nil || g.Revoking != 1 || g.Before != 16 || g.Limit != 10 {
+		t.Fatalf("guard reading %+v, want 1 of 16 contracts against a limit of 10", res.Plan.Guard)
+	}
+	// A full run is measured the same way.
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid IN (1007, 1008)`)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Deleted != 2 {
+		t.Fatalf("full run: got %+v", res.Summary)
+	}
+}
+
+// A lost card deleted with keys_del, and the AXbills module's rights_del,
+// are revocations named by their contract: never held, whatever share of a
+// small panel they are.
+func TestNamedRevocationsAreNeverHeld(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 3)
+	w.runner.Opts.MaxRevoke, w.runner.Opts.GuardMin = 0.2, 0 // the strictest guard
+	w.contract(5, "5", true, true, "0000000000CA05", 0, 2)
+	w.contract(6, "6", true, true, "0000000000CA06", 0)
+	w.contract(7, "7", true, true, "0000000000CA07", 0)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	sched := reconcile.NewScheduler(w.runner, 20*time.Millisecond)
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	go func() { _ = sched.Start(ctx) }()
+
+	// keys_del of 6's lost card: 1 of 3 keys on the panel.
+	if err := w.db.DeleteKey(bg, 6, "0000000000CA06"); err != nil {
+		t.Fatal(err)
+	}
+	sched.Revoke(6)
+	// rights_del {"uid":"5","device_id":"[1, 3]"}: 5 leaves both its panels.
+	if err := w.db.DeleteRights(bg, 5, []int{w.panels[0], w.panels[2]}); err != nil {
+		t.Fatal(err)
+	}
+	sched.Revoke(5)
+	eventually(t, "the revoked keys gone from every panel", func() bool {
+		return w.keys(0) == "0000000000CA07=7 " && w.keys(2) == ""
+	})
+	if n := w.count(`SELECT count(*) FROM yardsync_runs WHERE status = 'guarded'`); n != 0 {
+		t.Fatalf("%d runs guarded", n)
+	}
+}
+
+// A glitch is still held, with its numbers: an emptied snapshot in a full
+// run, and a building flipped during a device edit's fan-out.
+func TestGuardHoldsAGlitchWithItsNumbers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 2)
+	w.runner.Opts.MaxRevoke, w.runner.Opts.GuardMin = 0.2, reconcile.DefaultGuardMin
+	for i := range 12 {
+		w.contract(2001+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000002%03d", i), 0)
+	}
+	for i := range 12 {
+		w.contract(3001+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000003%03d", i), 1)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	// The building of panel 0 flips to unpaid while its device is edited:
+	// the fan-out batch names its 12 contracts.
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid < 3000`)
+	var uids []int64
+	for i := range 12 {
+		uids = append(uids, int64(2001+i))
+	}
+	res := w.run(reconcile.Request{Trigger: "api", UIDs: uids})
+	if res.Status != reconcile.StatusGuarded || res.Deleted != 0 || strings.Count(w.keys(0), "=") != 12 {
+		t.Fatalf("fan-out: got %+v, panel 0 %q: want held", res.Summary, w.keys(0))
+	}
+	if got, want := res.Plan.Guard.String(), "would revoke 12 of 12 contracts (limit 10: max_revoke 20 %, guard_min 10)"; got != want {
+		t.Fatalf("guard says %q, want %q", got, want)
+	}
+	// The whole billing emptied: a full run holds every deletion.
+	w.exec(`DELETE FROM contracts`)
+	res = w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusGuarded || res.Deleted != 0 || res.Plan.Guard.Revoking != 24 {
+		t.Fatalf("emptied snapshot: got %+v guard %+v", res.Summary, res.Plan.Guard)
+	}
+	var report string
+	w.scan(&report, `SELECT report->'guard'->>'revoking' FROM yardsync_runs WHERE id = $1`, res.RunID)
+	if report != "24" {
+		t.Fatalf("the run report says %q revoking, want 24", report)
+	}
+}
+
+// A panel that takes longer to write than panel_timeout still applies the
+// write after yardsync gave up. A key added so, and revoked a moment later,
+// keeps its record until it may no longer land, and is gone from the panel
+// after two quiet runs; two requests never reach the panel at once.
+func TestSlowWriteNeverLeavesAnUnownedKey(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 1)
+	w.runner.Opts.Settle = 0 // derived: (retries + 2) × panel_timeout
+	w.runner.Opts.Retries = 0
+	w.contract(4001, "4", true, true, "0000000000DD01", 0)
+	p := w.fleet.Panel(0)
+	var slow atomic.Bool
+	slow.Store(true)
+	p.SetHook(func(_ context.Context, r panelsim.Request) {
+		if r.Write && slow.Load() {
+			time.Sleep(3 * w.runner.Opts.PanelTimeout / 2) // the panel works on after the client gave up
+		}
+	})
+	res := w.run(reconcile.Request{})
+	if res.Status == reconcile.StatusOK {
+		t.Fatalf("first run: %+v, want the slow write to fail the panel", res.Summary)
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false`)
+	w.run(reconcile.Request{Trigger: "api", UIDs: []int64{4001}, Named: true})
+	if w.owns(0, "0000000000DD01") != 1 {
+		t.Fatal("the record of a key whose add may still land was dropped")
+	}
+	slow.Store(false)
+	time.Sleep(w.settleOf()) // until the add can no longer land
+	for range 2 {
+		w.run(reconcile.Request{})
+	}
+	if got := w.keys(0); got != "" {
+		t.Fatalf("after two quiet runs the panel holds %q: a debtor's key stayed", got)
+	}
+	if got := p.MaxInFlight(); got != 1 {
+		t.Fatalf("the panel answered %d requests at once", got)
+	}
+}
+
+// A panel that reboots empty in the middle of a session: the run is partial
+// and names it, and the next run puts every payer's key back.
+func TestRebootMidSessionIsSeen(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 1)
+	for i := range 8 {
+		w.contract(5001+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000005%03d", i), 0)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	w.contract(5100, "20", true, true, "0000000000510A", 0)
+	p := w.fleet.Panel(0)
+	var rebooted atomic.Bool
+	p.SetHook(func(_ context.Context, r panelsim.Request) {
+		if r.Write && !rebooted.Swap(true) {
+			p.SetKeys(nil) // the panel rebooted and lost its table before the write
+		}
+	})
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusPartial || !strings.Contains(res.Failed[w.panels[0]], "missing") {
+		t.Fatalf("got %+v failed %v: a run that left 8 payers off the panel must not say ok", res.Summary, res.Failed)
+	}
+	p.SetHook(nil)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || strings.Count(w.keys(0), "=") != 9 {
+		t.Fatalf("next run: got %+v, panel %q: want every payer back", res.Summary, w.keys(0))
+	}
+}
+
+// eventually waits for cond, failing after a generous deadline.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (w *world) count(query string, args ...any) int {
+	w.t.Helper()
+	var n int
+	w.scan(&n, query, args...)
+	return n
+}
+
+// scan reads one value from the store's database.
+func (w *world) scan(dst any, query string, args ...any) {
+	w.t.Helper()
+	if err := w.db.Pool().QueryRow(bg, query, args...).Scan(dst); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// settleOf is the settle time a runner with Settle 0 derives.
+func (w *world) settleOf() time.Duration {
+	return time.Duration(w.runner.Opts.Retries+2) * w.runner.Opts.PanelTimeout
+}
