@@ -63,7 +63,8 @@ type Faults struct {
 	LateApply time.Duration
 	// WriteDelay holds a key write this long, then applies and answers it.
 	// Unlike Latency it goes on when the client gives up: the write lands
-	// although the client saw a timeout, as on a slow panel.
+	// although the client saw a timeout, as on a slow panel. Key writes
+	// are worked on one at a time, so the next one waits for it.
 	WriteDelay time.Duration
 	// LoseAnswer applies the key writes of these kinds, then resets the
 	// connection instead of answering, on every try.
@@ -107,6 +108,9 @@ type Panel struct {
 	opts   Options
 	done   chan struct{} // closed by Close to release hanging requests
 	close  sync.Once
+	// writing is held while a key write is worked on: one at a time, so a
+	// write never overtakes a slow one (WriteDelay) its client gave up on.
+	writing sync.Mutex
 
 	mu     sync.Mutex
 	keys   map[string]int // the listed table: rfid, mifare or the Sokol store

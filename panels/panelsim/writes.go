@@ -125,8 +125,12 @@ func sokolWriteKind(r *http.Request) Writes {
 
 // serveWrite answers a key write under the write faults: WriteDelay, then
 // LateApply's queue (an acknowledgement now) or the write itself, then the
-// answer or, with LoseAnswer, a reset connection.
+// answer or, with LoseAnswer, a reset connection. The panel works on one
+// key write at a time, as a small panel does: a write sent while a slow one
+// is still being worked on (its client may have given up) waits for it.
 func (p *Panel) serveWrite(w http.ResponseWriter, r *http.Request, body []byte, kind Writes, f Faults) {
+	p.writing.Lock()
+	defer p.writing.Unlock()
 	if f.WriteDelay > 0 && !p.pause(f.WriteDelay) {
 		return
 	}
