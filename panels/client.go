@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -54,6 +55,7 @@ type Client struct {
 	update   bool          // Beward rebinds by rfid_cgi action=update (Options.BewardUpdate)
 	log      *slog.Logger  // debug line per request; nil: none
 	drv      driver
+	skipped  atomic.Int64 // entries the last listing could not read (Skipped)
 }
 
 var _ reconcile.Panel = (*Client)(nil)

@@ -33,4 +33,8 @@
 //     for the reconciler, where no key it must keep would be lost.
 //   - Key codes read from a panel are returned verbatim; the reconciler
 //     compares them normalised and deletes them as listed.
+//   - A listed entry the client cannot read (a Beward key whose Apartment is
+//     not a number, a Sokol entry with no uuid) is another system's: it is
+//     skipped and counted (Client.Skipped), so it never stops the revocation
+//     of yardsync's own keys on that panel.
 package panels

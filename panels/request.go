@@ -13,10 +13,19 @@ import (
 // not a panel yardsync can drive.
 func (c *Client) Ping(ctx context.Context) (Info, error) { return c.drv.ping(ctx) }
 
-// ListKeys reads every key the panel holds, codes verbatim.
+// ListKeys reads every key the panel holds, codes verbatim. An entry it
+// cannot read (a Beward key line whose Apartment is not a number, a Sokol
+// entry with no uuid) is another system's: it is skipped and counted (see
+// Skipped), so one foreign entry never hides the others. An answer with
+// nothing readable in it (HTML, binary noise, JSON that is not a store) is
+// still an error.
 func (c *Client) ListKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	return c.drv.listKeys(ctx)
 }
+
+// Skipped is the number of entries the last successful listing skipped
+// because it could not read them. Safe for concurrent use.
+func (c *Client) Skipped() int { return int(c.skipped.Load()) }
 
 // AddKeys adds keys bound to their flats, rebinding codes already present on
 // another flat; keys already present on the same flat are left alone.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,10 +59,11 @@ type sokolKey struct {
 
 // sokolListed is what a listing needs of a key: the doors it opens are
 // left unread (a map per key was a third of a 2,000-panel no-op run's
-// listing CPU).
+// listing CPU). Its fields read leniently, so one foreign entry is skipped
+// (see listKeys) instead of failing the store.
 type sokolListed struct {
-	UUID      string  `json:"uuid"`
-	PanelCode flexInt `json:"panelCode"`
+	UUID      lenientString `json:"uuid"`
+	PanelCode lenientInt    `json:"panelCode"`
 }
 
 // sokolAccess is the doors a key opens.
@@ -85,12 +87,15 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		return nil, err
 	}
 	keys := make([]reconcile.PanelKey, 0, len(store))
-	for i, k := range store {
-		if k.UUID == "" {
-			return nil, s.c.fail(reconcile.ErrPermanent, "GET /key/store", "unparsable answer: entry %d has no uuid", i)
+	skipped := 0
+	for _, k := range store {
+		if k.UUID == "" || k.PanelCode == badFlat {
+			skipped++ // another system's: no uuid to delete it by, or no flat
+			continue
 		}
-		keys = append(keys, reconcile.PanelKey{Code: k.UUID, Flat: int(k.PanelCode)})
+		keys = append(keys, reconcile.PanelKey{Code: string(k.UUID), Flat: int(k.PanelCode)})
 	}
+	s.c.skipped.Store(int64(skipped))
 	s.setKnown(keys)
 	return keys, nil
 }
@@ -326,6 +331,38 @@ func (n *flexInt) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("panelCode %s is not a whole number", b)
 	}
 	*n = flexInt(v)
+	return nil
+}
+
+// lenientInt reads a listed panelCode as flexInt does, but one it cannot
+// read (e.g. "12a") reads as badFlat instead of failing the whole store.
+type lenientInt int
+
+// badFlat marks a panelCode lenientInt could not read.
+const badFlat = math.MinInt
+
+func (l *lenientInt) UnmarshalJSON(b []byte) error {
+	var n flexInt
+	if n.UnmarshalJSON(b) != nil || n == badFlat {
+		n = badFlat
+	}
+	*l = lenientInt(n)
+	return nil
+}
+
+// lenientString reads a listed uuid; anything but a JSON string reads as
+// empty (an entry with no uuid) instead of failing the whole store.
+type lenientString string
+
+func (l *lenientString) UnmarshalJSON(b []byte) error {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		*l = lenientString(b[1 : len(b)-1]) // the common case, without a second decode
+		return nil
+	}
+	var v string
+	if json.Unmarshal(b, &v) == nil {
+		*l = lenientString(v)
+	}
 	return nil
 }
 
