@@ -40,7 +40,12 @@ func (c *Client) AddKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 	return c.drv.addKeys(ctx, keys)
 }
 
-// DeleteKey removes one key by its code as the panel listed it.
+// DeleteKey removes one key by its code as the panel listed it. A key the
+// panel does not hold is no error: the delete wanted it gone, and a blind
+// delete of a key whose add may land late must not fail the session. What
+// each family answers for an absent key: Beward "Request failed" (taken as
+// "absent" when the session's view, or a fresh list, shows the key is not
+// in that table), Sokol 404.
 func (c *Client) DeleteKey(ctx context.Context, code string) error {
 	if code == "" {
 		return c.fail(reconcile.ErrPermanent, "", "delete key: empty code")

@@ -225,8 +225,14 @@ func (s *sokol) forget(err error) error {
 	return err
 }
 
+// deleteKey deletes one uuid. A 404 (the store holds no such uuid) is
+// success: the key is gone, as the delete wanted.
 func (s *sokol) deleteKey(ctx context.Context, code string) error {
-	err := s.write(ctx, http.MethodDelete, "/key/store/"+url.PathEscape(code), nil)
+	path := "/key/store/" + url.PathEscape(code)
+	a, err := s.c.do(ctx, http.MethodDelete, path, nil)
+	if err == nil && a.status != http.StatusNotFound {
+		err = s.judge(http.MethodDelete+" "+path, a)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -267,17 +273,22 @@ func (s *sokol) checkMode(ctx context.Context) error {
 
 func (s *sokol) finish(context.Context) error { return nil }
 
-// write sends a change: success is a 2xx with an empty or JSON body.
+// write sends a change and judges its answer.
 func (s *sokol) write(ctx context.Context, method, path string, body []byte) error {
 	a, err := s.c.do(ctx, method, path, body)
 	if err != nil {
 		return err
 	}
-	if err := s.c.statusError(method+" "+path+s.reason(a), a.status); err != nil {
+	return s.judge(method+" "+path, a)
+}
+
+// judge accepts a write's answer: a 2xx with an empty or JSON body.
+func (s *sokol) judge(req string, a answer) error {
+	if err := s.c.statusError(req+s.reason(a), a.status); err != nil {
 		return err
 	}
 	if b := bytes.TrimSpace(a.body); len(b) > 0 && !json.Valid(b) {
-		return s.c.fail(reconcile.ErrPermanent, method+" "+path, "unparsable answer %s", snippet(a.body))
+		return s.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(a.body))
 	}
 	return nil
 }

@@ -70,3 +70,51 @@ func TestListSkipsForeignEntries(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteAbsent: deleting a key the panel does not hold succeeds, on
+// each family: a blind delete (one request, no extra list), a key another
+// system deleted since the client listed it, and a key whose add lands late.
+func TestDeleteAbsent(t *testing.T) {
+	ctx := context.Background()
+	blind := map[string]int{panelsim.Beward: 1, panelsim.BewardMifare: 2, panelsim.Sokol: 1} // extrfid, then mifare
+	for _, f := range families {
+		t.Run(f.sim, func(t *testing.T) {
+			sim, c := startPanel(t, f.sim, f.kind, panelsim.Options{}, time.Second)
+			keys := makeKeys(2, 0)
+			sim.SetKeys(keys[:1])
+			if _, err := c.ListKeys(ctx); err != nil {
+				t.Fatal(err)
+			}
+			sim.ResetRequests()
+			if err := c.DeleteKey(ctx, keys[1].Code); err != nil {
+				t.Errorf("blind delete: %v", err)
+			}
+			if n := len(sim.Requests()); n != blind[f.sim] {
+				t.Errorf("blind delete sent %q, want %d request(s)", requestLines(sim), blind[f.sim])
+			}
+			sim.SetKeys(nil) // another system deleted keys[0] behind the client's back
+			if err := c.DeleteKey(ctx, keys[0].Code); err != nil {
+				t.Errorf("delete of a key gone since the list: %v", err)
+			}
+			if err := c.DeleteKey(ctx, keys[0].Code); err != nil {
+				t.Errorf("second delete: %v", err)
+			}
+		})
+		t.Run(f.sim+"/AddLandsLate", func(t *testing.T) {
+			sim, c := startPanel(t, f.sim, f.kind, panelsim.Options{Faults: panelsim.Faults{LateApply: 100 * time.Millisecond}}, time.Second)
+			k := makeKeys(1, 0)
+			mustAdd(t, c, k)
+			if err := c.DeleteKey(ctx, k[0].Code); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(5 * time.Second); sim.Pending() > 0; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("writes never applied")
+				}
+			}
+			if len(sim.Keys()) != 0 {
+				t.Errorf("panel holds %v: the delete sent after the add must land after it", sim.Keys())
+			}
+		})
+	}
+}
