@@ -30,7 +30,10 @@
 //     what proves them. Finish sends forcesave when the session wrote.
 //   - A Sokol rebind is a delete then a merge: nothing shows a merge
 //     overwrites a held uuid's panelCode. ReplaceKeys (clear + one merge) is
-//     for the reconciler, where no key it must keep would be lost.
+//     for the reconciler, where no key it must keep would be lost. Once the
+//     clear went out the merge follows, whatever became of the clear and
+//     even when the caller's context ended (then under a fresh deadline of
+//     one request timeout): a panel it reached is never left emptier.
 //   - Key codes read from a panel are returned verbatim; the reconciler
 //     compares them normalised and deletes them as listed.
 //   - A delete of a key the panel does not hold succeeds, so yardsync can

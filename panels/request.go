@@ -2,6 +2,8 @@ package panels
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -55,8 +57,12 @@ func (c *Client) DeleteKey(ctx context.Context, code string) error {
 
 // ReplaceKeys makes a Sokol's key store exactly keys: DELETE
 // /key/store/clear, then one merge. It implements reconcile.Replacer; the
-// reconciler calls it only where no key it must keep would be lost. A
-// Beward has no such call: the error wraps reconcile.ErrPermanent.
+// reconciler calls it only where no key it must keep would be lost. Once the
+// clear went out the merge follows, whatever the clear's answer, even when
+// ctx ended meanwhile (then under a fresh deadline of one request timeout):
+// a panel this reached is never left emptier than keys. The error joins the
+// clear's and the merge's. A Beward has no such call: the error wraps
+// reconcile.ErrPermanent.
 func (c *Client) ReplaceKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 	if err := c.checkKeys(keys); err != nil {
 		return err
@@ -112,14 +118,21 @@ type answer struct {
 	body   []byte
 }
 
+// errNotSent marks a request that never left: its context ended before it
+// was sent, or while it waited at the gate.
+var errNotSent = errors.New("not sent")
+
 // do sends one request, waiting its turn at the panel's gate. Only transport
 // failures are errors here; the caller judges status and body.
 func (c *Client) do(ctx context.Context, method, pathQuery string, body []byte) (answer, error) {
 	req := method + " " + pathQuery
+	if err := ctx.Err(); err != nil {
+		return answer{}, c.transportError(req, fmt.Errorf("%w (%w)", err, errNotSent))
+	}
 	select {
 	case c.gate <- struct{}{}:
 	case <-ctx.Done():
-		return answer{}, c.transportError(req, ctx.Err())
+		return answer{}, c.transportError(req, fmt.Errorf("%w (%w)", ctx.Err(), errNotSent))
 	}
 	defer func() { <-c.gate }()
 	r := c.http.R().SetContext(ctx)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -194,18 +195,28 @@ func (s *sokol) learn(body []sokolKey, err error) error {
 // one merge (none when keys is empty), as SmartYard-Server's is5 driver
 // syncs. Two requests however many keys change; the caller decides it is
 // safe (no key it must keep is on the panel but not in keys).
+//
+// A clear whose outcome is unknown (an error status, a timeout, a lost
+// answer) may have emptied the store, so the merge follows whatever its
+// answer, under a fresh deadline of one request timeout if ctx ended
+// meanwhile: a session that reached the panel never leaves it emptier than
+// keys. Only a clear that never left (ctx ended first) is not followed.
+// The error joins both, so the caller retries after either failed.
 func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	if err := s.forget(s.write(ctx, http.MethodDelete, "/key/store/clear", nil)); err != nil {
-		return err
-	}
-	if len(keys) == 0 {
-		return nil
+	cleared := s.write(ctx, http.MethodDelete, "/key/store/clear", nil)
+	if len(keys) == 0 || errors.Is(cleared, errNotSent) {
+		return s.forget(cleared)
 	}
 	body := make([]sokolKey, len(keys))
 	for i, k := range keys {
 		body[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
 	}
-	return s.forget(s.merge(ctx, body))
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.c.timeout)
+		defer cancel()
+	}
+	return s.forget(errors.Join(cleared, s.merge(ctx, body)))
 }
 
 func (s *sokol) merge(ctx context.Context, body []sokolKey) error {

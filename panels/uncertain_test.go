@@ -2,6 +2,7 @@ package panels_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -116,5 +117,56 @@ func TestDeleteAbsent(t *testing.T) {
 				t.Errorf("panel holds %v: the delete sent after the add must land after it", sim.Keys())
 			}
 		})
+	}
+}
+
+// TestSokolReplaceKeysClearLost: a clear whose answer is lost on every try
+// is still followed by the merge of the whole list, every time; the error
+// names the clear so the caller retries, and the store ends holding the list.
+func TestSokolReplaceKeysClearLost(t *testing.T) {
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, time.Second)
+	sim.SetKeys(makeKeys(5, 0))
+	sim.SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteClear})
+	want := makeKeys(3, 100)
+	for try := range 3 {
+		sim.ResetRequests()
+		err := c.ReplaceKeys(context.Background(), want)
+		checkErr(t, err, reconcile.ErrTransient, c, "DELETE /key/store/clear")
+		if got := requestLines(sim); len(got) < 2 || !strings.HasPrefix(got[len(got)-1], "PUT /key/store/merge?") {
+			t.Errorf("try %d: requests %q, want the clear, then the merge", try, got)
+		}
+		if !slices.Equal(sim.Keys(), want) {
+			t.Errorf("try %d: store %v, want %v", try, sim.Keys(), want)
+		}
+	}
+}
+
+// TestSokolReplaceKeysContextEnds: a caller that gives up while a slow
+// panel works on the clear still gets the merge sent, under a fresh
+// deadline, and the panel ends holding the list; a caller already gone
+// before the clear sends nothing.
+func TestSokolReplaceKeysContextEnds(t *testing.T) {
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, 3*time.Second)
+	sim.SetKeys(makeKeys(5, 0))
+	sim.SetFaults(panelsim.Faults{WriteDelay: 200 * time.Millisecond})
+	want := makeKeys(3, 100)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := c.ReplaceKeys(ctx, want)
+	checkErr(t, err, reconcile.ErrTransient, c, "DELETE /key/store/clear: transient: timeout")
+	if got := requestLines(sim); len(got) != 2 || !strings.HasPrefix(got[1], "PUT /key/store/merge?") {
+		t.Errorf("requests %q, want the clear, then the merge", got)
+	}
+	if !slices.Equal(sim.Keys(), want) {
+		t.Errorf("store %v, want %v: the merge follows the clear", sim.Keys(), want)
+	}
+	sim.ResetRequests()
+	err = c.ReplaceKeys(ctx, makeKeys(2, 200))
+	checkErr(t, err, reconcile.ErrTransient, c, "timeout")
+	if n := len(sim.Requests()); n != 0 || !slices.Equal(sim.Keys(), want) {
+		t.Errorf("%d requests, store %v: a session already over sends nothing", n, sim.Keys())
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v: want it to wrap context.DeadlineExceeded", err)
 	}
 }
