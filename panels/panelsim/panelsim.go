@@ -2,7 +2,7 @@
 // benchmarks: Beward DKS with the internal key table ("beward") or the mifare
 // and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
-// shared/reference/panels.md says; fault switches (latency, errors, hangs,
+// docs/panels.md says the families do; fault switches (latency, errors, hangs,
 // resets, garbage, 401, writes acknowledged but not kept, capacity, writes
 // applied late or slowly, lost answers, a reboot that empties the tables,
 // foreign entries in listings) can be flipped while it serves.
