@@ -48,8 +48,9 @@ type beward struct {
 
 // tableKeys is one key table as a list read it.
 type tableKeys struct {
-	table string
-	keys  []reconcile.PanelKey
+	table   string
+	keys    []reconcile.PanelKey
+	skipped int // entries the list could not read (keyList)
 }
 
 // view returns known, building it from the last list first; b.mu is held.
@@ -131,9 +132,9 @@ func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	}
 	var listed []tableKeys
 	if t == tableInternal {
-		var keys []reconcile.PanelKey
-		keys, _, err = b.listTable(ctx, rfidTable)
-		listed = []tableKeys{{rfidTable, keys}}
+		var rfid tableKeys
+		rfid, _, err = b.listTable(ctx, rfidTable)
+		listed = []tableKeys{rfid}
 	} else {
 		listed, err = b.listMifare(ctx)
 	}
@@ -144,9 +145,12 @@ func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		return nil, err
 	}
 	var keys []reconcile.PanelKey
+	skipped := 0
 	for _, t := range listed {
 		keys = append(keys, t.keys...)
+		skipped += t.skipped
 	}
+	b.c.skipped.Store(int64(skipped))
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.known, b.listed = nil, listed
@@ -156,47 +160,46 @@ func (b *beward) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 // listMifare lists mifare_cgi and, unless the panel is known to lack it,
 // rfid_cgi: a 404 or "is not defined" there is remembered as "no such table".
 func (b *beward) listMifare(ctx context.Context) ([]tableKeys, error) {
-	keys, _, err := b.listTable(ctx, mifareTable)
+	mifare, _, err := b.listTable(ctx, mifareTable)
 	if err != nil {
 		return nil, err
 	}
-	out := []tableKeys{{mifareTable, keys}}
+	out := []tableKeys{mifare}
 	if b.c.traits.get(b.c.addr).rfidToo == no {
 		return out, nil
 	}
-	more, present, err := b.listTable(ctx, rfidTable)
+	rfid, present, err := b.listTable(ctx, rfidTable)
 	if err != nil {
 		return nil, err
 	}
 	b.c.traits.update(b.c.addr, func(tr *traits) { tr.rfidToo = map[bool]tristate{true: yes, false: no}[present] })
-	return append(out, tableKeys{rfidTable, more}), nil
+	return append(out, rfid), nil
 }
 
 // listTable reads one table. present is false when the panel says it has no
 // such CGI (404 or "is not defined").
-func (b *beward) listTable(ctx context.Context, table string) (keys []reconcile.PanelKey, present bool, err error) {
+func (b *beward) listTable(ctx context.Context, table string) (tk tableKeys, present bool, err error) {
+	tk.table = table
 	req := "/cgi-bin/" + table + "_cgi?action=list"
 	a, err := b.c.get(ctx, req)
 	if err != nil {
-		return nil, false, err
+		return tk, false, err
 	}
 	if a.status == 404 || notDefined(a.body) {
 		if table == rfidTable && b.c.traits.get(b.c.addr).table == tableMifare {
-			return nil, false, nil
+			return tk, false, nil
 		}
-		return nil, false, b.c.fail(reconcile.ErrPermanent, "GET "+req, "status %d: no such key table", a.status)
+		return tk, false, b.c.fail(reconcile.ErrPermanent, "GET "+req, "status %d: no such key table", a.status)
 	}
 	fields, err := b.parse("GET "+req, a)
 	if err != nil {
-		return nil, false, err
+		return tk, false, err
 	}
 	codeName := map[string]string{rfidTable: "KeyValue", mifareTable: "Key"}[table]
-	keys, flatLines, err := keyList(fields, codeName)
-	if err != nil {
-		return nil, false, b.c.fail(reconcile.ErrPermanent, "GET "+req, "unparsable answer: %v", err)
-	}
-	b.noteFlats(len(keys), flatLines)
-	return keys, true, nil
+	var flatLines int
+	tk.keys, flatLines, tk.skipped = keyList(fields, codeName)
+	b.noteFlats(len(tk.keys)+tk.skipped, flatLines)
+	return tk, true, nil
 }
 
 // noteFlats remembers whether the panel lists flats beside its keys, once a

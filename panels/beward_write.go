@@ -129,7 +129,8 @@ func (b *beward) deleteExt(ctx context.Context, code string) error {
 }
 
 // deleteKey removes a code, as listed, from every table that holds it (the
-// table yardsync adds to when the session's view holds it nowhere).
+// table yardsync adds to when the session's view holds it nowhere); a code
+// the panel does not hold is no error (see deleteFrom).
 func (b *beward) deleteKey(ctx context.Context, code string) error {
 	current, err := b.current(ctx)
 	if err != nil {
@@ -157,7 +158,9 @@ func (b *beward) deleteKey(ctx context.Context, code string) error {
 }
 
 // deleteFrom deletes a code from one listed table; on mifare_cgi from the
-// external table first, so a half-done delete leaves the key listed.
+// external table first, so a half-done delete leaves the key listed. A
+// refusal of a key the table does not hold is success: the key is gone, as
+// the delete wanted.
 func (b *beward) deleteFrom(ctx context.Context, table, code string) error {
 	params := "action=delete&Key=" + url.QueryEscape(code)
 	if table == mifareTable {
@@ -165,7 +168,33 @@ func (b *beward) deleteFrom(ctx context.Context, table, code string) error {
 			return b.learn(code, table, nil, err)
 		}
 	}
-	return b.learn(code, table, nil, b.write(ctx, "/cgi-bin/"+table+"_cgi?"+params))
+	err := b.write(ctx, "/cgi-bin/"+table+"_cgi?"+params)
+	if refused(err) && b.absent(ctx, table, code) {
+		err = nil
+	}
+	return b.learn(code, table, nil, err)
+}
+
+// absent reports, after a refused delete, whether table lacks code: a
+// Beward refuses ("Request failed") the delete of a key it does not hold
+// as it refuses any other. The session's view answers when it holds the
+// code nowhere in table (a blind delete); when it holds it there, the view
+// may be stale (another system deleted it), so a fresh list decides.
+func (b *beward) absent(ctx context.Context, table, code string) bool {
+	inTable := func(e entry) bool { return e.table == table }
+	b.mu.Lock()
+	view := b.view()
+	held := slices.ContainsFunc(view[code], inTable)
+	b.mu.Unlock()
+	if view != nil && !held {
+		return true
+	}
+	if _, err := b.listKeys(ctx); err != nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !slices.ContainsFunc(b.view()[code], inTable)
 }
 
 // finish saves to flash when the session wrote anything.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -52,8 +53,10 @@ type Client struct {
 	gate     chan struct{} // one request in flight per panel address
 	traits   *traitCache   // firmware traits learnt by earlier clients
 	update   bool          // Beward rebinds by rfid_cgi action=update (Options.BewardUpdate)
+	timeout  time.Duration // per request, as the http.Client has it
 	log      *slog.Logger  // debug line per request; nil: none
 	drv      driver
+	skipped  atomic.Int64 // entries the last listing could not read (Skipped)
 }
 
 var _ reconcile.Panel = (*Client)(nil)
@@ -97,7 +100,7 @@ func Dialer(opts Options) reconcile.PanelDialer {
 func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tc *traitCache) (*Client, error) {
 	scheme, port, err := opts.endpoint()
 	c := &Client{family: reconcile.Family(d.Family).String(), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)),
-		password: d.Password, gate: gate, traits: tc, update: opts.BewardUpdate, log: opts.Log}
+		password: d.Password, gate: gate, traits: tc, update: opts.BewardUpdate, timeout: opts.timeout(), log: opts.Log}
 	if err != nil {
 		return nil, c.fail(reconcile.ErrPermanent, "", "%v", err)
 	}
@@ -113,7 +116,7 @@ func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate
 		return nil, c.fail(reconcile.ErrPermanent, "", "unknown panel family %d", d.Family)
 	}
 	c.base = scheme + "://" + c.addr
-	c.http = newResty(tr, d.Login, d.Password, opts.timeout())
+	c.http = newResty(tr, d.Login, d.Password, c.timeout)
 	return c, nil
 }
 

@@ -30,7 +30,19 @@
 //     what proves them. Finish sends forcesave when the session wrote.
 //   - A Sokol rebind is a delete then a merge: nothing shows a merge
 //     overwrites a held uuid's panelCode. ReplaceKeys (clear + one merge) is
-//     for the reconciler, where no key it must keep would be lost.
+//     for the reconciler, where no key it must keep would be lost. Once the
+//     clear went out the merge follows, whatever became of the clear and
+//     even when the caller's context ended (then under a fresh deadline of
+//     one request timeout): a panel it reached is never left emptier.
 //   - Key codes read from a panel are returned verbatim; the reconciler
 //     compares them normalised and deletes them as listed.
+//   - A delete of a key the panel does not hold succeeds, so yardsync can
+//     send a blind delete for a key whose add may land late. A Sokol says
+//     404; a Beward says "Request failed" as for any refusal, so the client
+//     takes it as "absent" only when its session's view (or, if that still
+//     holds the key, a fresh list) shows the key is not in that table.
+//   - A listed entry the client cannot read (a Beward key whose Apartment is
+//     not a number, a Sokol entry with no uuid) is another system's: it is
+//     skipped and counted (Client.Skipped), so it never stops the revocation
+//     of yardsync's own keys on that panel.
 package panels

@@ -109,9 +109,13 @@ func flatIndex(name string) (int, bool) {
 // flat of its Apartment<n> line, or reconcile.FlatUnlisted where the panel
 // lists none. A key line without an index comes after the indexed ones and
 // has no flat. An empty code is skipped: nothing could delete it by name.
-// flatLines counts the Apartment<n> lines.
-func keyList(fields []field, codeName string) (keys []reconcile.PanelKey, flatLines int, err error) {
+// A key whose Apartment<n> is not a flat (another system's "12a") is
+// skipped and counted in skipped: yardsync cannot tell whose it is or where
+// it opens, and must not fail the whole list for it. flatLines counts the
+// Apartment<n> lines, readable or not.
+func keyList(fields []field, codeName string) (keys []reconcile.PanelKey, flatLines, skipped int) {
 	codes, flats := map[int]string{}, map[int]int{}
+	var bad map[int]bool // indexes whose Apartment is unreadable
 	var loose []string
 	for _, f := range fields {
 		if i, hasIdx, ok := keyIndex(f.name, codeName); ok {
@@ -125,17 +129,24 @@ func keyList(fields []field, codeName string) (keys []reconcile.PanelKey, flatLi
 			continue
 		}
 		if i, ok := flatIndex(f.name); ok {
+			flatLines++
 			flat, err := parseFlat(f.value)
 			if err != nil {
-				return nil, 0, fmt.Errorf("%s: %w", f.name, err)
+				bad = setIndex(bad, i)
+				delete(flats, i)
+				continue
 			}
 			flats[i] = flat
-			flatLines++
+			delete(bad, i)
 		}
 	}
 	for _, i := range slices.Sorted(maps.Keys(codes)) {
 		flat, listed := flats[i]
-		if !listed {
+		switch {
+		case bad[i]:
+			skipped++
+			continue
+		case !listed:
 			flat = reconcile.FlatUnlisted
 		}
 		keys = append(keys, reconcile.PanelKey{Code: codes[i], Flat: flat})
@@ -143,7 +154,15 @@ func keyList(fields []field, codeName string) (keys []reconcile.PanelKey, flatLi
 	for _, code := range loose {
 		keys = append(keys, reconcile.PanelKey{Code: code, Flat: reconcile.FlatUnlisted})
 	}
-	return keys, flatLines, nil
+	return keys, flatLines, skipped
+}
+
+func setIndex(m map[int]bool, i int) map[int]bool {
+	if m == nil {
+		m = map[int]bool{}
+	}
+	m[i] = true
+	return m
 }
 
 // parseFlat reads an Apartment value; empty means not bound (0).

@@ -14,12 +14,9 @@ func TestParseLines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		keys, flatLines, err := keyList(fields, "KeyValue")
-		if err != nil {
-			t.Fatal(err)
-		}
+		keys, flatLines, skipped := keyList(fields, "KeyValue")
 		want := []reconcile.PanelKey{{Code: "0000003375A686", Flat: 12}, {Code: "04A1B2C3D4E5F6", Flat: reconcile.FlatUnlisted}}
-		if !slices.Equal(keys, want) || flatLines != 1 {
+		if !slices.Equal(keys, want) || flatLines != 1 || skipped != 0 {
 			t.Errorf("keys = %v (%d flat lines), want %v: key 2 lists no flat", keys, flatLines, want)
 		}
 		if want := (field{"Unknown", "x"}); !slices.Contains(fields, want) {
@@ -33,10 +30,15 @@ func TestParseLines(t *testing.T) {
 			}
 		}
 	})
-	t.Run("ErrFlat", func(t *testing.T) {
-		fields, _ := parseLines([]byte("Key1=0000003375A686\nApartment1=7a\n"))
-		if _, _, err := keyList(fields, "Key"); err == nil {
-			t.Error("Apartment1=7a: want an error")
+	// A foreign entry whose Apartment is not a flat is skipped and
+	// counted; the keys around it are read, on the right flats.
+	t.Run("SkipsUnreadableFlat", func(t *testing.T) {
+		body := "Key1=0000003375A686\nApartment1=7a\nKey2=04A1B2C3D4E5F6\nApartment2=5\nKey3=00000000C0FFEE\nApartment3=\nKey4=0000000000AA04\nApartment4=10000\n"
+		fields, _ := parseLines([]byte(body))
+		keys, flatLines, skipped := keyList(fields, "Key")
+		want := []reconcile.PanelKey{{Code: "04A1B2C3D4E5F6", Flat: 5}, {Code: "00000000C0FFEE", Flat: 0}}
+		if !slices.Equal(keys, want) || skipped != 2 || flatLines != 4 {
+			t.Errorf("keys = %v, %d skipped, %d flat lines; want %v, 2 skipped (7a, 10000), 4", keys, skipped, flatLines, want)
 		}
 	})
 	t.Run("MifareIgnoresKeyValue", func(t *testing.T) {
@@ -55,10 +57,10 @@ func TestParseLines(t *testing.T) {
 		if err != nil {
 			t.Fatalf("stray lines must be skipped: %v", err)
 		}
-		keys, _, err := keyList(fields, "KeyValue")
+		keys, _, skipped := keyList(fields, "KeyValue")
 		want := []reconcile.PanelKey{{Code: "0000003375A686", Flat: 4}, {Code: "0a1b2c3d4e", Flat: reconcile.FlatUnlisted}}
-		if err != nil || !slices.Equal(keys, want) {
-			t.Errorf("keys = %v, %v; want %v", keys, err, want)
+		if skipped != 0 || !slices.Equal(keys, want) {
+			t.Errorf("keys = %v, %d skipped; want %v", keys, skipped, want)
 		}
 		mifare, _, _ := keyList([]field{{"KeyValue1", "0000003375A686"}, {"Key2", "04A1B2C3D4E5F6"}}, "Key")
 		if len(mifare) != 2 {

@@ -2,6 +2,8 @@ package panels
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,10 +15,19 @@ import (
 // not a panel yardsync can drive.
 func (c *Client) Ping(ctx context.Context) (Info, error) { return c.drv.ping(ctx) }
 
-// ListKeys reads every key the panel holds, codes verbatim.
+// ListKeys reads every key the panel holds, codes verbatim. An entry it
+// cannot read (a Beward key line whose Apartment is not a number, a Sokol
+// entry with no uuid) is another system's: it is skipped and counted (see
+// Skipped), so one foreign entry never hides the others. An answer with
+// nothing readable in it (HTML, binary noise, JSON that is not a store) is
+// still an error.
 func (c *Client) ListKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	return c.drv.listKeys(ctx)
 }
+
+// Skipped is the number of entries the last successful listing skipped
+// because it could not read them. Safe for concurrent use.
+func (c *Client) Skipped() int { return int(c.skipped.Load()) }
 
 // AddKeys adds keys bound to their flats, rebinding codes already present on
 // another flat; keys already present on the same flat are left alone.
@@ -31,7 +42,12 @@ func (c *Client) AddKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 	return c.drv.addKeys(ctx, keys)
 }
 
-// DeleteKey removes one key by its code as the panel listed it.
+// DeleteKey removes one key by its code as the panel listed it. A key the
+// panel does not hold is no error: the delete wanted it gone, and a blind
+// delete of a key whose add may land late must not fail the session. What
+// each family answers for an absent key: Beward "Request failed" (taken as
+// "absent" when the session's view, or a fresh list, shows the key is not
+// in that table), Sokol 404.
 func (c *Client) DeleteKey(ctx context.Context, code string) error {
 	if code == "" {
 		return c.fail(reconcile.ErrPermanent, "", "delete key: empty code")
@@ -41,8 +57,12 @@ func (c *Client) DeleteKey(ctx context.Context, code string) error {
 
 // ReplaceKeys makes a Sokol's key store exactly keys: DELETE
 // /key/store/clear, then one merge. It implements reconcile.Replacer; the
-// reconciler calls it only where no key it must keep would be lost. A
-// Beward has no such call: the error wraps reconcile.ErrPermanent.
+// reconciler calls it only where no key it must keep would be lost. Once the
+// clear went out the merge follows, whatever the clear's answer, even when
+// ctx ended meanwhile (then under a fresh deadline of one request timeout):
+// a panel this reached is never left emptier than keys. The error joins the
+// clear's and the merge's. A Beward has no such call: the error wraps
+// reconcile.ErrPermanent.
 func (c *Client) ReplaceKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 	if err := c.checkKeys(keys); err != nil {
 		return err
@@ -98,14 +118,21 @@ type answer struct {
 	body   []byte
 }
 
+// errNotSent marks a request that never left: its context ended before it
+// was sent, or while it waited at the gate.
+var errNotSent = errors.New("not sent")
+
 // do sends one request, waiting its turn at the panel's gate. Only transport
 // failures are errors here; the caller judges status and body.
 func (c *Client) do(ctx context.Context, method, pathQuery string, body []byte) (answer, error) {
 	req := method + " " + pathQuery
+	if err := ctx.Err(); err != nil {
+		return answer{}, c.transportError(req, fmt.Errorf("%w (%w)", err, errNotSent))
+	}
 	select {
 	case c.gate <- struct{}{}:
 	case <-ctx.Done():
-		return answer{}, c.transportError(req, ctx.Err())
+		return answer{}, c.transportError(req, fmt.Errorf("%w (%w)", ctx.Err(), errNotSent))
 	}
 	defer func() { <-c.gate }()
 	r := c.http.R().SetContext(ctx)

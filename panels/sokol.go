@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"maps"
 	"net/http"
 	"net/url"
@@ -58,10 +58,11 @@ type sokolKey struct {
 
 // sokolListed is what a listing needs of a key: the doors it opens are
 // left unread (a map per key was a third of a 2,000-panel no-op run's
-// listing CPU).
+// listing CPU). Its fields read leniently, so one foreign entry is skipped
+// (see listKeys) instead of failing the store.
 type sokolListed struct {
-	UUID      string  `json:"uuid"`
-	PanelCode flexInt `json:"panelCode"`
+	UUID      lenientString `json:"uuid"`
+	PanelCode lenientInt    `json:"panelCode"`
 }
 
 // sokolAccess is the doors a key opens.
@@ -85,12 +86,15 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		return nil, err
 	}
 	keys := make([]reconcile.PanelKey, 0, len(store))
-	for i, k := range store {
-		if k.UUID == "" {
-			return nil, s.c.fail(reconcile.ErrPermanent, "GET /key/store", "unparsable answer: entry %d has no uuid", i)
+	skipped := 0
+	for _, k := range store {
+		if k.UUID == "" || k.PanelCode == badFlat {
+			skipped++ // another system's: no uuid to delete it by, or no flat
+			continue
 		}
-		keys = append(keys, reconcile.PanelKey{Code: k.UUID, Flat: int(k.PanelCode)})
+		keys = append(keys, reconcile.PanelKey{Code: string(k.UUID), Flat: int(k.PanelCode)})
 	}
+	s.c.skipped.Store(int64(skipped))
 	s.setKnown(keys)
 	return keys, nil
 }
@@ -189,18 +193,28 @@ func (s *sokol) learn(body []sokolKey, err error) error {
 // one merge (none when keys is empty), as SmartYard-Server's is5 driver
 // syncs. Two requests however many keys change; the caller decides it is
 // safe (no key it must keep is on the panel but not in keys).
+//
+// A clear whose outcome is unknown (an error status, a timeout, a lost
+// answer) may have emptied the store, so the merge follows whatever its
+// answer, under a fresh deadline of one request timeout if ctx ended
+// meanwhile: a session that reached the panel never leaves it emptier than
+// keys. Only a clear that never left (ctx ended first) is not followed.
+// The error joins both, so the caller retries after either failed.
 func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	if err := s.forget(s.write(ctx, http.MethodDelete, "/key/store/clear", nil)); err != nil {
-		return err
-	}
-	if len(keys) == 0 {
-		return nil
+	cleared := s.write(ctx, http.MethodDelete, "/key/store/clear", nil)
+	if len(keys) == 0 || errors.Is(cleared, errNotSent) {
+		return s.forget(cleared)
 	}
 	body := make([]sokolKey, len(keys))
 	for i, k := range keys {
 		body[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
 	}
-	return s.forget(s.merge(ctx, body))
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.c.timeout)
+		defer cancel()
+	}
+	return s.forget(errors.Join(cleared, s.merge(ctx, body)))
 }
 
 func (s *sokol) merge(ctx context.Context, body []sokolKey) error {
@@ -220,8 +234,14 @@ func (s *sokol) forget(err error) error {
 	return err
 }
 
+// deleteKey deletes one uuid. A 404 (the store holds no such uuid) is
+// success: the key is gone, as the delete wanted.
 func (s *sokol) deleteKey(ctx context.Context, code string) error {
-	err := s.write(ctx, http.MethodDelete, "/key/store/"+url.PathEscape(code), nil)
+	path := "/key/store/" + url.PathEscape(code)
+	a, err := s.c.do(ctx, http.MethodDelete, path, nil)
+	if err == nil && a.status != http.StatusNotFound {
+		err = s.judge(http.MethodDelete+" "+path, a)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -262,17 +282,22 @@ func (s *sokol) checkMode(ctx context.Context) error {
 
 func (s *sokol) finish(context.Context) error { return nil }
 
-// write sends a change: success is a 2xx with an empty or JSON body.
+// write sends a change and judges its answer.
 func (s *sokol) write(ctx context.Context, method, path string, body []byte) error {
 	a, err := s.c.do(ctx, method, path, body)
 	if err != nil {
 		return err
 	}
-	if err := s.c.statusError(method+" "+path+s.reason(a), a.status); err != nil {
+	return s.judge(method+" "+path, a)
+}
+
+// judge accepts a write's answer: a 2xx with an empty or JSON body.
+func (s *sokol) judge(req string, a answer) error {
+	if err := s.c.statusError(req+s.reason(a), a.status); err != nil {
 		return err
 	}
 	if b := bytes.TrimSpace(a.body); len(b) > 0 && !json.Valid(b) {
-		return s.c.fail(reconcile.ErrPermanent, method+" "+path, "unparsable answer %s", snippet(a.body))
+		return s.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(a.body))
 	}
 	return nil
 }
@@ -309,40 +334,6 @@ func (s *sokol) decode(req string, a answer, v any) error {
 	if err := json.Unmarshal(a.body, v); err != nil {
 		return s.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s: %v", snippet(a.body), err)
 	}
-	return nil
-}
-
-// flexInt reads a number sent as a JSON number, a string of digits or null.
-type flexInt int
-
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	if s == "null" || s == "" {
-		*n = 0
-		return nil
-	}
-	v, err := strconv.Atoi(s)
-	if err != nil {
-		return fmt.Errorf("panelCode %s is not a whole number", b)
-	}
-	*n = flexInt(v)
-	return nil
-}
-
-// flexString reads an id sent as a JSON string or number.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("deviceID %s is neither a string nor a number", b)
-	}
-	*f = flexString(n.String())
 	return nil
 }
 

@@ -66,9 +66,16 @@ func TestSokolEmptyAndBadBodies(t *testing.T) {
 	body.Store(`{"uuid":"0000003375A686"}`)
 	_, err := c.ListKeys(context.Background())
 	checkErr(t, err, reconcile.ErrPermanent, c, "unparsable")
-	body.Store(`[{"panelCode":3}]`)
+	body.Store(`[1, "x"]`)
 	_, err = c.ListKeys(context.Background())
-	checkErr(t, err, reconcile.ErrPermanent, c, "no uuid")
+	checkErr(t, err, reconcile.ErrPermanent, c, "unparsable")
+	// entries with no uuid, or a panelCode that is no number, are another
+	// system's: skipped and counted, not fatal (Skipped)
+	body.Store(`[{"panelCode":3},{"uuid":null},{"uuid":7},{"uuid":"0000003375A686","panelCode":"12a"},{"uuid":"04A1B2C3D4E5F6","panelCode":4}]`)
+	keys, err := c.ListKeys(context.Background())
+	if want := []reconcile.PanelKey{{Code: "04A1B2C3D4E5F6", Flat: 4}}; err != nil || !slices.Equal(keys, want) || c.Skipped() != 4 {
+		t.Errorf("ListKeys = %v, %v, %d skipped; want %v, 4 skipped", keys, err, c.Skipped(), want)
+	}
 }
 
 // TestBewardListsNoFlats: firmware that lists keys without Apartment<n>

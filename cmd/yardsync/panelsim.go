@@ -27,6 +27,12 @@ func panelsimCommand() *cli.Command {
 			&cli.DurationFlag{Name: "latency", Usage: "delay before every answer (per request)"},
 			&cli.IntFlag{Name: "capacity", Usage: "refuse adds beyond `N` keys per table, as the firmware does (0: unlimited)"},
 			&cli.StringFlag{Name: "unkept", Usage: "acknowledge writes but keep nothing: add, delete or both (`OPS`)"},
+			&cli.DurationFlag{Name: "late-apply", Usage: "acknowledge key writes at once, apply them `DURATION` later, in order"},
+			&cli.DurationFlag{Name: "write-delay", Usage: "apply and answer each key write `DURATION` late, even when the client gave up"},
+			&cli.StringFlag{Name: "lose-answer", Usage: "apply these key writes, then reset the connection instead of answering (`KINDS`: " +
+				strings.Join(panelsim.WriteNames(), ", ") + ")"},
+			&cli.IntFlag{Name: "reboot-after", Usage: "empty every key table once, after the `N`-th key write (0: never)"},
+			&cli.IntFlag{Name: "junk", Usage: "list `N` foreign entries yardsync cannot read beside the keys"},
 			&cli.StringFlag{Name: "login", Value: "admin", Usage: "Basic auth user"},
 			&cli.StringFlag{Name: "password", Value: "admin", Usage: "Basic auth password"},
 			&cli.IntFlag{Name: "keys", Usage: "seed each panel with `N` random keys"},
@@ -41,14 +47,10 @@ func runPanelsim(c *cli.Context) error {
 	if err := panelsim.CheckFamily(family); err != nil {
 		return err
 	}
-	faults, err := unkeptFaults(c.String("unkept"))
+	faults, err := faultsOf(c)
 	if err != nil {
 		return err
 	}
-	if c.Int("capacity") < 0 {
-		return fmt.Errorf("panelsim: --capacity %d: want 0 or more", c.Int("capacity"))
-	}
-	faults.Latency = c.Duration("latency")
 	fw, err := firmwareOf(c.String("firmware"), &faults)
 	if err != nil {
 		return err
@@ -71,6 +73,32 @@ func runPanelsim(c *cli.Context) error {
 	}
 	<-c.Context.Done()
 	return nil
+}
+
+// faultsOf reads the fault flags (all but --firmware's no-flats) and checks
+// the numbers of the others.
+func faultsOf(c *cli.Context) (panelsim.Faults, error) {
+	for _, name := range []string{"latency", "late-apply", "write-delay"} {
+		if d := c.Duration(name); d < 0 {
+			return panelsim.Faults{}, fmt.Errorf("panelsim: --%s %v: want 0 or more", name, d)
+		}
+	}
+	for _, name := range []string{"capacity", "reboot-after", "junk", "keys"} {
+		if n := c.Int(name); n < 0 {
+			return panelsim.Faults{}, fmt.Errorf("panelsim: --%s %d: want 0 or more", name, n)
+		}
+	}
+	f, err := unkeptFaults(c.String("unkept"))
+	if err != nil {
+		return f, err
+	}
+	if f.LoseAnswer, err = panelsim.ParseWrites(c.String("lose-answer")); err != nil {
+		return f, fmt.Errorf("panelsim: --lose-answer %q: want a comma-separated list of %s",
+			c.String("lose-answer"), strings.Join(panelsim.WriteNames(), ", "))
+	}
+	f.Latency, f.LateApply, f.WriteDelay = c.Duration("latency"), c.Duration("late-apply"), c.Duration("write-delay")
+	f.RebootAfter, f.Junk = c.Int("reboot-after"), c.Int("junk")
+	return f, nil
 }
 
 // unkeptFaults reads --unkept: which writes a panel acknowledges but does

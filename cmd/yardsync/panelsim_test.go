@@ -144,3 +144,110 @@ func TestFirmwareOf(t *testing.T) {
 		}
 	}
 }
+
+// startPanelsim runs `yardsync panelsim` with args on a free loopback
+// address and returns the one panel's address; the command stops, without
+// error, when the test ends.
+func startPanelsim(t *testing.T, args ...string) string {
+	t.Helper()
+	base, port := testnet.Base(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"yardsync", "panelsim", "--base", base, "--port", strconv.Itoa(port)}, args...), out, io.Discard)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("panelsim stopped with %v", err)
+		}
+	})
+	for i := 0; ; i++ {
+		if addr := strings.TrimSpace(out.String()); addr != "" {
+			return addr
+		}
+		if i > 100 {
+			t.Fatalf("panelsim printed %q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// panelCall sends one request with admin/admin; err is a transport error.
+func panelCall(addr, method, path, body string) (status int, answer string, err error) {
+	req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+	req.SetBasicAuth("admin", "admin")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+// TestPanelsimWriteFaultFlags: --junk, --write-delay, --lose-answer and
+// --reboot-after reach a Beward's answers, and --late-apply a Sokol's.
+func TestPanelsimWriteFaultFlags(t *testing.T) {
+	const k = "0000003375A686"
+	t.Run("beward", func(t *testing.T) {
+		addr := startPanelsim(t, "--family", "beward", "--keys", "1", "--junk", "1", "--write-delay", "50ms",
+			"--lose-answer", "delete", "--reboot-after", "2")
+		list := func() string {
+			_, body, err := panelCall(addr, "GET", "/cgi-bin/rfid_cgi?action=list", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return body
+		}
+		if body := list(); !strings.HasPrefix(body, "KeyValue1=FFFFFFFF000001\r\nApartment1=12a\r\nKeyValue2=") {
+			t.Errorf("list %q: want a foreign entry, then the seeded key", body)
+		}
+		start := time.Now()
+		if status, body, err := panelCall(addr, "GET", "/cgi-bin/rfid_cgi?action=add&Key="+k+"&Apartment=3", ""); err != nil || body != "OK\r\n" {
+			t.Fatalf("add: %d %q %v", status, body, err)
+		}
+		if took := time.Since(start); took < 50*time.Millisecond {
+			t.Errorf("add answered after %v, want --write-delay 50ms", took)
+		}
+		if _, _, err := panelCall(addr, "GET", "/cgi-bin/rfid_cgi?action=delete&Key="+k, ""); err == nil {
+			t.Error("delete answered: want the answer lost")
+		}
+		if body := list(); body != "KeyValue1=FFFFFFFF000001\r\nApartment1=12a\r\n" {
+			t.Errorf("list %q: want the seeded key gone with the reboot after 2 writes, the foreign entry kept", body)
+		}
+	})
+	t.Run("sokol", func(t *testing.T) {
+		addr := startPanelsim(t, "--family", "sokol", "--late-apply", "1s")
+		if status, _, err := panelCall(addr, "PUT", "/key/store/merge", `[{"uuid":"`+k+`","panelCode":3}]`); err != nil || status != 200 {
+			t.Fatalf("merge: %d %v", status, err)
+		}
+		if _, body, _ := panelCall(addr, "GET", "/key/store", ""); body != "[]\n" {
+			t.Errorf("store %q right after the merge: want it not applied yet", body)
+		}
+		for i := 0; ; i++ {
+			if _, body, _ := panelCall(addr, "GET", "/key/store", ""); strings.Contains(body, k) {
+				break
+			}
+			if i > 250 {
+				t.Fatal("the merge never landed")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+func TestPanelsimFlagErrors(t *testing.T) {
+	for _, bad := range [][]string{
+		{"--late-apply", "-1s"}, {"--write-delay", "-2s"}, {"--latency", "-3ms"},
+		{"--reboot-after", "-1"}, {"--junk", "-4"}, {"--keys", "-5"}, {"--capacity", "-6"},
+		{"--lose-answer", "add,purge"},
+	} {
+		err := Run(context.Background(), append([]string{"yardsync", "panelsim", "--family", "sokol"}, bad...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), bad[0]) || !strings.Contains(err.Error(), strings.TrimPrefix(bad[1], "add,")) {
+			t.Errorf("%v: got %v, want an error naming the flag and its value", bad, err)
+		}
+	}
+}

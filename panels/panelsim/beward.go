@@ -74,7 +74,7 @@ func (p *Panel) keyAction(q url.Values, which int, codeName string, needType boo
 	table := map[int]map[string]int{tableKeys: p.keys, tableExt: p.ext, tableRfid: p.rfid}[which]
 	switch q.Get("action") {
 	case "list", "":
-		return listBeward(table, codeName, !p.faults.HideFlats)
+		return listBeward(table, codeName, !p.faults.HideFlats, p.faults.Junk)
 	case "add":
 		if which == tableExt && p.opts.Firmware.ExtNoApartment && q.Has("Apartment") {
 			return bewardFailed
@@ -95,16 +95,23 @@ func (p *Panel) keyAction(q url.Values, which int, codeName string, needType boo
 	return bewardFailed
 }
 
-func listBeward(table map[string]int, codeName string, flats bool) string {
+// listBeward lists junk foreign entries (Faults.Junk), then the table.
+func listBeward(table map[string]int, codeName string, flats bool, junk int) string {
 	var b strings.Builder
+	for i := range junk {
+		fmt.Fprintf(&b, "%s%d=%s\r\nApartment%d=%da\r\n", codeName, i+1, junkCode(i), i+1, 12+i)
+	}
 	for i, k := range sorted(table) {
-		fmt.Fprintf(&b, "%s%d=%s\r\n", codeName, i+1, k.Code)
+		fmt.Fprintf(&b, "%s%d=%s\r\n", codeName, junk+i+1, k.Code)
 		if flats {
-			fmt.Fprintf(&b, "Apartment%d=%d\r\n", i+1, k.Flat)
+			fmt.Fprintf(&b, "Apartment%d=%d\r\n", junk+i+1, k.Flat)
 		}
 	}
 	return b.String()
 }
+
+// junkCode is the code of the i-th foreign entry on a Beward list.
+func junkCode(i int) string { return fmt.Sprintf("FFFFFFFF%06X", i+1) }
 
 // addBeward stores a new key if its code is normalised, its flat 0..9999 and
 // the table has room (a full table refuses with "Request failed", as a

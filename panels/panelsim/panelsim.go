@@ -2,9 +2,10 @@
 // benchmarks: Beward DKS with the internal key table ("beward") or the mifare
 // and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
-// shared/reference/panels.md says; fault switches (latency, errors, hangs,
-// resets, garbage, 401, writes acknowledged but not kept, capacity) can be
-// flipped while it serves.
+// docs/panels.md says the families do; fault switches (latency, errors, hangs,
+// resets, garbage, 401, writes acknowledged but not kept, capacity, writes
+// applied late or slowly, lost answers, a reboot that empties the tables,
+// foreign entries in listings) can be flipped while it serves.
 package panelsim
 
 import (
@@ -53,6 +54,30 @@ type Faults struct {
 	// HideFlats makes a Beward list keys without Apartment<n> lines, as
 	// firmware that keeps no flat beside a key does.
 	HideFlats bool
+
+	// LateApply acknowledges key writes at once (whatever their outcome)
+	// and applies them this much later, in the order they came: one queue
+	// per panel, as a panel with a lagging write queue has. Listings show
+	// the tables as applied so far. A write that comes while earlier ones
+	// wait joins the queue, even once LateApply is switched off.
+	LateApply time.Duration
+	// WriteDelay holds a key write this long, then applies and answers it.
+	// Unlike Latency it goes on when the client gives up: the write lands
+	// although the client saw a timeout, as on a slow panel. Key writes
+	// are worked on one at a time, so the next one waits for it.
+	WriteDelay time.Duration
+	// LoseAnswer applies the key writes of these kinds, then resets the
+	// connection instead of answering, on every try.
+	LoseAnswer Writes
+	// RebootAfter empties every key table once, when the panel has applied
+	// that many key writes since the faults were last set, and serves on:
+	// a reboot that lost the flash. 0 means never.
+	RebootAfter int
+	// Junk lists that many foreign entries yardsync cannot read before the
+	// keys: on a Beward key lines whose Apartment is not a number
+	// (Apartment1=12a, listed even with HideFlats), on a Sokol store
+	// entries with no uuid. They are in no table: no write changes them.
+	Junk int
 }
 
 // Options configure a Panel.
@@ -72,7 +97,9 @@ type Request struct {
 	Query  string // raw query string, as sent
 	Body   string
 	Authed bool // credentials matched
-	Write  bool // a key write: add, delete or clear (not a list, a probe or a save)
+	// Write is set on a key write (add, delete, clear, update) to a table
+	// the panel has; not on a list, a probe, a save or a refused method.
+	Write bool
 }
 
 // Panel is one emulated panel: an http.Handler, safe for concurrent use.
@@ -81,6 +108,9 @@ type Panel struct {
 	opts   Options
 	done   chan struct{} // closed by Close to release hanging requests
 	close  sync.Once
+	// writing is held while a key write is worked on: one at a time, so a
+	// write never overtakes a slow one (WriteDelay) its client gave up on.
+	writing sync.Mutex
 
 	mu     sync.Mutex
 	keys   map[string]int // the listed table: rfid, mifare or the Sokol store
@@ -89,6 +119,10 @@ type Panel struct {
 	faults Faults
 	log    []Request
 	saves  int
+	writes int // key writes applied since the faults were set (RebootAfter)
+
+	late     []lateWrite // LateApply's queue, oldest first
+	draining bool        // a goroutine applies the queue
 
 	hook        Hook // see SetHook
 	inFlight    int  // requests being answered now
@@ -117,7 +151,8 @@ func New(family string, opts Options) *Panel {
 // Family is the emulated family.
 func (p *Panel) Family() string { return p.family }
 
-// Close releases requests held by the Hang or Latency faults.
+// Close releases requests held by the Hang, Latency or WriteDelay faults and
+// stops applying LateApply's queue.
 func (p *Panel) Close() { p.close.Do(func() { close(p.done) }) }
 
 // Keys returns the listed key table, sorted by code.
@@ -158,11 +193,13 @@ func (p *Panel) SetExtKeys(keys []reconcile.PanelKey) {
 	}
 }
 
-// SetFaults switches the panel's faults.
+// SetFaults switches the panel's faults; RebootAfter counts writes from
+// here.
 func (p *Panel) SetFaults(f Faults) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.faults = f
+	p.writes = 0
 }
 
 // SetCapacity switches the maximum number of keys per table; 0 means
@@ -218,7 +255,8 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	user, pass, ok := r.BasicAuth()
 	authed := ok && user == p.opts.Login && pass == p.opts.Password
-	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed, Write: p.isWrite(r)}
+	kind := p.writeKind(r)
+	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed, Write: kind != 0}
 	f := p.record(req)
 	if hook != nil {
 		hook(r.Context(), req)
@@ -235,6 +273,15 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(garbage)
 		return
 	}
+	if kind != 0 {
+		p.serveWrite(w, r, body, kind, f)
+		return
+	}
+	p.serveFamily(w, r, body)
+}
+
+// serveFamily answers as the family does.
+func (p *Panel) serveFamily(w http.ResponseWriter, r *http.Request, body []byte) {
 	if p.family == Sokol {
 		p.serveSokol(w, r, body)
 		return
@@ -248,18 +295,6 @@ func (p *Panel) record(req Request) Faults {
 	defer p.mu.Unlock()
 	p.log = append(p.log, req)
 	return p.faults
-}
-
-// isWrite reports whether a request changes a key table.
-func (p *Panel) isWrite(r *http.Request) bool {
-	if p.family == Sokol {
-		return strings.HasPrefix(r.URL.Path, "/key/store") && (r.Method == http.MethodPut || r.Method == http.MethodDelete)
-	}
-	switch r.URL.Query().Get("action") {
-	case "add", "delete", "clear", "update":
-		return strings.HasSuffix(r.URL.Path, "rfid_cgi") || strings.HasSuffix(r.URL.Path, "mifare_cgi")
-	}
-	return false
 }
 
 func (p *Panel) unauthorized(w http.ResponseWriter) {

@@ -9,7 +9,7 @@ import (
 
 // sokolKey is a /key/store entry as the panel returns it.
 type sokolKey struct {
-	UUID          string      `json:"uuid"`
+	UUID          string      `json:"uuid,omitempty"` // empty on a foreign entry (Faults.Junk)
 	PanelCode     int         `json:"panelCode"`
 	Encryption    bool        `json:"encryption"`
 	Access        sokolAccess `json:"access"`
@@ -63,12 +63,18 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 func (p *Panel) sokolStore() []sokolKey {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]sokolKey, 0, len(p.keys))
+	out := make([]sokolKey, 0, p.faults.Junk+len(p.keys))
+	for i := range p.faults.Junk {
+		out = append(out, sokolKey{PanelCode: 12 + i, Access: allDoors()}) // no uuid
+	}
 	for _, k := range sorted(p.keys) {
-		out = append(out, sokolKey{UUID: k.Code, PanelCode: k.Flat, Access: sokolAccess{Main: true, Second: true,
-			Gates: map[string]bool{"0": true, "1": true, "2": true, "3": true}}})
+		out = append(out, sokolKey{UUID: k.Code, PanelCode: k.Flat, Access: allDoors()})
 	}
 	return out
+}
+
+func allDoors() sokolAccess {
+	return sokolAccess{Main: true, Second: true, Gates: map[string]bool{"0": true, "1": true, "2": true, "3": true}}
 }
 
 // merge upserts an array of keys by uuid, all or nothing: a merge that would
