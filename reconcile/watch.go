@@ -9,9 +9,17 @@ import (
 )
 
 // ChangeLog reads a billing's own log of changed contracts
-// (billing.queries.changes): the uids changed after since.
+// (billing.queries.changes): its rows stamped after since, each once.
 type ChangeLog interface {
-	Changes(ctx context.Context, since time.Time) ([]int64, error)
+	Changes(ctx context.Context, since time.Time) ([]ChangeRow, error)
+}
+
+// ChangeRow is one row of the billing's change log: the contract it names,
+// and the row's other columns (the change's time, a payment id) as one
+// comparable value, so two changes of one contract are two rows.
+type ChangeRow struct {
+	UID  int64
+	Rest string // "" when the log returns uid alone
 }
 
 // Watcher notices billing changes without a call from the billing. Every
@@ -76,12 +84,16 @@ func (w *Watcher) tickLog(ctx context.Context) ([]int64, error) {
 		w.Full()
 		return nil, nil
 	}
-	uids, err := w.ChangeLog.Changes(ctx, w.since.Add(-w.Every))
+	rows, err := w.ChangeLog.Changes(ctx, w.since.Add(-w.Every))
 	if err != nil {
 		return nil, err
 	}
 	w.since = start
-	return uids, nil
+	var uids []int64
+	for _, r := range rows {
+		uids = append(uids, r.UID)
+	}
+	return slices.Compact(uids), nil
 }
 
 // tickSnapshot reads the whole snapshot and diffs it with the previous one.
