@@ -21,8 +21,8 @@ import (
 // few rows a tick instead of every contract.
 const QueryChanges = "changes"
 
-// paramSince is the change-log query's parameter: the start of the last
-// tick that read it, minus an overlap, as a timestamp.
+// paramSince is the change-log query's parameter: a point in time, sent as
+// a timestamp in UTC (see compile).
 const paramSince = "since"
 
 var (
@@ -62,7 +62,7 @@ func (cc *Cached) Changes(ctx context.Context, since time.Time) ([]reconcile.Cha
 func (s *sqlSource) changes(ctx context.Context, since time.Time) ([]reconcile.ChangeRow, error) {
 	var out []reconcile.ChangeRow
 	sink := &changeDecoder{each: func(r reconcile.ChangeRow) { out = append(out, r) }}
-	if err := s.read(ctx, QueryChanges, map[string]any{paramSince: since}, sink); err != nil {
+	if err := s.read(ctx, QueryChanges, map[string]any{paramSince: since.UTC()}, sink); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b reconcile.ChangeRow) int {

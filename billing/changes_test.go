@@ -2,10 +2,13 @@ package billing_test
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"yardsync/billing"
 	"yardsync/internal/testdb"
@@ -20,6 +23,15 @@ func uidsOf(rows []reconcile.ChangeRow) []int64 {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func mustZone(tb testing.TB, name string) *time.Location {
+	tb.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return loc
 }
 
 // The change-log queries of the fixture configs, run against their
@@ -56,6 +68,69 @@ func TestChangesFixtures(t *testing.T) {
 		}
 		if got, err := c.Changes(ctx, time.Now().Add(time.Hour)); err != nil || len(got) != 0 {
 			t.Fatalf("nothing after an hour from now: got %v, %v", got, err)
+		}
+	})
+}
+
+// pgParam adds a connection parameter to a PostgreSQL URL.
+func pgParam(tb testing.TB, dsn, key, value string) string {
+	tb.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// @since is a point in time. Whatever zone the daemon's clock is on, and
+// whatever the billing session's time zone or the DSN's loc, a row stamped
+// a second after it comes back and one stamped a second before does not:
+// in a column without a zone that holds UTC, and in one with a zone.
+func TestChangesSince(t *testing.T) {
+	ctx := context.Background()
+	moscow := mustZone(t, "Europe/Moscow")
+	since := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).In(moscow) // the daemon's clock reads 12:00
+	const query = `SELECT uid FROM log_utc WHERE changed_at > @since
+		UNION SELECT uid FROM log_zoned WHERE changed_at > @since`
+	t.Run("Postgres", func(t *testing.T) {
+		t.Parallel()
+		dsn := testdb.Postgres(t)
+		execPostgres(t, dsn, `
+			CREATE TABLE log_utc (uid int, changed_at timestamp);
+			CREATE TABLE log_zoned (uid int, changed_at timestamptz);
+			INSERT INTO log_utc VALUES (1, '2026-03-02 08:59:59'), (2, '2026-03-02 09:00:01');
+			INSERT INTO log_zoned VALUES (3, '2026-03-02 08:59:59+00'), (4, '2026-03-02 09:00:01+00')`)
+		// The billing's sessions run on New York time.
+		c := open(t, billing.Config{Driver: "postgres", DSN: pgParam(t, dsn, "timezone", "America/New_York"),
+			Queries: billing.Queries{Changes: query}})
+		got, err := c.Changes(ctx, since)
+		if err != nil || !slices.Equal(uidsOf(got), []int64{2, 4}) {
+			t.Fatalf("since 09:00:00 UTC: got %v, %v, want uids [2 4]", got, err)
+		}
+	})
+	t.Run("MySQL", func(t *testing.T) {
+		t.Parallel()
+		dsn := testdb.MySQL(t)
+		execMySQL(t, dsn, `
+			SET time_zone = '+00:00';
+			CREATE TABLE log_utc (uid INT, changed_at DATETIME);
+			CREATE TABLE log_zoned (uid INT, changed_at TIMESTAMP NULL);
+			INSERT INTO log_utc VALUES (1, '2026-03-02 08:59:59'), (2, '2026-03-02 09:00:01');
+			INSERT INTO log_zoned VALUES (3, '2026-03-02 08:59:59'), (4, '2026-03-02 09:00:01')`)
+		// The DSN says loc=Europe/Moscow and the sessions' time_zone is New York's.
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Loc = moscow
+		cfg.Params = map[string]string{"time_zone": "'-05:00'"}
+		c := open(t, billing.Config{Driver: "mysql", DSN: cfg.FormatDSN(), Queries: billing.Queries{Changes: query}})
+		got, err := c.Changes(ctx, since)
+		if err != nil || !slices.Equal(uidsOf(got), []int64{2, 4}) {
+			t.Fatalf("since 09:00:00 UTC: got %v, %v, want uids [2 4]", got, err)
 		}
 	})
 }
@@ -114,5 +189,44 @@ func TestChangesRows(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "changes") || !strings.Contains(err.Error(), "uid") {
 			t.Fatalf("got %v, want an error naming the changes query and its missing uid column", err)
 		}
+	})
+}
+
+// Only the changes query runs in UTC: the other queries, before and after
+// it, keep the billing session's own zone, which CURDATE() or CURRENT_DATE
+// in a paid-until test depends on.
+func TestChangesSessionZone(t *testing.T) {
+	ctx := context.Background()
+	check := func(t *testing.T, c *billing.Client, wantUTC string) {
+		t.Helper()
+		for range 3 { // the pool's sessions are reused
+			if st, err := c.Cams(ctx, 1); err != nil || !st.CamsOpen {
+				t.Fatalf("cams: got %+v, %v, want the session's own zone (cams_open true)", st, err)
+			}
+			got, err := c.Changes(ctx, time.Now())
+			if err != nil || len(got) != 1 || got[0].Rest != wantUTC {
+				t.Fatalf("changes: got %+v, %v, want one row with the zone %s", got, err, wantUTC)
+			}
+		}
+	}
+	t.Run("Postgres", func(t *testing.T) {
+		t.Parallel()
+		dsn := pgParam(t, testdb.Postgres(t), "timezone", "Pacific/Kiritimati")
+		check(t, open(t, billing.Config{Driver: "postgres", DSN: dsn, Queries: billing.Queries{
+			Cams:    `SELECT current_setting('TimeZone') = 'Pacific/Kiritimati' AS cams_open, true AS cams_paid WHERE @uid > 0`,
+			Changes: `SELECT 1 AS uid, current_setting('TimeZone') AS zone WHERE @since IS NOT NULL`,
+		}}), `"UTC"`)
+	})
+	t.Run("MySQL", func(t *testing.T) {
+		t.Parallel()
+		cfg, err := mysql.ParseDSN(testdb.MySQL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Params = map[string]string{"time_zone": "'+13:00'"}
+		check(t, open(t, billing.Config{Driver: "mysql", DSN: cfg.FormatDSN(), Queries: billing.Queries{
+			Cams:    `SELECT @@session.time_zone = '+13:00' AS cams_open, 1 AS cams_paid FROM DUAL WHERE @uid > 0`,
+			Changes: `SELECT 1 AS uid, @@session.time_zone AS zone FROM DUAL WHERE @since IS NOT NULL`,
+		}}), `"+00:00"`)
 	})
 }
