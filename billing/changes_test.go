@@ -88,27 +88,31 @@ func pgParam(tb testing.TB, dsn, key, value string) string {
 // @since is a point in time. Whatever zone the daemon's clock is on, and
 // whatever the billing session's time zone or the DSN's loc, a row stamped
 // a second after it comes back and one stamped a second before does not:
-// in a column without a zone that holds UTC, and in one with a zone.
+// in a column without a zone that holds UTC, in one with a zone, and in a
+// zoneless one holding Moscow time compared as docs/billing.md shows.
 func TestChangesSince(t *testing.T) {
 	ctx := context.Background()
 	moscow := mustZone(t, "Europe/Moscow")
 	since := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).In(moscow) // the daemon's clock reads 12:00
 	const query = `SELECT uid FROM log_utc WHERE changed_at > @since
-		UNION SELECT uid FROM log_zoned WHERE changed_at > @since`
+		UNION SELECT uid FROM log_zoned WHERE changed_at > @since
+		UNION SELECT uid FROM log_local WHERE changed_at > `
 	t.Run("Postgres", func(t *testing.T) {
 		t.Parallel()
 		dsn := testdb.Postgres(t)
 		execPostgres(t, dsn, `
 			CREATE TABLE log_utc (uid int, changed_at timestamp);
 			CREATE TABLE log_zoned (uid int, changed_at timestamptz);
+			CREATE TABLE log_local (uid int, changed_at timestamp);
 			INSERT INTO log_utc VALUES (1, '2026-03-02 08:59:59'), (2, '2026-03-02 09:00:01');
-			INSERT INTO log_zoned VALUES (3, '2026-03-02 08:59:59+00'), (4, '2026-03-02 09:00:01+00')`)
+			INSERT INTO log_zoned VALUES (3, '2026-03-02 08:59:59+00'), (4, '2026-03-02 09:00:01+00');
+			INSERT INTO log_local VALUES (5, '2026-03-02 11:59:59'), (6, '2026-03-02 12:00:01')`)
 		// The billing's sessions run on New York time.
 		c := open(t, billing.Config{Driver: "postgres", DSN: pgParam(t, dsn, "timezone", "America/New_York"),
-			Queries: billing.Queries{Changes: query}})
+			Queries: billing.Queries{Changes: query + `(@since AT TIME ZONE 'Europe/Moscow')`}})
 		got, err := c.Changes(ctx, since)
-		if err != nil || !slices.Equal(uidsOf(got), []int64{2, 4}) {
-			t.Fatalf("since 09:00:00 UTC: got %v, %v, want uids [2 4]", got, err)
+		if err != nil || !slices.Equal(uidsOf(got), []int64{2, 4, 6}) {
+			t.Fatalf("since 09:00:00 UTC: got %v, %v, want uids [2 4 6]", got, err)
 		}
 	})
 	t.Run("MySQL", func(t *testing.T) {
@@ -118,8 +122,10 @@ func TestChangesSince(t *testing.T) {
 			SET time_zone = '+00:00';
 			CREATE TABLE log_utc (uid INT, changed_at DATETIME);
 			CREATE TABLE log_zoned (uid INT, changed_at TIMESTAMP NULL);
+			CREATE TABLE log_local (uid INT, changed_at DATETIME);
 			INSERT INTO log_utc VALUES (1, '2026-03-02 08:59:59'), (2, '2026-03-02 09:00:01');
-			INSERT INTO log_zoned VALUES (3, '2026-03-02 08:59:59'), (4, '2026-03-02 09:00:01')`)
+			INSERT INTO log_zoned VALUES (3, '2026-03-02 08:59:59'), (4, '2026-03-02 09:00:01');
+			INSERT INTO log_local VALUES (5, '2026-03-02 11:59:59'), (6, '2026-03-02 12:00:01')`)
 		// The DSN says loc=Europe/Moscow and the sessions' time_zone is New York's.
 		cfg, err := mysql.ParseDSN(dsn)
 		if err != nil {
@@ -127,10 +133,11 @@ func TestChangesSince(t *testing.T) {
 		}
 		cfg.Loc = moscow
 		cfg.Params = map[string]string{"time_zone": "'-05:00'"}
-		c := open(t, billing.Config{Driver: "mysql", DSN: cfg.FormatDSN(), Queries: billing.Queries{Changes: query}})
+		c := open(t, billing.Config{Driver: "mysql", DSN: cfg.FormatDSN(),
+			Queries: billing.Queries{Changes: query + `CONVERT_TZ(@since, '+00:00', '+03:00')`}})
 		got, err := c.Changes(ctx, since)
-		if err != nil || !slices.Equal(uidsOf(got), []int64{2, 4}) {
-			t.Fatalf("since 09:00:00 UTC: got %v, %v, want uids [2 4]", got, err)
+		if err != nil || !slices.Equal(uidsOf(got), []int64{2, 4, 6}) {
+			t.Fatalf("since 09:00:00 UTC: got %v, %v, want uids [2 4 6]", got, err)
 		}
 	})
 }
