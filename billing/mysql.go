@@ -20,6 +20,7 @@ import (
 // small pool; every query runs in START TRANSACTION READ ONLY.
 type myRunner struct {
 	db  *sql.DB
+	utc *sql.DB           // one session with time_zone UTC, for the queries of @since
 	dec *encoding.Decoder // nil: the connection speaks UTF-8
 }
 
@@ -29,6 +30,7 @@ func openMySQL(cfg Config) (source, error) {
 		return nil, reconcile.Errorf(reconcile.ErrInvalid, "billing: dsn: %w", redact(err, []string{cfg.DSN}))
 	}
 	mc.ParseTime = false // dates arrive as text: zero dates stay visible
+	mc.Loc = time.UTC    // so @since goes as UTC, whatever loc the DSN gives
 	mc.MultiStatements = false
 	mc.InterpolateParams = false
 	dec, err := connCharset(mc)
@@ -39,15 +41,24 @@ func openMySQL(cfg Config) (source, error) {
 	if err != nil {
 		return nil, reconcile.Errorf(reconcile.ErrInvalid, "billing: dsn: %w", redact(err, []string{cfg.DSN, mc.Passwd}))
 	}
-	db := sql.OpenDB(limitedConnector{Connector: conn, limit: serverTimeout(cfg.Timeout)})
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(maxConns)
-	db.SetConnMaxIdleTime(time.Minute)
-	db.SetConnMaxLifetime(10 * time.Minute)
+	limited := limitedConnector{Connector: conn, limit: serverTimeout(cfg.Timeout)}
+	db := openPool(limited, maxConns)
+	limited.utc = true
+	utc := openPool(limited, 1)
 	secrets := []string{cfg.DSN, mc.Passwd}
-	src := newSQLSource(&myRunner{db: db, dec: dec}, mysqlDialect, cfg.Queries, cfg.Timeout, secrets)
+	src := newSQLSource(&myRunner{db: db, utc: utc, dec: dec}, mysqlDialect, cfg.Queries, cfg.Timeout, secrets)
 	src.onQuery = cfg.OnQuery
 	return src, nil
+}
+
+// openPool opens a pool of at most n sessions; none is opened before a query.
+func openPool(c limitedConnector, n int) *sql.DB {
+	db := sql.OpenDB(c)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(time.Minute)
+	db.SetConnMaxLifetime(10 * time.Minute)
+	return db
 }
 
 // connCharset picks the decoder for the DSN's charset. Without one the
@@ -74,10 +85,17 @@ func connCharset(mc *mysql.Config) (*encoding.Decoder, error) {
 	return nil, fmt.Errorf("charset %s is not supported: use utf8mb4, cp1251, koi8r, koi8u or latin1", cs)
 }
 
-func (r *myRunner) close() { _ = r.db.Close() }
+func (r *myRunner) close() {
+	_ = r.db.Close()
+	_ = r.utc.Close()
+}
 
 func (r *myRunner) query(ctx context.Context, q compiled, args []any, sink rowSink) error {
-	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	db := r.db
+	if q.utc {
+		db = r.utc
+	}
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
@@ -149,10 +167,13 @@ func (r *myRunner) text(vals []any) error {
 }
 
 // limitedConnector gives each new session a server-side statement limit, so
-// a query the client gave up on does not keep loading the billing.
+// a query the client gave up on does not keep loading the billing, and with
+// utc the time zone UTC. A session keeps its time zone: the utc ones are a
+// pool of their own, so CURDATE() in the other queries stays the billing's.
 type limitedConnector struct {
 	driver.Connector
 	limit time.Duration
+	utc   bool
 }
 
 func (c limitedConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -167,6 +188,12 @@ func (c limitedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	// MariaDB: max_statement_time in seconds; MySQL 5.7.8+: max_execution_time in ms.
 	if _, err := ex.ExecContext(ctx, fmt.Sprintf("SET SESSION max_statement_time = %.3f", c.limit.Seconds()), nil); err != nil {
 		_, _ = ex.ExecContext(ctx, fmt.Sprintf("SET SESSION max_execution_time = %d", c.limit.Milliseconds()), nil)
+	}
+	if c.utc {
+		if _, err := ex.ExecContext(ctx, "SET SESSION time_zone = '+00:00'", nil); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
 	}
 	return conn, nil
 }

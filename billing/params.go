@@ -28,6 +28,10 @@ var knownParams = []string{paramPhone, paramPhone10, paramUID, paramSince}
 type compiled struct {
 	sql    string
 	params []string // parameter name of each placeholder, in order
+	// utc: the query takes @since, a point in time, so it runs in a session
+	// whose time zone is UTC: a zoneless timestamp column holds UTC and
+	// compares so, whatever the billing server's or the DSN's zone.
+	utc bool
 }
 
 // args lays out the values for the placeholders.
@@ -50,7 +54,7 @@ func compile(query string, d dialect, allowed ...string) (compiled, error) {
 			return compiled{}, err
 		}
 	}
-	return compiled{sql: l.out.String(), params: l.params}, nil
+	return compiled{sql: l.out.String(), params: l.params, utc: slices.Contains(allowed, paramSince)}, nil
 }
 
 type lexer struct {
@@ -216,10 +220,17 @@ func (l *lexer) param(allowed []string) error {
 
 // placeholder gives every use its own placeholder, so PostgreSQL infers
 // each one's type from where it stands (@uid = 7 and 'x' || @uid both work).
+// @since is typed where it stands: a timestamptz, or a MySQL DATETIME made
+// from the UTC text the driver sends, never text read in a server's zone.
 func (l *lexer) placeholder(name string) string {
 	l.params = append(l.params, name)
-	if l.d == mysqlDialect {
+	switch {
+	case l.d == mysqlDialect && name == paramSince:
+		return "CAST(? AS DATETIME(6))"
+	case l.d == mysqlDialect:
 		return "?"
+	case name == paramSince:
+		return "$" + strconv.Itoa(len(l.params)) + "::timestamptz"
 	}
 	return "$" + strconv.Itoa(len(l.params))
 }

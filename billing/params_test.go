@@ -47,6 +47,28 @@ func TestCompile(t *testing.T) {
 	}
 }
 
+// @since is a point in time for either driver: a typed timestamp, never
+// text the server reads in its own zone, and its query runs in UTC.
+func TestCompileSince(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		d   dialect
+		sql string
+	}{
+		{postgresDialect, "SELECT uid FROM l WHERE at > $1::timestamptz AND at < $2::timestamptz + interval '1 day'"},
+		{mysqlDialect, "SELECT uid FROM l WHERE at > CAST(? AS DATETIME(6)) AND at < CAST(? AS DATETIME(6)) + interval '1 day'"},
+	}
+	for _, tc := range cases {
+		got, err := compile("SELECT uid FROM l WHERE at > @since AND at < @since + interval '1 day'", tc.d, paramSince)
+		if err != nil || got.sql != tc.sql || !reflect.DeepEqual(got.params, []string{"since", "since"}) || !got.utc {
+			t.Errorf("dialect %d: got %q %v utc %t, %v\nwant %q [since since] utc true", tc.d, got.sql, got.params, got.utc, err, tc.sql)
+		}
+	}
+	if got, _ := compile("SELECT uid FROM c WHERE uid = @uid", postgresDialect, paramUID); got.utc {
+		t.Error("a query that takes no @since runs in UTC; want the billing's own session time zone")
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

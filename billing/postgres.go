@@ -49,7 +49,7 @@ func serverTimeout(d time.Duration) time.Duration { return d + 500*time.Millisec
 func (r *pgRunner) close() { r.pool.Close() }
 
 func (r *pgRunner) query(ctx context.Context, q compiled, args []any, sink rowSink) error {
-	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	tx, err := r.begin(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -94,6 +94,21 @@ func (r *pgRunner) query(ctx context.Context, q compiled, args []any, sink rowSi
 		return sink.columns(cols)
 	}
 	return nil
+}
+
+// begin opens the read-only transaction of q. A query of @since runs with
+// TimeZone UTC for the transaction only: other queries keep the session's
+// zone, which CURRENT_DATE in a paid-until test depends on.
+func (r *pgRunner) begin(ctx context.Context, q compiled) (pgx.Tx, error) {
+	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil || !q.utc {
+		return tx, err
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL TimeZone = 'UTC'"); err != nil {
+		rollback(tx)
+		return nil, err
+	}
+	return tx, nil
 }
 
 // rollback ends the read-only transaction even when ctx has expired.

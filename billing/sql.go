@@ -74,6 +74,11 @@ func (s *sqlSource) exec(ctx context.Context, name string, values map[string]any
 // each runs a query and hands each decoded row to fn as it is read (in a
 // slice reused for the next row), so a big result is never held whole.
 func (s *sqlSource) each(ctx context.Context, name string, values map[string]any, spec []column, fn func(row []any) error) error {
+	return s.read(ctx, name, values, &decoder{spec: spec, each: fn})
+}
+
+// read runs the named query with its deadline into sink.
+func (s *sqlSource) read(ctx context.Context, name string, values map[string]any, sink rowSink) error {
 	p := s.queries[name]
 	if !p.set {
 		return notConfigured(name)
@@ -84,7 +89,7 @@ func (s *sqlSource) each(ctx context.Context, name string, values map[string]any
 	qctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	start := time.Now()
-	err := s.run.query(qctx, p.q, p.q.args(values), &decoder{spec: spec, each: fn})
+	err := s.run.query(qctx, p.q, p.q.args(values), sink)
 	if s.onQuery != nil {
 		s.onQuery(name, time.Since(start), err)
 	}

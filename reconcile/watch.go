@@ -9,28 +9,39 @@ import (
 )
 
 // ChangeLog reads a billing's own log of changed contracts
-// (billing.queries.changes): the uids changed after since.
+// (billing.queries.changes): its rows stamped after since, each once.
 type ChangeLog interface {
-	Changes(ctx context.Context, since time.Time) ([]int64, error)
+	Changes(ctx context.Context, since time.Time) ([]ChangeRow, error)
+}
+
+// ChangeRow is one row of the billing's change log: the contract it names,
+// and the row's other columns (the change's time, a payment id) as one
+// comparable value, so two changes of one contract are two rows.
+type ChangeRow struct {
+	UID  int64
+	Rest string // "" when the log returns uid alone
 }
 
 // Watcher notices billing changes without a call from the billing. Every
 // tick it re-reads the snapshot and diffs it with the previous one kept in
-// memory, or, with a change log, asks the billing which contracts changed;
-// the changed contracts go to Batch as one run. Nothing survives a restart:
-// the first tick only takes the baseline and asks for a full run.
+// memory, or, with a change log, asks the billing which rows it logged
+// since Overlap before the previous read; the changed contracts go to
+// Batch as one run. Nothing survives a restart: the first tick only takes
+// the baseline and asks for a full run.
 type Watcher struct {
 	Billing   Billing            // the snapshot, re-read every tick without a change log
 	ChangeLog ChangeLog          // nil: diff snapshots
 	Every     time.Duration      // tick interval
+	Overlap   time.Duration      // how far before the previous read's start a change-log read reaches
 	MaxShrink float64            // a snapshot that lost more than this share of contracts is a glitch
 	Batch     func(uids []int64) // asks for one run of these contracts
 	Full      func()             // asks for a full run
 	Log       *slog.Logger
 	Now       func() time.Time // nil: time.Now
 
-	prev  []Contract // previous snapshot, sorted (sortSnapshot); nil until the baseline
-	since time.Time  // start of the last change-log read that succeeded
+	prev  []Contract             // previous snapshot, sorted (sortSnapshot); nil until the baseline
+	since time.Time              // start of the last change-log read that succeeded
+	seen  map[ChangeRow]struct{} // the rows that read returned: the log's window, already run
 }
 
 // Start ticks until ctx is done.
@@ -67,21 +78,52 @@ func (w *Watcher) Tick(ctx context.Context) []int64 {
 	return uids
 }
 
-// tickLog asks the change log what changed since the last read, with an
-// overlap of one interval so clock skew between the hosts loses nothing.
+// tickLog asks the change log for its rows stamped after Overlap before
+// the last read's start, so a row committed late, or stamped a little in
+// the past or by a clock behind ours, is still seen. The window only moves
+// forward, so a row the last read did not return is new; one it returned
+// has been run, and runs again only as another row (a new changed_at).
 func (w *Watcher) tickLog(ctx context.Context) ([]int64, error) {
 	start := w.now()
 	if w.since.IsZero() {
-		w.since = start
-		w.Full()
-		return nil, nil
+		return nil, w.baselineLog(ctx, start)
 	}
-	uids, err := w.ChangeLog.Changes(ctx, w.since.Add(-w.Every))
+	rows, err := w.ChangeLog.Changes(ctx, w.since.Add(-w.Overlap))
 	if err != nil {
 		return nil, err
 	}
 	w.since = start
-	return uids, nil
+	return w.fresh(rows), nil
+}
+
+// baselineLog remembers the rows the log holds now, then asks for the full
+// run that covers them: read before the run is asked for, no row falls
+// between the two. Without them the next read runs those rows again.
+func (w *Watcher) baselineLog(ctx context.Context, start time.Time) error {
+	w.since = start
+	defer w.Full()
+	rows, err := w.ChangeLog.Changes(ctx, start.Add(-w.Overlap))
+	if err != nil {
+		return err
+	}
+	w.fresh(rows)
+	return nil
+}
+
+// fresh keeps rows as the log's window and returns the uids of those the
+// previous read did not return, ascending, each once.
+func (w *Watcher) fresh(rows []ChangeRow) []int64 {
+	seen := make(map[ChangeRow]struct{}, len(rows))
+	var uids []int64
+	for _, r := range rows {
+		if _, ok := w.seen[r]; !ok {
+			uids = append(uids, r.UID)
+		}
+		seen[r] = struct{}{}
+	}
+	w.seen = seen
+	slices.Sort(uids)
+	return slices.Compact(uids)
 }
 
 // tickSnapshot reads the whole snapshot and diffs it with the previous one.

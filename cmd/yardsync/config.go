@@ -58,6 +58,9 @@ type BillingConfig struct {
 	CacheTTL    time.Duration  `yaml:"cache_ttl"`
 	PhonePrefix string         `yaml:"phone_prefix"`
 	Queries     BillingQueries `yaml:"queries"`
+	// ChangesOverlap is how far before the previous change-log read's start
+	// the next one reaches, for rows committed late or stamped in the past.
+	ChangesOverlap time.Duration `yaml:"changes_overlap"`
 }
 
 // BillingQueries are the operator's SQL with @phone, @phone10 and @uid.
@@ -66,7 +69,7 @@ type BillingQueries struct {
 	Cams     string `yaml:"cams"`
 	Contract string `yaml:"contract"`
 	Snapshot string `yaml:"snapshot"`
-	Changes  string `yaml:"changes"` // optional: @since -> uids changed after it, for reconcile.watch
+	Changes  string `yaml:"changes"` // optional: @since -> rows (uid, changed_at, ...) logged after it, for reconcile.watch
 }
 
 // ReconcileConfig tunes the reconciler.
@@ -98,10 +101,11 @@ func DefaultConfig() Config {
 		Store: StoreConfig{DSN: "postgres:///smartyard?host=/var/run/postgresql"},
 		API:   APIConfig{Listen: "127.0.0.1:8080", TokenTTL: 24 * time.Hour},
 		Billing: BillingConfig{
-			Timeout:     5 * time.Second,
-			CacheSize:   10000,
-			CacheTTL:    5 * time.Minute,
-			PhonePrefix: "8",
+			Timeout:        5 * time.Second,
+			CacheSize:      10000,
+			CacheTTL:       5 * time.Minute,
+			PhonePrefix:    "8",
+			ChangesOverlap: 2 * time.Minute,
 		},
 		Reconcile: ReconcileConfig{
 			Schedule:     "@every 5m",
@@ -202,6 +206,7 @@ func (c *Config) Validate() error {
 		{"reconcile.watch", watchInterval(c.Reconcile.Watch)},
 		{"reconcile.log_retention", atLeastDuration(c.Reconcile.LogRetention, time.Hour)},
 		{"billing.queries.changes", c.changesQuery()},
+		{"billing.changes_overlap", changesOverlap(c.Billing.ChangesOverlap)},
 		{"panels.port", portNumber(c.Panels.Port)},
 		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
 	}
@@ -238,6 +243,14 @@ func watchInterval(d time.Duration) error {
 func (c *Config) changesQuery() error {
 	if c.Billing.Queries.Changes != "" && c.Billing.Driver != "postgres" && c.Billing.Driver != "mysql" {
 		return fmt.Errorf("needs an SQL billing (driver postgres or mysql), not %q", c.Billing.Driver)
+	}
+	return nil
+}
+
+// changesOverlap: 0 (each change-log read starts where the previous began) or more.
+func changesOverlap(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("%s is negative: want 0 or more, e.g. 2m (how far each change-log read reaches back before the previous read began)", d)
 	}
 	return nil
 }

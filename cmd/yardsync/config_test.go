@@ -46,6 +46,17 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatalf("got %+v, %v: want beward_update read, and false by default", cfg.Panels, err)
 		}
 	})
+	t.Run("ChangesOverlap", func(t *testing.T) {
+		if got := DefaultConfig().Billing.ChangesOverlap; got != 2*time.Minute {
+			t.Fatalf("default billing.changes_overlap %s, want 2m", got)
+		}
+		for text, want := range map[string]time.Duration{"30s": 30 * time.Second, "0s": 0, "1h": time.Hour} {
+			cfg, err := LoadConfig(writeConfig(t, "billing:\n  changes_overlap: "+text+"\n"), true, noEnv)
+			if err != nil || cfg.Billing.ChangesOverlap != want {
+				t.Fatalf("changes_overlap: %s: got %s, %v, want %s", text, cfg.Billing.ChangesOverlap, err, want)
+			}
+		}
+	})
 	bad := []struct{ name, text, want string }{
 		{"ErrUnknownKey", "reconcile:\n  concurrenzy: 3\n", "reconcile.concurrenzy: unknown key"},
 		{"ErrDurationType", "reconcile:\n  panel_timeout: 3\n", "reconcile.panel_timeout (line 2): \"3\" is not a duration"},
@@ -62,6 +73,8 @@ func TestLoadConfig(t *testing.T) {
 		{"ErrMaxRevoke", "reconcile:\n  max_revoke: 1.5\n", "reconcile.max_revoke"},
 		{"ErrWatch", "reconcile:\n  watch: 100ms\n", "reconcile.watch"},
 		{"ErrLogRetention", "reconcile:\n  log_retention: 10m\n", "reconcile.log_retention"},
+		{"ErrChangesOverlapNegative", "billing:\n  changes_overlap: -1m\n", "billing.changes_overlap: -1m0s is negative: want 0 or more"},
+		{"ErrChangesOverlapType", "billing:\n  changes_overlap: 2\n", "billing.changes_overlap (line 2): \"2\" is not a duration"},
 		{"ErrChangesNeedsSQL", "billing:\n  driver: file\n  path: x.yaml\n  queries:\n    changes: SELECT 1\n", "billing.queries.changes"},
 		{"ErrMaxRevokeNaN", "reconcile:\n  max_revoke: .nan\n", "reconcile.max_revoke"},
 		{"ErrMaxRevokeNegative", "reconcile:\n  max_revoke: -0.1\n", "reconcile.max_revoke"},

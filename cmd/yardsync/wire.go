@@ -130,8 +130,8 @@ func (e *env) newWatcher(bill *billing.Cached, sched *reconcile.Scheduler) *reco
 	if rc.Watch <= 0 {
 		return nil
 	}
-	w := &reconcile.Watcher{Billing: bill, Every: rc.Watch, MaxShrink: rc.MaxRevoke, Log: e.log,
-		Batch: func(uids []int64) { sched.Batch(uids...) }, Full: sched.Tick}
+	w := &reconcile.Watcher{Billing: bill, Every: rc.Watch, Overlap: e.cfg.Billing.ChangesOverlap, MaxShrink: rc.MaxRevoke,
+		Log: e.log, Batch: func(uids []int64) { sched.Batch(uids...) }, Full: sched.Tick}
 	if bill.HasChanges() {
 		w.ChangeLog = bill
 	}
