@@ -230,3 +230,110 @@ func (w *world) scan(dst any, query string, args ...any) {
 func (w *world) settleOf() time.Duration {
 	return time.Duration(w.runner.Opts.Retries+2) * w.runner.Opts.PanelTimeout
 }
+
+// A Sokol applies DELETE /key/store/clear and its answer is lost on every
+// try: the merge of the whole list still follows, so no payer is locked out.
+func TestLostClearAnswerKeepsPayers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 1)
+	w.runner.Opts.MaxRevoke = 1
+	for i := range 10 {
+		w.contract(6001+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000006%03d", i), 0)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	// Three contracts stop paying: a full run clears the store and pushes the 7 payers.
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid > 6007`)
+	w.fleet.Panel(0).SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteClear})
+	w.run(reconcile.Request{})
+	if got := strings.Count(w.keys(0), "="); got != 7 {
+		t.Fatalf("after the lost clear answer the panel holds %d keys (%q), want the 7 payers", got, w.keys(0))
+	}
+}
+
+// A foreign line yardsync cannot parse is skipped; it never stops the
+// revocation of yardsync's own keys on that panel.
+func TestJunkLineDoesNotBlockRevocation(t *testing.T) {
+	t.Parallel()
+	for _, family := range []string{panelsim.Beward, panelsim.Sokol} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, family, 1)
+			w.contract(7001, "1", true, true, "0000000000A701", 0)
+			w.contract(7002, "2", true, true, "0000000000A702", 0)
+			w.fleet.Panel(0).SetFaults(panelsim.Faults{Junk: 1})
+			if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+				t.Fatalf("first run: %+v %v", res.Summary, res.Failed)
+			}
+			w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 7002`)
+			res := w.run(reconcile.Request{Trigger: "api", UIDs: []int64{7002}, Named: true})
+			if res.Status != reconcile.StatusOK || w.keys(0) != "0000000000A701=1 " {
+				t.Fatalf("got %+v %v, panel %q: the debtor's key must go despite the junk line", res.Summary, res.Failed, w.keys(0))
+			}
+		})
+	}
+}
+
+// A panel acknowledges an add and applies it seconds later. A key added and
+// revoked a moment apart (through the API, or a contract that pays and stops
+// paying) must end off the panel, never unowned on it.
+func TestLateApplyNeverLeavesADebtorsKey(t *testing.T) {
+	t.Parallel()
+	for _, family := range []string{panelsim.Beward, panelsim.Sokol} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, family, 1)
+			w.runner.Opts.Settle = 0 // derived from panel_timeout and retries
+			late := 2 * w.runner.Opts.PanelTimeout
+			w.fleet.Panel(0).SetFaults(panelsim.Faults{LateApply: late})
+			w.contract(8001, "1", true, true, "0000000000B801", 0)
+			w.run(reconcile.Request{Trigger: "api", UIDs: []int64{8001}, Named: true})
+			w.exec(`UPDATE contracts SET cams_paid = false`)
+			res := w.run(reconcile.Request{Trigger: "api", UIDs: []int64{8001}, Named: true})
+			if w.owns(0, "0000000000B801") != 1 {
+				t.Fatalf("got %+v: the record of a key whose add may still land was dropped", res.Summary)
+			}
+			if len(res.Recheck) != 1 || res.Recheck[0] != 8001 {
+				t.Fatalf("recheck %v, want 8001 looked at again once its add cannot land", res.Recheck)
+			}
+			w.fleet.Panel(0).SetFaults(panelsim.Faults{})
+			time.Sleep(res.RecheckAfter)
+			eventually(t, "the queued writes applied", func() bool { return w.fleet.Panel(0).Pending() == 0 })
+			for range 2 {
+				w.run(reconcile.Request{Trigger: "api", UIDs: res.Recheck, Named: true})
+			}
+			if got := w.keys(0); got != "" {
+				t.Fatalf("the debtor's key stayed: panel holds %q", got)
+			}
+			if w.owns(0, "0000000000B801") != 0 {
+				t.Fatal("the record must go once the key is seen gone for good")
+			}
+		})
+	}
+}
+
+// A write that outlasts panel_timeout: the panel works on after yardsync
+// gave up. Neither the run's retry nor a second instance's run talks to the
+// panel meanwhile.
+func TestTimedOutWriteKeepsThePanelToItself(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 1)
+	w.runner.Opts.Retries = 1
+	w.contract(9001, "1", true, true, "0000000000C901", 0)
+	w.contract(9002, "2", true, true, "0000000000C902", 0)
+	p := w.fleet.Panel(0)
+	p.SetFaults(panelsim.Faults{WriteDelay: 3 * w.runner.Opts.PanelTimeout / 2})
+	first := start(w.runner, reconcile.Request{Trigger: "cli"})
+	eventually(t, "the first write to time out", func() bool { return len(writes(p)) > 0 })
+	second := w.instance("second", &trace{}, func(string) {})
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 9002`)
+	res2, err := second.Run(bg, reconcile.Request{Trigger: "api", UIDs: []int64{9002}, Named: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished(t, first, "the first run")
+	if got := p.MaxInFlight(); got != 1 {
+		t.Fatalf("the panel answered %d requests at once (second run: %+v)", got, res2.Summary)
+	}
+}

@@ -9,33 +9,7 @@ import (
 	"time"
 )
 
-// Why leases, and why this shape (issue 10 finding 5, issue 11 item 3).
-//
-// One advisory lock for a whole run failed twice: it lives in one store
-// session, so a dropped connection let a second run start while the first
-// kept writing; and it made a revocation wait for a full run's slow panel.
-// Panel sessions are now serialised per panel by a lease row per panel:
-//
-//   - A lease is taken only when free or expired by the database clock
-//     (store.AcquireLeases), so there is a single judge of expiry.
-//   - The holder trusts a lease only until the local monotonic time the
-//     acquiring or renewing statement was sent, plus the lease's ttl, minus a
-//     margin of one panel request (PanelTimeout). The database's expiry is
-//     later than that, whatever the store or the network did meanwhile.
-//   - Every panel call goes through leasedPanel: no trust, no request; and a
-//     call in flight is cancelled when trust runs out or the run lock is
-//     lost, so a multi-request call (Beward adds one key a request) stops
-//     before its next request.
-//   - Per-panel locks in PostgreSQL (advisory locks) would die with their
-//     session like the run lock did, and fencing tokens need the panel's
-//     cooperation, which intercoms do not offer: time-bounded trust is the
-//     fence that needs nothing from the panel.
-//
-// A run holds a panel's lease only while it talks to it: once to read it,
-// once more to write it. Between the two another run may write the panel;
-// the lease row's write counter (bumped by every write session) tells, and
-// the writer re-reads and re-plans that panel. A run never waits for panels it does not need, and full runs
-// still take turns through the run lock.
+// The lease protocol is written down in the package doc (doc.go).
 
 // Lease is one panel lease a run took.
 type Lease struct {

@@ -116,6 +116,22 @@ func (l *leases) emit(left []int, got map[int]Lease, taken time.Time, out chan<-
 	return rest
 }
 
+// seen records the write counter a panel had when this run read it.
+func (l *leases) seen(id int, writes int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes[id] = writes
+}
+
+// stale reports whether another run wrote the panel since this run read it:
+// this run's own write lease bumped the counter by exactly one.
+func (l *leases) stale(id int, writes int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	read, ok := l.writes[id]
+	return !ok || writes != read+1
+}
+
 // upgrade takes the lease this run holds on panel id to read it again, to
 // write it: the write counter is bumped as for any write session, and the
 // grant says whether a newer run wrote the panel.

@@ -20,22 +20,6 @@ type panelSessions struct {
 	newer func(ctx context.Context, taken time.Time) (map[string]bool, error)
 }
 
-// seen records the write counter a panel had when this run read it.
-func (l *leases) seen(id int, writes int64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.writes[id] = writes
-}
-
-// stale reports whether another run wrote the panel since this run read it:
-// this run's own write lease bumped the counter by exactly one.
-func (l *leases) stale(id int, writes int64) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	read, ok := l.writes[id]
-	return !ok || writes != read+1
-}
-
 // readLeased reads one panel under its lease; the caller releases it, or
 // writes the panel under it first.
 func (r *Runner) readLeased(ctx context.Context, l *leases, d PanelDevice, g grant) (Panel, []PanelKey, error) {
