@@ -3,8 +3,8 @@
 // and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
 // shared/reference/panels.md says; fault switches (latency, errors, hangs,
-// resets, garbage, 401, writes acknowledged but not kept, capacity) can be
-// flipped while it serves.
+// resets, garbage, 401, 401 on writes only, writes acknowledged but not kept,
+// capacity) can be flipped while it serves.
 package panelsim
 
 import (
@@ -43,6 +43,9 @@ type Faults struct {
 	Reset        bool          // reset the TCP connection instead of answering
 	Garbage      bool          // answer 200 with a body no panel would send
 	Unauthorized bool          // answer 401 whatever the credentials
+	// RefuseWrites answers 401 to key writes (adds, deletes, clears) while
+	// lists, probes and saves work, as a panel account that may only read.
+	RefuseWrites bool
 	// DropAdds acknowledges adds (Beward add, Sokol merge) as a success but
 	// keeps nothing, as a panel with a failing flash or a full table that
 	// does not say so might.
@@ -226,7 +229,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.misbehave(w, r, f) {
 		return
 	}
-	if !authed || f.Unauthorized {
+	if !authed || f.Unauthorized || f.RefuseWrites && req.Write {
 		p.unauthorized(w)
 		return
 	}
