@@ -163,6 +163,7 @@ func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Pa
 			r.Observer.Progress(StageWrite, done, total)
 		}
 	})
+	r.Contacts.applied(s.leases, clients, res)
 	r.forgetOrphans(ctx, res.Plan.Orphans)
 }
 
