@@ -39,8 +39,8 @@ func TestSupportCalls(t *testing.T) {
 	t.Run("Panels", func(t *testing.T) {
 		out := s.must(200, "panels", `{"failing": "true"}`)
 		list, _ := out["panels"].([]any)
-		if len(list) != 1 || list[0].(map[string]any)["last_contact"] != nil {
-			t.Fatalf("got %v, want the never-reached panel", out)
+		if len(list) != 1 || list[0].(map[string]any)["last_contact"] != nil || list[0].(map[string]any)["skipped"] != 0.0 {
+			t.Fatalf("got %v, want the never-reached panel, no line skipped", out)
 		}
 	})
 	t.Run("ErrExplainWithoutBilling", func(t *testing.T) {

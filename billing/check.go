@@ -11,7 +11,7 @@ import (
 // Probe is the outcome of running one configured query once.
 type Probe struct {
 	Query  string `json:"query"`  // uids, cams, contract, snapshot or snapshot_one (narrowed by uid)
-	Status string `json:"status"` // ok, skipped (not configured) or error
+	Status string `json:"status"` // ok, skipped (not configured), warning (worth a look, no problem) or error
 	Detail string `json:"detail"` // what it returned, or the exact problem
 }
 

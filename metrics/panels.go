@@ -11,10 +11,12 @@ import (
 )
 
 // panelUp is yardsync_panel_up{device_id}: 1 when the panel's last contact
-// worked, 0 when it failed or never happened. One series per active panel,
+// worked and its writes are good, 0 when either failed or it was never
+// reached (reconcile.PanelStatus.Failing). One series per active panel,
 // read from the store's panel status at scrape time.
 var panelUp = prometheus.NewDesc("yardsync_panel_up",
-	"1 when the panel's last contact worked, 0 when it failed or never happened.", []string{"device_id"}, nil)
+	"1 when the panel's last contact worked and its writes are good, 0 when either failed or it was never reached.",
+	[]string{"device_id"}, nil)
 
 // PanelStatuses reads each panel's last known status.
 type PanelStatuses func(ctx context.Context, failingOnly bool) ([]reconcile.PanelStatus, error)

@@ -59,7 +59,10 @@ type Client struct {
 	skipped  atomic.Int64 // entries the last listing could not read (Skipped)
 }
 
-var _ reconcile.Panel = (*Client)(nil)
+var (
+	_ reconcile.Panel       = (*Client)(nil)
+	_ reconcile.LineSkipper = (*Client)(nil) // panels, check and the status page count skipped lines
+)
 
 // driver is one family's protocol on top of the Client's transport.
 type driver interface {

@@ -85,7 +85,7 @@ func (p *panelReads) writeWith(r *Runner, s *panelSessions, out *sessionsOut) {
 	p.write = func(ctx context.Context, id int, client Panel, pp PanelPlan) {
 		g := s.leases.upgrade(ctx, id)
 		added, rebound, deleted, err := r.writeLeased(ctx, s, client, pp, g)
-		out.add(r, id, added, rebound, deleted, err)
+		out.add(r, id, client, added, rebound, deleted, err)
 	}
 }
 
@@ -180,7 +180,7 @@ func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Pa
 	done, total := 0, len(ids)
 	s.leases.each(ctx, ids, r.Opts.Concurrency, true, func(g grant) {
 		added, rebound, deleted, err := r.writeLeased(ctx, s, clients[g.id], byID[g.id], g)
-		out.add(r, g.id, added, rebound, deleted, err)
+		out.add(r, g.id, clients[g.id], added, rebound, deleted, err)
 		mu.Lock()
 		defer mu.Unlock()
 		done++
@@ -197,16 +197,18 @@ type sessionsOut struct {
 	mu                      sync.Mutex
 	added, rebound, deleted int
 	failed, yielded         map[int]string
+	clients                 map[int]Panel // the client of each panel a session was held on
 }
 
 func newSessionsOut() *sessionsOut {
-	return &sessionsOut{failed: map[int]string{}, yielded: map[int]string{}}
+	return &sessionsOut{failed: map[int]string{}, yielded: map[int]string{}, clients: map[int]Panel{}}
 }
 
-// add counts one panel's session in.
-func (o *sessionsOut) add(r *Runner, id, added, rebound, deleted int, err error) {
+// add counts one panel's session, held with client, in.
+func (o *sessionsOut) add(r *Runner, id int, client Panel, added, rebound, deleted int, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.clients[id] = client
 	o.added, o.rebound, o.deleted = o.added+added, o.rebound+rebound, o.deleted+deleted
 	switch {
 	case errors.Is(err, errYielded):

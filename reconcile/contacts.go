@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,39 +16,47 @@ type ContactRecorder interface {
 	RecordPanelContacts(ctx context.Context, contacts []PanelContact) error
 }
 
+// LineSkipper is a panel client that counts the entries its last key
+// listing skipped: lines it could not parse (a foreign `Apartment=12a`, a
+// Sokol entry with no uuid), which stay on the panel as they are.
+type LineSkipper interface {
+	Skipped() int
+}
+
 // contactWriteTimeout bounds one status write, which outlives a cancelled run.
 const contactWriteTimeout = 5 * time.Second
 
 // RecordingDialer wraps dial so that every contact with a panel updates its
-// status: a key listing records OK and the key count, or its error; a failed
-// write, Finish or dial records the error; a Finish that worked (every write
-// of the session did) records OK and the count after the writes. Runs list every panel they touch,
-// so each run refreshes the status of its panels, and a panel that recovers
-// turns OK at its next run. One row per panel session, written from that
-// session, so the cost grows with the panels, not with the keys.
+// status: a key listing records OK, the keys it listed and the entries it
+// skipped, or its error; a failed write, Finish or dial records the error;
+// a Finish that worked records OK. The key count is only ever what the
+// panel listed, the session's read-back after its writes included. Whether
+// the writes took is the session's verdict, which ContactBatch records
+// apart: a good read after a refused write does not make the panel good.
+// Runs list every panel they touch, so each run refreshes the status of
+// its panels. One row per panel session, written from that session, so
+// the cost grows with the panels, not with the keys.
 func RecordingDialer(dial PanelDialer, rec ContactRecorder, log *slog.Logger) PanelDialer {
 	return func(d PanelDevice) (Panel, error) {
 		p, err := dial(d)
 		if err != nil {
-			recordContact(context.Background(), rec, log, PanelContact{DeviceID: d.ID, Error: err.Error(), Keys: -1})
+			recordContact(context.Background(), rec, log, PanelContact{DeviceID: d.ID, Error: err.Error(), Keys: -1, Skipped: -1})
 			return nil, err
 		}
 		return &recordingPanel{Panel: p, id: d.ID, rec: rec, log: log}, nil
 	}
 }
 
+// recordingPanel is one run's client of one panel: the run's read and, if
+// the plan changes the panel, its write session.
 type recordingPanel struct {
 	Panel
 	id  int
 	rec ContactRecorder
 	log *slog.Logger
-	mu  sync.Mutex
-	// on holds the codes on the panel as the session knows them: nil until
-	// listed, and built from listed at the first write, so a session that
-	// only lists (every panel of a no-op run) builds no set.
-	on     map[string]bool
-	listed []PanelKey
-	known  bool // the session has listed (or replaced) the keys
+	// wrote is set once the session sends a key write: only then does the
+	// session's outcome tell anything of the panel's writes.
+	wrote atomic.Bool
 }
 
 func (p *recordingPanel) ListKeys(ctx context.Context) ([]PanelKey, error) {
@@ -53,86 +64,39 @@ func (p *recordingPanel) ListKeys(ctx context.Context) ([]PanelKey, error) {
 	if err != nil {
 		return nil, p.failed(ctx, err)
 	}
-	p.mu.Lock()
-	p.on, p.listed, p.known = nil, keys, true
-	p.mu.Unlock()
-	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: len(keys)})
+	skipped := -1
+	if s, ok := p.Panel.(LineSkipper); ok {
+		skipped = s.Skipped()
+	}
+	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: len(keys), Skipped: skipped})
 	return keys, nil
 }
 
 func (p *recordingPanel) AddKeys(ctx context.Context, keys []PanelKey) error {
-	err := p.Panel.AddKeys(ctx, keys)
-	if err == nil {
-		p.mu.Lock()
-		for _, k := range keys {
-			p.mark(k.Code, true)
-		}
-		p.mu.Unlock()
-	}
-	return p.failed(ctx, err)
+	p.wrote.Store(true)
+	return p.failed(ctx, p.Panel.AddKeys(ctx, keys))
 }
 
 func (p *recordingPanel) DeleteKey(ctx context.Context, code string) error {
-	err := p.Panel.DeleteKey(ctx, code)
-	if err == nil {
-		p.mu.Lock()
-		p.mark(code, false)
-		p.mu.Unlock()
-	}
-	return p.failed(ctx, err)
+	p.wrote.Store(true)
+	return p.failed(ctx, p.Panel.DeleteKey(ctx, code))
 }
 
-// ReplaceKeys forwards to a panel that can replace its keys (see Replacer);
-// the panel then holds exactly keys.
+// ReplaceKeys forwards to a panel that can replace its keys (see Replacer).
 func (p *recordingPanel) ReplaceKeys(ctx context.Context, keys []PanelKey) error {
 	rp, ok := p.Panel.(Replacer)
 	if !ok {
 		return errNoReplace
 	}
-	err := rp.ReplaceKeys(ctx, keys)
-	if err == nil {
-		p.mu.Lock()
-		p.on, p.listed, p.known = nil, keys, true
-		p.mu.Unlock()
-	}
-	return p.failed(ctx, err)
-}
-
-// codes returns the set of codes the session knows on the panel (nil if
-// it never listed), building it from the listing first; p.mu is held.
-func (p *recordingPanel) codes() map[string]bool {
-	if p.on == nil && p.known {
-		p.on = make(map[string]bool, len(p.listed))
-		for _, k := range p.listed {
-			p.on[k.Code] = true
-		}
-		p.listed = nil
-	}
-	return p.on
-}
-
-// mark notes a code's presence once the codes are known; p.mu is held.
-func (p *recordingPanel) mark(code string, on bool) {
-	switch {
-	case p.codes() == nil:
-	case on:
-		p.on[code] = true
-	default:
-		delete(p.on, code)
-	}
+	p.wrote.Store(true)
+	return p.failed(ctx, rp.ReplaceKeys(ctx, keys))
 }
 
 func (p *recordingPanel) Finish(ctx context.Context) error {
 	if err := p.Panel.Finish(ctx); err != nil {
 		return p.failed(ctx, err)
 	}
-	p.mu.Lock()
-	keys := -1
-	if on := p.codes(); on != nil {
-		keys = len(on)
-	}
-	p.mu.Unlock()
-	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: keys})
+	recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, OK: true, Keys: -1, Skipped: -1})
 	return nil
 }
 
@@ -141,7 +105,7 @@ func (p *recordingPanel) Finish(ctx context.Context) error {
 // its panel reads): that says nothing of the panel. A panel's deadline does.
 func (p *recordingPanel) failed(ctx context.Context, err error) error {
 	if err != nil && !errors.Is(ctx.Err(), context.Canceled) {
-		recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, Error: err.Error(), Keys: -1})
+		recordContact(ctx, p.rec, p.log, PanelContact{DeviceID: p.id, Error: err.Error(), Keys: -1, Skipped: -1})
 	}
 	return err
 }
@@ -158,29 +122,34 @@ func recordContact(ctx context.Context, rec ContactRecorder, log *slog.Logger, c
 	}
 }
 
-// ContactBatch gathers panel contacts in memory and writes them in one
-// statement per flush: a run over 2,000 panels costs one status write, not
-// one per panel on a pool of a few connections. A panel contacted twice
-// before a flush keeps its latest contact. Runner.Run flushes at its end.
+// ContactBatch gathers panel contacts and write outcomes in memory and
+// writes them in one statement each per flush: a run over 2,000 panels
+// costs one status write, not one per panel on a pool of a few
+// connections. A panel contacted twice before a flush keeps its latest
+// contact, with the keys of its latest listing. Runner.Run flushes at its end.
 type ContactBatch struct {
-	rec     ContactRecorder
+	rec     StatusRecorder
 	log     *slog.Logger
 	mu      sync.Mutex
 	pending map[int]PanelContact
+	writes  map[int]PanelWrite
 }
 
 // contactFlushAt is the pending contacts that make a write at once.
 const contactFlushAt = 1000
 
 // NewContactBatch writes through rec.
-func NewContactBatch(rec ContactRecorder, log *slog.Logger) *ContactBatch {
-	return &ContactBatch{rec: rec, log: log, pending: map[int]PanelContact{}}
+func NewContactBatch(rec StatusRecorder, log *slog.Logger) *ContactBatch {
+	return &ContactBatch{rec: rec, log: log, pending: map[int]PanelContact{}, writes: map[int]PanelWrite{}}
 }
 
 // RecordPanelContacts keeps the contacts for the next flush.
 func (b *ContactBatch) RecordPanelContacts(ctx context.Context, cs []PanelContact) error {
 	b.mu.Lock()
 	for _, c := range cs {
+		if was, ok := b.pending[c.DeviceID]; ok {
+			c = c.over(was)
+		}
 		b.pending[c.DeviceID] = c
 	}
 	full := len(b.pending) >= contactFlushAt
@@ -191,22 +160,53 @@ func (b *ContactBatch) RecordPanelContacts(ctx context.Context, cs []PanelContac
 	return nil
 }
 
-// Flush writes the pending contacts; a nil batch has none.
+// over is c, a later contact than was, keeping what was listed or probed
+// when c lists or probes nothing, as the store keeps them.
+func (c PanelContact) over(was PanelContact) PanelContact {
+	if c.Keys < 0 {
+		c.Keys = was.Keys
+	}
+	if c.Skipped < 0 {
+		c.Skipped = was.Skipped
+	}
+	if c.Probe == "" {
+		c.Probe = was.Probe
+	}
+	return c
+}
+
+// recordWrites keeps write outcomes for the next flush, a panel's latest
+// winning; a nil batch keeps none.
+func (b *ContactBatch) recordWrites(ws []PanelWrite) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, w := range ws {
+		b.writes[w.DeviceID] = w
+	}
+}
+
+// Flush writes the pending contacts, then the write outcomes; a nil batch
+// has none.
 func (b *ContactBatch) Flush(ctx context.Context) error {
 	if b == nil {
 		return nil
 	}
 	b.mu.Lock()
-	cs := make([]PanelContact, 0, len(b.pending))
-	for _, c := range b.pending {
-		cs = append(cs, c)
-	}
-	b.pending = map[int]PanelContact{}
+	cs := slices.Collect(maps.Values(b.pending))
+	ws := slices.Collect(maps.Values(b.writes))
+	b.pending, b.writes = map[int]PanelContact{}, map[int]PanelWrite{}
 	b.mu.Unlock()
-	if len(cs) == 0 {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), contactWriteTimeout)
 	defer cancel()
-	return b.rec.RecordPanelContacts(ctx, cs)
+	var err error
+	if len(cs) > 0 {
+		err = b.rec.RecordPanelContacts(ctx, cs)
+	}
+	if len(ws) > 0 {
+		err = errors.Join(err, b.rec.RecordPanelWrites(ctx, ws))
+	}
+	return err
 }

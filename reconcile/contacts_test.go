@@ -8,9 +8,17 @@ import (
 )
 
 type fakeRecorder struct {
-	mu   sync.Mutex
-	got  []PanelContact
-	fail error
+	mu     sync.Mutex
+	got    []PanelContact
+	writes []PanelWrite
+	fail   error
+}
+
+func (f *fakeRecorder) RecordPanelWrites(ctx context.Context, ws []PanelWrite) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes = append(f.writes, ws...)
+	return f.fail
 }
 
 func (f *fakeRecorder) RecordPanelContacts(ctx context.Context, cs []PanelContact) error {
@@ -39,12 +47,12 @@ func TestRecordingDialer(t *testing.T) {
 		want    PanelContact // At is not compared
 		none    bool         // nothing recorded
 	}{
-		"list ok":      {panel: fakePanel{keys: make([]PanelKey, 3)}, call: list, want: PanelContact{DeviceID: 7, OK: true, Keys: 3}},
-		"list failed":  {panel: fakePanel{err: down}, call: list, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
-		"add failed":   {panel: fakePanel{err: down}, call: func(p Panel) error { return p.AddKeys(context.Background(), nil) }, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
+		"list ok":      {panel: fakePanel{keys: make([]PanelKey, 3)}, call: list, want: PanelContact{DeviceID: 7, OK: true, Keys: 3, Skipped: -1}},
+		"list failed":  {panel: fakePanel{err: down}, call: list, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1, Skipped: -1}},
+		"add failed":   {panel: fakePanel{err: down}, call: func(p Panel) error { return p.AddKeys(context.Background(), nil) }, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1, Skipped: -1}},
 		"delete ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.DeleteKey(context.Background(), "01") }, none: true},
-		"finish ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.Finish(context.Background()) }, want: PanelContact{DeviceID: 7, OK: true, Keys: -1}},
-		"dial refused": {dialErr: down, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1}},
+		"finish ok":    {panel: fakePanel{}, call: func(p Panel) error { return p.Finish(context.Background()) }, want: PanelContact{DeviceID: 7, OK: true, Keys: -1, Skipped: -1}},
+		"dial refused": {dialErr: down, want: PanelContact{DeviceID: 7, Error: "connection refused", Keys: -1, Skipped: -1}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -75,8 +83,10 @@ func TestRecordingDialer(t *testing.T) {
 	}
 }
 
-// TestRecordingDialerSession: a session's last record is its outcome, with
-// the key count after its writes; a write retried after a failure ends OK.
+// TestRecordingDialerSession: a session's records carry only what the
+// panel said: a failed write its error, a Finish that worked no key count
+// of its own making, the read-back what it listed. Every write call marks
+// the session as one that wrote.
 func TestRecordingDialerSession(t *testing.T) {
 	ctx := context.Background()
 	rec := &fakeRecorder{}
@@ -86,12 +96,15 @@ func TestRecordingDialerSession(t *testing.T) {
 	if _, err := p.ListKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if p.(*recordingPanel).wrote.Load() {
+		t.Fatal("a session that only listed counts as one that wrote")
+	}
 	add := []PanelKey{{Code: "02"}, {Code: "03"}, {Code: "04"}}
 	if err := p.AddKeys(ctx, add); err == nil {
 		t.Fatal("first add should fail")
 	}
-	if rec.got[len(rec.got)-1].OK {
-		t.Fatalf("failed add recorded as OK: %+v", rec.got)
+	if last := rec.got[len(rec.got)-1]; last.OK || last.Error != "status 500" {
+		t.Fatalf("failed add recorded as %+v", last)
 	}
 	for _, step := range []func() error{
 		func() error { return p.AddKeys(ctx, add) },
@@ -102,9 +115,18 @@ func TestRecordingDialerSession(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	last := rec.got[len(rec.got)-1]
-	if !last.OK || last.Error != "" || last.Keys != 3 {
-		t.Fatalf("last record %+v, want OK with 3 keys (02, 03, 04)", last)
+	if last := rec.got[len(rec.got)-1]; !last.OK || last.Keys != -1 {
+		t.Fatalf("Finish recorded %+v, want OK and no key count: the session has not listed the panel since", last)
+	}
+	fp.keys = []PanelKey{{Code: "02"}} // the panel kept none of the adds
+	if _, err := p.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if last := rec.got[len(rec.got)-1]; !last.OK || last.Keys != 1 {
+		t.Fatalf("read-back recorded %+v, want the 1 key it listed", last)
+	}
+	if !p.(*recordingPanel).wrote.Load() {
+		t.Fatal("a session that sent writes does not count as one that wrote")
 	}
 }
 
@@ -160,24 +182,54 @@ func TestContactBatch(t *testing.T) {
 	}
 }
 
-// TestRecordingCountsAfterWrites checks the key count a session records
-// at Finish: what it listed, changed by its writes, from an empty panel too.
-func TestRecordingCountsAfterWrites(t *testing.T) {
-	for name, listed := range map[string][]PanelKey{"empty": nil, "two": {{Code: "A"}, {Code: "B"}}} {
+// TestRecordingSkipped: a listing records the entries the client skipped
+// when the client counts them, and -1 (not known) when it does not.
+func TestRecordingSkipped(t *testing.T) {
+	for name, c := range map[string]struct {
+		panel Panel
+		want  int
+	}{
+		"counted":     {skippingPanel{fakePanel: fakePanel{keys: make([]PanelKey, 4)}, skipped: 2}, 2},
+		"none":        {skippingPanel{fakePanel: fakePanel{keys: make([]PanelKey, 4)}}, 0},
+		"not counted": {fakePanel{keys: make([]PanelKey, 4)}, -1},
+	} {
 		t.Run(name, func(t *testing.T) {
 			rec := &fakeRecorder{}
-			p, _ := RecordingDialer(func(PanelDevice) (Panel, error) { return fakePanel{keys: listed}, nil }, rec, nil)(PanelDevice{ID: 7})
-			ctx := context.Background()
-			if _, err := p.ListKeys(ctx); err != nil {
+			p, _ := RecordingDialer(func(PanelDevice) (Panel, error) { return c.panel, nil }, rec, nil)(PanelDevice{ID: 7})
+			if err := list(p); err != nil {
 				t.Fatal(err)
 			}
-			_ = p.AddKeys(ctx, []PanelKey{{Code: "C"}, {Code: "A"}})
-			_ = p.DeleteKey(ctx, "B")
-			_ = p.Finish(ctx)
-			want := map[string]int{"empty": 2, "two": 2}[name] // empty: A, C; two: A, C
-			if last := rec.got[len(rec.got)-1]; last.Keys != want {
-				t.Errorf("Finish recorded %d keys, want %d", last.Keys, want)
+			if got := rec.got[0]; got.Keys != 4 || got.Skipped != c.want {
+				t.Errorf("recorded %+v, want 4 keys and %d skipped", got, c.want)
 			}
 		})
+	}
+}
+
+// skippingPanel is a client that says how many entries its listing skipped.
+type skippingPanel struct {
+	fakePanel
+	skipped int
+}
+
+func (p skippingPanel) Skipped() int { return p.skipped }
+
+var _ LineSkipper = skippingPanel{}
+
+// A contact without a listing (a failed write, a Finish) keeps, within a
+// batch, the key count and skipped entries of the panel's last listing: the
+// store would otherwise keep an older run's.
+func TestContactBatchKeepsListing(t *testing.T) {
+	rec := &fakeRecorder{}
+	b := NewContactBatch(rec, nil)
+	ctx := context.Background()
+	_ = b.RecordPanelContacts(ctx, []PanelContact{{DeviceID: 1, OK: true, Keys: 9, Skipped: 2, Probe: "rfid_cgi"}})
+	_ = b.RecordPanelContacts(ctx, []PanelContact{{DeviceID: 1, Error: "timeout", Keys: -1, Skipped: -1}})
+	if err := b.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := PanelContact{DeviceID: 1, Error: "timeout", Keys: 9, Skipped: 2, Probe: "rfid_cgi"}
+	if len(rec.got) != 1 || rec.got[0] != want {
+		t.Fatalf("flushed %+v, want %+v", rec.got, want)
 	}
 }

@@ -39,7 +39,7 @@ type ChangeFilter struct {
 }
 
 // PanelContact is what one run learned of one panel: whether it answered,
-// and how many keys it holds (-1 when it was not read).
+// and how many keys it listed (-1 when it was not read).
 type PanelContact struct {
 	DeviceID int
 	At       time.Time
@@ -47,6 +47,18 @@ type PanelContact struct {
 	Error    string
 	Keys     int
 	Probe    string // the key-table probe's finding, when the run made one
+	// Skipped counts the entries the listing skipped as unparseable (-1
+	// when the panel was not listed or its client does not count them).
+	Skipped int
+}
+
+// PanelWrite is what a run learned of one panel's writes: Error is why a
+// session that wrote to it failed; empty, that a session's writes were seen
+// on the panel, or that a full run found nothing to change there. A panel
+// whose writes failed stays failing, whatever its reads say, until then.
+type PanelWrite struct {
+	DeviceID int
+	Error    string
 }
 
 // PanelStatus is a panel as the operators' status views show it.
@@ -57,13 +69,17 @@ type PanelStatus struct {
 	IP          string     `json:"ip"`
 	LastContact *time.Time `json:"last_contact"`
 	LastOK      *time.Time `json:"last_ok"`
-	LastError   string     `json:"last_error"`
-	Keys        *int       `json:"keys"` // null until a run read the panel
-	ManagedKeys int        `json:"managed_keys"`
-	Probe       string     `json:"probe,omitempty"`
+	// LastError is the last contact's error, else the error of the last
+	// write session that failed and was not made good since (PanelWrite).
+	LastError   string `json:"last_error"`
+	Keys        *int   `json:"keys"` // what the panel last listed; null until a run read it
+	ManagedKeys int    `json:"managed_keys"`
+	Probe       string `json:"probe,omitempty"`
+	Skipped     int    `json:"skipped"` // entries its last listing skipped as unparseable
 }
 
-// Failing reports whether the panel's last contact failed or it was never reached.
+// Failing reports whether the panel's last contact or its writes failed, or
+// it was never reached.
 func (p PanelStatus) Failing() bool { return p.LastError != "" || p.LastContact == nil }
 
 // Journal keeps the change log and the panels' status. Runs write to it in
@@ -71,4 +87,11 @@ func (p PanelStatus) Failing() bool { return p.LastError != "" || p.LastContact 
 type Journal interface {
 	RecordChanges(ctx context.Context, changes []Change) error
 	RecordPanelContacts(ctx context.Context, contacts []PanelContact) error
+}
+
+// StatusRecorder keeps each panel's whole status: its contacts and what
+// became of the writes sent to it (see ContactBatch).
+type StatusRecorder interface {
+	ContactRecorder
+	RecordPanelWrites(ctx context.Context, writes []PanelWrite) error
 }

@@ -362,6 +362,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	r.apply(ctx, sess, clients, res.Plan, out)
 	out.into(res, desired)
+	r.Contacts.applied(l, out.clients, res)
 	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
 	if err != nil {
 		r.fail(res, err)

@@ -112,3 +112,59 @@ func TestPanelStatus(t *testing.T) {
 		t.Fatalf("--failing: got %+v, %v; want panels 2 and 3", failing, err)
 	}
 }
+
+// TestPanelWriteStatus: a failed write session's error makes a panel
+// failing until a write outcome without one replaces it; contacts, good or
+// bad, neither hide it nor clear it. Skipped entries are kept like keys.
+func TestPanelWriteStatus(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	_, err := db.Pool().Exec(ctx, `
+		INSERT INTO devices (device_id, device_uuid, device_type, is_active, title, paneltype, panelip) VALUES
+		 (1, '00000000-0000-4000-8000-000000000001', 1, true, 'Подъезд 1', 1, '10.0.0.1')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	contact := func(c reconcile.PanelContact) {
+		t.Helper()
+		c.DeviceID = 1
+		if err := db.RecordPanelContacts(ctx, []reconcile.PanelContact{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(errText string) {
+		t.Helper()
+		if err := db.RecordPanelWrites(ctx, []reconcile.PanelWrite{{DeviceID: 1, Error: errText}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step, wantErr string, wantKeys, wantSkipped int) {
+		t.Helper()
+		all, err := db.PanelStatuses(ctx, false)
+		if err != nil || len(all) != 1 {
+			t.Fatalf("%s: got %+v, %v", step, all, err)
+		}
+		p := all[0]
+		if p.LastError != wantErr || p.Failing() != (wantErr != "") || p.Keys == nil || *p.Keys != wantKeys || p.Skipped != wantSkipped {
+			t.Fatalf("%s: got error %q, failing %v, keys %v, skipped %d; want %q, %d keys, %d skipped",
+				step, p.LastError, p.Failing(), p.Keys, p.Skipped, wantErr, wantKeys, wantSkipped)
+		}
+		failing, err := db.PanelStatuses(ctx, true)
+		if err != nil || len(failing) != map[bool]int{true: 1, false: 0}[wantErr != ""] {
+			t.Fatalf("%s: --failing got %+v, %v", step, failing, err)
+		}
+	}
+	contact(reconcile.PanelContact{At: t0, OK: true, Keys: 4, Skipped: 3})
+	check("listed", "", 4, 3)
+	write("status 401: bad credentials")
+	check("write refused", "status 401: bad credentials", 4, 3)
+	contact(reconcile.PanelContact{At: t0.Add(time.Minute), OK: true, Keys: 5, Skipped: -1})
+	check("a later good read", "status 401: bad credentials", 5, 3)
+	contact(reconcile.PanelContact{At: t0.Add(2 * time.Minute), Error: "timeout", Keys: -1, Skipped: -1})
+	check("unreachable", "timeout", 5, 3)
+	contact(reconcile.PanelContact{At: t0.Add(3 * time.Minute), OK: true, Keys: 5, Skipped: 0})
+	check("back", "status 401: bad credentials", 5, 0)
+	write("")
+	check("a session's writes seen", "", 5, 0)
+}

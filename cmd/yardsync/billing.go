@@ -216,6 +216,8 @@ func statusWord(s string) string {
 		return "OK"
 	case "error":
 		return "FAIL"
+	case "warning":
+		return "WARN"
 	}
 	return "-"
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -36,23 +37,37 @@ func (e *env) checkPanels(ctx context.Context) []billing.Probe {
 		}
 	}
 	dial := panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: e.cfg.Reconcile.PanelTimeout})
+	return probePanels(ctx, dial, list, e.cfg.Reconcile.PanelTimeout)
+}
+
+// probePanels probes list at most checkPanelsAtOnce at a time: a line per
+// panel, the summary, and a warning naming the panels whose key listing
+// skipped lines it could not parse.
+func probePanels(ctx context.Context, dial reconcile.PanelDialer, list []reconcile.PanelDevice, timeout time.Duration) []billing.Probe {
 	out := make([]billing.Probe, len(list))
+	skipped := make([]int, len(list))
 	var g errgroup.Group
 	g.SetLimit(checkPanelsAtOnce)
 	for i, p := range list {
-		g.Go(func() error { out[i] = probePanel(ctx, dial, p, e.cfg.Reconcile.PanelTimeout); return nil })
+		g.Go(func() error { out[i], skipped[i] = probePanel(ctx, dial, p, timeout); return nil })
 	}
 	_ = g.Wait()
-	return append(out, panelSummary(out))
+	out = append(out, panelSummary(out))
+	if w, ok := skippedWarning(list, skipped); ok {
+		out = append(out, w)
+	}
+	return out
 }
 
-func probePanel(ctx context.Context, dial reconcile.PanelDialer, d reconcile.PanelDevice, timeout time.Duration) billing.Probe {
+// probePanel probes one panel; skipped is how many entries its listing
+// skipped as unparseable (0 when its client does not count them).
+func probePanel(ctx context.Context, dial reconcile.PanelDialer, d reconcile.PanelDevice, timeout time.Duration) (_ billing.Probe, skipped int) {
 	name := fmt.Sprintf("panel %d", d.ID)
 	ctx, cancel := context.WithTimeout(ctx, 2*timeout)
 	defer cancel()
 	p, err := dial(d)
 	if err != nil {
-		return billing.Probe{Query: name, Status: "error", Detail: err.Error()}
+		return billing.Probe{Query: name, Status: "error", Detail: err.Error()}, 0
 	}
 	detail := fmt.Sprintf("%s %s", reconcile.Family(d.Family), d.IP)
 	if pinger, ok := p.(interface {
@@ -60,15 +75,37 @@ func probePanel(ctx context.Context, dial reconcile.PanelDialer, d reconcile.Pan
 	}); ok {
 		info, err := pinger.Ping(ctx)
 		if err != nil {
-			return billing.Probe{Query: name, Status: "error", Detail: detail + ": " + err.Error()}
+			return billing.Probe{Query: name, Status: "error", Detail: detail + ": " + err.Error()}, 0
 		}
 		detail += fmt.Sprintf(" (%s %s)", info.Model, info.DeviceID)
 	}
 	keys, err := p.ListKeys(ctx)
 	if err != nil {
-		return billing.Probe{Query: name, Status: "error", Detail: detail + ": key table: " + err.Error()}
+		return billing.Probe{Query: name, Status: "error", Detail: detail + ": key table: " + err.Error()}, 0
 	}
-	return billing.Probe{Query: name, Status: "ok", Detail: fmt.Sprintf("%s: %d keys", detail, len(keys))}
+	detail = fmt.Sprintf("%s: %d keys", detail, len(keys))
+	if s, ok := p.(reconcile.LineSkipper); ok && s.Skipped() > 0 {
+		skipped = s.Skipped()
+		detail += fmt.Sprintf(", %d unparseable lines skipped", skipped)
+	}
+	return billing.Probe{Query: name, Status: "ok", Detail: detail}, skipped
+}
+
+// skippedWarning names the panels whose listing skipped lines it could not
+// parse: entries another system wrote, which yardsync leaves as they are. A
+// warning is no problem: check still passes.
+func skippedWarning(list []reconcile.PanelDevice, skipped []int) (billing.Probe, bool) {
+	var names []string
+	for i, n := range skipped {
+		if n > 0 {
+			names = append(names, fmt.Sprintf("panel %d (%d)", list[i].ID, n))
+		}
+	}
+	if len(names) == 0 {
+		return billing.Probe{}, false
+	}
+	return billing.Probe{Query: "skipped lines", Status: "warning",
+		Detail: "unparseable key table entries left on the panel as they are: " + strings.Join(names, ", ")}, true
 }
 
 // panelSummary is the one line an operator reads first.

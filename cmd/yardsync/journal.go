@@ -85,9 +85,9 @@ func printChanges(w io.Writer, changes []reconcile.Change) {
 func panelsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "panels",
-		Usage: "each panel's last contact, last success, last error and key counts, failing panels first",
+		Usage: "each panel's last contact, last success, last error, key counts and skipped lines, failing panels first",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "failing", Usage: "only panels whose last contact failed or that were never reached"},
+			&cli.BoolFlag{Name: "failing", Usage: "only panels whose last contact or writes failed, or that were never reached"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object a line"},
 		},
 		Action: runPanels,
@@ -110,7 +110,7 @@ func runPanels(c *cli.Context) error {
 
 func printPanels(w io.Writer, panels []reconcile.PanelStatus) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PANEL\tTITLE\tFAMILY\tIP\tSTATE\tLAST CONTACT\tLAST OK\tKEYS\tMANAGED\tLAST ERROR")
+	fmt.Fprintln(tw, "PANEL\tTITLE\tFAMILY\tIP\tSTATE\tLAST CONTACT\tLAST OK\tKEYS\tMANAGED\tSKIPPED\tLAST ERROR")
 	for _, p := range panels {
 		state, keys := "ok", "-"
 		if p.Failing() {
@@ -122,8 +122,8 @@ func printPanels(w io.Writer, panels []reconcile.PanelStatus) {
 		if p.Keys != nil {
 			keys = fmt.Sprint(*p.Keys)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", p.DeviceID, p.Title, p.Family, p.IP, state,
-			when(p.LastContact), when(p.LastOK), keys, p.ManagedKeys, p.LastError)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", p.DeviceID, p.Title, p.Family, p.IP, state,
+			when(p.LastContact), when(p.LastOK), keys, p.ManagedKeys, p.Skipped, p.LastError)
 	}
 	_ = tw.Flush()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +35,8 @@ func TestLogAndPanelsCommands(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.RecordPanelContacts(ctx, []reconcile.PanelContact{{DeviceID: 1, At: now, OK: true, Keys: 2},
-		{DeviceID: 2, At: now, Error: "connection refused", Keys: -1}}); err != nil {
+	if err := db.RecordPanelContacts(ctx, []reconcile.PanelContact{{DeviceID: 1, At: now, OK: true, Keys: 2, Skipped: 3},
+		{DeviceID: 2, At: now, Error: "connection refused", Keys: -1, Skipped: -1}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("LogJSON", func(t *testing.T) {
@@ -72,7 +73,7 @@ func TestLogAndPanelsCommands(t *testing.T) {
 		if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
 			t.Fatalf("got %q exit %d, want one line", out, code)
 		}
-		for _, k := range []string{"device_id", "title", "family", "ip", "last_contact", "last_ok", "last_error", "keys", "managed_keys"} {
+		for _, k := range []string{"device_id", "title", "family", "ip", "last_contact", "last_ok", "last_error", "keys", "managed_keys", "skipped"} {
 			if _, ok := got[k]; !ok {
 				t.Errorf("panels --json lacks %q: %s", k, out)
 			}
@@ -85,6 +86,24 @@ func TestLogAndPanelsCommands(t *testing.T) {
 		out, code := in.cli("panels")
 		if code != 0 || strings.Index(out, "FAILING") > strings.Index(out, "Подъезд 1") || !strings.Contains(out, "connection refused") {
 			t.Fatalf("got %q exit %d, want the failing panel first", out, code)
+		}
+		// panel 1: 2 keys listed, none managed, 3 lines skipped, no error
+		if !strings.Contains(out, "MANAGED  SKIPPED  LAST ERROR") || !regexp.MustCompile(`(?m)^1 .*  2 +0 +3 *$`).MatchString(out) {
+			t.Fatalf("got %q, want a SKIPPED column with panel 1's 3", out)
+		}
+	})
+	t.Run("PanelsSkippedJSON", func(t *testing.T) {
+		out, _ := in.cli("panels", "--json")
+		var skipped []float64
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			var got map[string]any
+			if err := json.Unmarshal([]byte(line), &got); err != nil {
+				t.Fatalf("got %q: %v", out, err)
+			}
+			skipped = append(skipped, got["skipped"].(float64))
+		}
+		if len(skipped) != 2 || skipped[0] != 0 || skipped[1] != 3 {
+			t.Fatalf("skipped %v, want 0 for panel 2 (never listed) and 3 for panel 1", skipped)
 		}
 	})
 }

@@ -71,7 +71,8 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 }
 
 // recording makes the runner keep each panel's status from every contact
-// (panels/ and `yardsync panels` read it).
+// and write session (panels/, `yardsync panels`, yardsync_panel_up and the
+// status page read it).
 func (e *env) recording(r *reconcile.Runner, db *store.DB) *reconcile.Runner {
 	r.Contacts = reconcile.NewContactBatch(db, e.log)
 	r.Dial = reconcile.RecordingDialer(r.Dial, r.Contacts, e.log)

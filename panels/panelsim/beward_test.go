@@ -154,6 +154,34 @@ func TestUnkeptWrites(t *testing.T) {
 	}
 }
 
+// TestRefuseWrites pins the RefuseWrites fault: key writes get a 401 and
+// change nothing, while the list still answers.
+func TestRefuseWrites(t *testing.T) {
+	cases := []struct {
+		family, list, write, writeMethod string
+	}{
+		{panelsim.Beward, "/cgi-bin/rfid_cgi?action=list", "/cgi-bin/rfid_cgi?action=delete&Key=" + code, "GET"},
+		{panelsim.Sokol, "/key/store", "/key/store/" + code, "DELETE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.family, func(t *testing.T) {
+			p := panelsim.New(tc.family, panelsim.Options{})
+			p.SetKeys([]reconcile.PanelKey{{Code: code, Flat: 12}})
+			base := serve(t, p)
+			p.SetFaults(panelsim.Faults{RefuseWrites: true})
+			if status, _ := call(t, tc.writeMethod, base+tc.write, "", ""); status != 401 {
+				t.Errorf("write: got %d, want 401", status)
+			}
+			if status, body := call(t, "GET", base+tc.list, "", ""); status != 200 || !strings.Contains(body, code) {
+				t.Errorf("list: got %d %q, want 200 with the key", status, body)
+			}
+			if want := []reconcile.PanelKey{{Code: code, Flat: 12}}; !slices.Equal(p.Keys(), want) {
+				t.Errorf("keys %v, want %v", p.Keys(), want)
+			}
+		})
+	}
+}
+
 // TestHookWrites checks the hook sees each request as it arrives, with key
 // writes told apart from reads, probes and saves.
 func TestHookWrites(t *testing.T) {

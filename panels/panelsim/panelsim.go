@@ -3,7 +3,7 @@
 // and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
 // docs/panels.md says the families do; fault switches (latency, errors, hangs,
-// resets, garbage, 401, writes acknowledged but not kept, capacity, writes
+// resets, garbage, 401, 401 on writes only, writes acknowledged but not kept, capacity, writes
 // applied late or slowly, lost answers, a reboot that empties the tables,
 // foreign entries in listings) can be flipped while it serves.
 package panelsim
@@ -44,6 +44,9 @@ type Faults struct {
 	Reset        bool          // reset the TCP connection instead of answering
 	Garbage      bool          // answer 200 with a body no panel would send
 	Unauthorized bool          // answer 401 whatever the credentials
+	// RefuseWrites answers 401 to key writes (adds, deletes, clears) while
+	// lists, probes and saves work, as a panel account that may only read.
+	RefuseWrites bool
 	// DropAdds acknowledges adds (Beward add, Sokol merge) as a success but
 	// keeps nothing, as a panel with a failing flash or a full table that
 	// does not say so might.
@@ -264,7 +267,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.misbehave(w, r, f) {
 		return
 	}
-	if !authed || f.Unauthorized {
+	if !authed || f.Unauthorized || f.RefuseWrites && req.Write {
 		p.unauthorized(w)
 		return
 	}
