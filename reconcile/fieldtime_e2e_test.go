@@ -337,3 +337,42 @@ func TestTimedOutWriteKeepsThePanelToItself(t *testing.T) {
 		t.Fatalf("the panel answered %d requests at once (second run: %+v)", got, res2.Summary)
 	}
 }
+
+// A named revocation never yields to a newer run that will not write its
+// codes: a watch batch that started a moment later for the same contract,
+// and was held by the guard, leaves the revocation to it.
+func TestNamedRevocationDoesNotYieldToAHeldRun(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 1)
+	w.runner.Opts.MaxRevoke, w.runner.Opts.GuardMin = 0.2, reconcile.DefaultGuardMin
+	var batch []int64
+	for i := range 12 {
+		w.contract(1101+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000011%03d", i), 0)
+		batch = append(batch, int64(1101+i))
+	}
+	w.contract(1200, "40", true, false, "0000000001200A", 0)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 1101`)
+	reading, _, free := holdRequests(w.fleet.Panel(0), isList)
+	defer free()
+	named := start(w.instance("named", &trace{}, func(string) {}), reconcile.Request{Trigger: "api", UIDs: []int64{1101}, Named: true})
+	await(t, reading, "the named revocation reading the panel")
+	// The billing glitches: the whole building reads unpaid, and 1200 paid.
+	w.exec(`UPDATE contracts SET cams_paid = (uid = 1200)`)
+	watch := start(w.instance("watch", &trace{}, func(string) {}),
+		reconcile.Request{Trigger: "watch", UIDs: append(batch, 1200), MeasureFleet: true})
+	eventually(t, "the watch batch started", func() bool {
+		return w.count(`SELECT count(*) FROM yardsync_runs WHERE status = 'running'`) == 2
+	})
+	free()
+	got := finished(t, named, "the named revocation")
+	held := finished(t, watch, "the watch batch")
+	if held.Status != reconcile.StatusGuarded {
+		t.Fatalf("watch batch: %+v, want held by the guard", held.Summary)
+	}
+	if strings.Contains(w.keys(0), "00000000011000") {
+		t.Fatalf("named revocation %+v yielded %v: 1101's key is still on the panel: %q", got.Summary, got.Yielded, w.keys(0))
+	}
+}

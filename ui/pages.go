@@ -21,6 +21,7 @@ const recentChanges = 50
 type homeData struct {
 	Panels []reconcile.PanelStatus
 	Runs   []store.RunRecord
+	Held   *store.HeldGuard // the newest run the guard held, unless a full run went through since
 }
 
 // home lists the panels, failing first, and the last runs.
@@ -32,6 +33,10 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s session) {
 		return
 	}
 	if d.Runs, err = h.opts.Store.RecentRuns(r.Context(), recentRuns); err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "internal", err)
+		return
+	}
+	if d.Held, err = h.opts.Store.LastHeld(r.Context(), 0); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)
 		return
 	}

@@ -155,3 +155,29 @@ func TestUIDList(t *testing.T) {
 		}
 	}
 }
+
+// A run the guard held is said on the home page with its numbers, until a
+// full run goes through.
+func TestHomeSaysTheGuardHeld(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	id, err := w.db.StartRun(bg, 0, "watch", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := reconcile.Guard{Revoking: 12, Before: 12, Limit: 10, Share: 0.2, Min: 10, Held: true, UIDs: []int64{501}}
+	if err := w.db.FinishRun(bg, reconcile.Summary{RunID: id, Status: reconcile.StatusGuarded, Guarded: true}, "", map[string]any{"guard": g}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w.ui)
+	t.Cleanup(srv.Close)
+	b := newBrowser(t, srv)
+	b.mustLogin()
+	mustContain(t, "home", b.get("/ui/").body, `id="held"`, "would revoke 12 of 12 (limit 10")
+	if s := w.sync(); s.Status != reconcile.StatusOK {
+		t.Fatalf("full run: %+v", s)
+	}
+	if body := b.get("/ui/").body; strings.Contains(body, `id="held"`) {
+		t.Errorf("the held banner stays after a full run went through:\n%s", body)
+	}
+}

@@ -22,6 +22,7 @@ type Store interface {
 	PanelStatuses(ctx context.Context, failingOnly bool) ([]reconcile.PanelStatus, error)
 	OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error)
 	Changes(ctx context.Context, f reconcile.ChangeFilter) ([]reconcile.Change, error)
+	LastHeld(ctx context.Context, uid int64) (*store.HeldGuard, error)
 }
 
 // Verifier checks a login of api.users; any error refuses it.
