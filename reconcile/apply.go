@@ -47,6 +47,7 @@ func (r *Runner) startReads(ctx context.Context, l *leases, scope []PanelDevice)
 
 func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice, p *panelReads) {
 	ids, byID := devicesOf(scope)
+	r.progress.expect(ids)
 	l.each(ctx, ids, r.Opts.Concurrency, false, func(g grant) {
 		client, keys, err := r.readLeased(ctx, l, byID[g.id], g)
 		if err == nil {
@@ -56,6 +57,7 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice,
 		defer p.mu.Unlock()
 		if err != nil {
 			p.failed[g.id] = err.Error()
+			r.progress.settled(g.id, 0, 0, 0, true)
 			if ctx.Err() == nil { // a cancelled read is the run's doing, not the panel's
 				r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
 			}
@@ -151,6 +153,7 @@ func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Pa
 			r.Log.Info("panel left to a newer run", "panel_id", g.id)
 			err = nil
 		}
+		r.progress.settled(g.id, added, rebound, deleted, err != nil)
 		if err != nil {
 			if res.Failed == nil {
 				res.Failed = map[int]string{}
