@@ -28,11 +28,11 @@ type Billing interface {
 // Syncer runs reconciles for the API.
 type Syncer interface {
 	// Sync asks for a run (uid 0: full) and, with wait, returns when it is done.
-	Sync(ctx context.Context, uid int64, wait bool) (reconcile.Summary, error)
+	Sync(ctx context.Context, uid int64, wait bool) (reconcile.SyncAnswer, error)
 	// Touch schedules debounced targeted runs after a change to these contracts.
 	Touch(uids ...int64)
 	// SyncPanel asks for a run of one panel and, with wait, returns when it is done.
-	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.Summary, error)
+	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.SyncAnswer, error)
 }
 
 // Options are the handler's dependencies; Billing and Syncer may be nil

@@ -195,54 +195,54 @@ func (s *Scheduler) Tick() {
 // Sync queues a run for the API (uid 0: full; else that contract, by name,
 // joining the named run waiting if there is one) and, with wait, returns
 // the summary of the run that covers it.
-func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (Summary, error) {
+func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (SyncAnswer, error) {
 	// Reserved before taking the mutex: an id the run it joins already has
 	// is simply not used (a gap in the sequence, nothing more).
 	id, err := s.runner.Store.ReserveRunID(ctx)
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	j, id, err := s.syncJob(uid, id)
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	if !wait {
-		return Summary{RunID: id}, nil
+		return SyncAnswer{Summary: Summary{RunID: id}}, nil
 	}
 	select {
 	case <-ctx.Done():
-		return Summary{RunID: id}, ctx.Err()
+		return SyncAnswer{Summary: Summary{RunID: id}}, ctx.Err()
 	case <-j.done:
 	}
-	return j.res.Summary, j.err
+	return SyncAnswer{Summary: j.res.Summary}, j.err
 }
 
 // SyncPanel queues a run of one panel (sync/ {"device_id"}, the status
 // page's button) and, with wait, returns its summary. A run of that panel
 // already waiting is joined.
-func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (Summary, error) {
+func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (SyncAnswer, error) {
 	if deviceID <= 0 {
-		return Summary{}, Errorf(ErrInvalid, "device_id %d is not a panel id", deviceID)
+		return SyncAnswer{}, Errorf(ErrInvalid, "device_id %d is not a panel id", deviceID)
 	}
 	id, err := s.runner.Store.ReserveRunID(ctx)
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	s.mu.Lock()
 	j, err := s.panelJob(deviceID, id)
 	s.mu.Unlock()
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	if !wait {
-		return Summary{RunID: j.req.RunID}, nil
+		return SyncAnswer{Summary: Summary{RunID: j.req.RunID}}, nil
 	}
 	select {
 	case <-ctx.Done():
-		return Summary{RunID: j.req.RunID}, ctx.Err()
+		return SyncAnswer{Summary: Summary{RunID: j.req.RunID}}, ctx.Err()
 	case <-j.done:
 	}
-	return j.res.Summary, j.err
+	return SyncAnswer{Summary: j.res.Summary}, j.err
 }
 
 // panelJob finds the waiting run of the panel or queues one. Caller holds s.mu.
