@@ -27,11 +27,12 @@ type Billing interface {
 
 // Syncer runs reconciles for the API.
 type Syncer interface {
-	// Sync asks for a run (uid 0: full) and, with wait, returns when it is done.
+	// Sync asks for a run (uid 0: full) and, with wait, returns when it is
+	// done, or at api.sync_wait with what is done so far.
 	Sync(ctx context.Context, uid int64, wait bool) (reconcile.SyncAnswer, error)
 	// Touch schedules debounced targeted runs after a change to these contracts.
 	Touch(uids ...int64)
-	// SyncPanel asks for a run of one panel and, with wait, returns when it is done.
+	// SyncPanel asks for a run of one panel and, with wait, answers as Sync does.
 	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.SyncAnswer, error)
 }
 

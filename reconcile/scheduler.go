@@ -22,6 +22,11 @@ type Scheduler struct {
 	runner   *Runner
 	log      *slog.Logger
 	debounce time.Duration
+	// SyncWait bounds how long Sync and SyncPanel with wait wait, from the
+	// call's arrival: then they answer the run's counts so far with the
+	// panels still in progress, and the run goes on. Zero waits for the
+	// whole run. Set it before the first call.
+	SyncWait time.Duration
 
 	mu      sync.Mutex
 	queue   []*job         // waiting, in order
@@ -49,11 +54,19 @@ const (
 )
 
 type job struct {
-	kind jobKind
-	req  Request
-	done chan struct{}
-	res  Result
-	err  error
+	kind     jobKind
+	req      Request
+	progress *Progress // req.Progress, read without s.mu
+	done     chan struct{}
+	res      Result
+	err      error
+}
+
+// end tells the job's waiters it is over, res and err set: done first, so
+// a waiter woken by the progress finds done closed.
+func (j *job) end() {
+	close(j.done)
+	j.progress.finish(j.res.Summary)
 }
 
 // NewScheduler builds a scheduler; debounce is how long API changes are
@@ -144,7 +157,7 @@ func (s *Scheduler) stop() {
 	s.stopped = true
 	for _, j := range s.queue {
 		j.err = ErrStopped
-		close(j.done)
+		j.end()
 	}
 	s.queue = nil
 }
@@ -161,7 +174,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job) {
 		}
 		s.log.Log(ctx, level, "run not started", "trigger", j.req.Trigger, "uids", j.req.UIDs, "error", j.err)
 	}
-	close(j.done)
+	j.end()
 }
 
 // waiting returns the queued job of a kind, or nil. Caller holds s.mu.
@@ -176,7 +189,8 @@ func (s *Scheduler) waiting(kind jobKind) *job {
 
 // push queues a new job and wakes the loop. Caller holds s.mu.
 func (s *Scheduler) push(kind jobKind, req Request) *job {
-	j := &job{kind: kind, req: req, done: make(chan struct{})}
+	j := &job{kind: kind, req: req, progress: NewProgress(), done: make(chan struct{})}
+	j.req.Progress = j.progress
 	s.queue = append(s.queue, j)
 	s.kick()
 	return j
@@ -194,8 +208,10 @@ func (s *Scheduler) Tick() {
 
 // Sync queues a run for the API (uid 0: full; else that contract, by name,
 // joining the named run waiting if there is one) and, with wait, returns
-// the summary of the run that covers it.
+// the summary of the run that covers it, or what it did so far when it is
+// still going SyncWait after the call (see await).
 func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (SyncAnswer, error) {
+	arrived := time.Now()
 	// Reserved before taking the mutex: an id the run it joins already has
 	// is simply not used (a gap in the sequence, nothing more).
 	id, err := s.runner.Store.ReserveRunID(ctx)
@@ -209,18 +225,14 @@ func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (SyncAnswer,
 	if !wait {
 		return SyncAnswer{Summary: Summary{RunID: id}}, nil
 	}
-	select {
-	case <-ctx.Done():
-		return SyncAnswer{Summary: Summary{RunID: id}}, ctx.Err()
-	case <-j.done:
-	}
-	return SyncAnswer{Summary: j.res.Summary}, j.err
+	return s.await(ctx, j, id, arrived)
 }
 
 // SyncPanel queues a run of one panel (sync/ {"device_id"}, the status
-// page's button) and, with wait, returns its summary. A run of that panel
-// already waiting is joined.
+// page's button) and, with wait, returns its summary, as Sync does. A run
+// of that panel already waiting is joined.
 func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (SyncAnswer, error) {
+	arrived := time.Now()
 	if deviceID <= 0 {
 		return SyncAnswer{}, Errorf(ErrInvalid, "device_id %d is not a panel id", deviceID)
 	}
@@ -237,12 +249,7 @@ func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (Syn
 	if !wait {
 		return SyncAnswer{Summary: Summary{RunID: j.req.RunID}}, nil
 	}
-	select {
-	case <-ctx.Done():
-		return SyncAnswer{Summary: Summary{RunID: j.req.RunID}}, ctx.Err()
-	case <-j.done:
-	}
-	return SyncAnswer{Summary: j.res.Summary}, j.err
+	return s.await(ctx, j, j.req.RunID, arrived)
 }
 
 // panelJob finds the waiting run of the panel or queues one. Caller holds s.mu.
@@ -295,7 +302,7 @@ func (s *Scheduler) unbatch(uid int64) {
 	b.req.UIDs = slices.DeleteFunc(b.req.UIDs, func(u int64) bool { return u == uid })
 	if len(b.req.UIDs) == 0 {
 		s.queue = slices.DeleteFunc(s.queue, func(j *job) bool { return j == b })
-		close(b.done)
+		b.end()
 	}
 }
 
