@@ -27,15 +27,16 @@ type Billing interface {
 
 // Syncer runs reconciles for the API.
 type Syncer interface {
-	// Sync asks for a run (uid 0: full) and, with wait, returns when it is done.
-	Sync(ctx context.Context, uid int64, wait bool) (reconcile.Summary, error)
+	// Sync asks for a run (uid 0: full) and, with wait, returns when it is
+	// done, or at api.sync_wait with what is done so far.
+	Sync(ctx context.Context, uid int64, wait bool) (reconcile.SyncAnswer, error)
 	// Touch schedules debounced targeted runs after a change to these contracts.
 	Touch(uids ...int64)
 	// Revoke is Touch for a revocation named by its contract (rights_del,
 	// keys_del, users/clients/delete): its run is never guarded.
 	Revoke(uids ...int64)
-	// SyncPanel asks for a run of one panel and, with wait, returns when it is done.
-	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.Summary, error)
+	// SyncPanel asks for a run of one panel and, with wait, answers as Sync does.
+	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.SyncAnswer, error)
 }
 
 // Options are the handler's dependencies; Billing and Syncer may be nil

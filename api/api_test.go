@@ -21,20 +21,20 @@ import (
 // one (newServerOn), so s.syncer.touched is what the handler really scheduled.
 type fakeSyncer struct {
 	mu      sync.Mutex
-	SyncFn  func(uid int64, wait bool) (reconcile.Summary, error)
+	SyncFn  func(uid int64, wait bool) (reconcile.SyncAnswer, error)
 	touched []int64
 	revoked []int64 // among touched: those scheduled by Revoke
 	panels  []int   // SyncPanel calls
 }
 
-func (f *fakeSyncer) Sync(_ context.Context, uid int64, wait bool) (reconcile.Summary, error) {
+func (f *fakeSyncer) Sync(_ context.Context, uid int64, wait bool) (reconcile.SyncAnswer, error) {
 	return f.SyncFn(uid, wait)
 }
-func (f *fakeSyncer) SyncPanel(_ context.Context, id int, wait bool) (reconcile.Summary, error) {
+func (f *fakeSyncer) SyncPanel(_ context.Context, id int, wait bool) (reconcile.SyncAnswer, error) {
 	f.mu.Lock()
 	f.panels = append(f.panels, id)
 	f.mu.Unlock()
-	return reconcile.Summary{RunID: 8, Status: "ok"}, nil
+	return reconcile.SyncAnswer{Summary: reconcile.Summary{RunID: 8, Status: "ok"}}, nil
 }
 func (f *fakeSyncer) Touch(uids ...int64) {
 	f.mu.Lock()
@@ -80,8 +80,8 @@ func newServer(t *testing.T, mutate ...func(*Options)) *server {
 }
 
 func newServerOn(t *testing.T, db *store.DB, mutate ...func(*Options)) *server {
-	syncer := &fakeSyncer{SyncFn: func(uid int64, wait bool) (reconcile.Summary, error) {
-		return reconcile.Summary{RunID: 7, Status: "ok"}, nil
+	syncer := &fakeSyncer{SyncFn: func(uid int64, wait bool) (reconcile.SyncAnswer, error) {
+		return reconcile.SyncAnswer{Summary: reconcile.Summary{RunID: 7, Status: "ok"}}, nil
 	}}
 	o := Options{Store: db, Syncer: syncer, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, m := range mutate {

@@ -125,19 +125,19 @@ type syncRequest struct {
 }
 
 // syncOf runs one panel when device_id is given, else the contract or everything.
-func (h *handler) syncOf(ctx context.Context, req syncRequest, uid int64, wait bool) (reconcile.Summary, error) {
+func (h *handler) syncOf(ctx context.Context, req syncRequest, uid int64, wait bool) (reconcile.SyncAnswer, error) {
 	if _, ok := req.DeviceID.value(); !ok {
 		return h.Syncer.Sync(ctx, uid, wait)
 	}
 	if uid != 0 {
-		return reconcile.Summary{}, reconcile.Errorf(reconcile.ErrInvalid, "sync/: give uid or device_id, not both")
+		return reconcile.SyncAnswer{}, reconcile.Errorf(reconcile.ErrInvalid, "sync/: give uid or device_id, not both")
 	}
 	id, err := requireID("device_id", req.DeviceID)
 	if err != nil {
-		return reconcile.Summary{}, err
+		return reconcile.SyncAnswer{}, err
 	}
 	if _, err := h.db.Device(ctx, int(id)); err != nil {
-		return reconcile.Summary{}, err
+		return reconcile.SyncAnswer{}, err
 	}
 	return h.Syncer.SyncPanel(ctx, int(id), wait)
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"yardsync/reconcile"
 )
 
 // TestOpenAPIMatchesCalls keeps api/openapi.json in step with the routes:
@@ -172,4 +174,53 @@ func TestOpenAPIRequestFields(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOpenAPIRunSummary keeps the RunSummary schema (sync/ with wait) in
+// step with reconcile.SyncAnswer: every field it encodes is documented, and
+// every status a run can answer is in the enum.
+func TestOpenAPIRunSummary(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				RunSummary struct {
+					Properties map[string]struct {
+						Enum []string `json:"enum"`
+					} `json:"properties"`
+				} `json:"RunSummary"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	props := doc.Components.Schemas.RunSummary.Properties
+	fields := map[string]bool{}
+	for _, typ := range []reflect.Type{reflect.TypeFor[reconcile.Summary](), reflect.TypeFor[reconcile.SyncAnswer]()} {
+		for i := range typ.NumField() {
+			if typ.Field(i).Anonymous {
+				continue
+			}
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			fields[name] = true
+			if _, ok := props[name]; !ok {
+				t.Errorf("sync/ answers %q, RunSummary does not list it", name)
+			}
+		}
+	}
+	for name := range props {
+		if !fields[name] {
+			t.Errorf("RunSummary lists %q, sync/ does not answer it", name)
+		}
+	}
+	statuses := []string{reconcile.StatusOK, reconcile.StatusPartial, reconcile.StatusGuarded, reconcile.StatusFailed, reconcile.StatusRunning}
+	if got := props["status"].Enum; !reflect.DeepEqual(sortedCopy(got), sortedCopy(statuses)) {
+		t.Errorf("RunSummary status enum: got %v, want %v", got, statuses)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
 }

@@ -8,14 +8,17 @@ import (
 	"time"
 )
 
+// DefaultWriteTimeout is how long an answer may take to be written.
+const DefaultWriteTimeout = 2 * time.Minute
+
 // ServerOptions tune the HTTP server; a zero field takes its default.
 type ServerOptions struct {
 	MaxConns          int           // open connections at most (default 2048); at the cap the oldest idle one is closed
 	ReadHeaderTimeout time.Duration // a request's headers, from its first byte (default 10s)
 	ReadTimeout       time.Duration // headers and body (default 20s)
-	WriteTimeout      time.Duration // the answer, from the end of the headers (default 2m)
+	WriteTimeout      time.Duration // the answer, from the end of the headers (default DefaultWriteTimeout)
 	IdleTimeout       time.Duration // a keep-alive connection between requests (default 20s)
-	LongWrite         time.Duration // sync/, which may wait for a whole run (default 30m)
+	LongWrite         time.Duration // sync/, which waits for its run up to api.sync_wait (default 30m)
 	Log               *slog.Logger
 }
 
@@ -27,7 +30,7 @@ func (o *ServerOptions) defaults() {
 	}
 	set(&o.ReadHeaderTimeout, 10*time.Second)
 	set(&o.ReadTimeout, 20*time.Second)
-	set(&o.WriteTimeout, 2*time.Minute)
+	set(&o.WriteTimeout, DefaultWriteTimeout)
 	set(&o.IdleTimeout, 20*time.Second)
 	set(&o.LongWrite, 30*time.Minute)
 	if o.MaxConns <= 0 {
@@ -62,8 +65,8 @@ func NewServer(ln net.Listener, h http.Handler, o ServerOptions) (*http.Server, 
 	return srv, lim
 }
 
-// longWrite gives sync/ (which may wait for a whole run) a longer write
-// deadline than every other call.
+// longWrite gives sync/ (which may wait for its run) its own write
+// deadline, longer than every other call's.
 func longWrite(h http.Handler, d time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/bill/api/sync") {

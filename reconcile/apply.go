@@ -28,6 +28,8 @@ type panelReads struct {
 	// write, when set, writes a panel planned with changes at once, under
 	// the lease it was read under (see writeWith); nil on a dry run.
 	write func(ctx context.Context, id int, client Panel, pp PanelPlan)
+	// progress hears of each panel planned with nothing to write.
+	progress *Progress
 }
 
 // listed is one panel read and not planned yet.
@@ -40,7 +42,8 @@ type listed struct {
 // startReads starts reading the panels of scope.
 func (r *Runner) startReads(ctx context.Context, l *leases, scope []PanelDevice) *panelReads {
 	ctx, stop := context.WithCancel(ctx)
-	p := &panelReads{done: make(chan struct{}), stop: stop, clients: map[int]Panel{}, read: map[int]bool{}, failed: map[int]string{}}
+	p := &panelReads{done: make(chan struct{}), stop: stop, clients: map[int]Panel{}, read: map[int]bool{}, failed: map[int]string{},
+		progress: r.progress}
 	go func() {
 		defer close(p.done)
 		r.readPanels(ctx, l, scope, p)
@@ -50,6 +53,7 @@ func (r *Runner) startReads(ctx context.Context, l *leases, scope []PanelDevice)
 
 func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice, p *panelReads) {
 	ids, byID := devicesOf(scope)
+	r.progress.expect(ids)
 	l.each(ctx, ids, r.Opts.Concurrency, false, func(g grant) {
 		client, keys, err := r.readLeased(ctx, l, byID[g.id], g)
 		switch {
@@ -67,6 +71,7 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice,
 		defer p.mu.Unlock()
 		if err != nil {
 			p.failed[g.id] = err.Error()
+			r.progress.settled(g.id, 0, 0, 0, true)
 			if ctx.Err() == nil { // a cancelled read is the run's doing, not the panel's
 				r.Log.Warn("panel not read", "panel_id", g.id, "error", err)
 			}
@@ -115,6 +120,7 @@ func (p *panelReads) settle(b *planner, l listed, now bool) (PanelPlan, bool) {
 	defer p.mu.Unlock()
 	b.add(pp)
 	if !pp.pp.changes() {
+		p.progress.settled(l.id, 0, 0, 0, false)
 		return PanelPlan{}, false
 	}
 	if now && p.write != nil {
@@ -210,6 +216,7 @@ func (o *sessionsOut) add(r *Runner, id int, client Panel, added, rebound, delet
 	defer o.mu.Unlock()
 	o.clients[id] = client
 	o.added, o.rebound, o.deleted = o.added+added, o.rebound+rebound, o.deleted+deleted
+	r.progress.settled(id, added, rebound, deleted, err != nil && !errors.Is(err, errYielded))
 	switch {
 	case errors.Is(err, errYielded):
 		o.yielded[id] = err.Error()

@@ -265,7 +265,7 @@ func TestRevocationDoesNotWaitBehindASlowPanel(t *testing.T) {
 	revoked := make(chan runOutcome, 1)
 	go func() {
 		s, err := sched.Sync(bg, 702, true)
-		revoked <- runOutcome{reconcile.Result{Summary: s}, err}
+		revoked <- runOutcome{reconcile.Result{Summary: s.Summary}, err}
 	}()
 	got := finished(t, revoked, "the revocation")
 	// The full run read the billing after 702 stopped paying: it may have

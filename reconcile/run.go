@@ -128,6 +128,9 @@ type Request struct {
 	// Stop, when closed, drains the run: requests in flight finish, no new
 	// panel request starts, and panels left undone count as failed.
 	Stop <-chan struct{}
+	// Progress, when set, is told the run's panels as each settles, for a
+	// caller that answers before the run ends (sync/ with wait).
+	Progress *Progress
 }
 
 // Result is a run's summary with the plan it applied and what failed.
@@ -181,6 +184,8 @@ type Runner struct {
 	// uncertain gathers the contracts whose records this run kept because
 	// an add may still land (see forgetGone).
 	uncertain *uidSet
+	// progress is the run's Request.Progress.
+	progress *Progress
 }
 
 // Run performs one run. Full runs take turns under the run lock; a full
@@ -207,6 +212,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	run := *r
 	run.stop = req.Stop
 	run.uncertain = &uidSet{}
+	run.progress = req.Progress
 	if !req.DryRun {
 		run.changes = newRunChanges(r.Store, res.RunID)
 	}
@@ -352,6 +358,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	res.Failed, res.Unburied = splitTombstones(failed, desired)
 	res.Plan = b.finish(func(id int) bool { return read[id] })
+	r.progress.planned(res.Plan.Panels)
 	set, gone := s.access(desired, o.access)
 	res.Plan.setAccess(set, gone, o.access)
 	res.Panels, res.read = len(read)+len(res.Failed), len(read)

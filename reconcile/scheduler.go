@@ -22,6 +22,11 @@ type Scheduler struct {
 	runner   *Runner
 	log      *slog.Logger
 	debounce time.Duration
+	// SyncWait bounds how long Sync and SyncPanel with wait wait, from the
+	// call's arrival: then they answer the run's counts so far with the
+	// panels still in progress, and the run goes on. Zero waits for the
+	// whole run. Set it before the first call.
+	SyncWait time.Duration
 
 	mu      sync.Mutex
 	queue   []*job         // waiting, in order
@@ -50,11 +55,19 @@ const (
 )
 
 type job struct {
-	kind jobKind
-	req  Request
-	done chan struct{}
-	res  Result
-	err  error
+	kind     jobKind
+	req      Request
+	progress *Progress // req.Progress, read without s.mu
+	done     chan struct{}
+	res      Result
+	err      error
+}
+
+// end tells the job's waiters it is over, res and err set: done first, so
+// a waiter woken by the progress finds done closed.
+func (j *job) end() {
+	close(j.done)
+	j.progress.finish(j.res.Summary)
 }
 
 // NewScheduler builds a scheduler; debounce is how long API changes are
@@ -145,7 +158,7 @@ func (s *Scheduler) stop() {
 	s.stopped = true
 	for _, j := range s.queue {
 		j.err = ErrStopped
-		close(j.done)
+		j.end()
 	}
 	s.queue = nil
 }
@@ -167,7 +180,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job) {
 		}
 		s.log.Log(ctx, level, "run not started", "trigger", j.req.Trigger, "uids", j.req.UIDs, "error", j.err)
 	}
-	close(j.done)
+	j.end()
 }
 
 // waiting returns the queued job of a kind, or nil. Caller holds s.mu.
@@ -182,7 +195,8 @@ func (s *Scheduler) waiting(kind jobKind) *job {
 
 // push queues a new job and wakes the loop. Caller holds s.mu.
 func (s *Scheduler) push(kind jobKind, req Request) *job {
-	j := &job{kind: kind, req: req, done: make(chan struct{})}
+	j := &job{kind: kind, req: req, progress: NewProgress(), done: make(chan struct{})}
+	j.req.Progress = j.progress
 	s.queue = append(s.queue, j)
 	s.kick()
 	return j
@@ -200,55 +214,48 @@ func (s *Scheduler) Tick() {
 
 // Sync queues a run for the API (uid 0: full; else that contract, by name,
 // joining the named run waiting if there is one) and, with wait, returns
-// the summary of the run that covers it.
-func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (Summary, error) {
+// the summary of the run that covers it, or what it did so far when it is
+// still going SyncWait after the call (see await).
+func (s *Scheduler) Sync(ctx context.Context, uid int64, wait bool) (SyncAnswer, error) {
+	arrived := time.Now()
 	// Reserved before taking the mutex: an id the run it joins already has
 	// is simply not used (a gap in the sequence, nothing more).
 	id, err := s.runner.Store.ReserveRunID(ctx)
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	j, id, err := s.syncJob(uid, id)
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	if !wait {
-		return Summary{RunID: id}, nil
+		return SyncAnswer{Summary: Summary{RunID: id}}, nil
 	}
-	select {
-	case <-ctx.Done():
-		return Summary{RunID: id}, ctx.Err()
-	case <-j.done:
-	}
-	return j.res.Summary, j.err
+	return s.await(ctx, j, id, arrived)
 }
 
 // SyncPanel queues a run of one panel (sync/ {"device_id"}, the status
-// page's button) and, with wait, returns its summary. A run of that panel
-// already waiting is joined.
-func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (Summary, error) {
+// page's button) and, with wait, returns its summary, as Sync does. A run
+// of that panel already waiting is joined.
+func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (SyncAnswer, error) {
+	arrived := time.Now()
 	if deviceID <= 0 {
-		return Summary{}, Errorf(ErrInvalid, "device_id %d is not a panel id", deviceID)
+		return SyncAnswer{}, Errorf(ErrInvalid, "device_id %d is not a panel id", deviceID)
 	}
 	id, err := s.runner.Store.ReserveRunID(ctx)
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	s.mu.Lock()
 	j, err := s.panelJob(deviceID, id)
 	s.mu.Unlock()
 	if err != nil {
-		return Summary{}, err
+		return SyncAnswer{}, err
 	}
 	if !wait {
-		return Summary{RunID: j.req.RunID}, nil
+		return SyncAnswer{Summary: Summary{RunID: j.req.RunID}}, nil
 	}
-	select {
-	case <-ctx.Done():
-		return Summary{RunID: j.req.RunID}, ctx.Err()
-	case <-j.done:
-	}
-	return j.res.Summary, j.err
+	return s.await(ctx, j, j.req.RunID, arrived)
 }
 
 // panelJob finds the waiting run of the panel or queues one. Caller holds s.mu.
@@ -301,7 +308,7 @@ func (s *Scheduler) unbatch(uid int64) {
 	b.req.UIDs = slices.DeleteFunc(b.req.UIDs, func(u int64) bool { return u == uid })
 	if len(b.req.UIDs) == 0 {
 		s.queue = slices.DeleteFunc(s.queue, func(j *job) bool { return j == b })
-		close(b.done)
+		b.end()
 	}
 }
 

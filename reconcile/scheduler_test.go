@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"reflect"
@@ -137,5 +138,44 @@ func TestSchedulerBatchFromWatch(t *testing.T) {
 	got := s.queued()
 	if len(got) != 1 || got[0].Named || got[0].Trigger != "watch" || len(got[0].UIDs) != 3 {
 		t.Fatalf("got %+v, want one guarded watch batch of 1, 2 and 7, without waiting for the debounce", got)
+	}
+}
+
+// A sync/ with wait whose run cannot start (here: the loop never runs it)
+// answers once SyncWait has passed since the call: the run is still
+// going, and it has no panel in progress yet.
+func TestSchedulerSyncWaitWhileQueued(t *testing.T) {
+	s, _ := newTestScheduler()
+	s.SyncWait = 50 * time.Millisecond
+	sum, err := s.Sync(context.Background(), 5, true)
+	if err != nil || sum.RunID != 1 || sum.Status != StatusRunning || sum.Pending == nil || len(sum.Pending) != 0 {
+		t.Fatalf("Sync: got %+v %v, want run 1 running with an empty pending list", sum, err)
+	}
+	joined, err := s.Sync(context.Background(), 6, true)
+	if err != nil || joined.RunID != 1 || joined.Status != StatusRunning {
+		t.Fatalf("Sync joining the queued run: got %+v %v, want run 1 running", joined, err)
+	}
+	panel, err := s.SyncPanel(context.Background(), 7, true)
+	if err != nil || panel.RunID != 3 || panel.Status != StatusRunning {
+		t.Fatalf("SyncPanel: got %+v %v, want run 3 running", panel, err)
+	}
+	got := s.queued()
+	if len(got) != 2 || got[0].Progress == nil || got[1].Progress == nil || got[0].Progress == got[1].Progress {
+		t.Fatalf("queue %+v: want two runs, each with its own Progress", got)
+	}
+}
+
+// A client that goes away stops waiting; the run is not its to cancel.
+func TestSchedulerSyncWaitClientGone(t *testing.T) {
+	s, _ := newTestScheduler()
+	s.SyncWait = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sum, err := s.Sync(ctx, 5, true)
+	if !errors.Is(err, context.Canceled) || sum.RunID != 1 {
+		t.Fatalf("got %+v %v, want run 1 and context.Canceled", sum, err)
+	}
+	if got := s.queued(); len(got) != 1 {
+		t.Fatalf("queue %+v: want the run still queued", got)
 	}
 }

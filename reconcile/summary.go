@@ -6,6 +6,9 @@ const (
 	StatusPartial = "partial"
 	StatusGuarded = "guarded"
 	StatusFailed  = "failed"
+	// StatusRunning is a run that has not ended: its record while it runs,
+	// and a sync/ with wait that answered before the end (see Progress).
+	StatusRunning = "running"
 )
 
 // Summary is the outcome of one run: what `reconcile --json` prints and

@@ -86,6 +86,14 @@ func TestPages(t *testing.T) {
 			t.Errorf("panel 2 holds %v after the sync, want the contract's key", w.fleet.Panel(1).Keys())
 		}
 	})
+	t.Run("SyncStillRunning", func(t *testing.T) {
+		// A sync answered at api.sync_wait, before its run ended.
+		page := b.get("/ui/panels/" + good + "?run=5&status=running")
+		mustContain(t, "panel after an early sync answer", page.body, `id="sync-result"`, "Run 5 is still going")
+		if strings.Contains(page.body, "finished: running") {
+			t.Error("a run still going is called finished")
+		}
+	})
 	t.Run("ContractByUID", func(t *testing.T) {
 		a := b.get("/ui/contracts?by=uid&q=501")
 		mustContain(t, "explain by uid", a.body, `id="contract-501"`, "Contract 501 has paid", "000000A1B2C3D4", "Entrance 1", "right")

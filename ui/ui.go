@@ -32,7 +32,7 @@ type Verifier interface {
 
 // PanelSyncer runs one panel, as `reconcile --panel ID` does.
 type PanelSyncer interface {
-	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.Summary, error)
+	SyncPanel(ctx context.Context, deviceID int, wait bool) (reconcile.SyncAnswer, error)
 }
 
 // Options are the page's dependencies. Sync, PanelKeys, Explain and UIDs may

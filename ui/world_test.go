@@ -147,14 +147,14 @@ func (w *world) sync() reconcile.Summary {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return s
+	return s.Summary
 }
 
 // fullSync stands in for a one-panel run with a full one, as cmd/yardsync
 // does while the scheduler has no one-panel run.
 type fullSync struct{ s *reconcile.Scheduler }
 
-func (f fullSync) SyncPanel(ctx context.Context, _ int, wait bool) (reconcile.Summary, error) {
+func (f fullSync) SyncPanel(ctx context.Context, _ int, wait bool) (reconcile.SyncAnswer, error) {
 	return f.s.Sync(ctx, 0, wait)
 }
 

@@ -40,6 +40,7 @@ type APIConfig struct {
 	Allow    []string      `yaml:"allow"`     // client CIDRs; empty: any
 	Users    []APIUser     `yaml:"users"`     // logins of auth/, which hands out tokens
 	TokenTTL time.Duration `yaml:"token_ttl"` // life of a token from auth/
+	SyncWait time.Duration `yaml:"sync_wait"` // the longest a sync/ with wait waits; then it answers with the panels still in progress
 }
 
 // APIUser is one login of auth/ (the AXbills billing logs in before every call).
@@ -99,7 +100,7 @@ type PanelsConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Store: StoreConfig{DSN: "postgres:///smartyard?host=/var/run/postgresql"},
-		API:   APIConfig{Listen: "127.0.0.1:8080", TokenTTL: 24 * time.Hour},
+		API:   APIConfig{Listen: "127.0.0.1:8080", TokenTTL: 24 * time.Hour, SyncWait: 10 * time.Second},
 		Billing: BillingConfig{
 			Timeout:        5 * time.Second,
 			CacheSize:      10000,
@@ -189,6 +190,7 @@ func (c *Config) Validate() error {
 		{"api.allow", validCIDRs(c.API.Allow)},
 		{"api.users", validUsers(c.API.Users)},
 		{"api.token_ttl", positive(c.API.TokenTTL)},
+		{"api.sync_wait", positive(c.API.SyncWait)},
 		{"billing.driver", oneOf(c.Billing.Driver, "", "postgres", "mysql", "file")},
 		{"billing.dsn", c.billingDSN()},
 		{"billing.path", c.billingPath()},

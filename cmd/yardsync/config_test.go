@@ -25,7 +25,7 @@ func TestLoadConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.Reconcile.Concurrency != 64 || cfg.Billing.CacheTTL != 5*time.Minute || cfg.Panels.Port != 80 {
+		if cfg.Reconcile.Concurrency != 64 || cfg.Billing.CacheTTL != 5*time.Minute || cfg.Panels.Port != 80 || cfg.API.SyncWait != 10*time.Second {
 			t.Fatalf("got %+v", cfg)
 		}
 	})
@@ -64,6 +64,8 @@ func TestLoadConfig(t *testing.T) {
 		{"ErrListType", "api:\n  tokens:\n    - [a]\n", "api.tokens[0] (line 3)"},
 		{"ErrBoolType", "reconcile:\n  watch: yes please\n", "reconcile.watch (line 2)"},
 		{"ErrListen", "api:\n  listen: nowhere\n", "api.listen"},
+		{"ErrSyncWaitZero", "api:\n  sync_wait: 0s\n", "api.sync_wait"},
+		{"ErrSyncWaitNegative", "api:\n  sync_wait: -1s\n", "api.sync_wait"},
 		{"ErrAllow", "api:\n  allow: [10.0.0.0/33]\n", "api.allow"},
 		{"ErrDriver", "billing:\n  driver: oracle\n", "billing.driver"},
 		{"ErrDSNMissing", "billing:\n  driver: postgres\n", "billing.dsn"},

@@ -67,6 +67,7 @@ func (e *env) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	d.syncWrite = syncWrite(e.cfg.API.SyncWait)
 	opts.UI = e.statusPage(db, api.NewUserVerifier(opts.Users), &opts)
 	e.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.Bool("billing", opts.Billing != nil))
 	return d.serve(ctx, ln, api.NewHandler(opts), e.log)
@@ -79,15 +80,17 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener, h http.Handler, log
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d.start(ctx)
-	err := serveHTTP(ctx, ln, h, log)
+	err := serveHTTP(ctx, ln, h, api.ServerOptions{LongWrite: d.syncWrite, Log: log})
 	cancel()
 	d.close(log)
 	return err
 }
 
-// serveHTTP serves until ctx is done, then lets requests in flight finish.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	srv, ln := api.NewServer(ln, h, api.ServerOptions{Log: log}) // timeouts and a cap on open connections
+// serveHTTP serves until ctx is done, then lets requests in flight finish;
+// o sets the timeouts and the cap on open connections.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, o api.ServerOptions) error {
+	log := o.Log
+	srv, ln := api.NewServer(ln, h, o)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -44,6 +44,13 @@ func newInstall(t *testing.T, panels int) *install {
 // config's reconcile section.
 func newInstallWith(t *testing.T, panels int, reconcileKeys string) *install {
 	t.Helper()
+	return newInstallConfig(t, panels, "", "  panel_timeout: 2s\n  retries: 1\n"+reconcileKeys)
+}
+
+// newInstallConfig adds apiKeys and reconcileKeys (YAML lines, two-space
+// indented) to the config's api and reconcile sections.
+func newInstallConfig(t *testing.T, panels int, apiKeys, reconcileKeys string) *install {
+	t.Helper()
 	ctx := context.Background()
 	billDSN := testdb.Postgres(t)
 	conn, err := pgx.Connect(ctx, billDSN)
@@ -66,7 +73,7 @@ store:
   dsn: %q
 api:
   listen: %q
-billing:
+%sbilling:
   driver: postgres
   dsn: %q
   queries:
@@ -75,11 +82,9 @@ billing:
     snapshot: "SELECT uid, flat, cams_open, cams_paid FROM contracts"
 reconcile:
   schedule: ""
-  panel_timeout: 2s
-  retries: 1
 %spanels:
   port: %d
-`, in.storeDSN, in.listen, billDSN, reconcileKeys, port))
+`, in.storeDSN, in.listen, apiKeys, billDSN, reconcileKeys, port))
 	return in
 }
 

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"yardsync/api"
 )
 
 // TestServeClosesIdleConnections: the daemon's listener closes a keep-alive
@@ -23,7 +25,7 @@ func TestServeClosesIdleConnections(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
-	go func() { done <- serveHTTP(ctx, ln, h, slog.New(slog.DiscardHandler)) }()
+	go func() { done <- serveHTTP(ctx, ln, h, api.ServerOptions{Log: slog.New(slog.DiscardHandler)}) }()
 	defer func() { cancel(); <-done }()
 	idle := func(c net.Conn) {
 		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -29,7 +29,13 @@ type daemon struct {
 	closers []func()
 	runners []func(context.Context)
 	wg      sync.WaitGroup
+	// syncWrite is the write deadline of a sync/ answer (0: the api default).
+	syncWrite time.Duration
 }
+
+// syncWrite is how long a sync/ answer may take to be written: its wait
+// (api.sync_wait) and then as long as any other answer.
+func syncWrite(wait time.Duration) time.Duration { return wait + api.DefaultWriteTimeout }
 
 // close waits for the runners (a run drains: its requests in flight finish)
 // and then releases everything in reverse order.
@@ -101,6 +107,7 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
 	runner := e.recording(e.newRunner(db, cached, m, time.Minute), db)
 	sched := reconcile.NewScheduler(runner, touchDebounce)
+	sched.SyncWait = e.cfg.API.SyncWait
 	opts.Billing, opts.Syncer = cached, sched
 	explainer := e.newRunner(db, cached, nil, 0) // its live reads are no run: they leave the panel status alone
 	opts.Explain = func(ctx context.Context, uid int64) (reconcile.Explanation, error) {
