@@ -1,16 +1,17 @@
-// Package throttle limits failed logins per client network, for auth/ and
-// the status page's login alike.
+// Package throttle limits failed logins and wrong bearer tokens per client
+// network, for auth/, the other calls and the status page's login alike.
 package throttle
 
 import (
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"sync"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+
+	"yardsync/internal/realip"
 )
 
 // Limiter limits failed logins per client: each client network (an IPv4
@@ -47,10 +48,27 @@ func (t *Limiter) Take(ip netip.Addr) (retry time.Duration, ok bool) {
 	defer t.mu.Unlock()
 	b := t.fill(clientNet(ip))
 	if b.left < 1 {
-		return time.Duration(math.Ceil((1 - b.left) * float64(t.refill))), false
+		return t.wait(b), false
 	}
 	b.left--
 	return 0, true
+}
+
+// Blocked reports, without spending anything, whether ip's network has no
+// attempt left, and how long to wait then.
+func (t *Limiter) Blocked(ip netip.Addr) (retry time.Duration, blocked bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.fill(clientNet(ip))
+	if b.left < 1 {
+		return t.wait(b), true
+	}
+	return 0, false
+}
+
+// wait is how long until b has an attempt again.
+func (t *Limiter) wait(b *bucket) time.Duration {
+	return time.Duration(math.Ceil((1 - b.left) * float64(t.refill)))
 }
 
 // Refund gives back the attempt of a login that succeeded or was not a guess.
@@ -83,15 +101,9 @@ func clientNet(ip netip.Addr) netip.Prefix {
 	return p
 }
 
-// ClientIP is the peer's address; it trusts no forwarding header.
-func ClientIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, _ := netip.ParseAddr(host)
-	return ip.Unmap()
-}
+// ClientIP is the request's real client: the forwarded address when the
+// listener believed a trusted proxy (realip), else the TCP peer.
+func ClientIP(r *http.Request) netip.Addr { return realip.From(r).Addr }
 
 // SetClock replaces the limiter's clock (tests freeze it).
 func (t *Limiter) SetClock(now func() time.Time) {

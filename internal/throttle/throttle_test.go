@@ -56,3 +56,22 @@ func TestThrottle(t *testing.T) {
 		}
 	})
 }
+
+// Blocked tells a spent client apart without spending anything itself.
+func TestBlocked(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1000, 0)
+	th := New(2, 10*time.Second)
+	th.SetClock(func() time.Time { return now })
+	a := netip.MustParseAddr("198.51.100.1")
+	for range 5 {
+		if _, blocked := th.Blocked(a); blocked {
+			t.Fatal("Blocked spent attempts of its own")
+		}
+	}
+	th.Take(a)
+	th.Take(a)
+	if retry, blocked := th.Blocked(a); !blocked || retry != 10*time.Second {
+		t.Fatalf("after the burst: blocked=%v retry=%s, want blocked for 10s", blocked, retry)
+	}
+}
