@@ -48,7 +48,7 @@ func (h *handler) addressDevicesList(r *http.Request, b body) (int, any, error) 
 
 // position is one entry of address_devices_update's data.
 type position struct {
-	DeviceID  Field[int64]   `json:"device_id"`
+	DeviceID  ID             `json:"device_id"`
 	Latitude  Field[float64] `json:"latitude"`
 	Longitude Field[float64] `json:"longitude"`
 }

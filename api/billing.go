@@ -118,10 +118,10 @@ func (h *handler) billingList(r *http.Request, b body) (int, any, error) {
 
 // syncRequest is the body of sync/.
 type syncRequest struct {
-	UID      Field[int64] `json:"uid"`
-	DeviceID Field[int64] `json:"device_id"` // one panel, e.g. after it was replaced
-	Phone    Phone        `json:"phone"`
-	Wait     Field[bool]  `json:"wait"`
+	UID      ID          `json:"uid"`
+	DeviceID ID          `json:"device_id"` // one panel, e.g. after it was replaced
+	Phone    Phone       `json:"phone"`
+	Wait     Field[bool] `json:"wait"`
 }
 
 // syncOf runs one panel when device_id is given, else the contract or everything.

@@ -81,7 +81,9 @@ func want(t reflect.Type) string {
 	case reflect.TypeFor[string]():
 		return "a string without NUL bytes"
 	case idsType:
-		return "an id or a list of ids"
+		return "an id or a list of ids (decimal digits)"
+	case idType:
+		return "an id: a JSON integer or a string of decimal digits"
 	case phoneType:
 		return "a phone number: 10 to 15 digits, as a string or an integer"
 	}
@@ -94,7 +96,7 @@ func required(name string) error {
 }
 
 // requireID reads a required positive 32-bit id (uid, device_id, doors_id).
-func requireID(name string, f Field[int64]) (int64, error) {
+func requireID(name string, f ID) (int64, error) {
 	v, ok := f.value()
 	if !ok {
 		return 0, required(name)
@@ -105,9 +107,18 @@ func requireID(name string, f Field[int64]) (int64, error) {
 	return v, nil
 }
 
+// optionalID checks an id that may be left out: when sent, a valid one.
+func optionalID(name string, f ID) error {
+	if _, ok := f.value(); ok {
+		_, err := requireID(name, f)
+		return err
+	}
+	return nil
+}
+
 // uidRequest is the body of the calls that name one contract.
 type uidRequest struct {
-	UID Field[int64] `json:"uid"`
+	UID ID `json:"uid"`
 }
 
 // requireUID decodes a body whose one field is a required contract uid.

@@ -21,6 +21,7 @@ type fields struct {
 	B     Field[bool]    `json:"b"`
 	S     Field[string]  `json:"s"`
 	IDs   IDs            `json:"ids"`
+	ID    ID             `json:"id"`
 	Phone Phone          `json:"phone"`
 }
 
@@ -200,6 +201,9 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("accepted id %d", id)
 			}
 		}
+		if v, ok := fz.ID.value(); err == nil && ok && !digitsOnly(b.raw, v) {
+			t.Fatalf("accepted id %d from %q, which does not hold it as decimal digits", v, b.raw)
+		}
 		dev, err := decode[deviceRequest](b)
 		check(err)
 		if err == nil {
@@ -244,4 +248,10 @@ func FuzzIDs(f *testing.F) {
 			t.Fatalf("%s: got %v %v, want %v", body, got.IDs.Values, err, want)
 		}
 	})
+}
+
+// digitsOnly reports whether the body holds v written as plain decimal
+// digits, as an accepted id must have been.
+func digitsOnly(raw []byte, v int64) bool {
+	return strings.Contains(string(raw), fmt.Sprint(v))
 }

@@ -12,7 +12,7 @@ import (
 // deviceRequest is the body of devices_add and devices_mod: every field
 // absent (left as it is), null or 'None' (NULL), or a value.
 type deviceRequest struct {
-	DeviceID    Field[int64]   `json:"device_id"`
+	DeviceID    ID             `json:"device_id"`
 	DeviceType  Field[int64]   `json:"device_type"`
 	DeviceUUID  Field[string]  `json:"device_uuid"`
 	URL         Field[string]  `json:"url"`

@@ -123,7 +123,7 @@ func (h *handler) devicesMod(r *http.Request, b body) (int, any, error) {
 
 func (h *handler) devicesDel(r *http.Request, b body) (int, any, error) {
 	req, err := decode[struct {
-		DeviceID Field[int64] `json:"device_id"`
+		DeviceID ID `json:"device_id"`
 	}](b)
 	if err != nil {
 		return 0, nil, err

@@ -21,9 +21,9 @@ var icons = map[string]bool{"entrance": true, "wicket": true, "gate": true}
 
 // doorRequest is the body of doors_add and doors_mod.
 type doorRequest struct {
-	DoorsID   Field[int64]  `json:"doors_id"`
-	DeviceID  Field[int64]  `json:"device_id"`
-	Cam       Field[int64]  `json:"cam"`
+	DoorsID   ID            `json:"doors_id"`
+	DeviceID  ID            `json:"device_id"`
+	Cam       ID            `json:"cam"`
 	Entrance  Field[int64]  `json:"entrance"`
 	Icon      Field[string] `json:"icon"`
 	Name      Field[string] `json:"name"`
@@ -33,7 +33,7 @@ type doorRequest struct {
 
 func (r doorRequest) check() error {
 	err := firstErr(
-		intIn("device_id", r.DeviceID, 1, math.MaxInt32), intIn("cam", r.Cam, 1, math.MaxInt32),
+		optionalID("device_id", r.DeviceID), optionalID("cam", r.Cam),
 		intIn("entrance", r.Entrance, 0, math.MaxInt32), textMax("icon", r.Icon, 14), textMax("name", r.Name, 1024),
 		textMax("open", r.Open, 128), textMax("open_trait", r.OpenTrait, 16),
 	)
@@ -149,7 +149,7 @@ func (h *handler) doorsMod(r *http.Request, b body) (int, any, error) {
 
 func (h *handler) doorsDel(r *http.Request, b body) (int, any, error) {
 	req, err := decode[struct {
-		DoorsID Field[int64] `json:"doors_id"`
+		DoorsID ID `json:"doors_id"`
 	}](b)
 	if err != nil {
 		return 0, nil, err

@@ -25,7 +25,7 @@ type keyOut struct {
 
 // keyRequest is the body of keys_add and keys_del.
 type keyRequest struct {
-	UID     Field[int64]  `json:"uid"`
+	UID     ID            `json:"uid"`
 	Key     Field[string] `json:"key"`
 	Comment Field[string] `json:"comment"`
 }

@@ -22,8 +22,8 @@ type rightOut struct {
 
 // rightsRequest is the body of rights_add and rights_del.
 type rightsRequest struct {
-	UID      Field[int64] `json:"uid"`
-	DeviceID IDs          `json:"device_id"`
+	UID      ID  `json:"uid"`
+	DeviceID IDs `json:"device_id"`
 }
 
 func (h *handler) rightsList(r *http.Request, b body) (int, any, error) {

@@ -36,8 +36,8 @@ func (h *handler) explain(r *http.Request, b body) (int, any, error) {
 
 // logRequest selects change log entries, as `yardsync log` does.
 type logRequest struct {
-	UID      Field[int64]  `json:"uid"`
-	DeviceID Field[int64]  `json:"device_id"`
+	UID      ID            `json:"uid"`
+	DeviceID ID            `json:"device_id"`
 	Key      Field[string] `json:"key"`
 	Since    Field[string] `json:"since"` // a Go duration back from now ("24h") or an RFC 3339 time
 	Limit    Field[int64]  `json:"limit"`
