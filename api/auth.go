@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -91,7 +90,7 @@ func (h *handler) logRefused(user, client string) {
 // readLogin decodes [{"username", "password"}] (the AXbills client's form)
 // or the bare object. A missing field is an empty one (and no login).
 func readLogin(r *http.Request) (user, password string, err error) {
-	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxLoginBody))
+	data, err := readBody(r, maxLoginBody)
 	if err != nil {
 		return "", "", err
 	}

@@ -9,15 +9,17 @@ import (
 
 // connLimiter caps the open connections of a listener. It learns from the
 // server's ConnState hook which connections are idle (accepted but with no
-// whole request yet, or keep-alive between requests) and, at the cap,
-// closes the one idle longest to admit the new one.
+// whole request yet, or keep-alive between requests), and from the body
+// reader which are still waiting for a request body, and at the cap closes
+// the one that has waited longest to admit the new one. A client that is
+// slow to send what it owes is not busy: it cannot hold a place for good.
 type connLimiter struct {
 	net.Listener
 	max    int
 	mu     sync.Mutex
 	cond   *sync.Cond
 	conns  map[net.Conn]*list.Element // every open connection; nil while it serves a request
-	idle   *list.List                 // idle connections, longest idle first
+	idle   *list.List                 // idle connections and those waiting for a body, longest waiting first
 	closed bool
 	peak   int // most connections open at once, for tests
 	reaped int // idle connections closed to make room
@@ -84,6 +86,27 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 		delete(l.conns, c)
 	}
 	l.cond.Broadcast()
+}
+
+// waiting marks a connection inside a request as waiting for its body: it
+// may be closed to make room, as an idle one may.
+func (l *connLimiter) waiting(c net.Conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, open := l.conns[c]; open && e == nil {
+		l.conns[c] = l.idle.PushBack(c)
+		l.cond.Broadcast()
+	}
+}
+
+// received marks a connection whose body has arrived as busy again.
+func (l *connLimiter) received(c net.Conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e, open := l.conns[c]; open && e != nil {
+		l.idle.Remove(e)
+		l.conns[c] = nil
+	}
 }
 
 // Close stops accepting and releases an Accept waiting for room.

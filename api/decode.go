@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"reflect"
 	"unicode/utf8"
@@ -22,11 +23,33 @@ type body struct{ raw []byte }
 
 // decodeBody reads a JSON object; an empty body is an empty object.
 func decodeBody(r *http.Request) (body, error) {
-	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	data, err := readBody(r, maxBody)
 	if err != nil {
 		return body{}, err
 	}
 	return parseBody(data)
+}
+
+// readBody reads at most limit bytes of body. A body that cannot be read
+// (broken chunked encoding, not arrived within api.body_timeout, the
+// connection gone) is the client's fault: a 400, never a 500. Too large a
+// body stays an *http.MaxBytesError (413).
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	if err != nil && !errors.As(err, &tooBig) {
+		return nil, reconcile.Errorf(reconcile.ErrInvalid, "the request body could not be read: %s", bodyProblem(err))
+	}
+	return data, err
+}
+
+// bodyProblem says why a body could not be read, without the internals.
+func bodyProblem(err error) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "it did not arrive in time"
+	}
+	return err.Error()
 }
 
 // parseBody checks the body is valid UTF-8 (checked on the bytes: the JSON
