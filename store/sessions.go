@@ -9,16 +9,25 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// Session is a status-page login as the store keeps it.
+type Session struct {
+	Username string
+	Cred     string // fingerprint of the user's password hash and role at login
+	CSRF     string // the token every form of the session carries
+	Expires  time.Time
+}
+
 // SaveSession records a status-page login by the hash of its id, valid for
 // ttl from now by the store's clock (so every instance agrees), and drops
-// the expired ones in the same statement's transaction.
-func (db *DB) SaveSession(ctx context.Context, hash []byte, user, csrf string, ttl time.Duration) (time.Time, error) {
+// the expired ones in the same statement's transaction. It returns when the
+// session expires; s.Expires is not read.
+func (db *DB) SaveSession(ctx context.Context, hash []byte, s Session, ttl time.Duration) (time.Time, error) {
 	var expires time.Time
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		insert := `INSERT INTO yardsync_ui_sessions (id_hash, username, csrf, expires_at)
-			VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4))
+		insert := `INSERT INTO yardsync_ui_sessions (id_hash, username, cred, csrf, expires_at)
+			VALUES ($1, $2, $3, $4, clock_timestamp() + make_interval(secs => $5))
 			RETURNING expires_at`
-		if err := tx.QueryRow(ctx, insert, hash, user, csrf, ttl.Seconds()).Scan(&expires); err != nil {
+		if err := tx.QueryRow(ctx, insert, hash, s.Username, s.Cred, s.CSRF, ttl.Seconds()).Scan(&expires); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `DELETE FROM yardsync_ui_sessions WHERE expires_at <= clock_timestamp()`)
@@ -32,16 +41,16 @@ func (db *DB) SaveSession(ctx context.Context, hash []byte, user, csrf string, t
 
 // FindSession returns an unexpired login; ok is false for an id the store
 // does not know or that has expired.
-func (db *DB) FindSession(ctx context.Context, hash []byte) (user, csrf string, expires time.Time, ok bool, err error) {
-	query := `SELECT username, csrf, expires_at FROM yardsync_ui_sessions WHERE id_hash = $1 AND expires_at > clock_timestamp()`
-	err = db.pool.QueryRow(ctx, query, hash).Scan(&user, &csrf, &expires)
+func (db *DB) FindSession(ctx context.Context, hash []byte) (s Session, ok bool, err error) {
+	query := `SELECT username, cred, csrf, expires_at FROM yardsync_ui_sessions WHERE id_hash = $1 AND expires_at > clock_timestamp()`
+	err = db.pool.QueryRow(ctx, query, hash).Scan(&s.Username, &s.Cred, &s.CSRF, &s.Expires)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return "", "", time.Time{}, false, nil
+		return Session{}, false, nil
 	case err != nil:
-		return "", "", time.Time{}, false, fmt.Errorf("store: find session: %w", err)
+		return Session{}, false, fmt.Errorf("store: find session: %w", err)
 	}
-	return user, csrf, expires, true, nil
+	return s, true, nil
 }
 
 // DeleteSession ends a login (logout).

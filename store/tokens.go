@@ -65,3 +65,30 @@ func (db *DB) TokenCount(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Revoked counts what RevokeUser ended.
+type Revoked struct {
+	Tokens   int64 `json:"tokens"`   // auth/ tokens
+	Sessions int64 `json:"sessions"` // status page logins
+}
+
+// RevokeUser ends every auth/ token and status page session of a user, on
+// every instance sharing the store, in one transaction. The user may log in
+// again: to keep them out, remove them from api.users too.
+func (db *DB) RevokeUser(ctx context.Context, username string) (Revoked, error) {
+	var r Revoked
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM yardsync_api_tokens WHERE username = $1`, username)
+		if err != nil {
+			return err
+		}
+		r.Tokens = tag.RowsAffected()
+		tag, err = tx.Exec(ctx, `DELETE FROM yardsync_ui_sessions WHERE username = $1`, username)
+		r.Sessions = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return Revoked{}, fmt.Errorf("store: revoke %s: %w", username, err)
+	}
+	return r, nil
+}
