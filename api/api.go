@@ -3,15 +3,16 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
-	"yardsync/internal/throttle"
 
+	"yardsync/internal/access"
+	"yardsync/internal/realip"
+	"yardsync/internal/throttle"
 	"yardsync/reconcile"
 	"yardsync/store"
 )
@@ -45,17 +46,30 @@ type Options struct {
 	Store   *store.DB
 	Billing Billing
 	Syncer  Syncer
-	Explain Explainer    // explain/; nil until billing is configured
-	Metrics http.Handler // served at /metrics when set
-	UI      http.Handler // the status page at /ui/ when set; it has its own login, so only api.allow guards it
-	Tokens  []string     // static bearer tokens
-	Allow   []netip.Prefix
-	Log     *slog.Logger
+	Explain Explainer      // explain/; nil until billing is configured
+	Metrics http.Handler   // served at /metrics when set
+	UI      http.Handler   // the status page at /ui/ when set; it has its own login, so only api.allow guards it
+	Tokens  []access.Token // static bearer tokens, each with its role
+	Allow   []netip.Prefix // api.allow: clients served; empty: any
+	// HealthAllow is api.health_allow: the clients /healthz and /readyz
+	// answer; empty: those of Allow.
+	HealthAllow []netip.Prefix
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// X-Real-IP and X-Forwarded-Proto are believed: behind them the client
+	// is the forwarded address, for api.allow, the throttle and the logs.
+	TrustedProxies []netip.Prefix
+	// Listen is api.listen: without tokens, a write must name its host (or
+	// a loopback name) in Host.
+	Listen string
+	// Throttle counts failed logins and wrong bearer tokens per client;
+	// serve shares it with the status page. Nil: the handler's own.
+	Throttle *throttle.Limiter
+	Log      *slog.Logger
 
-	// Users may log in at auth/ for a token (username -> bcrypt hash). With
-	// neither Tokens nor Users only loopback clients are served; with either,
-	// every call but auth/ needs a token, from loopback too.
-	Users      map[string]string
+	// Users may log in at auth/ for a token. With neither Tokens nor Users
+	// only loopback clients are served; with either, every call but auth/
+	// needs a token, from loopback too.
+	Users      map[string]access.User
 	TokenTTL   time.Duration // life of a token from auth/; 0: DefaultTokenTTL
 	TokenStore TokenStore    // where those tokens live; required with Users
 }
@@ -64,22 +78,26 @@ type handler struct {
 	Options
 	db       Store // the calls' view of Options.Store
 	mux      *http.ServeMux
-	digests  [][sha256.Size]byte // of the non-blank static tokens
+	digests  []tokenDigest // of the static tokens
 	logins   *logins
 	throttle *throttle.Limiter
+	proxies  proxies
 }
 
 // NewHandler builds the HTTP handler of every route.
-func NewHandler(o Options) http.Handler { return newHandler(o).mux }
+func NewHandler(o Options) http.Handler { return newHandler(o) }
 
 func newHandler(o Options) *handler {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	if o.Throttle == nil {
+		o.Throttle = throttle.New(LoginBurst, LoginRefill)
+	}
 	h := &handler{Options: o, db: o.Store, mux: http.NewServeMux(), digests: tokenDigests(o.Tokens),
-		logins: newLogins(o.Users, o.TokenTTL, o.TokenStore), throttle: throttle.New(loginBurst, loginRefill)}
-	h.mux.Handle("/healthz", getOnly(http.HandlerFunc(h.healthz)))
-	h.mux.Handle("/readyz", getOnly(http.HandlerFunc(h.readyz)))
+		logins: newLogins(o.Users, o.TokenTTL, o.TokenStore), throttle: o.Throttle, proxies: o.TrustedProxies}
+	h.mux.Handle("/healthz", h.healthOnly(getOnly(http.HandlerFunc(h.healthz))))
+	h.mux.Handle("/readyz", h.healthOnly(getOnly(http.HandlerFunc(h.readyz))))
 	if o.Metrics != nil {
 		h.mux.Handle("/metrics", h.guard(getOnly(o.Metrics)))
 	}
@@ -87,8 +105,8 @@ func newHandler(o Options) *handler {
 		h.mux.Handle("/ui/", h.allowOnly(o.UI))
 	}
 	h.mux.Handle("/bill/api/openapi.json", h.guard(getOnly(http.HandlerFunc(serveOpenAPI))))
-	for name, fn := range h.calls() {
-		h.route(name, fn)
+	for name, rt := range h.calls() {
+		h.route(name, rt)
 	}
 	h.routeAuth()
 	// Guarded, so that without a token an unknown path is a 401 like any other.
@@ -98,30 +116,53 @@ func newHandler(o Options) *handler {
 	return h
 }
 
+// ServeHTTP works out the request's real client once (behind a trusted
+// proxy: the forwarded one), for every route and the status page, and
+// routes the request.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, realip.With(r, h.proxies.client(r)))
+}
+
 // call is one /bill/api handler: it returns the answer (nil: empty 200) or an error.
 type call func(r *http.Request, b body) (status int, answer any, err error)
 
-func (h *handler) calls() map[string]call {
-	return map[string]call{
-		"devices_list": h.devicesList, "devices_add": h.devicesAdd, "devices_mod": h.devicesMod, "devices_del": h.devicesDel,
-		"doors_list": h.doorsList, "doors_add": h.doorsAdd, "doors_mod": h.doorsMod, "doors_del": h.doorsDel,
-		"rights_list": h.rightsList, "rights_add": h.rightsAdd, "rights_del": h.rightsDel,
-		"keys_list": h.keysList, "keys_add": h.keysAdd, "keys_del": h.keysDel,
-		"types_list": h.typesList,
-		"uids":       h.uids, "cams": h.cams, "billing_list": h.billingList, "sync": h.sync,
-		"address_devices_list": h.addressDevicesList, "address_devices_update": h.addressDevicesUpdate,
-		"users/clients": h.clientsList, "users/clients/create": h.clientsCreate, "users/clients/edit": h.clientsEdit,
-		"users/clients/change_password": h.clientsEdit, "users/clients/delete": h.clientsDelete,
-		"explain": h.explain, "log": h.changeLog, "panels": h.panels,
+// route is a call and the least role that may make it.
+type route struct {
+	fn   call
+	need access.Role
+}
+
+// calls lists every /bill/api call with the role it needs: reads are the
+// viewer's, runs the operator's, every change the billing's.
+func (h *handler) calls() map[string]route {
+	read := func(fn call) route { return route{fn, access.Viewer} }
+	run := func(fn call) route { return route{fn, access.Operator} }
+	write := func(fn call) route { return route{fn, access.Billing} }
+	return map[string]route{
+		"devices_list": read(h.devicesList), "devices_add": write(h.devicesAdd), "devices_mod": write(h.devicesMod), "devices_del": write(h.devicesDel),
+		"doors_list": read(h.doorsList), "doors_add": write(h.doorsAdd), "doors_mod": write(h.doorsMod), "doors_del": write(h.doorsDel),
+		"rights_list": read(h.rightsList), "rights_add": write(h.rightsAdd), "rights_del": write(h.rightsDel),
+		"keys_list": read(h.keysList), "keys_add": write(h.keysAdd), "keys_del": write(h.keysDel),
+		"types_list": read(h.typesList),
+		"uids":       write(h.uids), "cams": write(h.cams), "billing_list": read(h.billingList), "sync": run(h.sync),
+		"address_devices_list": read(h.addressDevicesList), "address_devices_update": write(h.addressDevicesUpdate),
+		"users/clients": write(h.clientsList), "users/clients/create": write(h.clientsCreate), "users/clients/edit": write(h.clientsEdit),
+		"users/clients/change_password": write(h.clientsEdit), "users/clients/delete": write(h.clientsDelete),
+		"explain": read(h.explain), "log": read(h.changeLog), "panels": read(h.panels),
 	}
 }
 
-// route serves a call at /bill/api/NAME/ and /bill/api/NAME, POST only.
-func (h *handler) route(name string, fn call) {
+// route serves a call at /bill/api/NAME/ and /bill/api/NAME, POST only. A
+// caller whose role falls short is refused before the body is read.
+func (h *handler) route(name string, rt route) {
 	serve := h.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use POST")
+			return
+		}
+		if msg, ok := h.permitted(r, rt.need); !ok {
+			writeError(w, http.StatusForbidden, msg)
 			return
 		}
 		b, err := decodeBody(r)
@@ -129,7 +170,7 @@ func (h *handler) route(name string, fn call) {
 			h.fail(w, r, err)
 			return
 		}
-		status, answer, err := fn(r, b)
+		status, answer, err := rt.fn(r, b)
 		if err != nil {
 			h.fail(w, r, err)
 			return

@@ -72,6 +72,7 @@ type server struct {
 	h      http.Handler
 	db     *store.DB
 	syncer *fakeSyncer
+	token  string // the bearer token call sends, when the server needs one
 }
 
 func newServer(t *testing.T, mutate ...func(*Options)) *server {
@@ -93,11 +94,14 @@ func newServerOn(t *testing.T, db *store.DB, mutate ...func(*Options)) *server {
 	return &server{t: t, h: NewHandler(o), db: db, syncer: syncer}
 }
 
-// call posts body to /bill/api/path/ from loopback and decodes the answer.
+// call posts body to /bill/api/path/ from loopback, as a program on this
+// host does (JSON, Host 127.0.0.1), and decodes the answer.
 func (s *server) call(path, body string) (int, map[string]any) {
 	s.t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/bill/api/"+path+"/", strings.NewReader(body))
-	req.RemoteAddr = "127.0.0.1:5555"
+	req := localRequest(path, body)
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
 	rec := httptest.NewRecorder()
 	s.h.ServeHTTP(rec, req)
 	var out map[string]any
@@ -107,6 +111,16 @@ func (s *server) call(path, body string) (int, map[string]any) {
 		}
 	}
 	return rec.Code, out
+}
+
+// localRequest is a call from a program on this host: loopback, JSON, and
+// a loopback Host, as a write without tokens must come.
+func localRequest(path, body string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/bill/api/"+path+"/", strings.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:5555"
+	req.Host = "127.0.0.1:8080"
+	req.Header.Set("Content-Type", "application/json")
+	return req
 }
 
 // must posts and fails the test unless the status is want.
@@ -228,9 +242,9 @@ func TestAuth(t *testing.T) {
 		return rec.Code
 	}
 	noTokens := newServerOn(t, db).h
-	withTokens := newServerOn(t, db, func(o *Options) { o.Tokens = []string{"secret-one", "secret-two"} }).h
+	withTokens := newServerOn(t, db, func(o *Options) { o.Tokens = plain("secret-one", "secret-two") }).h
 	allowOnly := newServerOn(t, db, func(o *Options) {
-		o.Tokens = []string{"secret-one"}
+		o.Tokens = plain("secret-one")
 		o.Allow = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	}).h
 	cases := []struct {

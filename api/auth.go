@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,10 +16,11 @@ import (
 // maxLoginBody bounds an auth/ body: a user name and a password.
 const maxLoginBody = 64 << 10
 
-// Failed logins allowed per client network at once, and how fast they come back.
+// LoginBurst failed logins (and wrong bearer tokens) are allowed per
+// client network at once, and one more comes back every LoginRefill.
 const (
-	loginBurst  = 10
-	loginRefill = 6 * time.Second
+	LoginBurst  = 10
+	LoginRefill = 6 * time.Second
 )
 
 // routeAuth serves auth/ with and without the trailing slash. It needs no
@@ -34,7 +34,7 @@ func (h *handler) routeAuth() {
 // allowOnly enforces api.allow and nothing else.
 func (h *handler) allowOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !h.allowed(clientIP(r)) {
+		if !allowed(h.Allow, clientIP(r)) {
 			writeError(w, http.StatusForbidden, "forbidden")
 			return
 		}
@@ -52,8 +52,7 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := clientIP(r)
 	if retry, ok := h.throttle.Take(ip); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
-		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again later")
+		tooMany(w, retry, "too many failed logins; try again later")
 		return
 	}
 	user, password, err := readLogin(r)
@@ -66,7 +65,7 @@ func (h *handler) auth(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errBadLogin):
 		h.logRefused(user, ip.String())
-		writeError(w, http.StatusUnauthorized, errBadLogin.Error())
+		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	case err != nil:
 		h.throttle.Refund(ip)

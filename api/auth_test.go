@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"yardsync/internal/access"
 	"yardsync/store"
 	"yardsync/store/storetest"
 )
@@ -68,7 +69,7 @@ func refused(t *testing.T, rec *httptest.ResponseRecorder) {
 func authServer(t *testing.T, db *store.DB, users map[string]string, mutate ...func(*Options)) http.Handler {
 	t.Helper()
 	return newServerOn(t, db, append([]func(*Options){func(o *Options) {
-		o.Users, o.TokenStore = users, db
+		o.Users, o.TokenStore = withoutRoles(users), db
 	}}, mutate...)...).h
 }
 
@@ -79,7 +80,7 @@ func TestLogin(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	users := map[string]string{"billing": mustHash(t, "s3cret", bcrypt.MinCost), "rasmus": phpHash,
 		"b-form": "$2b$" + strings.TrimPrefix(mustHash(t, "bee", bcrypt.MinCost), "$2a$"), "42": mustHash(t, "7", bcrypt.MinCost)}
-	h := authServer(t, db, users, func(o *Options) { o.Tokens = []string{"static-token"} })
+	h := authServer(t, db, users, func(o *Options) { o.Tokens = plain("static-token") })
 	ok := []struct{ name, path, body string }{
 		{"ArrayAsAXbillsSends", "/bill/api/auth/", `[{"username":"billing","password":"s3cret"}]`},
 		{"BareObject", "/bill/api/auth/", `{"username": "billing", "password": "s3cret"}`},
@@ -193,7 +194,7 @@ func TestLoginRepeated(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpenDB(t)
 	users := map[string]string{"billing": mustHash(t, "pw", bcrypt.DefaultCost)}
-	l := newLogins(users, time.Hour, db)
+	l := newLogins(withoutRoles(users), time.Hour, db)
 	var compares atomic.Int32
 	l.compare = func(hash, pw []byte) error { compares.Add(1); return bcrypt.CompareHashAndPassword(hash, pw) }
 	ctx := context.Background()
@@ -237,7 +238,7 @@ func TestLoginRepeated(t *testing.T) {
 		}
 	})
 	t.Run("ChangedConfigInvalidates", func(t *testing.T) {
-		l.users = map[string]string{"billing": mustHash(t, "new", bcrypt.MinCost)}
+		l.users = withoutRoles(map[string]string{"billing": mustHash(t, "new", bcrypt.MinCost)})
 		before := compares.Load()
 		if _, err := l.login(ctx, "billing", "pw"); err != errBadLogin {
 			t.Fatalf("old password after a config change: got %v, want a refusal", err)
@@ -245,7 +246,7 @@ func TestLoginRepeated(t *testing.T) {
 		if compares.Load() != before+1 {
 			t.Fatal("the cached verification outlived the hash it was made against")
 		}
-		if ok, err := l.valid(ctx, first); ok || err != nil {
+		if _, ok, err := l.valid(ctx, first); ok || err != nil {
 			t.Fatalf("old token after a password change: valid=%v err=%v", ok, err)
 		}
 	})
@@ -268,11 +269,11 @@ func TestLoginThrottled(t *testing.T) {
 	t.Parallel()
 	db := storetest.MustOpenDB(t)
 	users := map[string]string{"billing": mustHash(t, "pw", bcrypt.MinCost)}
-	hd := newHandler(Options{Store: db, Users: users, TokenStore: db, Log: slog.New(slog.DiscardHandler)})
+	hd := newHandler(Options{Store: db, Users: withoutRoles(users), TokenStore: db, Log: slog.New(slog.DiscardHandler)})
 	frozen := time.Now()
 	hd.throttle.SetClock(func() time.Time { return frozen }) // no attempt is earned back however slow the test runs
 	h := hd.mux
-	for i := range loginBurst {
+	for i := range LoginBurst {
 		refused(t, postAs(h, "/bill/api/auth/", remote, "", `[{"username":"billing","password":"guess`+string(rune('a'+i))+`"}]`))
 	}
 	rec := postAs(h, "/bill/api/auth/", remote, "", `[{"username":"billing","password":"pw"}]`)
@@ -281,7 +282,7 @@ func TestLoginThrottled(t *testing.T) {
 	}
 	tokenOf(t, postAs(h, "/bill/api/auth/", "192.0.2.11:1", "", `[{"username":"billing","password":"pw"}]`))
 	t.Run("SuccessesNotCounted", func(t *testing.T) {
-		for range 3 * loginBurst {
+		for range 3 * LoginBurst {
 			tokenOf(t, postAs(h, "/bill/api/auth/", "192.0.2.12:1", "", `[{"username":"billing","password":"pw"}]`))
 		}
 	})
@@ -336,6 +337,24 @@ func allowList(t *testing.T, cidrs ...string) []netip.Prefix {
 	var out []netip.Prefix
 	for _, c := range cidrs {
 		out = append(out, netip.MustParsePrefix(c))
+	}
+	return out
+}
+
+// plain makes static tokens without a role, as plain strings in api.tokens are.
+func plain(secrets ...string) []access.Token {
+	out := make([]access.Token, len(secrets))
+	for i, s := range secrets {
+		out[i] = access.Token{Secret: s}
+	}
+	return out
+}
+
+// withoutRoles makes api.users of bcrypt hashes, none with a role.
+func withoutRoles(hashes map[string]string) map[string]access.User {
+	out := make(map[string]access.User, len(hashes))
+	for name, h := range hashes {
+		out[name] = access.User{Hash: h}
 	}
 	return out
 }

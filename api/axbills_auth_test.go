@@ -21,7 +21,7 @@ import (
 func TestAXbillsReplayWithLogin(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, func(o *Options) {
-		o.Users = map[string]string{"axbills": mustHash(t, "the password", bcrypt.MinCost)}
+		o.Users = withoutRoles(map[string]string{"axbills": mustHash(t, "the password", bcrypt.MinCost)})
 		o.TokenStore = o.Store
 	})
 	srv := httptest.NewServer(fromAddr(s.h, "192.0.2.50:40000"))

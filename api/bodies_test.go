@@ -64,8 +64,8 @@ func TestMalformedBodies(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	var buf bytes.Buffer
 	log := &lockedWriter{w: &buf}
-	users := map[string]string{"axbills": mustHash(t, "pw", bcrypt.MinCost)}
-	addr, _ := serveReal(t, Options{Store: db, Users: users, TokenStore: db, Tokens: []string{"a-static-token-0123456"}},
+	users := withoutRoles(map[string]string{"axbills": mustHash(t, "pw", bcrypt.MinCost)})
+	addr, _ := serveReal(t, Options{Store: db, Users: users, TokenStore: db, Tokens: plain("a-static-token-0123456")},
 		ServerOptions{BodyTimeout: 300 * time.Millisecond}, log)
 	head := func(path, extra string) string {
 		return "POST /bill/api/" + path + "/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +

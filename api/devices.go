@@ -41,8 +41,12 @@ func (h *handler) devicesList(r *http.Request, b body) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	secrets := roleOf(r).SeesSecrets()
 	out := make([]deviceOut, len(list))
 	for i, d := range list {
+		if !secrets {
+			d.PanelPasswd, d.SIPPassword = new(string), new(string) // "" to a role that may not see them
+		}
 		out[i] = deviceOut{Device: d, TypeName: names(d.Type)}
 	}
 	return http.StatusOK, map[string]any{"devices": out}, nil

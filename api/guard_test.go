@@ -26,7 +26,7 @@ func serve(h http.Handler, method, path, remote, auth string) *httptest.Response
 func TestBlankBearer(t *testing.T) {
 	t.Parallel()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := NewHandler(Options{Tokens: []string{"", " ", "\u00a0", "\u0085"}, Log: quiet})
+	h := NewHandler(Options{Tokens: plain("", " ", "\u00a0", "\u0085"), Log: quiet})
 	for _, auth := range []string{"Bearer ", "Bearer  ", "Bearer \u00a0", "Bearer \u0085", "Bearer \t\u00a0\u0085 ", "Bearer"} {
 		rec := serve(h, http.MethodGet, "/bill/api/openapi.json", "192.0.2.1:1", auth)
 		if rec.Code != http.StatusUnauthorized {
@@ -40,7 +40,7 @@ func TestBlankBearer(t *testing.T) {
 func TestUnknownPathNeedsToken(t *testing.T) {
 	t.Parallel()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := NewHandler(Options{Tokens: []string{"secret-one"}, Log: quiet})
+	h := NewHandler(Options{Tokens: plain("secret-one"), Log: quiet})
 	for _, p := range []string{"/nope", "/bill/api/nope/", "/bill/api/", "/metrics"} {
 		if rec := serve(h, http.MethodPost, p, "192.0.2.1:1", ""); rec.Code != http.StatusUnauthorized {
 			t.Errorf("%s without token: got %d, want 401", p, rec.Code)

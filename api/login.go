@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"yardsync/internal/access"
 	"yardsync/reconcile"
 	"yardsync/store"
 )
@@ -35,19 +37,26 @@ const tokensPerUser = 32
 
 var errBadLogin = errors.New("invalid username or password")
 
+// maxPassword is the most of a password bcrypt reads; a longer one would be
+// checked by its first 72 bytes alone, so it is refused instead.
+const maxPassword = 72
+
+var errLongPassword = fmt.Errorf("%w: a password longer than %d bytes is refused (bcrypt would ignore the rest)", errBadLogin, maxPassword)
+
 // logins checks api.users and issues tokens. A repeated login with the
 // credentials last verified for a user skips bcrypt: it is recognised by a
 // keyed hash of the password (the key lives only in this process) together
-// with the bcrypt hash it was verified against, so a changed config
+// with the account it was verified against, so a changed config
 // invalidates it. It then answers the same token while that has more than
 // half its life left, so the store gains no row per call.
 type logins struct {
-	users  map[string]string // username -> bcrypt hash
+	users  map[string]access.User
 	ttl    time.Duration
 	store  TokenStore
 	key    [32]byte
 	slots  chan struct{} // bounds concurrent bcrypt work to the CPUs
 	dummy  func() []byte // hash compared for unknown users, so they take as long
+	floor  *floor        // every check lasts as long as one at the highest cost in use
 	mu     sync.Mutex
 	recent map[string]verified
 	now    func() time.Time
@@ -57,32 +66,38 @@ type logins struct {
 
 type verified struct {
 	mac     [sha256.Size]byte
-	hash    string    // the bcrypt hash the password was checked against
+	cred    string    // the account (hash and role) the password was checked against
 	at      time.Time // when bcrypt said yes
 	token   string    // the last token issued for it
 	expires time.Time
 }
 
-func newLogins(users map[string]string, ttl time.Duration, ts TokenStore) *logins {
+func newLogins(users map[string]access.User, ttl time.Duration, ts TokenStore) *logins {
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
 	l := &logins{users: users, ttl: ttl, store: ts, recent: map[string]verified{}, now: time.Now,
-		compare: bcrypt.CompareHashAndPassword,
-		slots:   make(chan struct{}, runtime.GOMAXPROCS(0))}
+		compare: bcrypt.CompareHashAndPassword, floor: &floor{sleep: time.Sleep},
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if _, err := rand.Read(l.key[:]); err != nil {
 		panic("api: no randomness for the login cache key: " + err.Error())
 	}
-	l.dummy = sync.OnceValue(func() []byte { return dummyHash(users) })
+	l.dummy = sync.OnceValue(func() []byte {
+		h := dummyHash(users)
+		start := time.Now() // the floor's first measure, before any login is checked
+		_ = bcrypt.CompareHashAndPassword(h, []byte("x"))
+		l.floor.pad(time.Since(start), true)
+		return h
+	})
 	return l
 }
 
 // dummyHash is a hash of a random password at the highest cost in use, so
-// an unknown user costs what a known one does.
-func dummyHash(users map[string]string) []byte {
+// an unknown user costs what the slowest known one does.
+func dummyHash(users map[string]access.User) []byte {
 	cost := bcrypt.MinCost
-	for _, h := range users {
-		if c, err := bcrypt.Cost([]byte(bcryptCompatible(h))); err == nil && c > cost {
+	for _, u := range users {
+		if c, err := bcrypt.Cost([]byte(bcryptCompatible(u.Hash))); err == nil && c > cost {
 			cost = c
 		}
 	}
@@ -109,22 +124,23 @@ func bcryptCompatible(hash string) string {
 
 // login checks the credentials and returns a token for them.
 func (l *logins) login(ctx context.Context, user, password string) (string, error) {
-	hash, known := l.users[user]
+	u, known := l.users[user]
+	cred := access.Cred(u)
 	mac := l.mac(user, password)
 	l.mu.Lock()
 	v, seen := l.recent[user]
 	l.mu.Unlock()
 	now := l.now()
-	if !(known && seen && v.hash == hash && hmac.Equal(v.mac[:], mac[:]) && now.Sub(v.at) < l.ttl) {
-		if err := l.verify(ctx, hash, known, password); err != nil {
+	if !(known && seen && v.cred == cred && hmac.Equal(v.mac[:], mac[:]) && now.Sub(v.at) < l.ttl) {
+		if err := l.verify(ctx, u.Hash, known, password); err != nil {
 			return "", err
 		}
-		v = verified{mac: mac, hash: hash, at: now}
+		v = verified{mac: mac, cred: cred, at: now}
 	}
 	if v.token != "" && v.expires.Sub(now) > l.ttl/2 && l.stillStored(ctx, v.token) {
 		return v.token, nil
 	}
-	token, expires, err := l.issue(ctx, user, hash)
+	token, expires, err := l.issue(ctx, user, cred)
 	if err != nil {
 		return "", err
 	}
@@ -135,25 +151,65 @@ func (l *logins) login(ctx context.Context, user, password string) (string, erro
 	return token, nil
 }
 
-// verify runs bcrypt, against the dummy hash for an unknown user, so the
-// answer takes as long whether the user exists or not.
+// verify runs bcrypt, against the dummy hash for an unknown user, and then
+// waits out the floor, so the answer takes as long whether the user exists
+// or not, and whatever the cost of its hash. A password longer than bcrypt
+// reads is refused, never checked by its first 72 bytes.
 func (l *logins) verify(ctx context.Context, hash string, known bool, password string) error {
+	if len(password) > maxPassword {
+		return errLongPassword
+	}
+	dummy := l.dummy()
+	against := dummy
+	if known {
+		against = []byte(bcryptCompatible(hash))
+	}
 	select {
 	case l.slots <- struct{}{}:
-		defer func() { <-l.slots }()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	var against []byte
-	if known {
-		against = []byte(bcryptCompatible(hash))
-	} else {
-		against = l.dummy()
-	}
-	if l.compare(against, []byte(password)) != nil || !known {
+	start := time.Now()
+	mismatch := l.compare(against, []byte(password))
+	took := time.Since(start)
+	<-l.slots
+	l.floor.pad(took, !known || sameCost(against, dummy))
+	if mismatch != nil || !known {
 		return errBadLogin
 	}
 	return nil
+}
+
+// sameCost reports whether two bcrypt hashes have one cost.
+func sameCost(a, b []byte) bool {
+	ca, errA := bcrypt.Cost(a)
+	cb, errB := bcrypt.Cost(b)
+	return errA == nil && errB == nil && ca == cb
+}
+
+// floor makes every password check last as long as one at the highest
+// bcrypt cost in use, so neither an unknown user nor a user with a cheaper
+// hash answers faster than the slowest. The checks at that cost set it (the
+// fastest of them: load only ever slows a check down), the others sleep up
+// to it. Sleeping holds no bcrypt slot.
+type floor struct {
+	mu    sync.Mutex
+	d     time.Duration
+	sleep func(time.Duration)
+}
+
+// pad records a check at the highest cost (slowest), or waits out the rest
+// of the floor after a cheaper one.
+func (f *floor) pad(took time.Duration, slowest bool) {
+	f.mu.Lock()
+	if slowest && (f.d == 0 || took < f.d) {
+		f.d = took
+	}
+	d := f.d
+	f.mu.Unlock()
+	if !slowest && took < d {
+		f.sleep(d - took)
+	}
 }
 
 func (l *logins) mac(user, password string) [sha256.Size]byte {
@@ -178,7 +234,7 @@ func (l *logins) stillStored(ctx context.Context, token string) bool {
 
 var errNoTokenStore = reconcile.Errorf(reconcile.ErrUnavailable, "no token store configured")
 
-func (l *logins) issue(ctx context.Context, user, hash string) (string, time.Time, error) {
+func (l *logins) issue(ctx context.Context, user, cred string) (string, time.Time, error) {
 	if l.store == nil {
 		return "", time.Time{}, errNoTokenStore
 	}
@@ -187,7 +243,7 @@ func (l *logins) issue(ctx context.Context, user, hash string) (string, time.Tim
 		return "", time.Time{}, err
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw[:])
-	owner := store.TokenOwner{Username: user, Cred: credOf(hash)}
+	owner := store.TokenOwner{Username: user, Cred: cred}
 	expires, err := l.store.SaveToken(ctx, tokenHash(token), owner, l.ttl, tokensPerUser)
 	if err != nil {
 		return "", time.Time{}, err
@@ -196,17 +252,21 @@ func (l *logins) issue(ctx context.Context, user, hash string) (string, time.Tim
 }
 
 // valid reports whether tok is an unexpired token from auth/ whose user is
-// still configured with the password it logged in with.
-func (l *logins) valid(ctx context.Context, tok string) (bool, error) {
+// still configured with the password hash and role it logged in with, and
+// returns that role.
+func (l *logins) valid(ctx context.Context, tok string) (access.Role, bool, error) {
 	if !looksIssued(tok) {
-		return false, nil // not worth a store query
+		return access.Full, false, nil // not worth a store query
 	}
 	owner, ok, err := l.store.FindToken(ctx, tokenHash(tok))
 	if err != nil || !ok {
-		return false, err
+		return access.Full, false, err
 	}
-	hash, known := l.users[owner.Username]
-	return known && hmac.Equal([]byte(credOf(hash)), []byte(owner.Cred)), nil
+	u, known := l.users[owner.Username]
+	if !known || !hmac.Equal([]byte(access.Cred(u)), []byte(owner.Cred)) {
+		return access.Full, false, nil
+	}
+	return u.Role, true, nil
 }
 
 // looksIssued is true for the shape auth/ hands out: 32 bytes, base64url.
@@ -223,26 +283,26 @@ func tokenHash(tok string) []byte {
 	return h[:]
 }
 
-// credOf fingerprints a password hash, so that tokens stop working when the
-// operator changes the password (and the hash) of their user.
-func credOf(hash string) string {
-	h := sha256.Sum256([]byte(hash))
-	return hex.EncodeToString(h[:8])
-}
-
 // UserVerifier checks a login of api.users as auth/ does, for the status
 // page: bcrypt work bounded to the CPUs, an unknown user as slow to refuse
-// as a known one, $2y$ hashes read as $2a$.
+// as a known one, $2y$ hashes read as $2a$, passwords over 72 bytes refused.
 type UserVerifier struct{ l *logins }
 
-// NewUserVerifier checks logins against users (username -> bcrypt hash).
-func NewUserVerifier(users map[string]string) *UserVerifier {
+// NewUserVerifier checks logins against users.
+func NewUserVerifier(users map[string]access.User) *UserVerifier {
 	return &UserVerifier{l: newLogins(users, 0, nil)}
 }
 
 // Verify returns nil when password is user's, and an error saying only
 // "invalid username or password" otherwise.
 func (v *UserVerifier) Verify(ctx context.Context, user, password string) error {
-	hash, known := v.l.users[user]
-	return v.l.verify(ctx, hash, known, password)
+	u, known := v.l.users[user]
+	return v.l.verify(ctx, u.Hash, known, password)
+}
+
+// Account says what user is granted now: its role and the fingerprint a
+// session of it must carry; false for a user not in api.users.
+func (v *UserVerifier) Account(user string) (access.Account, bool) {
+	u, known := v.l.users[user]
+	return u.Account(), known
 }

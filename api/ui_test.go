@@ -20,7 +20,7 @@ func TestUIMount(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("page " + r.URL.Path)) })
 	h := newServerOn(t, db, func(o *Options) {
-		o.Tokens = []string{"secret-one"}
+		o.Tokens = plain("secret-one")
 		o.Allow = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 		o.UI = page
 	}).h
@@ -55,7 +55,7 @@ func TestUserVerifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := NewUserVerifier(map[string]string{"a": string(h), "php": "$2y$" + strings.TrimPrefix(string(h), "$2a$")})
+	v := NewUserVerifier(withoutRoles(map[string]string{"a": string(h), "php": "$2y$" + strings.TrimPrefix(string(h), "$2a$")}))
 	cases := []struct {
 		user, password string
 		ok             bool
