@@ -55,8 +55,7 @@ type logins struct {
 	store  TokenStore
 	key    [32]byte
 	slots  chan struct{} // bounds concurrent bcrypt work to the CPUs
-	dummy  func() []byte // hash compared for unknown users, so they take as long
-	floor  *floor        // every check lasts as long as one at the highest cost in use
+	dummy  func() []byte // hash at the highest cost in use, compared so every check costs as much
 	mu     sync.Mutex
 	recent map[string]verified
 	now    func() time.Time
@@ -77,18 +76,12 @@ func newLogins(users map[string]access.User, ttl time.Duration, ts TokenStore) *
 		ttl = DefaultTokenTTL
 	}
 	l := &logins{users: users, ttl: ttl, store: ts, recent: map[string]verified{}, now: time.Now,
-		compare: bcrypt.CompareHashAndPassword, floor: &floor{sleep: time.Sleep},
-		slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		compare: bcrypt.CompareHashAndPassword,
+		slots:   make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if _, err := rand.Read(l.key[:]); err != nil {
 		panic("api: no randomness for the login cache key: " + err.Error())
 	}
-	l.dummy = sync.OnceValue(func() []byte {
-		h := dummyHash(users)
-		start := time.Now() // the floor's first measure, before any login is checked
-		_ = bcrypt.CompareHashAndPassword(h, []byte("x"))
-		l.floor.pad(time.Since(start), true)
-		return h
-	})
+	l.dummy = sync.OnceValue(func() []byte { return dummyHash(users) })
 	return l
 }
 
@@ -151,65 +144,44 @@ func (l *logins) login(ctx context.Context, user, password string) (string, erro
 	return token, nil
 }
 
-// verify runs bcrypt, against the dummy hash for an unknown user, and then
-// waits out the floor, so the answer takes as long whether the user exists
-// or not, and whatever the cost of its hash. A password longer than bcrypt
-// reads is refused, never checked by its first 72 bytes.
+// verify runs bcrypt against the user's hash, or the dummy hash for an
+// unknown user, so the answer takes as long whether the user exists or not.
+// A user whose hash is cheaper than the dummy's also pays a compare against
+// the dummy: every check then costs what one at the highest cost in use
+// does, under any load. A password longer than bcrypt reads is refused,
+// never checked by its first 72 bytes.
 func (l *logins) verify(ctx context.Context, hash string, known bool, password string) error {
 	if len(password) > maxPassword {
 		return errLongPassword
 	}
 	dummy := l.dummy()
-	against := dummy
-	if known {
-		against = []byte(bcryptCompatible(hash))
-	}
 	select {
 	case l.slots <- struct{}{}:
+		defer func() { <-l.slots }()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	start := time.Now()
+	if !known {
+		_ = l.compare(dummy, []byte(password))
+		return errBadLogin
+	}
+	against := []byte(bcryptCompatible(hash))
 	mismatch := l.compare(against, []byte(password))
-	took := time.Since(start)
-	<-l.slots
-	l.floor.pad(took, !known || sameCost(against, dummy))
-	if mismatch != nil || !known {
+	if !sameCost(against, dummy) {
+		_ = bcrypt.CompareHashAndPassword(dummy, []byte(password)) // the price of the slowest hash
+	}
+	if mismatch != nil {
 		return errBadLogin
 	}
 	return nil
 }
 
-// sameCost reports whether two bcrypt hashes have one cost.
+// sameCost reports whether two bcrypt hashes have one cost; an unreadable
+// one has none.
 func sameCost(a, b []byte) bool {
 	ca, errA := bcrypt.Cost(a)
 	cb, errB := bcrypt.Cost(b)
 	return errA == nil && errB == nil && ca == cb
-}
-
-// floor makes every password check last as long as one at the highest
-// bcrypt cost in use, so neither an unknown user nor a user with a cheaper
-// hash answers faster than the slowest. The checks at that cost set it (the
-// fastest of them: load only ever slows a check down), the others sleep up
-// to it. Sleeping holds no bcrypt slot.
-type floor struct {
-	mu    sync.Mutex
-	d     time.Duration
-	sleep func(time.Duration)
-}
-
-// pad records a check at the highest cost (slowest), or waits out the rest
-// of the floor after a cheaper one.
-func (f *floor) pad(took time.Duration, slowest bool) {
-	f.mu.Lock()
-	if slowest && (f.d == 0 || took < f.d) {
-		f.d = took
-	}
-	d := f.d
-	f.mu.Unlock()
-	if !slowest && took < d {
-		f.sleep(d - took)
-	}
 }
 
 func (l *logins) mac(user, password string) [sha256.Size]byte {
