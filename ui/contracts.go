@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -74,5 +73,3 @@ func (h *Handler) searchUIDs(r *http.Request, d *contractsData) ([]int64, int) {
 	}
 	return uids[:min(len(uids), maxPhoneContracts)], http.StatusOK
 }
-
-func urlQuery(s string) string { return url.QueryEscape(s) }

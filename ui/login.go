@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
 	"yardsync/internal/throttle"
 )
 
@@ -40,7 +41,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.throttle.Refund(ip)
-	s, err := h.sessions.create(r.Context(), user)
+	acc, ok := h.opts.Users.Account(user)
+	if !ok || !acc.Role.UsesPage() {
+		h.opts.Log.Warn("status page login refused: the role has no page", slog.String("user", user), slog.String("role", acc.Role.String()))
+		h.showLogin(w, r, http.StatusForbidden, "role_no_page")
+		return
+	}
+	s, err := h.sessions.create(r.Context(), user, acc)
 	if err != nil {
 		h.fail(w, r, http.StatusServiceUnavailable, "internal", err)
 		return

@@ -48,8 +48,9 @@ type panelData struct {
 	Keys     []keyRow
 	LiveErr  string // why the panel could not be read live
 	Changes  []reconcile.Change
-	CanSync  bool
-	Run      string // the run the sync button just made, and its status
+	CanSync  bool   // the session's role may sync and runs are configured
+	NoSync   bool   // runs are not configured here (billing is not)
+	Run      string // the run the sync button just made, and its status as recorded
 	RunState string
 	SyncErr  string
 }
@@ -69,8 +70,36 @@ func (h *Handler) panel(w http.ResponseWriter, r *http.Request, s session) {
 	if !ok {
 		return
 	}
-	d := panelData{Status: st, CanSync: h.opts.Sync != nil,
-		Run: r.URL.Query().Get("run"), RunState: r.URL.Query().Get("status"), SyncErr: r.URL.Query().Get("sync_error")}
+	d := panelData{Status: st, CanSync: h.opts.Sync != nil && s.role.SyncsPanels(), NoSync: h.opts.Sync == nil}
+	if err := h.runResult(r, &d); err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "internal", err)
+		return
+	}
+	h.showPanel(w, r, http.StatusOK, s, d)
+}
+
+// runResult reads the run a sync just made (?run=N) from the store: the
+// page says what the store holds, never what a link's query says.
+func (h *Handler) runResult(r *http.Request, d *panelData) error {
+	id, err := strconv.ParseInt(r.URL.Query().Get("run"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil
+	}
+	sum, err := h.opts.Store.Run(r.Context(), id)
+	if errors.Is(err, reconcile.ErrNotFound) {
+		return nil // not a run this store holds: nothing to say
+	}
+	if err != nil {
+		return err
+	}
+	d.Run, d.RunState = strconv.FormatInt(id, 10), sum.Status
+	return nil
+}
+
+// showPanel renders a panel's page with d's status and sync result, after
+// reading its keys and changes.
+func (h *Handler) showPanel(w http.ResponseWriter, r *http.Request, status int, s session, d panelData) {
+	st := d.Status
 	owned, err := h.opts.Store.OwnedKeysOn(r.Context(), st.DeviceID)
 	if err == nil {
 		d.Changes, err = h.opts.Store.Changes(r.Context(), reconcile.ChangeFilter{DeviceID: st.DeviceID, Limit: recentChanges})
@@ -84,7 +113,7 @@ func (h *Handler) panel(w http.ResponseWriter, r *http.Request, s session) {
 		d.LiveErr = liveErr.Error()
 	}
 	d.Keys = keyRows(owned, live, liveErr == nil)
-	h.render(w, r, http.StatusOK, "panel", &s, d)
+	h.render(w, r, status, "panel", &s, d)
 }
 
 // findPanel reads the {id} panel's status, answering 400 or 404 itself.
@@ -161,16 +190,20 @@ func (h *Handler) syncPanel(w http.ResponseWriter, r *http.Request, s session) {
 	if !ok {
 		return
 	}
+	if !s.role.SyncsPanels() {
+		h.fail(w, r, http.StatusForbidden, "role_refused", nil)
+		return
+	}
 	if h.opts.Sync == nil {
 		h.fail(w, r, http.StatusServiceUnavailable, "no_sync", nil)
 		return
 	}
-	target := "/ui/panels/" + strconv.Itoa(st.DeviceID)
 	sum, err := h.opts.Sync.SyncPanel(r.Context(), st.DeviceID, true)
 	if err != nil && sum.RunID == 0 {
+		// No run to read back: the answer to this POST says why.
 		h.opts.Log.Warn("status page sync failed", slog.Int("device_id", st.DeviceID), slog.Any("error", err))
-		http.Redirect(w, r, target+"?sync_error="+urlQuery(err.Error()), http.StatusSeeOther)
+		h.showPanel(w, r, http.StatusBadGateway, s, panelData{Status: st, CanSync: true, SyncErr: err.Error()})
 		return
 	}
-	http.Redirect(w, r, target+"?run="+strconv.FormatInt(sum.RunID, 10)+"&status="+urlQuery(sum.Status), http.StatusSeeOther)
+	http.Redirect(w, r, "/ui/panels/"+strconv.Itoa(st.DeviceID)+"?run="+strconv.FormatInt(sum.RunID, 10), http.StatusSeeOther)
 }

@@ -77,8 +77,8 @@ func TestPages(t *testing.T) {
 		w.fleet.Panel(1).SetFaults(panelsim.Faults{})
 		a := b.post("/ui/panels/"+bad+"/sync", url.Values{"csrf": {b.csrf("/ui/panels/" + bad)}})
 		loc := a.Header.Get("Location")
-		if a.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "status=ok") {
-			t.Fatalf("sync: %d to %q, want 303 to the panel with status=ok", a.StatusCode, loc)
+		if a.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/ui/panels/"+bad+"?run=") {
+			t.Fatalf("sync: %d to %q, want 303 to the panel with its run", a.StatusCode, loc)
 		}
 		page := b.get(loc)
 		mustContain(t, "panel after sync", page.body, `class="badge ok" id="state"`, `id="sync-result"`, "finished: ok")
@@ -88,8 +88,12 @@ func TestPages(t *testing.T) {
 	})
 	t.Run("SyncStillRunning", func(t *testing.T) {
 		// A sync answered at api.sync_wait, before its run ended.
-		page := b.get("/ui/panels/" + good + "?run=5&status=running")
-		mustContain(t, "panel after an early sync answer", page.body, `id="sync-result"`, "Run 5 is still going")
+		id, err := w.db.StartRun(bg, 0, "api", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := b.get("/ui/panels/" + good + "?run=" + strconv.FormatInt(id, 10))
+		mustContain(t, "panel after an early sync answer", page.body, `id="sync-result"`, "Run "+strconv.FormatInt(id, 10)+" is still going")
 		if strings.Contains(page.body, "finished: running") {
 			t.Error("a run still going is called finished")
 		}

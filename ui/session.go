@@ -9,6 +9,10 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"yardsync/internal/access"
+	"yardsync/internal/realip"
+	"yardsync/store"
 )
 
 // Cookie and form names.
@@ -25,15 +29,17 @@ const maxSessions = 10000
 type session struct {
 	id      string
 	user    string
+	cred    string // the user's access.Cred at login: the session ends when it changes
 	csrf    string // the token every form of this session carries
 	expires time.Time
+	role    access.Role // the user's role now, set by Handler.session
 }
 
 // SessionStore keeps logins where every instance finds them (store.DB):
 // by the SHA-256 hash of the session id, expiring by the store's clock.
 type SessionStore interface {
-	SaveSession(ctx context.Context, hash []byte, user, csrf string, ttl time.Duration) (time.Time, error)
-	FindSession(ctx context.Context, hash []byte) (user, csrf string, expires time.Time, ok bool, err error)
+	SaveSession(ctx context.Context, hash []byte, s store.Session, ttl time.Duration) (time.Time, error)
+	FindSession(ctx context.Context, hash []byte) (store.Session, bool, error)
 	DeleteSession(ctx context.Context, hash []byte) error
 }
 
@@ -52,12 +58,12 @@ func newSessions(ttl time.Duration, db SessionStore) *sessions {
 	return &sessions{db: db, ttl: ttl, byID: map[string]session{}, now: time.Now}
 }
 
-// create starts a session for user.
-func (s *sessions) create(ctx context.Context, user string) (session, error) {
-	ses := session{id: randomToken(), user: user, csrf: randomToken()}
+// create starts a session for user, granted acc.
+func (s *sessions) create(ctx context.Context, user string, acc access.Account) (session, error) {
+	ses := session{id: randomToken(), user: user, cred: acc.Cred, csrf: randomToken(), role: acc.Role}
 	if s.db != nil {
 		var err error
-		ses.expires, err = s.db.SaveSession(ctx, hashID(ses.id), user, ses.csrf, s.ttl)
+		ses.expires, err = s.db.SaveSession(ctx, hashID(ses.id), store.Session{Username: user, Cred: acc.Cred, CSRF: ses.csrf}, s.ttl)
 		return ses, err
 	}
 	s.mu.Lock()
@@ -80,8 +86,8 @@ func (s *sessions) fromRequest(r *http.Request) (session, bool, error) {
 		return session{}, false, nil
 	}
 	if s.db != nil {
-		user, csrf, expires, ok, err := s.db.FindSession(r.Context(), hashID(c.Value))
-		return session{id: c.Value, user: user, csrf: csrf, expires: expires}, ok, err
+		st, ok, err := s.db.FindSession(r.Context(), hashID(c.Value))
+		return session{id: c.Value, user: st.Username, cred: st.Cred, csrf: st.CSRF, expires: st.Expires}, ok, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -128,9 +134,11 @@ func (s *sessions) dropOldest() {
 }
 
 // setCookie writes a cookie only this site's own pages send back: HttpOnly,
-// SameSite=Strict, and Secure when the request came over TLS.
+// SameSite=Strict, and Secure when the request came over TLS, directly or
+// through a trusted proxy that says so (X-Forwarded-Proto, read by the API's
+// listener into realip).
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, expires time.Time) {
-	c := &http.Cookie{Name: name, Value: value, Path: "/ui/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil}
+	c := &http.Cookie{Name: name, Value: value, Path: "/ui/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: realip.From(r).TLS}
 	if value == "" {
 		c.MaxAge = -1
 	} else if !expires.IsZero() {

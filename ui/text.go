@@ -36,6 +36,8 @@ var texts = map[string]map[string]string{
 		"bad_uid": "A contract uid is a positive number.", "no_contracts": "No contract has this phone.",
 		"billing_row": "Billing", "found": "found", "cams_open": "intercom service", "cams_paid": "paid",
 		"active": "Access", "reason": "Why", "via": "Via", "wanted": "Wanted", "last_change": "Last change",
+		"role_no_page": "This account is the billing's (role billing): it has no status page.",
+		"role_refused": "Your role may not do this.",
 	},
 	"ru": {
 		"title": "Состояние yardsync", "login": "Войти", "logout": "Выйти", "username": "Пользователь", "password": "Пароль",
@@ -64,6 +66,8 @@ var texts = map[string]map[string]string{
 		"bad_uid": "Номер договора — положительное число.", "no_contracts": "С этим телефоном договоров нет.",
 		"billing_row": "Биллинг", "found": "найден", "cams_open": "услуга домофона", "cams_paid": "оплачено",
 		"active": "Доступ", "reason": "Почему", "via": "Через", "wanted": "Нужен", "last_change": "Последнее изменение",
+		"role_no_page": "Это учётная запись биллинга (роль billing): страницы состояния для неё нет.",
+		"role_refused": "Вашей роли это не разрешено.",
 	},
 }
 

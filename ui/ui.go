@@ -10,8 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
-	"yardsync/internal/throttle"
 
+	"yardsync/internal/access"
+	"yardsync/internal/throttle"
 	"yardsync/reconcile"
 	"yardsync/store"
 )
@@ -23,11 +24,15 @@ type Store interface {
 	OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error)
 	Changes(ctx context.Context, f reconcile.ChangeFilter) ([]reconcile.Change, error)
 	LastHeld(ctx context.Context, uid int64) (*store.HeldGuard, error)
+	Run(ctx context.Context, id int64) (reconcile.Summary, error)
 }
 
-// Verifier checks a login of api.users; any error refuses it.
+// Verifier checks a login of api.users (any error refuses it) and says
+// what a user is granted now: a session whose user is gone, or whose
+// password hash or role changed since, ends.
 type Verifier interface {
 	Verify(ctx context.Context, user, password string) error
+	Account(user string) (access.Account, bool)
 }
 
 // PanelSyncer runs one panel, as `reconcile --panel ID` does.
@@ -49,7 +54,11 @@ type Options struct {
 	Sessions SessionStore
 	// SessionTTL is how long a login lasts; DefaultSessionTTL when zero.
 	SessionTTL time.Duration
-	Log        *slog.Logger
+	// Throttle counts failed logins per client; serve shares one with the
+	// API, so a client's guesses count once wherever they are made. Nil:
+	// the page's own.
+	Throttle *throttle.Limiter
+	Log      *slog.Logger
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is zero.
@@ -81,7 +90,10 @@ func New(o Options) *Handler {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = DefaultSessionTTL
 	}
-	h := &Handler{opts: o, sessions: newSessions(o.SessionTTL, o.Sessions), throttle: throttle.New(loginBurst, loginRefill), mux: http.NewServeMux()}
+	if o.Throttle == nil {
+		o.Throttle = throttle.New(loginBurst, loginRefill)
+	}
+	h := &Handler{opts: o, sessions: newSessions(o.SessionTTL, o.Sessions), throttle: o.Throttle, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /ui/style.css", serveCSS)
 	h.mux.HandleFunc("GET /ui/login", h.loginForm)
 	h.mux.HandleFunc("POST /ui/login", h.login)
@@ -114,7 +126,7 @@ type authedFunc func(w http.ResponseWriter, r *http.Request, s session)
 // form, and every POST must carry the session's CSRF token.
 func (h *Handler) authed(next authedFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, ok, err := h.sessions.fromRequest(r)
+		s, ok, err := h.session(r)
 		if err != nil {
 			h.fail(w, r, http.StatusServiceUnavailable, "internal", err)
 			return
@@ -135,11 +147,33 @@ func (h *Handler) authed(next authedFunc) http.Handler {
 	})
 }
 
+// session is the request's session if its user still holds the account it
+// logged in with (same password hash and role) and may use the page; its
+// role is the user's now. A session whose user changed is deleted.
+func (h *Handler) session(r *http.Request) (session, bool, error) {
+	s, ok, err := h.sessions.fromRequest(r)
+	if err != nil || !ok {
+		return session{}, false, err
+	}
+	var acc access.Account
+	if h.opts.Users != nil {
+		acc, ok = h.opts.Users.Account(s.user)
+	}
+	if !ok || !sameToken(acc.Cred, s.cred) || !acc.Role.UsesPage() {
+		if err := h.sessions.remove(r.Context(), s.id); err != nil {
+			return session{}, false, err
+		}
+		return session{}, false, nil
+	}
+	s.role = acc.Role
+	return s, true, nil
+}
+
 // fail renders an error page; internal errors are logged, not shown.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
 	if err != nil {
 		h.opts.Log.Error("status page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
-	s, _, _ := h.sessions.fromRequest(r)
+	s, _, _ := h.session(r)
 	h.render(w, r, status, "error", &s, map[string]string{"Message": msg})
 }

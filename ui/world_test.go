@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"yardsync/api"
 	"yardsync/billing"
+	"yardsync/internal/access"
 	"yardsync/internal/testdb"
 	"yardsync/internal/testnet"
 	"yardsync/panels"
@@ -158,13 +160,28 @@ func (f fullSync) SyncPanel(ctx context.Context, _ int, wait bool) (reconcile.Sy
 	return f.s.Sync(ctx, 0, wait)
 }
 
-// testUsers verifies logins as serve does, with api.users' verifier.
-func testUsers(t *testing.T) Verifier {
+// Users of each role, with testPassword; testUser has none (every right).
+const (
+	viewerUser   = "watcher"
+	operatorUser = "oncall"
+	billingUser  = "axbills"
+)
+
+// testHash is testPassword's hash, one for every instance of a test (as
+// instances share api.users): a new hash is a changed password.
+var testHash = sync.OnceValue(func() string {
 	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	return api.NewUserVerifier(map[string]string{testUser: string(h)})
+	return string(h)
+})
+
+// testUsers verifies logins as serve does, with api.users' verifier.
+func testUsers(t *testing.T) Verifier {
+	h := testHash()
+	return api.NewUserVerifier(map[string]access.User{testUser: {Hash: h}, viewerUser: {Hash: h, Role: access.Viewer},
+		operatorUser: {Hash: h, Role: access.Operator}, billingUser: {Hash: h, Role: access.Billing}})
 }
 
 // testLog shows the handler's own log in the test output.
