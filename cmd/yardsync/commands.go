@@ -11,6 +11,6 @@ func commands() []*cli.Command {
 		panelsimCommand(),
 		billingCommand(), checkCommand(),
 		explainCommand(), logCommand(), panelsCommand(),
-		hashPasswordCommand(),
+		hashPasswordCommand(), tokensCommand(),
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"yardsync/api"
 	"yardsync/reconcile"
 )
 
@@ -35,18 +36,25 @@ type StoreConfig struct {
 
 // APIConfig is the /bill/api listener.
 type APIConfig struct {
-	Listen   string        `yaml:"listen"`    // host:port
-	Tokens   []string      `yaml:"tokens"`    // env YARDSYNC_API_TOKENS; with no users either: loopback clients only
-	Allow    []string      `yaml:"allow"`     // client CIDRs; empty: any
-	Users    []APIUser     `yaml:"users"`     // logins of auth/, which hands out tokens
-	TokenTTL time.Duration `yaml:"token_ttl"` // life of a token from auth/
-	SyncWait time.Duration `yaml:"sync_wait"` // the longest a sync/ with wait waits; then it answers with the panels still in progress
+	Listen      string     `yaml:"listen"`       // host:port
+	Tokens      []APIToken `yaml:"tokens"`       // env YARDSYNC_API_TOKENS; with no users either: loopback clients only
+	Allow       []string   `yaml:"allow"`        // client CIDRs; empty: any; /healthz and /readyz too unless health_allow is set
+	HealthAllow []string   `yaml:"health_allow"` // client CIDRs /healthz and /readyz answer; empty: those of allow
+	// TrustedProxies are the reverse proxies (CIDRs) whose X-Forwarded-For,
+	// X-Real-IP and X-Forwarded-Proto are believed.
+	TrustedProxies []string      `yaml:"trusted_proxies"`
+	Users          []APIUser     `yaml:"users"`        // logins of auth/, which hands out tokens, and of the status page
+	TokenTTL       time.Duration `yaml:"token_ttl"`    // life of a token from auth/
+	SyncWait       time.Duration `yaml:"sync_wait"`    // the longest a sync/ with wait waits; then it answers with the panels still in progress
+	BodyTimeout    time.Duration `yaml:"body_timeout"` // how long a request body may take to arrive
 }
 
-// APIUser is one login of auth/ (the AXbills billing logs in before every call).
+// APIUser is one login of auth/ (the AXbills billing logs in before every
+// call) and of the status page.
 type APIUser struct {
 	Username     string `yaml:"username"`
 	PasswordHash string `yaml:"password_hash"` // bcrypt: htpasswd -nbB or yardsync hash-password
+	Role         string `yaml:"role"`          // viewer, operator or billing; empty: every right
 }
 
 // BillingConfig is the read-only billing source.
@@ -100,7 +108,8 @@ type PanelsConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Store: StoreConfig{DSN: "postgres:///smartyard?host=/var/run/postgresql"},
-		API:   APIConfig{Listen: "127.0.0.1:8080", TokenTTL: 24 * time.Hour, SyncWait: 10 * time.Second},
+		API: APIConfig{Listen: "127.0.0.1:8080", TokenTTL: 24 * time.Hour, SyncWait: 10 * time.Second,
+			BodyTimeout: api.DefaultBodyTimeout},
 		Billing: BillingConfig{
 			Timeout:        5 * time.Second,
 			CacheSize:      10000,
@@ -149,7 +158,7 @@ func LoadConfig(path string, required bool, getenv func(string) string) (Config,
 var unknownKey = regexp.MustCompile(`line (\d+): field (\S+) not found in type main\.(\w+)`)
 
 // sections maps config types to their YAML section, to name the full key.
-var sections = map[string]string{"Config": "", "StoreConfig": "store.", "APIConfig": "api.", "APIUser": "api.users.",
+var sections = map[string]string{"Config": "", "StoreConfig": "store.", "APIConfig": "api.", "APIUser": "api.users.", "APIToken": "api.tokens.",
 	"BillingConfig": "billing.", "BillingQueries": "billing.queries.", "ReconcileConfig": "reconcile.", "PanelsConfig": "panels."}
 
 func cleanYAMLError(err error) string {
@@ -172,7 +181,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 		c.API.Tokens = nil
 		for _, t := range strings.Split(v, ",") {
 			if t = strings.TrimSpace(t); t != "" {
-				c.API.Tokens = append(c.API.Tokens, t)
+				c.API.Tokens = append(c.API.Tokens, APIToken{Token: t})
 			}
 		}
 	}
@@ -188,9 +197,12 @@ func (c *Config) Validate() error {
 		{"api.listen", validListen(c.API.Listen)},
 		{"api.tokens", validTokens(c.API.Tokens)},
 		{"api.allow", validCIDRs(c.API.Allow)},
+		{"api.health_allow", validCIDRs(c.API.HealthAllow)},
+		{"api.trusted_proxies", validCIDRs(c.API.TrustedProxies)},
 		{"api.users", validUsers(c.API.Users)},
 		{"api.token_ttl", positive(c.API.TokenTTL)},
 		{"api.sync_wait", positive(c.API.SyncWait)},
+		{"api.body_timeout", positive(c.API.BodyTimeout)},
 		{"billing.driver", oneOf(c.Billing.Driver, "", "postgres", "mysql", "file")},
 		{"billing.dsn", c.billingDSN()},
 		{"billing.path", c.billingPath()},
@@ -267,21 +279,6 @@ func nonEmpty(s string) error {
 func validListen(s string) error {
 	if _, _, err := net.SplitHostPort(s); err != nil {
 		return fmt.Errorf("%q is not host:port", s)
-	}
-	return nil
-}
-
-// validTokens refuses a blank token (a header of spaces must never match
-// it) and one with surrounding spaces (a header can never carry them). The
-// message names the entry, never the secret.
-func validTokens(list []string) error {
-	for i, t := range list {
-		switch {
-		case strings.TrimSpace(t) == "":
-			return fmt.Errorf("entry %d is empty or blank", i+1)
-		case strings.TrimSpace(t) != t:
-			return fmt.Errorf("entry %d has leading or trailing whitespace, which no Authorization header can carry", i+1)
-		}
 	}
 	return nil
 }

@@ -30,13 +30,13 @@ func TestLoadConfig(t *testing.T) {
 		}
 	})
 	t.Run("EnvOverridesSecrets", func(t *testing.T) {
-		env := map[string]string{"YARDSYNC_STORE_DSN": "postgres:///x", "YARDSYNC_API_TOKENS": " a, b ,", "YARDSYNC_BILLING_DSN": "root@tcp(h)/b"}
+		env := map[string]string{"YARDSYNC_STORE_DSN": "postgres:///x", "YARDSYNC_API_TOKENS": " token-a-of-16-chars, token-b-of-16-chars ,", "YARDSYNC_BILLING_DSN": "root@tcp(h)/b"}
 		path := writeConfig(t, "billing:\n  driver: mysql\n")
 		cfg, err := LoadConfig(path, true, func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.Store.DSN != "postgres:///x" || len(cfg.API.Tokens) != 2 || cfg.API.Tokens[1] != "b" || cfg.Billing.DSN != "root@tcp(h)/b" {
+		if cfg.Store.DSN != "postgres:///x" || len(cfg.API.Tokens) != 2 || cfg.API.Tokens[1] != (APIToken{Token: "token-b-of-16-chars"}) || cfg.Billing.DSN != "root@tcp(h)/b" {
 			t.Fatalf("got %+v", cfg)
 		}
 	})
@@ -80,7 +80,7 @@ func TestLoadConfig(t *testing.T) {
 		{"ErrChangesNeedsSQL", "billing:\n  driver: file\n  path: x.yaml\n  queries:\n    changes: SELECT 1\n", "billing.queries.changes"},
 		{"ErrMaxRevokeNaN", "reconcile:\n  max_revoke: .nan\n", "reconcile.max_revoke"},
 		{"ErrMaxRevokeNegative", "reconcile:\n  max_revoke: -0.1\n", "reconcile.max_revoke"},
-		{"ErrEmptyToken", "api:\n  tokens: [\"good-token\", \"\"]\n", "api.tokens"},
+		{"ErrEmptyToken", "api:\n  tokens: [\"a-good-token-of-24-chars\", \"\"]\n", "api.tokens: entry 2 is empty"},
 		{"ErrBlankToken", "api:\n  tokens: [\" \\u00a0\\t\"]\n", "api.tokens"},
 		{"ErrAllowMappedPrefix", "api:\n  allow: [\"::ffff:10.0.0.0/104\"]\n", "api.allow"},
 		{"ErrAllowMappedAddr", "api:\n  allow: [\"::ffff:192.0.2.15\"]\n", "api.allow"},

@@ -53,6 +53,9 @@ func want(goType string) string {
 	if strings.HasPrefix(goType, "[]") {
 		return "a list"
 	}
+	if goType == "main.APIToken" {
+		return "a token: a string, or {token, role}"
+	}
 	if strings.HasPrefix(goType, "main.") {
 		return "a section of keys"
 	}

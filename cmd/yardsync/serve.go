@@ -15,6 +15,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"yardsync/api"
+	"yardsync/internal/throttle"
+	"yardsync/store"
 )
 
 func serveCommand() *cli.Command {
@@ -61,16 +63,26 @@ func (e *env) serve(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	opts := api.Options{Store: db, Tokens: e.cfg.API.Tokens, Allow: allowList(e.cfg.API.Allow), Log: e.log,
-		Users: userHashes(e.cfg.API.Users), TokenTTL: e.cfg.API.TokenTTL, TokenStore: db}
+	opts := e.apiOptions(db)
 	d, err := e.wire(ctx, db, &opts)
 	if err != nil {
 		return err
 	}
-	d.syncWrite = syncWrite(e.cfg.API.SyncWait)
+	d.syncWrite, d.bodyTimeout = syncWrite(e.cfg.API.SyncWait), e.cfg.API.BodyTimeout
 	opts.UI = e.statusPage(db, api.NewUserVerifier(opts.Users), &opts)
 	e.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.Bool("billing", opts.Billing != nil))
 	return d.serve(ctx, ln, api.NewHandler(opts), e.log)
+}
+
+// apiOptions is the API's access configuration: who is served, with which
+// role, from where; one throttle counts a client's failures at auth/, at
+// the other calls and at the status page's login alike.
+func (e *env) apiOptions(db *store.DB) api.Options {
+	a := e.cfg.API
+	return api.Options{Store: db, Log: e.log, Tokens: apiTokens(a.Tokens), Users: apiUsers(a.Users),
+		TokenTTL: a.TokenTTL, TokenStore: db, Listen: a.Listen,
+		Allow: allowList(a.Allow), HealthAllow: allowList(a.HealthAllow), TrustedProxies: allowList(a.TrustedProxies),
+		Throttle: throttle.New(api.LoginBurst, api.LoginRefill)}
 }
 
 // serve runs the daemon's parts beside the HTTP server on ln until ctx is
@@ -80,7 +92,7 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener, h http.Handler, log
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d.start(ctx)
-	err := serveHTTP(ctx, ln, h, api.ServerOptions{LongWrite: d.syncWrite, Log: log})
+	err := serveHTTP(ctx, ln, h, api.ServerOptions{LongWrite: d.syncWrite, BodyTimeout: d.bodyTimeout, Log: log})
 	cancel()
 	d.close(log)
 	return err

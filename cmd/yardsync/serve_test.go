@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -116,15 +117,28 @@ func (in *install) cli(args ...string) (string, int) {
 // serve starts the daemon and returns a function that stops it.
 func (in *install) serve() func() {
 	in.t.Helper()
+	return in.serveLogging(&bytes.Buffer{})
+}
+
+// serveLogging is serve with the daemon's log (warnings and up) written to
+// log, which must be safe for concurrent use once the test reads it.
+func (in *install) serveLogging(log io.Writer) func() {
+	in.t.Helper()
+	return in.serveUntil(log, "/readyz", http.StatusOK)
+}
+
+// serveUntil starts the daemon and waits until GET path answers status.
+func (in *install) serveUntil(log io.Writer, path string, status int) func() {
+	in.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, []string{"yardsync", "--config", in.config, "--log-level", "warn", "serve"}, &bytes.Buffer{}, &bytes.Buffer{})
+		done <- Run(ctx, []string{"yardsync", "--config", in.config, "--log-level", "warn", "serve"}, &bytes.Buffer{}, log)
 	}()
 	for i := 0; ; i++ {
-		if resp, err := http.Get("http://" + in.listen + "/readyz"); err == nil {
+		if resp, err := http.Get("http://" + in.listen + path); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			if resp.StatusCode == status {
 				break
 			}
 		}

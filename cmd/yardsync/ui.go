@@ -15,7 +15,8 @@ import (
 // statusPage builds the /ui/ handler from what wire put into opts: the
 // store always, billing, explain and runs when billing is configured.
 func (e *env) statusPage(db *store.DB, users ui.Verifier, opts *api.Options) http.Handler {
-	uo := ui.Options{Store: db, Sessions: db, Users: users, Explain: opts.Explain, PanelKeys: e.panelKeys(db), Log: e.log}
+	uo := ui.Options{Store: db, Sessions: db, Users: users, Explain: opts.Explain, PanelKeys: e.panelKeys(db),
+		Throttle: opts.Throttle, Log: e.log}
 	if opts.Billing != nil {
 		uo.UIDs = opts.Billing.UIDs
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/crypto/bcrypt"
+
+	"yardsync/internal/access"
 )
 
 // validUsers checks api.users: a name, once, and a bcrypt hash as htpasswd
@@ -26,6 +28,9 @@ func validUsers(users []APIUser) error {
 		if err := validBcrypt(u.PasswordHash); err != nil {
 			return fmt.Errorf("entry %d (%s): password_hash %w", i+1, u.Username, err)
 		}
+		if _, err := access.ParseRole(u.Role); err != nil {
+			return fmt.Errorf("entry %d (%s): %w", i+1, u.Username, err)
+		}
 	}
 	return nil
 }
@@ -39,15 +44,6 @@ func validBcrypt(hash string) error {
 		return fmt.Errorf("is not a valid bcrypt hash: %w", err)
 	}
 	return nil
-}
-
-// userHashes is api.users as the API takes it: username -> bcrypt hash.
-func userHashes(users []APIUser) map[string]string {
-	out := make(map[string]string, len(users))
-	for _, u := range users {
-		out[u.Username] = u.PasswordHash
-	}
-	return out
 }
 
 func hashPasswordCommand() *cli.Command {

@@ -78,7 +78,7 @@ func TestConfigUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.API.TokenTTL != 24*time.Hour || userHashes(cfg.API.Users)["billing"] != good {
+		if cfg.API.TokenTTL != 24*time.Hour || apiUsers(cfg.API.Users)["billing"].Hash != good {
 			t.Fatalf("got %+v", cfg.API)
 		}
 	})

@@ -31,6 +31,8 @@ type daemon struct {
 	wg      sync.WaitGroup
 	// syncWrite is the write deadline of a sync/ answer (0: the api default).
 	syncWrite time.Duration
+	// bodyTimeout is api.body_timeout (0: the api default).
+	bodyTimeout time.Duration
 }
 
 // syncWrite is how long a sync/ answer may take to be written: its wait
