@@ -36,7 +36,8 @@ PANEL_PORT=${DEMO_PANEL_PORT:-$(FIRST=18081 free_port "${PANEL_HOSTS[@]}")}
 busy 127.0.0.1 "$API_PORT" && die "port $API_PORT on 127.0.0.1 is taken by another program: set DEMO_API_PORT to a free one"
 API=http://127.0.0.1:$API_PORT/bill/api
 CONFIG=$RUN/yardsync.yaml
-call() { curl -sS --fail-with-body -X POST "$API/$1/" -d "${2:-}"; }
+# Without tokens yardsync takes a write only with a JSON Content-Type (a web page cannot send one across sites).
+call() { curl -sS --fail-with-body -X POST -H 'Content-Type: application/json' "$API/$1/" -d "${2:-}"; }
 
 say "demo files in $RUN: config (API on port $API_PORT, panels on port $PANEL_PORT) and a copy of the billing"
 cp demo/billing.yaml "$RUN/billing.yaml"
@@ -102,10 +103,10 @@ yardsync is running (pid $(cat "$RUN/yardsync.pid")) on port $API_PORT, with 8 e
   curl -s -XPOST $API/devices_list/ | python3 -m json.tool
   curl -s -XPOST $API/rights_list/ -d '{"uid": 1001}'
   curl -s -XPOST $API/keys_list/ -d '{"uid": 1001}'
-  curl -s -XPOST $API/uids/ -d '{"phone": "+7 (910) 555-00-00"}'
-  curl -s -XPOST $API/cams/ -d '{"uid": 1007}'
+  curl -s -XPOST -H 'Content-Type: application/json' $API/uids/ -d '{"phone": "+7 (910) 555-00-00"}'
+  curl -s -XPOST -H 'Content-Type: application/json' $API/cams/ -d '{"uid": 1007}'
   curl -s -XPOST $API/billing_list/ -d '{"phone": "89105550000"}'
-  curl -s -XPOST $API/sync/ -d '{"uid": 1001, "wait": true}'
+  curl -s -XPOST -H 'Content-Type: application/json' $API/sync/ -d '{"uid": 1001, "wait": true}'
   curl -s http://127.0.0.1:$API_PORT/metrics | grep ^yardsync_
 
 What the panels hold, asked the way yardsync asks them:
@@ -119,7 +120,7 @@ What the panels hold, asked the way yardsync asks them:
   $BIN --config $CONFIG check                      # store, billing and every query
 
 A contract stops paying: set cams_paid: false for uid 1001 in $RUN/billing.yaml (the demo's copy), then
-  curl -s -XPOST $API/sync/ -d '{"uid": 1001, "wait": true}'
+  curl -s -XPOST -H 'Content-Type: application/json' $API/sync/ -d '{"uid": 1001, "wait": true}'
 and its key leaves panel 127.0.1.1 and the gate's panel 127.0.3.3 (list them again above).
 
 Stop everything with: make demo-stop
