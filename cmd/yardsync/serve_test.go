@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,6 +129,7 @@ func (in *install) serveLogging(log io.Writer) func() {
 }
 
 // serveUntil starts the daemon and waits until GET path answers status.
+// The function it returns stops the daemon; calling it again does nothing.
 func (in *install) serveUntil(log io.Writer, path string, status int) func() {
 	in.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -135,6 +137,15 @@ func (in *install) serveUntil(log io.Writer, path string, status int) func() {
 	go func() {
 		done <- Run(ctx, []string{"yardsync", "--config", in.config, "--log-level", "warn", "serve"}, &bytes.Buffer{}, log)
 	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				in.t.Errorf("serve stopped with %v", err)
+			}
+		})
+	}
 	for i := 0; ; i++ {
 		if resp, err := http.Get("http://" + in.listen + path); err == nil {
 			resp.Body.Close()
@@ -143,16 +154,12 @@ func (in *install) serveUntil(log io.Writer, path string, status int) func() {
 			}
 		}
 		if i > 100 {
-			in.t.Fatal("serve did not become ready")
+			stop()
+			in.t.Fatalf("serve did not answer GET %s with %d", path, status)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			in.t.Errorf("serve stopped with %v", err)
-		}
-	}
+	return stop
 }
 
 func (in *install) post(path, body string, out any) int {
