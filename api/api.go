@@ -42,15 +42,18 @@ type Syncer interface {
 // Options are the handler's dependencies; Billing and Syncer may be nil
 // until configured, and their calls then answer 503.
 type Options struct {
-	Store   *store.DB
-	Billing Billing
-	Syncer  Syncer
-	Explain Explainer    // explain/; nil until billing is configured
-	Metrics http.Handler // served at /metrics when set
-	UI      http.Handler // the status page at /ui/ when set; it has its own login, so only api.allow guards it
-	Tokens  []string     // static bearer tokens
-	Allow   []netip.Prefix
-	Log     *slog.Logger
+	Store *store.DB
+	// Families names the family of each paneltype in panels/ answers; nil:
+	// the defaults.
+	Families reconcile.Families
+	Billing  Billing
+	Syncer   Syncer
+	Explain  Explainer    // explain/; nil until billing is configured
+	Metrics  http.Handler // served at /metrics when set
+	UI       http.Handler // the status page at /ui/ when set; it has its own login, so only api.allow guards it
+	Tokens   []string     // static bearer tokens
+	Allow    []netip.Prefix
+	Log      *slog.Logger
 
 	// Users may log in at auth/ for a token (username -> bcrypt hash). With
 	// neither Tokens nor Users only loopback clients are served; with either,

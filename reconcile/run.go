@@ -103,6 +103,9 @@ type Options struct {
 	// 0: (Retries + 2) × PanelTimeout. A record of a key deleted sooner
 	// stays until a run after that sees the key gone.
 	Settle time.Duration
+	// Families names the family of each devices.paneltype (panels.families);
+	// nil: DefaultFamilies. A paneltype it does not name is no panel.
+	Families Families
 }
 
 // Request asks for one run.

@@ -32,12 +32,16 @@ func (e *env) checkPanels(ctx context.Context) []billing.Probe {
 	}
 	var list []reconcile.PanelDevice
 	for _, d := range devices {
-		if p, ok := d.Panel(); ok {
+		if p, ok := d.PanelIn(e.families()); ok {
 			list = append(list, p)
 		}
 	}
 	dial := panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: e.cfg.Reconcile.PanelTimeout})
-	return probePanels(ctx, dial, list, e.cfg.Reconcile.PanelTimeout)
+	probes := probePanels(ctx, dial, list, e.cfg.Reconcile.PanelTimeout)
+	if w, ok := unknownFamilies(devices, e.families()); ok {
+		probes = append(probes, w)
+	}
+	return probes
 }
 
 // probePanels probes list at most checkPanelsAtOnce at a time: a line per

@@ -94,6 +94,10 @@ type PanelsConfig struct {
 	// request instead of delete + add); unverified on real firmware, so off
 	// by default.
 	BewardUpdate bool `yaml:"beward_update"`
+	// Families names the family of each devices.paneltype; entries in the
+	// file are added to the defaults (1 beward, 2 sokol, 11 qtech, 12
+	// akuvox, 13 rubetek) or replace them.
+	Families reconcile.Families `yaml:"families"`
 }
 
 // DefaultConfig returns the configuration used for every key the file leaves out.
@@ -118,7 +122,7 @@ func DefaultConfig() Config {
 			GuardMin:     reconcile.DefaultGuardMin,
 			LogRetention: 90 * 24 * time.Hour,
 		},
-		Panels: PanelsConfig{Port: 80, Scheme: "http"},
+		Panels: PanelsConfig{Port: 80, Scheme: "http", Families: reconcile.DefaultFamilies()},
 	}
 }
 
@@ -211,6 +215,7 @@ func (c *Config) Validate() error {
 		{"billing.changes_overlap", changesOverlap(c.Billing.ChangesOverlap)},
 		{"panels.port", portNumber(c.Panels.Port)},
 		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
+		{"panels.families", validFamilies(c.Panels.Families)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {

@@ -96,7 +96,7 @@ func panelsCommand() *cli.Command {
 
 func runPanels(c *cli.Context) error {
 	return withStore(c, func(e *env, db *store.DB) error {
-		panels, err := db.PanelStatuses(c.Context, c.Bool("failing"))
+		panels, err := namedStore{DB: db, fams: e.families()}.PanelStatuses(c.Context, c.Bool("failing"))
 		if err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ func (e *env) serve(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	opts := api.Options{Store: db, Tokens: e.cfg.API.Tokens, Allow: allowList(e.cfg.API.Allow), Log: e.log,
+	opts := api.Options{Store: db, Families: e.families(), Tokens: e.cfg.API.Tokens, Allow: allowList(e.cfg.API.Allow), Log: e.log,
 		Users: userHashes(e.cfg.API.Users), TokenTTL: e.cfg.API.TokenTTL, TokenStore: db}
 	d, err := e.wire(ctx, db, &opts)
 	if err != nil {

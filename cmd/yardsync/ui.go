@@ -15,7 +15,7 @@ import (
 // statusPage builds the /ui/ handler from what wire put into opts: the
 // store always, billing, explain and runs when billing is configured.
 func (e *env) statusPage(db *store.DB, users ui.Verifier, opts *api.Options) http.Handler {
-	uo := ui.Options{Store: db, Sessions: db, Users: users, Explain: opts.Explain, PanelKeys: e.panelKeys(db), Log: e.log}
+	uo := ui.Options{Store: namedStore{DB: db, fams: e.families()}, Sessions: db, Users: users, Explain: opts.Explain, PanelKeys: e.panelKeys(db), Log: e.log}
 	if opts.Billing != nil {
 		uo.UIDs = opts.Billing.UIDs
 	}
@@ -32,13 +32,13 @@ func (e *env) statusPage(db *store.DB, users ui.Verifier, opts *api.Options) htt
 func (e *env) panelKeys(db *store.DB) func(context.Context, int) ([]reconcile.PanelKey, error) {
 	looker := &reconcile.Runner{Store: db, Log: e.log,
 		Dial: panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: ui.LiveTimeout}),
-		Opts: reconcile.Options{PanelTimeout: ui.LiveTimeout}}
+		Opts: reconcile.Options{PanelTimeout: ui.LiveTimeout, Families: e.families()}}
 	return func(ctx context.Context, id int) ([]reconcile.PanelKey, error) {
 		dev, err := db.Device(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		pd, ok := dev.Panel()
+		pd, ok := dev.PanelIn(e.families())
 		if !ok {
 			return nil, fmt.Errorf("device %d is not an active panel with an address", id)
 		}
