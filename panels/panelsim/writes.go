@@ -78,9 +78,12 @@ func (w Writes) String() string {
 
 // writeKind names the key write a request makes, or 0 for any other request:
 // a list, a probe, a save, or a write to a table the panel lacks.
-func (p *Panel) writeKind(r *http.Request) Writes {
-	if p.family == Sokol {
+func (p *Panel) writeKind(r *http.Request, body []byte) Writes {
+	switch p.family {
+	case Sokol:
 		return sokolWriteKind(r)
+	case Qtech:
+		return qtechWriteKind(r, body)
 	}
 	p.mu.Lock()
 	fw := p.opts.Firmware
@@ -217,8 +220,12 @@ func (p *Panel) apply(w http.ResponseWriter, r *http.Request, body []byte) {
 
 // ack answers a write as done before it is: the family's success answer.
 func (p *Panel) ack(w http.ResponseWriter) {
-	if p.family == Sokol {
+	switch p.family {
+	case Sokol:
 		w.WriteHeader(http.StatusOK)
+		return
+	case Qtech:
+		qtechAnswer(w, 0, "OK", nil)
 		return
 	}
 	p.mu.Lock()
