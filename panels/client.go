@@ -117,6 +117,8 @@ func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate
 		c.drv = &sokol{c: c}
 	case reconcile.PanelQtech:
 		c.drv = &qtech{c: c}
+	case reconcile.PanelRubetek:
+		c.drv = &rubetek{c: c}
 	default:
 		return nil, c.fail(reconcile.ErrPermanent, "", "unknown panel family %d", d.Family)
 	}

@@ -1,7 +1,7 @@
 // Package panelsim emulates intercom panels over HTTP for tests, the demo and
 // benchmarks: Beward DKS with the internal key table ("beward") or the mifare
 // and external tables ("beward-mifare"), Sokol / IS ISCom X1 ("sokol") and
-// Qtech QDB-27C-H ("qtech").
+// Qtech QDB-27C-H ("qtech") and Rubetek RV-3434/3437 ("rubetek").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
 // docs/panels.md says the families do; fault switches (latency, errors, hangs,
 // resets, garbage, 401, 401 on writes only, writes acknowledged but not kept, capacity, writes
@@ -27,10 +27,11 @@ const (
 	BewardMifare = "beward-mifare" // Beward DKS, mifare_cgi + extrfid_cgi tables
 	Sokol        = "sokol"         // IS ISCom X1 (Sokol), JSON key store
 	Qtech        = "qtech"         // Qtech QDB-27C-H, POST /api envelopes, keys bound to no flat
+	Rubetek      = "rubetek"       // Rubetek RV-3434/3437, /api/v1/rfids, packs of 400, keys bound to no flat
 )
 
 // simFamilies lists every family an emulator plays, in the order messages name them.
-var simFamilies = []string{Beward, BewardMifare, Sokol, Qtech}
+var simFamilies = []string{Beward, BewardMifare, Sokol, Qtech, Rubetek}
 
 // Families lists the families an emulator plays.
 func Families() []string { return slices.Clone(simFamilies) }
@@ -297,6 +298,8 @@ func (p *Panel) serveFamily(w http.ResponseWriter, r *http.Request, body []byte)
 		p.serveSokol(w, r, body)
 	case Qtech:
 		p.serveQtech(w, r, body)
+	case Rubetek:
+		p.serveRubetek(w, r, body)
 	default:
 		p.serveBeward(w, r)
 	}
@@ -318,6 +321,9 @@ func (p *Panel) unauthorized(w http.ResponseWriter) {
 		return
 	case Qtech:
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"retcode": -1, "message": "Unauthorized"})
+		return
+	case Rubetek:
+		writeJSON(w, http.StatusUnauthorized, rubetekMessage("Unauthorized"))
 		return
 	}
 	http.Error(w, "401 Unauthorized", http.StatusUnauthorized)

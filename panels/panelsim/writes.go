@@ -84,6 +84,8 @@ func (p *Panel) writeKind(r *http.Request, body []byte) Writes {
 		return sokolWriteKind(r)
 	case Qtech:
 		return qtechWriteKind(r, body)
+	case Rubetek:
+		return rubetekWriteKind(r)
 	}
 	p.mu.Lock()
 	fw := p.opts.Firmware
@@ -226,6 +228,9 @@ func (p *Panel) ack(w http.ResponseWriter) {
 		return
 	case Qtech:
 		qtechAnswer(w, 0, "OK", nil)
+		return
+	case Rubetek:
+		writeJSON(w, http.StatusOK, map[string]any{})
 		return
 	}
 	p.mu.Lock()
