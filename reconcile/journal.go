@@ -89,6 +89,11 @@ func NameFamilies(list []PanelStatus, fs Families) {
 			list[i].Family = f.String()
 			continue
 		}
+		if name, named := fs.Named(p.PanelType); named {
+			list[i].Family = name
+			list[i].LastError = fmt.Sprintf("paneltype %d is %s, which yardsync does not drive yet: runs leave this device alone", p.PanelType, name)
+			continue
+		}
 		list[i].Family = "unknown"
 		list[i].LastError = fmt.Sprintf("paneltype %d names no family: runs leave this device alone; "+
 			"map it in panels.families (beward, sokol, qtech, akuvox, rubetek) or fix devices.paneltype", p.PanelType)

@@ -60,8 +60,13 @@ func DefaultFamilies() Families {
 	return Families{1: "beward", 2: "sokol", 11: "qtech", 12: "akuvox", 13: "rubetek"}
 }
 
-// Of returns the family paneltype names; false when it names none (or a
-// name yardsync does not drive), which is never guessed.
+// undriven are the families named in config whose driver is not written
+// yet: their devices are reported (check, panels, the status page) and
+// left alone by runs, like an unknown paneltype, never failed run after run.
+var undriven = map[Family]bool{PanelAkuvox: true}
+
+// Of returns the family paneltype names; false when it names none, or a
+// family yardsync does not drive yet, which is never guessed.
 func (fs Families) Of(paneltype int) (Family, bool) {
 	if fs == nil {
 		fs = DefaultFamilies()
@@ -70,7 +75,17 @@ func (fs Families) Of(paneltype int) (Family, bool) {
 	if !ok {
 		return 0, false
 	}
-	return ParseFamily(name)
+	f, ok := ParseFamily(name)
+	return f, ok && !undriven[f]
+}
+
+// Named returns the family name paneltype is mapped to, driven or not.
+func (fs Families) Named(paneltype int) (string, bool) {
+	if fs == nil {
+		fs = DefaultFamilies()
+	}
+	name, ok := fs[paneltype]
+	return name, ok
 }
 
 // Contract is one billing contract as the snapshot query reads it.
