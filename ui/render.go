@@ -21,7 +21,7 @@ var pageNames = []string{"login", "home", "panel", "contracts", "error"}
 var pages = parsePages()
 
 func parsePages() map[string]*template.Template {
-	funcs := template.FuncMap{"when": when, "deref": deref, "uids": uidList}
+	funcs := template.FuncMap{"deref": deref, "uids": uidList}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
 		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
@@ -30,12 +30,14 @@ func parsePages() map[string]*template.Template {
 }
 
 // page is what every template sees: the language's strings through T, the
-// session's user and CSRF token, and the page's own data.
+// session's user and CSRF token, and the page's own data; times are shown
+// in Loc.
 type page struct {
 	Lang string
 	User string
 	CSRF string
 	Data any
+	Loc  *time.Location
 }
 
 // T is the page's text for key.
@@ -57,23 +59,32 @@ func (p page) YesNo(v any) string {
 	return p.T("unknown")
 }
 
-// when formats a time (or a nil *time.Time as "") in UTC, to the second.
-func when(v any) string {
-	switch t := v.(type) {
+// When shows a time (or a nil *time.Time as nothing) in the page's zone, to
+// the second, with the zone's offset: 2026-12-02 10:50:06 +03:00.
+func (p page) When(v any) template.HTML {
+	var t time.Time
+	switch x := v.(type) {
 	case time.Time:
-		return t.UTC().Format("2006-01-02 15:04:05Z")
+		t = x
 	case *time.Time:
-		if t != nil {
-			return when(*t)
+		if x == nil {
+			return ""
 		}
+		t = *x
+	default:
+		return ""
 	}
-	return ""
+	t = t.In(p.Loc)
+	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04:05 -07:00") + `</time>`)
 }
 
 // render writes a page; it renders into a buffer first so a template error
 // becomes a 500, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, data any) {
-	p := page{Lang: language(r), Data: data}
+	p := page{Lang: language(r), Data: data, Loc: h.opts.Location}
+	if p.Loc == nil {
+		p.Loc = time.Local
+	}
 	if s != nil {
 		p.User, p.CSRF = s.user, s.csrf
 	}

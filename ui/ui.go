@@ -49,7 +49,10 @@ type Options struct {
 	Sessions SessionStore
 	// SessionTTL is how long a login lasts; DefaultSessionTTL when zero.
 	SessionTTL time.Duration
-	Log        *slog.Logger
+	// Location is the zone the pages show times in (ui.time_zone); nil
+	// is the host's.
+	Location *time.Location
+	Log      *slog.Logger
 }
 
 // DefaultSessionTTL is how long a login lasts when Options.SessionTTL is zero.
