@@ -44,6 +44,7 @@ func TestBrowser(t *testing.T) {
 	if row := read(t, ctx, chromedp.Text(bad)); "#"+first != string(bad) || !strings.Contains(row, "failing") {
 		t.Fatalf("first failing row %q, panel row %q: want %s first and failing", first, row, bad)
 	}
+	mustUseWidth(t, ctx, "overview")
 	saveScreenshot(t, ctx)
 
 	w.fleet.Panel(1).SetFaults(panelsim.Faults{})
@@ -59,6 +60,40 @@ func TestBrowser(t *testing.T) {
 	step(t, ctx, "back to the overview", chromedp.Navigate(srv.URL+"/ui/"), chromedp.WaitVisible(chromedp.ID("panels")))
 	if row := read(t, ctx, chromedp.Text(bad)); !strings.Contains(row, "OK") || strings.Contains(row, "failing") {
 		t.Fatalf("overview row after sync %q, want OK", row)
+	}
+}
+
+// layout measures the page: the share of the window's width its main part
+// takes, and the times (dates with a clock) the layout breaks over lines.
+const layout = `(() => {
+	const lines = el => {
+		const r = document.createRange();
+		r.selectNodeContents(el);
+		return new Set([...r.getClientRects()].filter(c => c.width > 0).map(c => Math.round(c.top))).size;
+	};
+	const broken = [];
+	for (const el of document.querySelectorAll('main td, main p')) {
+		if (el.children.length === 0 && /\d{4}-\d\d-\d\d \d\d:\d\d/.test(el.textContent) && lines(el) > 1) broken.push(el.textContent.trim());
+	}
+	for (const el of document.querySelectorAll('main time')) {
+		if (lines(el) > 1) broken.push(el.textContent.trim());
+	}
+	const cut = [...document.querySelectorAll('main table')].filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1).map(t => t.id || 'table');
+	return {share: document.querySelector('main').getBoundingClientRect().width / document.documentElement.clientWidth, broken, cut};
+})()`
+
+// mustUseWidth fails when the page's main part leaves a tenth of a wide
+// window unused, a time is broken over lines, or a table does not fit.
+func mustUseWidth(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	got := read(t, ctx, chromedp.Evaluate[struct {
+		Share  float64  `json:"share"`
+		Broken []string `json:"broken"`
+		Cut    []string `json:"cut"`
+	}](layout))
+	if got.Share < 0.9 || len(got.Broken) > 0 || len(got.Cut) > 0 {
+		t.Errorf("%s: main part takes %.0f %% of the window's width, want at least 90 %%; times broken over lines: %q; tables wider than the window: %q",
+			page, got.Share*100, got.Broken, got.Cut)
 	}
 }
 

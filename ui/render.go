@@ -61,7 +61,13 @@ func (p page) YesNo(v any) string {
 
 // When shows a time (or a nil *time.Time as nothing) in the page's zone, to
 // the second, with the zone's offset: 2026-12-02 10:50:06 +03:00.
-func (p page) When(v any) template.HTML {
+func (p page) When(v any) template.HTML { return p.when(v, time.Time{}) }
+
+// WhenAfter shows a time as When does, without its date when that is the
+// date of since: a run's end beside its start.
+func (p page) WhenAfter(v any, since time.Time) template.HTML { return p.when(v, since) }
+
+func (p page) when(v any, since time.Time) template.HTML {
 	var t time.Time
 	switch x := v.(type) {
 	case time.Time:
@@ -74,8 +80,11 @@ func (p page) When(v any) template.HTML {
 	default:
 		return ""
 	}
-	t = t.In(p.Loc)
-	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04:05 -07:00") + `</time>`)
+	t, layout := t.In(p.Loc), "2006-01-02 15:04:05 -07:00"
+	if !since.IsZero() && since.In(p.Loc).Format(time.DateOnly) == t.Format(time.DateOnly) {
+		layout = "15:04:05 -07:00"
+	}
+	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format(layout) + `</time>`)
 }
 
 // render writes a page; it renders into a buffer first so a template error
