@@ -23,6 +23,7 @@ type Store interface {
 	OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error)
 	Changes(ctx context.Context, f reconcile.ChangeFilter) ([]reconcile.Change, error)
 	LastHeld(ctx context.Context, uid int64) (*store.HeldGuard, error)
+	KeyHolders(ctx context.Context, code string) ([]int64, error)
 }
 
 // Verifier checks a login of api.users; any error refuses it.
