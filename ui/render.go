@@ -21,10 +21,10 @@ var pageNames = []string{"login", "home", "panel", "contracts", "error"}
 var pages = parsePages()
 
 func parsePages() map[string]*template.Template {
-	funcs := template.FuncMap{"deref": deref, "uids": uidList}
+	funcs := template.FuncMap{"deref": deref, "uids": uidList, "part": part}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
-		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
+		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return out
 }
@@ -40,11 +40,26 @@ type page struct {
 	Loc  *time.Location
 }
 
+// part is the page with other data, for a template that shows a part of it.
+func part(p page, data any) page {
+	p.Data = data
+	return p
+}
+
 // T is the page's text for key.
 func (p page) T(key string) string { return text(p.Lang, key) }
 
 // Tf formats the page's text for key with args.
 func (p page) Tf(key string, args ...any) string { return fmt.Sprintf(text(p.Lang, key), args...) }
+
+// RunDone says how run id ended.
+func (p page) RunDone(id int64, status string) string {
+	n := strconv.FormatInt(id, 10)
+	if _, ok := texts["en"]["sync_done_"+status]; ok {
+		return p.Tf("sync_done_"+status, n)
+	}
+	return p.Tf("sync_done", n, status)
+}
 
 // YesNo says yes, no, or unknown for a nil answer.
 func (p page) YesNo(v any) string {

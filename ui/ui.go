@@ -23,6 +23,7 @@ type Store interface {
 	OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error)
 	Changes(ctx context.Context, f reconcile.ChangeFilter) ([]reconcile.Change, error)
 	LastHeld(ctx context.Context, uid int64) (*store.HeldGuard, error)
+	RunRecord(ctx context.Context, id int64) (store.RunRecord, error)
 	KeyHolders(ctx context.Context, code string) ([]int64, error)
 }
 

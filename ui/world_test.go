@@ -157,6 +157,31 @@ func (w *world) sync() reconcile.Summary {
 	return s.Summary
 }
 
+// startRun records a run that has started and not ended.
+func (w *world) startRun(trigger string) int64 {
+	w.t.Helper()
+	id, err := w.db.StartRun(bg, 0, trigger, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
+
+// finishRun records a whole run with its outcome and report entries
+// (name, value, name, value...).
+func (w *world) finishRun(trigger string, s reconcile.Summary, errText string, report ...any) int64 {
+	w.t.Helper()
+	s.RunID = w.startRun(trigger)
+	r := map[string]any{}
+	for i := 0; i+1 < len(report); i += 2 {
+		r[report[i].(string)] = report[i+1]
+	}
+	if err := w.db.FinishRun(bg, s, errText, r); err != nil {
+		w.t.Fatal(err)
+	}
+	return s.RunID
+}
+
 // testUsers verifies logins as serve does, with api.users' verifier.
 func testUsers(t *testing.T) Verifier {
 	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
