@@ -15,7 +15,8 @@ import (
 )
 
 // screenshotEnv names the PNG file the browser test writes the status page
-// to (docs/ui-status.png for the README); unset, it writes nothing.
+// to (docs/ui-status.png for the README), and with _RU appended the one the
+// Russian test writes its overview to; unset, they write nothing.
 const screenshotEnv = "YARDSYNC_UI_SCREENSHOT"
 
 // TestBrowser drives the status page in headless Chromium: log in, see the
@@ -30,7 +31,7 @@ func TestBrowser(t *testing.T) {
 	}
 	srv := httptest.NewServer(w.ui)
 	t.Cleanup(srv.Close)
-	ctx := newChromium(t)
+	ctx := newChromium(t, "en-US")
 	bad := chromedp.CSS("#panel-" + itoa(w.panels[1]))
 
 	step(t, ctx, "log in",
@@ -45,7 +46,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("first failing row %q, panel row %q: want %s first and failing", first, row, bad)
 	}
 	mustUseWidth(t, ctx, "overview")
-	saveScreenshot(t, ctx)
+	saveScreenshot(t, ctx, screenshotEnv)
 
 	w.fleet.Panel(1).SetFaults(panelsim.Faults{})
 	step(t, ctx, "sync the recovered panel",
@@ -97,9 +98,9 @@ func mustUseWidth(t *testing.T, ctx context.Context, page string) {
 	}
 }
 
-// newChromium starts headless Chromium with a fresh profile and nothing
-// that reaches for the network on its own.
-func newChromium(t *testing.T) context.Context {
+// newChromium starts headless Chromium with a fresh profile, asking for
+// pages in lang, and nothing that reaches for the network on its own.
+func newChromium(t *testing.T, lang string) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -109,7 +110,7 @@ func newChromium(t *testing.T) context.Context {
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 720),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("lang", lang), chromedp.Flag("accept-lang", lang),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
@@ -145,9 +146,9 @@ func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
-func saveScreenshot(t *testing.T, ctx context.Context) {
+func saveScreenshot(t *testing.T, ctx context.Context, env string) {
 	t.Helper()
-	path := os.Getenv(screenshotEnv)
+	path := os.Getenv(env)
 	if path == "" {
 		return
 	}

@@ -58,7 +58,7 @@ func (p page) RunDone(id int64, status string) string {
 	if _, ok := texts["en"]["sync_done_"+status]; ok {
 		return p.Tf("sync_done_"+status, n)
 	}
-	return p.Tf("sync_done", n, status)
+	return p.Tf("sync_done", n, p.Status(status))
 }
 
 // YesNo says yes, no, or unknown for a nil answer.

@@ -41,7 +41,7 @@ var texts = map[string]map[string]string{
 		"sync_done_ok": "Run %s finished: ok.", "sync_done_partial": "Run %s finished: partial: some panels were not brought in line.",
 		"sync_done_guarded": "Run %s finished: guarded: its deletions were held.", "sync_done_failed": "Run %s finished: failed.",
 		"billing_row": "Billing", "found": "found", "cams_open": "intercom service", "cams_paid": "paid",
-		"active": "Access", "reason": "Why", "via": "Via", "wanted": "Wanted", "last_change": "Last change",
+		"active": "Access", "reason": "Why", "wanted": "Wanted", "last_change": "Last change",
 	},
 	"ru": {
 		"title": "Состояние yardsync", "login": "Войти", "logout": "Выйти", "username": "Пользователь", "password": "Пароль",
@@ -75,7 +75,7 @@ var texts = map[string]map[string]string{
 		"sync_done_ok": "Прогон %s завершён успешно.", "sync_done_partial": "Прогон %s завершён частично: не все панели удалось обновить.",
 		"sync_done_guarded": "Прогон %s завершён, но удаления удержаны защитой.", "sync_done_failed": "Прогон %s завершён с ошибкой.",
 		"billing_row": "Биллинг", "found": "найден", "cams_open": "услуга домофона", "cams_paid": "оплачено",
-		"active": "Доступ", "reason": "Почему", "via": "Через", "wanted": "Нужен", "last_change": "Последнее изменение",
+		"active": "Доступ", "reason": "Почему", "wanted": "Нужен", "last_change": "Последнее изменение",
 	},
 }
 

@@ -1,8 +1,10 @@
 // Package ui serves the operators' status page at /ui/: the last runs,
 // failing panels first, a panel's keys and changes with a "sync this panel"
-// button, and a contract search that shows explain. It is server-rendered
-// HTML and works without JavaScript; logins are api.users with a session
-// cookie, and every form carries a CSRF token.
+// button, and a contract search (by uid, phone or key) that shows explain.
+// Under every error it knows it says what to do; it speaks English and
+// Russian throughout and shows times in Options.Location with their offset.
+// It is server-rendered HTML and works without JavaScript; logins are
+// api.users with a session cookie, and every form carries a CSRF token.
 package ui
 
 import (
