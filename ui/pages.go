@@ -20,8 +20,14 @@ const recentChanges = 50
 
 type homeData struct {
 	Panels []reconcile.PanelStatus
-	Runs   []store.RunRecord
+	Runs   []runRow
 	Held   *store.HeldGuard // the newest run the guard held, unless a full run went through since
+}
+
+// runRow is a run of the overview's list, with why it did not do all it should.
+type runRow struct {
+	store.RunRecord
+	Why outcome
 }
 
 // home lists the panels, failing first, and the last runs.
@@ -32,9 +38,13 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s session) {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)
 		return
 	}
-	if d.Runs, err = h.opts.Store.RecentRuns(r.Context(), recentRuns); err != nil {
+	runs, err := h.opts.Store.RecentRuns(r.Context(), recentRuns)
+	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)
 		return
+	}
+	for _, run := range runs {
+		d.Runs = append(d.Runs, runRow{RunRecord: run, Why: outcomeOf(run)})
 	}
 	if d.Held, err = h.opts.Store.LastHeld(r.Context(), 0); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)
@@ -44,14 +54,14 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 type panelData struct {
-	Status   reconcile.PanelStatus
-	Keys     []keyRow
-	LiveErr  string // why the panel could not be read live
-	Changes  []reconcile.Change
-	CanSync  bool
-	Run      string // the run the sync button just made, and its status
-	RunState string
-	SyncErr  string
+	Status  reconcile.PanelStatus
+	Keys    []keyRow
+	LiveErr string // why the panel could not be read live
+	Changes []reconcile.Change
+	CanSync bool
+	Run     *runResult // the run the sync button just made
+	SyncErr string
+	Held    *store.HeldGuard // as on the overview
 }
 
 // keyRow is one key of a panel: what yardsync owns and what the panel holds.
@@ -69,11 +79,16 @@ func (h *Handler) panel(w http.ResponseWriter, r *http.Request, s session) {
 	if !ok {
 		return
 	}
-	d := panelData{Status: st, CanSync: h.opts.Sync != nil,
-		Run: r.URL.Query().Get("run"), RunState: r.URL.Query().Get("status"), SyncErr: r.URL.Query().Get("sync_error")}
+	d := panelData{Status: st, CanSync: h.opts.Sync != nil, SyncErr: r.URL.Query().Get("sync_error")}
 	owned, err := h.opts.Store.OwnedKeysOn(r.Context(), st.DeviceID)
 	if err == nil {
 		d.Changes, err = h.opts.Store.Changes(r.Context(), reconcile.ChangeFilter{DeviceID: st.DeviceID, Limit: recentChanges})
+	}
+	if err == nil {
+		d.Held, err = h.opts.Store.LastHeld(r.Context(), 0)
+	}
+	if err == nil {
+		d.Run, err = h.syncResult(r)
 	}
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)

@@ -26,6 +26,7 @@ type Config struct {
 	Billing   BillingConfig   `yaml:"billing"`
 	Reconcile ReconcileConfig `yaml:"reconcile"`
 	Panels    PanelsConfig    `yaml:"panels"`
+	UI        UIConfig        `yaml:"ui"`
 }
 
 // StoreConfig locates the SmartYard PostgreSQL database.
@@ -154,7 +155,7 @@ var unknownKey = regexp.MustCompile(`line (\d+): field (\S+) not found in type m
 
 // sections maps config types to their YAML section, to name the full key.
 var sections = map[string]string{"Config": "", "StoreConfig": "store.", "APIConfig": "api.", "APIUser": "api.users.",
-	"BillingConfig": "billing.", "BillingQueries": "billing.queries.", "ReconcileConfig": "reconcile.", "PanelsConfig": "panels."}
+	"BillingConfig": "billing.", "BillingQueries": "billing.queries.", "ReconcileConfig": "reconcile.", "PanelsConfig": "panels.", "UIConfig": "ui."}
 
 func cleanYAMLError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -216,6 +217,7 @@ func (c *Config) Validate() error {
 		{"panels.port", portNumber(c.Panels.Port)},
 		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
 		{"panels.families", validFamilies(c.Panels.Families)},
+		{"ui.time_zone", c.UI.validZone()},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
