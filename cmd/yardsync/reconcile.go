@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"yardsync/reconcile"
+	"yardsync/store"
 )
 
 func reconcileCommand() *cli.Command {
@@ -46,6 +48,11 @@ func runReconcile(c *cli.Context) error {
 		return err
 	}
 	defer db.Close()
+	if id := c.Int("panel"); id != 0 {
+		if err := checkPanelID(c.Context, db, id); err != nil {
+			return err
+		}
+	}
 	cached, _, err := openBilling(c.Context, e.cfg.Billing, nil)
 	if err != nil {
 		return err
@@ -67,6 +74,23 @@ func runReconcile(c *cli.Context) error {
 		return err
 	}
 	return exitFor(res)
+}
+
+// checkPanelID makes a --panel that names no active panel a usage error
+// before any run starts, so no failed run is recorded for a typo.
+func checkPanelID(ctx context.Context, db *store.DB, id int) error {
+	devices, err := db.DevicesByID(ctx, []int{id})
+	if err != nil {
+		return err
+	}
+	why := "there is no such device"
+	for _, d := range devices {
+		if _, ok := d.Panel(); ok {
+			return nil
+		}
+		why = "an active panel is a device of type 1 or 2 with is_active, a panelip and a paneltype of 1 (Beward) or 2 (Sokol)"
+	}
+	return cli.Exit(fmt.Sprintf("--panel %d: device %d is not an active panel (%s); `yardsync panels` lists the panels", id, id, why), exitUsage)
 }
 
 // jsonSummary is the --json line: the summary, the access states the run
