@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -124,24 +126,41 @@ func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
 	for _, uid := range res.Plan.Duplicates {
 		fmt.Fprintf(w, "contract %d: several billing rows, its panels left as they are\n", uid)
 	}
+	printGuard(w, res.Plan)
 	if res.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", res.Error)
+		printHint(w, 0, res.Error)
 	}
-	for id, msg := range res.Failed {
-		fmt.Fprintf(w, "panel %d failed: %s\n", id, msg)
+	for _, id := range slices.Sorted(maps.Keys(res.Failed)) {
+		fmt.Fprintf(w, "panel %d failed: %s\n", id, res.Failed[id])
+		printHint(w, id, res.Failed[id])
 	}
-	for id := range res.Yielded {
+	for _, id := range slices.Sorted(maps.Keys(res.Yielded)) {
 		fmt.Fprintf(w, "panel %d left to a newer run that wrote it; the next run plans it again\n", id)
 	}
 	return nil
 }
 
+// printGuard says what held a guarded run's deletions, and what to do.
+func printGuard(w io.Writer, p reconcile.Plan) {
+	if !p.Guarded || p.Guard == nil {
+		return
+	}
+	msg := p.Guard.String()
+	fmt.Fprintf(w, "guard: %s: deletions held\n", msg)
+	printHint(w, 0, msg)
+}
+
 func printPlan(w io.Writer, res reconcile.Result) {
 	res.Plan.Table(w)
+	if res.Plan.Guarded && res.Plan.Guard != nil {
+		printHint(w, 0, res.Plan.Guard.String())
+	}
 	if len(res.Failed) > 0 {
 		fmt.Fprintf(w, "\npanels not read (%d):\n", len(res.Failed))
-		for id, msg := range res.Failed {
-			fmt.Fprintf(w, "  %d\t%s\n", id, msg)
+		for _, id := range slices.Sorted(maps.Keys(res.Failed)) {
+			fmt.Fprintf(w, "  %d\t%s\n", id, res.Failed[id])
+			printHint(w, id, res.Failed[id])
 		}
 	}
 }
