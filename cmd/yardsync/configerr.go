@@ -282,9 +282,9 @@ func nests(body string, ind, n int, levels []level) (_ []level, opens bool, scal
 	if body[0] == '"' || body[0] == '\'' {
 		return levels, false, -1, strings.Count(body, body[:1]) >= 2
 	}
-	key, value, found := strings.Cut(body, ": ")
+	_, value, found := strings.Cut(body, ": ")
 	if !found {
-		key, found = strings.CutSuffix(strings.TrimSpace(stripComment(body)), ":")
+		key, found := strings.CutSuffix(strings.TrimSpace(stripComment(body)), ":")
 		return levels, found && key != "", -1, true
 	}
 	value = strings.TrimSpace(stripComment(value))
