@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// configKeys lists every key of Config as its dotted YAML path, the fields
+// of list entries (api.users) under the list's own key.
+func configKeys(t reflect.Type, prefix string) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		key := prefix + name
+		out = append(out, key)
+		ft := f.Type
+		if ft.Kind() == reflect.Slice {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && ft.PkgPath() == t.PkgPath() {
+			out = append(out, configKeys(ft, key+".")...)
+		}
+	}
+	return out
+}
+
+// yamlKeys lists the dotted keys a YAML document sets, list entries' keys
+// under the list's key.
+func yamlKeys(n *yaml.Node, prefix string, out map[string]bool) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			yamlKeys(c, prefix, out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := prefix + n.Content[i].Value
+			out[key] = true
+			yamlKeys(n.Content[i+1], key+".", out)
+		}
+	}
+}
+
+// TestEveryConfigKeyDocumented: yardsync.example.yaml sets every key of the
+// config (a list's entry keys may be shown in a comment), and the README's
+// configuration table names every key of each section.
+func TestEveryConfigKeyDocumented(t *testing.T) {
+	keys := configKeys(reflect.TypeFor[Config](), "")
+	raw, err := os.ReadFile("../../yardsync.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	yamlKeys(&doc, "", set)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `(\\w+)` \\|(.*)\\|$").FindAllStringSubmatch(string(readme), -1) {
+		rows[m[1]] = m[2]
+	}
+	for _, key := range keys {
+		parts := strings.Split(key, ".")
+		leaf := parts[len(parts)-1]
+		commented := regexp.MustCompile(`(?m)^\s*#.*\b` + leaf + `:`).Match(raw)
+		if !set[key] && !(len(parts) > 2 && commented) {
+			t.Errorf("yardsync.example.yaml lacks %s", key)
+		}
+		if len(parts) == 2 && !strings.Contains(rows[parts[0]], "`"+leaf+"`") {
+			t.Errorf("the README's configuration table lacks %s in its %s row", key, parts[0])
+		}
+		if len(parts) > 2 && !strings.Contains(string(readme), leaf) {
+			t.Errorf("the README does not mention %s", key)
+		}
+	}
+	if len(keys) < 30 {
+		t.Fatalf("only %d config keys found: %v", len(keys), keys)
+	}
+}
+
+// TestReconcileJSONFieldsDocumented: the README's list of the fields of
+// `reconcile --json` is the line the command prints, with the error of a
+// failed run.
+func TestReconcileJSONFieldsDocumented(t *testing.T) {
+	line, err := json.Marshal(jsonSummary{Error: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(line, &fields); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := regexp.MustCompile(`\{"run_id"[^}]*\}`).FindString(string(readme))
+	for f := range fields {
+		if !strings.Contains(list, `"`+f+`"`) {
+			t.Errorf("the README's --json fields %s lack %q", list, f)
+		}
+	}
+	if n := strings.Count(list, `"`) / 2; n != len(fields) {
+		t.Errorf("the README lists %d --json fields (%s), the command prints %d", n, list, len(fields))
+	}
+}
