@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"reflect"
 	"regexp"
@@ -117,5 +119,52 @@ func TestReconcileJSONFieldsDocumented(t *testing.T) {
 	}
 	if n := strings.Count(list, `"`) / 2; n != len(fields) {
 		t.Errorf("the README lists %d --json fields (%s), the command prints %d", n, list, len(fields))
+	}
+}
+
+// TestMetricsDocumented: every yardsync_ metric a daemon serves after a run
+// is in the README's list and in docs/api.md's /metrics row.
+func TestMetricsDocumented(t *testing.T) {
+	in := panelsInstall(t, 1)
+	in.exec(`INSERT INTO contracts VALUES (701, '', '7', true, true)`)
+	in.storeExec(`INSERT INTO rights VALUES (701, '{1}')`)
+	in.storeExec(`INSERT INTO keys VALUES (decode('00000000AF0701', 'hex'), 701, '')`)
+	stop := in.serve()
+	defer stop()
+	var sum map[string]any
+	if code := in.post("sync", `{"wait": true}`, &sum); code != 200 || sum["status"] != "ok" {
+		t.Fatalf("sync: got %d %v", code, sum)
+	}
+	resp, err := http.Get("http://" + in.listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`(?m)^# HELP (yardsync_\w+)`).FindAllStringSubmatch(string(body), -1)
+	if len(names) < 12 {
+		t.Fatalf("only %d yardsync metrics served:\n%s", len(names), body)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := regexp.MustCompile(`(?s)- \*\*Metrics\*\* \(` + "`/metrics`" + `\):.*?\n- \*\*`).FindString(string(readme))
+	api, err := os.ReadFile("../../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `/metrics` \\|.*$").FindString(string(api))
+	for _, m := range names {
+		name := strings.TrimSuffix(strings.TrimSuffix(m[1], "_total"), "_seconds")
+		if !strings.Contains(list, name) {
+			t.Errorf("the README's metrics list lacks %s", m[1])
+		}
+		if !strings.Contains(row, name) {
+			t.Errorf("docs/api.md's /metrics row lacks %s", m[1])
+		}
 	}
 }
