@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -165,6 +167,56 @@ func TestMetricsDocumented(t *testing.T) {
 		}
 		if !strings.Contains(row, name) {
 			t.Errorf("docs/api.md's /metrics row lacks %s", m[1])
+		}
+	}
+}
+
+// repoFiles lists the repository's text files a user gets: docs, configs,
+// SQL, scripts and source.
+func repoFiles(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "bin" || path == "../../demo/run") {
+			return filepath.SkipDir
+		}
+		switch filepath.Ext(path) {
+		case ".md", ".sql", ".yaml", ".yml", ".go", ".sh", ".service", ".json":
+			out = append(out, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDocsCiteOnlyWhatUsersHave: no file points at the project's private
+// shared/ folder, which users do not get, and every path of the config file
+// the docs give is the one the install steps make.
+func TestDocsCiteOnlyWhatUsersHave(t *testing.T) {
+	private := regexp.MustCompile(`shared/(reference|seed)|\.\./shared`)
+	configPath := regexp.MustCompile(`/etc/yardsync[\w./-]*\.yaml`)
+	files := repoFiles(t)
+	if len(files) < 50 {
+		t.Fatalf("only %d files found", len(files))
+	}
+	for _, path := range files {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := private.Find(raw); m != nil && !strings.HasSuffix(path, "docs_test.go") {
+			t.Errorf("%s cites %s, which users do not have", path, m)
+		}
+		for _, p := range configPath.FindAll(raw, -1) {
+			if string(p) != "/etc/yardsync/yardsync.yaml" {
+				t.Errorf("%s names the config file %s; the README installs it as /etc/yardsync/yardsync.yaml", path, p)
+			}
 		}
 	}
 }
