@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"yardsync/store"
 )
 
 // configKeys lists every key of Config as its dotted YAML path, the fields
@@ -218,5 +220,32 @@ func TestDocsCiteOnlyWhatUsersHave(t *testing.T) {
 				t.Errorf("%s names the config file %s; the README installs it as /etc/yardsync/yardsync.yaml", path, p)
 			}
 		}
+	}
+}
+
+// TestUpgradeNotesAndCaveat: the newer-store refusal points at UPGRADING.md,
+// which says how migrations and downgrades behave; the README says near its
+// top that the panel protocols are checked against emulators, not panels.
+func TestUpgradeNotesAndCaveat(t *testing.T) {
+	notes, err := os.ReadFile("../../UPGRADING.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"yardsync migrate", "Downgrading", "refuses a store that a newer one migrated", "restore the backup"} {
+		if !strings.Contains(string(notes), want) {
+			t.Errorf("UPGRADING.md lacks %q", want)
+		}
+	}
+	err = store.SchemaState{Applied: 9, Newest: 8}.Err()
+	if err == nil || !strings.Contains(err.Error(), "UPGRADING.md") {
+		t.Errorf("the newer-store error %v does not point at UPGRADING.md", err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := strings.Join(strings.SplitN(string(readme), "\n", 25)[:24], "\n")
+	if !strings.Contains(top, "not physical panels") || !strings.Contains(top, "emulators") {
+		t.Error("the README's first lines do not say the panel protocols are checked against emulators, not physical panels")
 	}
 }
