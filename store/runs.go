@@ -116,6 +116,25 @@ func (db *DB) Run(ctx context.Context, id int64) (reconcile.Summary, error) {
 	return s, nil
 }
 
+// LastFullRunOK is when the newest full run that ended ok or partial
+// finished, the zero time before the first: the alert on full runs that
+// stopped happening reads it (yardsync_last_full_run_success_timestamp_seconds).
+// A run of contracts or of one panel (its report's "panel") is no full run.
+func (db *DB) LastFullRunOK(ctx context.Context) (time.Time, error) {
+	query := `
+		SELECT max(finished_at) FROM yardsync_runs
+		WHERE status IN ('ok', 'partial') AND coalesce(cardinality(uids), 0) = 0 AND uid IS NULL
+		  AND coalesce((report->>'panel')::int, 0) = 0`
+	var at *time.Time
+	if err := db.pool.QueryRow(ctx, query).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("store: last full run: %w", err)
+	}
+	if at == nil {
+		return time.Time{}, nil
+	}
+	return *at, nil
+}
+
 // RunRecord is one row of yardsync_runs as the status page lists it.
 type RunRecord struct {
 	reconcile.Summary

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,7 +138,7 @@ func LoadConfig(path string, required bool, getenv func(string) string) (Config,
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %s", path, nameTypeErrors(cleanYAMLError(err), data))
+			return cfg, fmt.Errorf("config %s: %s", path, nameTypeErrors(placeSyntaxError(err, data), data))
 		}
 	case errors.Is(err, os.ErrNotExist) && !required:
 	default:
@@ -320,13 +321,17 @@ func unmapped(p netip.Prefix) string {
 	return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked().String()
 }
 
+// oneOf lists the choices by name; an empty choice is said in words.
 func oneOf(v string, allowed ...string) error {
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
+	if slices.Contains(allowed, v) {
+		return nil
 	}
-	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+	named := slices.DeleteFunc(slices.Clone(allowed), func(a string) bool { return a == "" })
+	msg := fmt.Sprintf("%q is not one of %s", v, strings.Join(named, ", "))
+	if len(named) < len(allowed) {
+		msg += ` (or empty: "")`
+	}
+	return errors.New(msg)
 }
 
 func atLeastDuration(d, min time.Duration) error {
@@ -364,7 +369,10 @@ func validSchedule(s string) error {
 		return nil
 	}
 	if _, err := cron.ParseStandard(s); err != nil {
-		return fmt.Errorf("%q: %w", s, err)
+		if _, at := cron.ParseStandard("@" + s); at == nil {
+			return fmt.Errorf("%q: %w; write \"@%s\" (with the @) for an interval", s, err, s)
+		}
+		return fmt.Errorf("%q: %w; write an interval as \"@every 5m\", or five cron fields such as \"*/5 * * * *\"", s, err)
 	}
 	return nil
 }
