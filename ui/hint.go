@@ -6,15 +6,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"yardsync/reconcile"
 )
 
 // What to do about an error: the page puts one line under each error whose
-// class it knows.
-//
-// TEMPORARY: this classifier stands in for the shared pure function the CLI
-// gets for the same hints (check, panels, explain, the run report). When it
-// lands, errorClass calls it and hintTexts keeps only the page's wording, in
-// both languages, keyed by its classes.
+// class it knows. The classes of panel errors are reconcile.HintClass's, as
+// the CLI's hints are (check, panels, explain, the run report); the page
+// adds the classes of a run's own errors and keeps its wording, in both
+// languages, keyed by class.
 
 // Error classes, as data-hint on the page.
 const (
@@ -25,6 +25,7 @@ const (
 	hintBusy        = "busy"        // another run held the panel's lease the whole wait
 	hintServer      = "server"      // the panel answered 5xx
 	hintUnkept      = "unkept"      // the panel acknowledged writes it did not keep
+	hintLost        = "lost"        // keys the panel held were gone after the session (a reboot)
 	hintGuard       = "guard"       // the guard held a run's revocations
 	hintInterrupted = "interrupted" // the run's process stopped before its end
 	hintBilling     = "billing"     // the billing could not be read
@@ -39,22 +40,25 @@ var errorClasses = []struct {
 }{
 	{hintInterrupted, regexp.MustCompile(`^interrupted$`)},
 	{hintBilling, regexp.MustCompile(`^billing snapshot`)}, // a run's own error: its cause may be any of the below
-	{hintAuth, regexp.MustCompile(`status 40[13]\b|bad credentials`)},
-	{hintRefused, regexp.MustCompile(`connection refused|no route to host`)},
-	{hintTimeout, regexp.MustCompile(`\btimeout\b|deadline exceeded|timed out`)},
-	{hintFull, regexp.MustCompile(`(?i)\b(table|store) is full\b|action=add[^\n]*panel says "Request failed"`)},
-	{hintBusy, regexp.MustCompile(`is busy: its lease is held`)},
-	{hintServer, regexp.MustCompile(`status 5\d\d\b`)},
-	{hintUnkept, regexp.MustCompile(`not seen on the panel|missing after the session`)},
 }
 
+// serverError is a panel's 5xx, which reconcile.HintClass leaves unclassed.
+var serverError = regexp.MustCompile(`status 5\d\d\b`)
+
 // errorClass names the class of an error message, or "" for one the page
-// has no advice for.
+// has no advice for: a run's own classes first, then a panel error's
+// (reconcile.HintClass, shared with the CLI), then a panel's 5xx.
 func errorClass(msg string) string {
 	for _, c := range errorClasses {
 		if c.re.MatchString(msg) {
 			return c.class
 		}
+	}
+	if class := reconcile.HintClass(msg); class != "" {
+		return class
+	}
+	if serverError.MatchString(msg) {
+		return hintServer
 	}
 	return ""
 }
@@ -72,6 +76,7 @@ var hintTexts = map[string]map[string]string{
 		hintServer:      "The panel answered with an internal error; the next run tries again. If it stays, reboot the panel.",
 		hintUnkept:      "The panel acknowledged writes it did not keep (failing memory, a reboot, or a full table it does not report): reboot or replace it; the next run writes again.",
 		hintGuard:       "Check the billing: <code>yardsync reconcile --dry-run</code> shows what a run would revoke. If the revocations are real, run <code>yardsync reconcile --force</code>.",
+		hintLost:        "Keys the panel held were gone after the session (a reboot, or a reset table): check its power and firmware; the next run puts them back.",
 		hintInterrupted: "The process running it stopped before the end (a restart or a crash); the next run finishes the work.",
 		hintBilling:     "The billing could not be read, so nothing changed: <code>yardsync check</code> says what is wrong.",
 	},
@@ -84,6 +89,7 @@ var hintTexts = map[string]map[string]string{
 		hintServer:      "Панель ответила внутренней ошибкой; следующий прогон попробует снова. Если ошибка не проходит, перезагрузите панель.",
 		hintUnkept:      "Панель подтвердила записи, но не сохранила их (сбой памяти, перезагрузка или переполненная таблица, о которой она молчит): перезагрузите или замените её; следующий прогон запишет снова.",
 		hintGuard:       "Проверьте биллинг: <code>yardsync reconcile --dry-run</code> покажет, что снял бы прогон. Если снятия настоящие, запустите <code>yardsync reconcile --force</code>.",
+		hintLost:        "Ключи, которые были на панели, пропали после сеанса (перезагрузка или сброс таблицы): проверьте её питание и прошивку; следующий прогон вернёт их.",
 		hintInterrupted: "Процесс, выполнявший прогон, остановился до конца (перезапуск или сбой); следующий прогон доделает работу.",
 		hintBilling:     "Биллинг не прочитан, поэтому ничего не изменилось: <code>yardsync check</code> покажет, что не так.",
 	},

@@ -119,7 +119,7 @@ func TestErrorClass(t *testing.T) {
 		"1 of the session's writes not seen on the panel after it: add 000000A1B2C3D4 flat 12\npanels: beward 127.244.0.2:38433: GET /cgi-bin/rfid_cgi?action=add&Key=000000A1B2C3D4&Apartment=12: panel says \"Request failed\": permanent": hintFull,
 		"panels: sokol 127.0.0.3:80: PUT /key/store/merge: status 422: key store is full: permanent":                                                                                                                                         hintFull,
 		"1 of the session's writes not seen on the panel after it: add 000000A1B2C3D4 flat 12":                                                                                                                                               hintUnkept,
-		"2 desired keys the panel held are missing after the session (did it reboot or lose its table?); the next run puts them back: 00000000000001 flat 1":                                                                                 hintUnkept,
+		"2 desired keys the panel held are missing after the session (did it reboot or lose its table?); the next run puts them back: 00000000000001 flat 1":                                                                                 hintLost,
 		"panel 7 is busy: its lease is held by run 12 on host-a":                                                                                                                                                                             hintBusy,
 		"panels: beward 127.244.0.2:38433: GET /cgi-bin/rfid_cgi?action=list: status 500: transient":                                                                                                                                         hintServer,
 		"interrupted": hintInterrupted,
