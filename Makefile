@@ -7,7 +7,7 @@ PKGS    := ./...
 # without touching go.mod.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck
 
-.PHONY: build test demo demo-stop bench lint fuzz clean services browser
+.PHONY: build test demo demo-stop bench lint fuzz clean services browser rules
 
 build:
 	$(GO) build -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o $(BIN) ./cmd/yardsync
@@ -18,7 +18,12 @@ services:
 browser:
 	@./scripts/chromium.sh
 
-test: services browser
+# rules checks the Prometheus alerts (deploy/yardsync.rules.yml) with promtool,
+# fetched from Debian's prometheus package when missing.
+rules:
+	@./scripts/promtool.sh
+
+test: services browser rules
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) run $(STATICCHECK) $(PKGS)

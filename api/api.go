@@ -43,14 +43,17 @@ type Syncer interface {
 // Options are the handler's dependencies; Billing and Syncer may be nil
 // until configured, and their calls then answer 503.
 type Options struct {
-	Store   *store.DB
-	Billing Billing
-	Syncer  Syncer
-	Explain Explainer      // explain/; nil until billing is configured
-	Metrics http.Handler   // served at /metrics when set
-	UI      http.Handler   // the status page at /ui/ when set; it has its own login, so only api.allow guards it
-	Tokens  []access.Token // static bearer tokens, each with its role
-	Allow   []netip.Prefix // api.allow: clients served; empty: any
+	Store *store.DB
+	// Families names the family of each paneltype in panels/ answers; nil:
+	// the defaults.
+	Families reconcile.Families
+	Billing  Billing
+	Syncer   Syncer
+	Explain  Explainer      // explain/; nil until billing is configured
+	Metrics  http.Handler   // served at /metrics when set
+	UI       http.Handler   // the status page at /ui/ when set; it has its own login, so only api.allow guards it
+	Tokens   []access.Token // static bearer tokens, each with its role
+	Allow    []netip.Prefix // api.allow: clients served; empty: any
 	// HealthAllow is api.health_allow: the clients /healthz and /readyz
 	// answer; empty: those of Allow.
 	HealthAllow []netip.Prefix

@@ -119,5 +119,6 @@ func (h *handler) panels(r *http.Request, b body) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	reconcile.NameFamilies(list, h.Families)
 	return http.StatusOK, map[string]any{"panels": list}, nil
 }

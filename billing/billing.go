@@ -49,6 +49,9 @@ type source interface {
 	cams(ctx context.Context, uid int64) (reconcile.CamsState, bool, error)
 	contract(ctx context.Context, uid int64, p phoneArgs) (reconcile.BillingRow, bool, error)
 	snapshot(ctx context.Context) ([]reconcile.Contract, error)
+	// ping asks the billing something of its own (the server's version, the
+	// file's contracts) and says what it answered.
+	ping(ctx context.Context) (string, error)
 	close()
 }
 

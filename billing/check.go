@@ -10,9 +10,10 @@ import (
 
 // Probe is the outcome of running one configured query once.
 type Probe struct {
-	Query  string `json:"query"`  // uids, cams, contract, snapshot or snapshot_one (narrowed by uid)
-	Status string `json:"status"` // ok, skipped (not configured), warning (worth a look, no problem) or error
-	Detail string `json:"detail"` // what it returned, or the exact problem
+	Query  string `json:"query"`          // uids, cams, contract, snapshot or snapshot_one (narrowed by uid)
+	Status string `json:"status"`         // ok, skipped (not configured), warning (worth a look, no problem) or error
+	Detail string `json:"detail"`         // what it returned, or the exact problem
+	Hint   string `json:"hint,omitempty"` // what to do about the problem, when known
 }
 
 // Problem reports whether the probe found something to fix.
@@ -21,14 +22,39 @@ func (p Probe) Problem() bool { return p.Status == "error" }
 // samplePhone is the phone Check asks about when the operator gives none.
 const samplePhone = "9000000000"
 
-// Check runs each query once, with the sample phone and uid when given: the
-// uid defaults to the first one the phone or the snapshot answers.
-func (c *Client) Check(ctx context.Context, phone string, uid int64) []Probe {
+// CheckInput is what Check asks the billing about, and what it compares
+// the snapshot with.
+type CheckInput struct {
+	Phone string // sample phone for the uids query; "": a made-up one
+	UID   int64  // sample uid for cams and contract; 0: the first the phone or the snapshot gives
+	// Paid is how many contracts the runs recorded as paid (0: none or
+	// unknown): a snapshot with fewer than half as many active is a warning.
+	Paid int
+}
+
+// QueryBilling names Check's first probe: the billing answers at all.
+const QueryBilling = "billing"
+
+// Check says whether the billing answers a query at all (the billing line),
+// then runs each configured query once, with the sample phone and uid when
+// given: the uid defaults to the first one the phone or the snapshot
+// answers. When the billing does not answer, the queries are not run: each
+// would only repeat the billing line's error.
+func (c *Client) Check(ctx context.Context, in CheckInput) []Probe {
+	head := c.probeBilling(ctx)
+	if head.Problem() {
+		out := []Probe{head}
+		for _, q := range []string{QueryUIDs, QueryCams, QueryContract, QuerySnapshot, querySnapshotOne} {
+			out = append(out, Probe{Query: q, Status: "skipped", Detail: "not run: the billing did not answer (see the billing line)"})
+		}
+		return out
+	}
+	phone, uid := in.Phone, in.UID
 	if phone == "" {
 		phone = samplePhone
 	}
 	uids, pu := c.probeUIDs(ctx, phone)
-	snap, ps := c.probeSnapshot(ctx)
+	snap, ps := c.probeSnapshot(ctx, in.Paid)
 	if uid == 0 {
 		uid = 1
 		if len(snap) > 0 {
@@ -38,7 +64,18 @@ func (c *Client) Check(ctx context.Context, phone string, uid int64) []Probe {
 			uid = uids[0]
 		}
 	}
-	return []Probe{pu, c.probeCams(ctx, uid), c.probeContract(ctx, uid), ps, c.probeSnapshotOne(ctx, uid)}
+	return []Probe{head, pu, c.probeCams(ctx, uid), c.probeContract(ctx, uid), ps, c.probeSnapshotOne(ctx, uid)}
+}
+
+// probeBilling runs the source's own query (SELECT version() on SQL, a
+// read of the file), so the line says the billing answers, not only which
+// driver is configured.
+func (c *Client) probeBilling(ctx context.Context) Probe {
+	what, err := c.src.ping(ctx)
+	if err != nil {
+		return Probe{Query: QueryBilling, Status: "error", Detail: "driver " + c.driver + ": " + err.Error()}
+	}
+	return Probe{Query: QueryBilling, Status: "ok", Detail: "driver " + c.driver + ": " + what}
 }
 
 func probe(query string, err error, format string, args ...any) Probe {
@@ -58,7 +95,7 @@ func (c *Client) probeUIDs(ctx context.Context, phone string) ([]int64, Probe) {
 	return uids, probe(QueryUIDs, err, "%d uid(s) for %s: %v", len(uids), norm, uids)
 }
 
-func (c *Client) probeSnapshot(ctx context.Context) ([]int64, Probe) {
+func (c *Client) probeSnapshot(ctx context.Context, paid int) ([]int64, Probe) {
 	snap, err := c.Snapshot(ctx)
 	var uids []int64
 	active := 0
@@ -72,7 +109,25 @@ func (c *Client) probeSnapshot(ctx context.Context) ([]int64, Probe) {
 		return uids, Probe{Query: QuerySnapshot, Status: "error",
 			Detail: fmt.Sprintf("%d contract(s) with several rows, left as they are: %v", len(dups), firstOf(dups, 20))}
 	}
-	return uids, probe(QuerySnapshot, err, "%d contracts, %d active", len(snap), active)
+	p := probe(QuerySnapshot, err, "%d contracts, %d active", len(snap), active)
+	if w := shrunk(active, paid); err == nil && w != "" {
+		p.Status, p.Detail = "warning", p.Detail+": "+w
+	}
+	return uids, p
+}
+
+// shrunk says why a snapshot with this many active contracts looks wrong:
+// none at all, or fewer than half of the paid contracts the runs recorded.
+// A billing that really lost that many is rare; a query gone wrong is not,
+// and the guard would hold the run that followed it.
+func shrunk(active, paid int) string {
+	switch {
+	case active == 0:
+		return "no active contract (cams_open and cams_paid both true): is the snapshot query right?"
+	case active*2 < paid:
+		return fmt.Sprintf("fewer than half of the %d contracts the last runs recorded as paid (yardsync_access): is the snapshot query right?", paid)
+	}
+	return ""
 }
 
 // firstOf returns at most n items, for a detail line that stays readable.

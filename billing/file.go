@@ -70,6 +70,15 @@ func openFile(cfg Config) (source, error) {
 
 func (f *fileSource) close() {}
 
+// ping reads the file (again, if it changed) and counts its contracts.
+func (f *fileSource) ping(context.Context) (string, error) {
+	d, err := f.load()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s read, %d contracts", f.path, len(d.contracts)), nil
+}
+
 // load returns the file's data, read again when its size or mtime changed.
 func (f *fileSource) load() (*fileData, error) {
 	f.mu.Lock()

@@ -153,7 +153,7 @@ func TestCheckSnapshotOne(t *testing.T) {
 	ctx := context.Background()
 	probeOf := func(t *testing.T, c *billing.Client, uid int64) billing.Probe {
 		t.Helper()
-		for _, p := range c.Check(ctx, "", uid) {
+		for _, p := range c.Check(ctx, billing.CheckInput{UID: uid}) {
 			if p.Query == "snapshot_one" {
 				return p
 			}

@@ -38,7 +38,13 @@ type sqlSource struct {
 	// snapshotRows is how many rows the last snapshot gave: the next is
 	// read into a list of that size instead of doubling its way there.
 	snapshotRows atomic.Int64
+	// version is versionQuery compiled for the driver.
+	version compiled
 }
+
+// versionQuery is what ping asks: one query every SQL billing answers,
+// whatever the operator's queries are, through the same read-only path.
+const versionQuery = "SELECT version()"
 
 func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secrets []string) *sqlSource {
 	s := &sqlSource{run: run, timeout: timeout, queries: map[string]prepared{}, secrets: secrets}
@@ -48,7 +54,33 @@ func newSQLSource(run runner, d dialect, qs Queries, timeout time.Duration, secr
 	s.prepare(QuerySnapshot, qs.Snapshot, d)
 	s.narrowErr = s.prepareNarrowed(qs.Snapshot, d)
 	s.prepare(QueryChanges, qs.Changes, d, paramSince)
+	s.version, _ = compile(versionQuery, d) // no parameters: it always compiles
 	return s
+}
+
+// ping runs versionQuery under the queries' deadline and names the server.
+// It is no billing query: the query metrics do not count it.
+func (s *sqlSource) ping(ctx context.Context) (string, error) {
+	qctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var v firstValue
+	if err := s.run.query(qctx, s.version, nil, &v); err != nil {
+		return "", s.explain(ctx, qctx, err)
+	}
+	server, _, _ := strings.Cut(v.text, " on ") // PostgreSQL's says which compiler built it
+	return "answers a query (server " + server + ")", nil
+}
+
+// firstValue keeps the first value of the first row as text.
+type firstValue struct{ text string }
+
+func (f *firstValue) columns([]string) error { return nil }
+
+func (f *firstValue) row(vals []any) error {
+	if len(vals) > 0 && f.text == "" {
+		f.text = fmt.Sprint(vals[0])
+	}
+	return nil
 }
 
 func (s *sqlSource) prepare(name, query string, d dialect, allowed ...string) {

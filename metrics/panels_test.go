@@ -54,3 +54,31 @@ func TestPanelUpWrites(t *testing.T) {
 	write("")
 	up("writes seen", "1")
 }
+
+// TestPanelsNotKeepingWrites: yardsync_panels_not_keeping_writes counts the
+// panels whose last write session was not kept, and no other failing panel.
+func TestPanelsNotKeepingWrites(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpenDB(t)
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO devices (device_id, device_uuid, device_type, is_active, paneltype, panelip)
+		VALUES (4, '00000000-0000-4000-8000-000000000004', 1, true, 2, '10.0.0.4'),
+		       (5, '00000000-0000-4000-8000-000000000005', 1, true, 2, '10.0.0.5')`); err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New()
+	m.Panels(db.PanelStatuses)
+	want := func(step, n string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if line := "\nyardsync_panels_not_keeping_writes " + n + "\n"; !strings.Contains(rec.Body.String(), line) {
+			t.Fatalf("%s: /metrics lacks %q", step, line)
+		}
+	}
+	want("never reached", "0")
+	if err := db.RecordPanelWrites(ctx, []reconcile.PanelWrite{{DeviceID: 4, Error: "1 of the session's writes not seen on the panel after it: add 0000000000AB01 flat 7"},
+		{DeviceID: 5, Error: "status 401: bad credentials"}}); err != nil {
+		t.Fatal(err)
+	}
+	want("panel 4 not keeping its writes, panel 5 refusing them", "1")
+}

@@ -45,7 +45,7 @@ type Info struct {
 // Client drives one panel. It implements reconcile.Panel; its methods are
 // safe for concurrent use but the panel sees one request at a time.
 type Client struct {
-	family   string // "beward" or "sokol", for messages
+	family   string // the family's name, for messages
 	addr     string // ip:port, for messages
 	base     string // scheme://ip:port
 	password string // kept only to scrub it from messages
@@ -115,6 +115,10 @@ func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate
 		c.drv = &beward{c: c}
 	case reconcile.PanelSokol:
 		c.drv = &sokol{c: c}
+	case reconcile.PanelQtech:
+		c.drv = &qtech{c: c}
+	case reconcile.PanelRubetek:
+		c.drv = &rubetek{c: c}
 	default:
 		return nil, c.fail(reconcile.ErrPermanent, "", "unknown panel family %d", d.Family)
 	}

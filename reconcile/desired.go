@@ -16,6 +16,8 @@ type Inputs struct {
 	// Tombstones are panels deleted from SmartYard that may still hold keys
 	// yardsync put there, with what is needed to dial them.
 	Tombstones []PanelDevice
+	// Families names the family of each paneltype; nil: DefaultFamilies.
+	Families Families
 }
 
 // Grant is one key a panel should hold, bound to the flat of the contract
@@ -84,7 +86,7 @@ type BadFlat struct {
 func Desire(in Inputs) Desired {
 	contracts, dups := contractsByUID(in.Contracts)
 	d := Desired{
-		Panels:     panelsByID(in.Devices),
+		Panels:     panelsByID(in.Devices, in.Families),
 		Keys:       map[int]map[string]Grant{},
 		Access:     accessStates(in, contracts),
 		Reaches:    reaches(in),
@@ -206,10 +208,10 @@ func (d Desired) cleanable(ids []int) []int {
 	return out
 }
 
-func panelsByID(devices []Device) map[int]PanelDevice {
+func panelsByID(devices []Device, fs Families) map[int]PanelDevice {
 	m := map[int]PanelDevice{}
 	for _, dev := range devices {
-		if p, ok := dev.Panel(); ok {
+		if p, ok := dev.PanelIn(fs); ok {
 			m[dev.ID] = p
 		}
 	}

@@ -24,19 +24,40 @@ type Device struct {
 	PanelPasswd *string  `json:"panelpasswd"`
 }
 
-// Panel reports whether the device is an intercom panel the reconciler
-// drives: an active camera (type 1 or 2) of a known family with an address.
-func (d Device) Panel() (PanelDevice, bool) {
+// Panel is PanelIn with the default families.
+func (d Device) Panel() (PanelDevice, bool) { return d.PanelIn(nil) }
+
+// PanelIn reports whether the device is an intercom panel the reconciler
+// drives: an active camera (type 1 or 2) with an address whose paneltype
+// names a family of fs. The PanelDevice carries that family.
+func (d Device) PanelIn(fs Families) (PanelDevice, bool) {
+	if !d.panelShaped() {
+		return PanelDevice{}, false
+	}
+	f, ok := fs.Of(*d.PanelType)
+	if !ok {
+		return PanelDevice{}, false
+	}
+	return PanelDevice{ID: d.ID, Family: int(f), IP: *d.PanelIP, Login: deref(d.PanelLogin), Password: deref(d.PanelPasswd)}, true
+}
+
+// UnknownFamily reports whether the device would be a panel but for its
+// paneltype, which names no family of fs: check, panels and the status
+// page name it; runs leave it alone.
+func (d Device) UnknownFamily(fs Families) bool {
+	if !d.panelShaped() {
+		return false
+	}
+	_, ok := fs.Of(*d.PanelType)
+	return !ok
+}
+
+// panelShaped: an active camera with a paneltype and an address.
+func (d Device) panelShaped() bool {
 	if d.Type != TypeCam && d.Type != TypeMewcam {
-		return PanelDevice{}, false
+		return false
 	}
-	if d.IsActive == nil || !*d.IsActive || d.PanelType == nil || d.PanelIP == nil || *d.PanelIP == "" {
-		return PanelDevice{}, false
-	}
-	if *d.PanelType != PanelBeward && *d.PanelType != PanelSokol {
-		return PanelDevice{}, false
-	}
-	return PanelDevice{ID: d.ID, Family: *d.PanelType, IP: *d.PanelIP, Login: deref(d.PanelLogin), Password: deref(d.PanelPasswd)}, true
+	return d.IsActive != nil && *d.IsActive && d.PanelType != nil && d.PanelIP != nil && *d.PanelIP != ""
 }
 
 func deref(s *string) string {

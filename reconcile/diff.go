@@ -224,11 +224,17 @@ func (s scope) orphans(desired Desired, owned []OwnedKey) []OwnedKey {
 func (s scope) mine(uid int64) bool { return s.uids == nil || slices.Contains(s.uids, uid) }
 
 // reports returns the conflicts, bad flats and duplicates to show: all of
-// them on a full run, those naming its uids on a targeted one.
+// them on a full run, those naming its uids on a targeted one, those of
+// its panel and of the contracts reaching it on a one-panel run.
 func (s scope) reports(desired Desired) ([]Conflict, []BadFlat, []int64) {
-	conflicts := slices.DeleteFunc(slices.Clone(desired.Conflicts), func(c Conflict) bool { return !s.mine(c.Winner) && !s.mine(c.Loser) })
-	bad := slices.DeleteFunc(slices.Clone(desired.BadFlats), func(b BadFlat) bool { return !s.mine(b.UID) })
-	dups := slices.DeleteFunc(slices.Clone(desired.Duplicates), func(uid int64) bool { return !s.mine(uid) })
+	shown := func(uid int64) bool {
+		return s.mine(uid) && (s.panel == 0 || slices.Contains(desired.Reaches[uid], s.panel))
+	}
+	conflicts := slices.DeleteFunc(slices.Clone(desired.Conflicts), func(c Conflict) bool {
+		return !shown(c.Winner) && !shown(c.Loser) || s.panel != 0 && c.DeviceID != s.panel
+	})
+	bad := slices.DeleteFunc(slices.Clone(desired.BadFlats), func(b BadFlat) bool { return !shown(b.UID) })
+	dups := slices.DeleteFunc(slices.Clone(desired.Duplicates), func(uid int64) bool { return !shown(uid) })
 	return conflicts, bad, dups
 }
 

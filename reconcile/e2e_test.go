@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,10 +67,7 @@ func newWorld(t *testing.T, family string, count int) *world {
 	}
 	t.Cleanup(w.fleet.Close)
 	w.port = port
-	paneltype := 1
-	if family == "sokol" {
-		paneltype = 2
-	}
+	paneltype := simPaneltype(t, family)
 	for _, addr := range w.fleet.Addrs() {
 		host, _, _ := net.SplitHostPort(addr)
 		id, err := w.db.AddDevice(bg, reconcile.Device{UUID: fmt.Sprintf("00000000-0000-4000-8000-%012d", rand.IntN(1e12)),
@@ -89,6 +87,16 @@ func newWorld(t *testing.T, family string, count int) *world {
 			Settle: time.Millisecond},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return w
+}
+
+// simPaneltype is the default paneltype of an emulated family.
+func simPaneltype(t *testing.T, family string) int {
+	t.Helper()
+	f, ok := reconcile.ParseFamily(strings.TrimSuffix(family, "-mifare"))
+	if !ok {
+		t.Fatalf("no paneltype for emulated family %q", family)
+	}
+	return int(f)
 }
 
 // settle is how long after a write its key may still land: a record of a

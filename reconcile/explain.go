@@ -17,6 +17,36 @@ type Explanation struct {
 	Active  bool             `json:"active"`
 	Reason  string           `json:"reason"`
 	Panels  []ExplainedPanel `json:"panels"`
+	// ReasonCode and ReasonArgs are Reason for a reader that says it in
+	// another language (the status page in Russian): one of the Reason*
+	// codes and the numbers the sentence names.
+	ReasonCode string     `json:"reason_code"`
+	ReasonArgs ReasonArgs `json:"reason_args"`
+}
+
+// Reason codes of an Explanation, one per verdict sentence.
+const (
+	ReasonNoContract = "no_contract" // the billing has no such contract
+	ReasonConflict   = "conflict"    // several billing rows (Rows)
+	ReasonNoService  = "no_service"  // no intercom service
+	ReasonNotPaid    = "not_paid"    // the service is not paid
+	ReasonBadFlat    = "bad_flat"    // paid, but Flat is no flat number
+	ReasonNoKeys     = "no_keys"     // paid, but SmartYard holds no keys
+	ReasonNoPanels   = "no_panels"   // paid, but its rights reach no panel
+	ReasonPaid       = "paid"        // paid: Keys keys on Panels panels as Flat
+)
+
+// ReasonArgs are the numbers a verdict names. StillOn, when above zero,
+// adds that many unwanted keys still on the panels, held there by the guard
+// of run HeldRun when Guard is set.
+type ReasonArgs struct {
+	Rows    int    `json:"rows,omitempty"`
+	Keys    int    `json:"keys,omitempty"`
+	Panels  int    `json:"panels,omitempty"`
+	Flat    string `json:"flat,omitempty"`
+	StillOn int    `json:"still_on,omitempty"`
+	HeldRun int64  `json:"held_run,omitempty"`
+	Guard   *Guard `json:"guard,omitempty"`
 }
 
 // ExplainedBilling is the contract's billing row as the snapshot reads it.
@@ -69,7 +99,8 @@ func (r *Runner) Explain(ctx context.Context, uid int64, log ChangeReader) (Expl
 	in, owned := o.in, o.owned
 	desired := Desire(in)
 	ex := Explanation{UID: uid, Panels: []ExplainedPanel{}}
-	ex.Billing, ex.Active, ex.Reason = verdict(uid, in, desired)
+	ex.Billing, ex.Active, ex.ReasonCode, ex.ReasonArgs = verdict(uid, in, desired)
+	ex.Reason = reasonText(uid, ex.ReasonCode, ex.ReasonArgs)
 	for _, id := range explainedPanels(uid, desired, owned) {
 		ex.Panels = append(ex.Panels, explainPanel(uid, desired.Panels[id], in, desired, owned))
 	}
@@ -79,7 +110,9 @@ func (r *Runner) Explain(ctx context.Context, uid int64, log ChangeReader) (Expl
 			return ex, err
 		}
 	}
-	return ex, stillOn(ctx, &ex, log)
+	err = stillOn(ctx, &ex, log)
+	ex.Reason = reasonText(uid, ex.ReasonCode, ex.ReasonArgs)
+	return ex, err
 }
 
 // HeldReader finds the newest run the guard held that would have revoked a
@@ -103,22 +136,19 @@ func stillOn(ctx context.Context, ex *Explanation, log ChangeReader) error {
 	if n == 0 {
 		return nil
 	}
+	ex.ReasonArgs.StillOn = n
 	if hr, ok := log.(HeldReader); ok {
 		id, g, err := hr.HeldFor(ctx, ex.UID)
 		if err != nil {
 			return err
 		}
-		if g != nil {
-			ex.Reason += fmt.Sprintf(" %d of its keys are still on the panels, held by the guard: run %d %s. They come off at the next run that reads the billing right, or with `yardsync reconcile --force`.", n, id, g)
-			return nil
-		}
+		ex.ReasonArgs.HeldRun, ex.ReasonArgs.Guard = id, g
 	}
-	ex.Reason += fmt.Sprintf(" %d of its keys are still on the panels: the next run takes them off.", n)
 	return nil
 }
 
-// verdict reads the billing row and says in one sentence what follows from it.
-func verdict(uid int64, in Inputs, d Desired) (ExplainedBilling, bool, string) {
+// verdict reads the billing row and says with a reason code what follows from it.
+func verdict(uid int64, in Inputs, d Desired) (ExplainedBilling, bool, string, ReasonArgs) {
 	var rows []Contract
 	for _, c := range in.Contracts {
 		if c.UID == uid {
@@ -126,29 +156,59 @@ func verdict(uid int64, in Inputs, d Desired) (ExplainedBilling, bool, string) {
 		}
 	}
 	if len(rows) == 0 {
-		return ExplainedBilling{}, false, fmt.Sprintf("The billing has no contract %d, so it gets no keys.", uid)
+		return ExplainedBilling{}, false, ReasonNoContract, ReasonArgs{}
 	}
 	c := rows[0]
 	b := ExplainedBilling{Found: true, CamsOpen: c.CamsOpen, CamsPaid: c.CamsPaid, Flat: c.Flat}
 	nkeys, npanels := len(d.Codes[uid]), len(d.Reach(uid))
 	switch {
 	case len(rows) > 1:
-		return b, false, fmt.Sprintf("The billing returns %d rows for contract %d: a conflict, so yardsync leaves its panels as they are until the billing is fixed.", len(rows), uid)
+		return b, false, ReasonConflict, ReasonArgs{Rows: len(rows)}
 	case !c.CamsOpen:
-		return b, false, fmt.Sprintf("Contract %d does not have the intercom service in the billing, so its keys come off the panels.", uid)
+		return b, false, ReasonNoService, ReasonArgs{}
 	case !c.CamsPaid:
-		return b, false, fmt.Sprintf("Contract %d has the intercom service but has not paid for it, so its keys come off the panels.", uid)
+		return b, false, ReasonNotPaid, ReasonArgs{}
 	}
 	if _, ok := FlatNumber(c.Flat); !ok {
-		return b, false, fmt.Sprintf("Contract %d has paid, but its flat %q is not a number from 1 to 9999, so it gets no keys until the billing is fixed.", uid, c.Flat)
+		return b, false, ReasonBadFlat, ReasonArgs{Flat: c.Flat}
 	}
 	switch {
 	case nkeys == 0:
-		return b, true, fmt.Sprintf("Contract %d has paid, but SmartYard holds no keys for it (keys_add).", uid)
+		return b, true, ReasonNoKeys, ReasonArgs{}
 	case npanels == 0:
-		return b, true, fmt.Sprintf("Contract %d has paid, but its rights reach no active panel (rights_add, or a door whose cam is a panel).", uid)
+		return b, true, ReasonNoPanels, ReasonArgs{}
 	}
-	return b, true, fmt.Sprintf("Contract %d has paid: its %d key(s) belong on %d panel(s) as flat %s.", uid, nkeys, npanels, c.Flat)
+	return b, true, ReasonPaid, ReasonArgs{Keys: nkeys, Panels: npanels, Flat: c.Flat}
+}
+
+// reasonText says a verdict in English, with what is still on the panels.
+func reasonText(uid int64, code string, a ReasonArgs) string {
+	var s string
+	switch code {
+	case ReasonNoContract:
+		s = fmt.Sprintf("The billing has no contract %d, so it gets no keys.", uid)
+	case ReasonConflict:
+		s = fmt.Sprintf("The billing returns %d rows for contract %d: a conflict, so yardsync leaves its panels as they are until the billing is fixed.", a.Rows, uid)
+	case ReasonNoService:
+		s = fmt.Sprintf("Contract %d does not have the intercom service in the billing, so its keys come off the panels.", uid)
+	case ReasonNotPaid:
+		s = fmt.Sprintf("Contract %d has the intercom service but has not paid for it, so its keys come off the panels.", uid)
+	case ReasonBadFlat:
+		s = fmt.Sprintf("Contract %d has paid, but its flat %q is not a number from 1 to 9999, so it gets no keys until the billing is fixed.", uid, a.Flat)
+	case ReasonNoKeys:
+		s = fmt.Sprintf("Contract %d has paid, but SmartYard holds no keys for it (keys_add).", uid)
+	case ReasonNoPanels:
+		s = fmt.Sprintf("Contract %d has paid, but its rights reach no active panel (rights_add, or a door whose cam is a panel).", uid)
+	default:
+		s = fmt.Sprintf("Contract %d has paid: its %d key(s) belong on %d panel(s) as flat %s.", uid, a.Keys, a.Panels, a.Flat)
+	}
+	switch {
+	case a.StillOn > 0 && a.Guard != nil:
+		s += fmt.Sprintf(" %d of its keys are still on the panels, held by the guard: run %d %s. They come off at the next run that reads the billing right, or with `yardsync reconcile --force`.", a.StillOn, a.HeldRun, a.Guard)
+	case a.StillOn > 0:
+		s += fmt.Sprintf(" %d of its keys are still on the panels: the next run takes them off.", a.StillOn)
+	}
+	return s
 }
 
 // explainedPanels lists the panels the contract reaches and those holding keys it owns.

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -75,7 +76,28 @@ type PanelStatus struct {
 	Keys        *int   `json:"keys"` // what the panel last listed; null until a run read it
 	ManagedKeys int    `json:"managed_keys"`
 	Probe       string `json:"probe,omitempty"`
-	Skipped     int    `json:"skipped"` // entries its last listing skipped as unparseable
+	Skipped     int    `json:"skipped"`   // entries its last listing skipped as unparseable
+	PanelType   int    `json:"paneltype"` // devices.paneltype, which Families names
+}
+
+// NameFamilies sets each status's Family from fs. A paneltype fs names no
+// family of is reported as such, with what to do, and never guessed.
+func NameFamilies(list []PanelStatus, fs Families) {
+	for i, p := range list {
+		f, ok := fs.Of(p.PanelType)
+		if ok {
+			list[i].Family = f.String()
+			continue
+		}
+		if name, named := fs.Named(p.PanelType); named {
+			list[i].Family = name
+			list[i].LastError = fmt.Sprintf("paneltype %d is %s, which yardsync does not drive yet: runs leave this device alone", p.PanelType, name)
+			continue
+		}
+		list[i].Family = "unknown"
+		list[i].LastError = fmt.Sprintf("paneltype %d names no family: runs leave this device alone; "+
+			"map it in panels.families (beward, sokol, qtech, akuvox, rubetek) or fix devices.paneltype", p.PanelType)
+	}
 }
 
 // Failing reports whether the panel's last contact or its writes failed, or

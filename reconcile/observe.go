@@ -29,7 +29,7 @@ func (r *Runner) observe(ctx context.Context, req Request) (observed, error) {
 	if len(req.UIDs) > 0 {
 		return r.observeContracts(ctx, req)
 	}
-	var o observed
+	o := observed{in: Inputs{Families: r.Opts.Families}}
 	var err error
 	if o.in.Devices, o.in.Tombstones, err = r.observeFleet(ctx); err != nil {
 		return o, err
@@ -48,12 +48,12 @@ func (r *Runner) observeReading(ctx context.Context, req Request, l *leases, opt
 		o, err := r.observe(ctx, req)
 		return o, nil, err
 	}
-	var o observed
+	o := observed{in: Inputs{Families: r.Opts.Families}}
 	var err error
 	if o.in.Devices, o.in.Tombstones, err = r.observeFleet(ctx); err != nil {
 		return o, nil, err
 	}
-	fleet := Desire(Inputs{Devices: o.in.Devices, Tombstones: o.in.Tombstones})
+	fleet := Desire(Inputs{Devices: o.in.Devices, Tombstones: o.in.Tombstones, Families: o.in.Families})
 	reads := r.startReads(ctx, l, newScope(fleet, nil, opt).devices(fleet))
 	if err := r.observeRest(ctx, &o); err != nil {
 		reads.cancel()
@@ -107,7 +107,7 @@ func (r *Runner) observeRest(ctx context.Context, o *observed) error {
 // codes, and only the devices and doors these name, so the run's cost does
 // not grow with the fleet.
 func (r *Runner) observeContracts(ctx context.Context, req Request) (observed, error) {
-	var o observed
+	o := observed{in: Inputs{Families: r.Opts.Families}}
 	var err error
 	if o.in.Keys, err = r.Store.KeysSharing(ctx, req.UIDs); err != nil {
 		return o, fmt.Errorf("read store, nothing changed: %w", err)

@@ -83,6 +83,7 @@ type PanelPlan struct {
 // and the store. It is printable (--dry-run, --json) and applied only when
 // HasChanges.
 type Plan struct {
+	Panel     int     `json:"panel,omitempty"` // a one-panel run's device id; 0 otherwise
 	UIDs      []int64 `json:"uids,omitempty"`  // the targeted contracts; none on a full run
 	Named     bool    `json:"named,omitempty"` // UIDs were named: the guard does not apply
 	Prune     string  `json:"prune"`
@@ -108,7 +109,8 @@ type Plan struct {
 	// take them away any more than the keys.
 	AccessHeld []Access `json:"access_held,omitempty"`
 	// Conflicts and BadFlats are carried from Desired for the report (on a
-	// targeted run only those naming its uids).
+	// targeted run only those naming its uids, on a one-panel run only
+	// those of that panel and of the contracts reaching it).
 	Conflicts []Conflict `json:"conflicts,omitempty"`
 	BadFlats  []BadFlat  `json:"bad_flats,omitempty"`
 	// Duplicates lists contracts the snapshot returned several rows for:
@@ -161,7 +163,7 @@ type panelPlan struct {
 func (s scope) planner(desired Desired, owned []OwnedKey, opt PlanOptions) *planner {
 	g := guardOf(desired, opt, s)
 	return &planner{s: s, desired: desired, owned: owned, ownedAt: ownedIndex(owned), opt: opt, guard: g,
-		p: Plan{UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{},
+		p: Plan{Panel: s.panel, UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{},
 			Guarded: g.Held, Guard: g}}
 }
 

@@ -7,7 +7,7 @@ import "slices"
 // panel every door of that lock names as its cam. Rights to devices that do
 // not exist or are not panels reach nothing.
 func reaches(in Inputs) map[int64][]int {
-	panels := panelsByID(in.Devices)
+	panels := panelsByID(in.Devices, in.Families)
 	viaLock := lockPanels(in, panels)
 	out := map[int64][]int{}
 	for uid, ids := range in.Rights {

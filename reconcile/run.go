@@ -103,6 +103,9 @@ type Options struct {
 	// 0: (Retries + 2) × PanelTimeout. A record of a key deleted sooner
 	// stays until a run after that sees the key gone.
 	Settle time.Duration
+	// Families names the family of each devices.paneltype (panels.families);
+	// nil: DefaultFamilies. A paneltype it does not name is no panel.
+	Families Families
 }
 
 // Request asks for one run.
@@ -257,7 +260,7 @@ func (r *Runner) fullRunLock(ctx context.Context, req Request) (Lock, error) {
 func (r *Runner) record(ctx context.Context, req Request, res *Result, took time.Duration) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	report := map[string]any{"guard": res.Plan.Guard, "recheck": res.Recheck, "failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
+	report := map[string]any{"panel": req.Panel, "guard": res.Plan.Guard, "recheck": res.Recheck, "failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
 		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates,
 		"unburied": res.Unburied, "yielded": res.Yielded,
 		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld)}

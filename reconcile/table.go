@@ -81,6 +81,8 @@ func (p Plan) footer(w io.Writer) {
 	add, rebind, del := p.Counts()
 	scope := "full run"
 	switch {
+	case p.Panel != 0:
+		scope = fmt.Sprintf("panel %d", p.Panel)
 	case len(p.UIDs) > 0 && p.Named:
 		scope = fmt.Sprintf("uids %v", p.UIDs)
 	case len(p.UIDs) > 0:

@@ -12,25 +12,80 @@ const (
 	TypeLock   = 3
 )
 
-// Panel families (devices.paneltype).
+// Panel families. A PanelDevice carries one of these, whatever paneltype
+// number the devices row has: Families maps paneltype to a family name.
+// They are also the default paneltypes of each family.
 const (
-	PanelBeward = 1
-	PanelSokol  = 2
+	PanelBeward  = 1
+	PanelSokol   = 2
+	PanelQtech   = 11
+	PanelAkuvox  = 12
+	PanelRubetek = 13
 )
 
-// Family is a panel family (devices.paneltype), named by String the same way
-// in plans, panel errors and metric labels.
+// familyNames names every family yardsync drives.
+var familyNames = map[Family]string{PanelBeward: "beward", PanelSokol: "sokol", PanelQtech: "qtech",
+	PanelAkuvox: "akuvox", PanelRubetek: "rubetek"}
+
+// Family is a panel family, named by String the same way in plans, panel
+// errors and metric labels.
 type Family int
 
-// String names the family: beward, sokol, or family-N for an unknown N.
+// String names the family: beward, sokol, qtech, akuvox, rubetek, or
+// family-N for an unknown N.
 func (f Family) String() string {
-	switch f {
-	case PanelBeward:
-		return "beward"
-	case PanelSokol:
-		return "sokol"
+	if name, ok := familyNames[f]; ok {
+		return name
 	}
 	return "family-" + strconv.Itoa(int(f))
+}
+
+// ParseFamily returns the family of a name String gives.
+func ParseFamily(name string) (Family, bool) {
+	for f, n := range familyNames {
+		if n == name {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// Families maps devices.paneltype to a family name (panels.families). A nil
+// Families is DefaultFamilies.
+type Families map[int]string
+
+// DefaultFamilies is SmartYard's 1 and 2 and yardsync's own numbers for
+// the families SmartYard does not number.
+func DefaultFamilies() Families {
+	return Families{1: "beward", 2: "sokol", 11: "qtech", 12: "akuvox", 13: "rubetek"}
+}
+
+// undriven are the families named in config whose driver is not written
+// yet: their devices are reported (check, panels, the status page) and
+// left alone by runs, like an unknown paneltype, never failed run after run.
+var undriven = map[Family]bool{PanelAkuvox: true}
+
+// Of returns the family paneltype names; false when it names none, or a
+// family yardsync does not drive yet, which is never guessed.
+func (fs Families) Of(paneltype int) (Family, bool) {
+	if fs == nil {
+		fs = DefaultFamilies()
+	}
+	name, ok := fs[paneltype]
+	if !ok {
+		return 0, false
+	}
+	f, ok := ParseFamily(name)
+	return f, ok && !undriven[f]
+}
+
+// Named returns the family name paneltype is mapped to, driven or not.
+func (fs Families) Named(paneltype int) (string, bool) {
+	if fs == nil {
+		fs = DefaultFamilies()
+	}
+	name, ok := fs[paneltype]
+	return name, ok
 }
 
 // Contract is one billing contract as the snapshot query reads it.
@@ -95,7 +150,7 @@ const FlatUnlisted = -1
 // PanelDevice is what a panel client is built from: a devices row.
 type PanelDevice struct {
 	ID       int    `json:"device_id"`
-	Family   int    `json:"paneltype"` // PanelBeward or PanelSokol
+	Family   int    `json:"paneltype"` // the family (PanelBeward...), not the row's paneltype number
 	IP       string `json:"panelip"`
 	Login    string `json:"-"`
 	Password string `json:"-"`

@@ -9,13 +9,18 @@ cd "$(dirname "$0")/.."
 
 BIN=bin/yardsync
 RUN=demo/run
-DB=yardsync_demo
+DB=${DEMO_DB:-yardsync_demo}   # DEMO_DB=name make demo: another database name
 MARK="created by yardsync make demo"
+# The status page's login and the API token, as demo/yardsync.yaml sets them.
+UI_USER=demo
+UI_PASSWORD=demo-ui-password
+TOKEN=demo-token-for-curl
 mkdir -p "$RUN"
 ./scripts/demo-stop.sh >/dev/null 2>&1 || true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+[[ $DB =~ ^[a-z_][a-z0-9_]*$ ]] || die "DEMO_DB=$DB: use lower-case letters, digits and _ (a PostgreSQL name that needs no quoting)"
 
 # busy HOST PORT: something accepts connections there.
 busy() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
@@ -36,13 +41,12 @@ PANEL_PORT=${DEMO_PANEL_PORT:-$(FIRST=18081 free_port "${PANEL_HOSTS[@]}")}
 busy 127.0.0.1 "$API_PORT" && die "port $API_PORT on 127.0.0.1 is taken by another program: set DEMO_API_PORT to a free one"
 API=http://127.0.0.1:$API_PORT/bill/api
 CONFIG=$RUN/yardsync.yaml
-# Without tokens yardsync takes a write only with a JSON Content-Type (a web page cannot send one across sites).
-call() { curl -sS --fail-with-body -X POST -H 'Content-Type: application/json' "$API/$1/" -d "${2:-}"; }
+call() { curl -sS --fail-with-body -X POST -H "Authorization: Bearer $TOKEN" "$API/$1/" -d "${2:-}"; }
 
 say "demo files in $RUN: config (API on port $API_PORT, panels on port $PANEL_PORT) and a copy of the billing"
 cp demo/billing.yaml "$RUN/billing.yaml"
 sed -e "s|127.0.0.1:8080|127.0.0.1:$API_PORT|" -e "s|port: 18081|port: $PANEL_PORT|" \
-    -e "s|path: demo/billing.yaml|path: $RUN/billing.yaml|" demo/yardsync.yaml >"$CONFIG"
+    -e "s|path: demo/billing.yaml|path: $RUN/billing.yaml|" -e "s|/yardsync_demo?|/$DB?|" demo/yardsync.yaml >"$CONFIG"
 
 say "demo database $DB (fresh)"
 psql_q() { psql -qtA -h 127.0.0.1 -U postgres -d postgres "$@"; }
@@ -96,18 +100,23 @@ say "first full reconcile (sync/ with wait)"
 call sync '{"wait": true}'
 echo
 
+AUTH="Authorization: Bearer $TOKEN"
 cat <<MSG
 
-yardsync is running (pid $(cat "$RUN/yardsync.pid")) on port $API_PORT, with 8 emulated panels on port $PANEL_PORT. Try:
+yardsync is running (pid $(cat "$RUN/yardsync.pid")) on port $API_PORT, database $DB, with 8 emulated panels on port $PANEL_PORT.
 
-  curl -s -XPOST $API/devices_list/ | python3 -m json.tool
-  curl -s -XPOST $API/rights_list/ -d '{"uid": 1001}'
-  curl -s -XPOST $API/keys_list/ -d '{"uid": 1001}'
-  curl -s -XPOST -H 'Content-Type: application/json' $API/uids/ -d '{"phone": "+7 (910) 555-00-00"}'
-  curl -s -XPOST -H 'Content-Type: application/json' $API/cams/ -d '{"uid": 1007}'
-  curl -s -XPOST $API/billing_list/ -d '{"phone": "89105550000"}'
-  curl -s -XPOST -H 'Content-Type: application/json' $API/sync/ -d '{"uid": 1001, "wait": true}'
-  curl -s http://127.0.0.1:$API_PORT/metrics | grep ^yardsync_
+The status page: http://127.0.0.1:$API_PORT/ui/  user $UI_USER, password $UI_PASSWORD
+
+The API (every call with the demo's token):
+
+  curl -s -XPOST -H '$AUTH' $API/devices_list/ | python3 -m json.tool
+  curl -s -XPOST -H '$AUTH' $API/rights_list/ -d '{"uid": 1001}'
+  curl -s -XPOST -H '$AUTH' $API/keys_list/ -d '{"uid": 1001}'
+  curl -s -XPOST -H '$AUTH' $API/uids/ -d '{"phone": "+7 (910) 555-00-00"}'
+  curl -s -XPOST -H '$AUTH' $API/cams/ -d '{"uid": 1007}'
+  curl -s -XPOST -H '$AUTH' $API/billing_list/ -d '{"phone": "89105550000"}'
+  curl -s -XPOST -H '$AUTH' $API/sync/ -d '{"uid": 1001, "wait": true}'
+  curl -s -H '$AUTH' http://127.0.0.1:$API_PORT/metrics | grep ^yardsync_
 
 What the panels hold, asked the way yardsync asks them:
 
@@ -117,11 +126,17 @@ What the panels hold, asked the way yardsync asks them:
 
   $BIN --config $CONFIG reconcile --dry-run        # the plan, per panel; changes nothing
   $BIN --config $CONFIG billing list 89105550000   # billingList from the CLI
-  $BIN --config $CONFIG check                      # store, billing and every query
+  $BIN --config $CONFIG check                      # store, billing, every query and panel
 
 A contract stops paying: set cams_paid: false for uid 1001 in $RUN/billing.yaml (the demo's copy), then
-  curl -s -XPOST -H 'Content-Type: application/json' $API/sync/ -d '{"uid": 1001, "wait": true}'
+  curl -s -XPOST -H '$AUTH' $API/sync/ -d '{"uid": 1001, "wait": true}'
 and its key leaves panel 127.0.1.1 and the gate's panel 127.0.3.3 (list them again above).
 
 Stop everything with: make demo-stop
+
+Three commands to try next:
+
+  $BIN --config $CONFIG explain --uid 1001      # why contract 1001 has or lacks access, panel by panel
+  $BIN --config $CONFIG log --uid 1001          # every panel write for it
+  $BIN --config $CONFIG panels                  # each panel's last contact, errors and key counts
 MSG

@@ -134,17 +134,20 @@ func (db *DB) RecordPanelWrites(ctx context.Context, writes []reconcile.PanelWri
 // PanelStatuses lists every panel (a device of type 1 or 2 with a paneltype
 // and an address) with its last known status, failing panels first: those
 // whose last contact or whose writes failed, or that were never reached.
+// Family is the default families' name of its paneltype, or "" when they
+// name none; PanelType says which (cmd names it from panels.families).
 func (db *DB) PanelStatuses(ctx context.Context, failingOnly bool) ([]reconcile.PanelStatus, error) {
 	query := `
 		SELECT d.device_id, coalesce(d.title, ''),
-		       CASE d.paneltype WHEN 1 THEN 'beward' WHEN 2 THEN 'sokol' ELSE 'unknown' END,
+		       CASE d.paneltype WHEN 1 THEN 'beward' WHEN 2 THEN 'sokol' WHEN 11 THEN 'qtech'
+		            WHEN 12 THEN 'akuvox' WHEN 13 THEN 'rubetek' ELSE '' END,
 		       coalesce(host(d.panelip), ''), s.last_contact, s.last_ok,
 		       coalesce(nullif(s.last_error, ''), s.write_error, ''), s.keys,
 		       (SELECT count(*) FROM yardsync_owned_keys o WHERE o.device_id = d.device_id)::int,
-		       coalesce(s.probe, ''), coalesce(s.skipped, 0)
+		       coalesce(s.probe, ''), coalesce(s.skipped, 0), d.paneltype
 		FROM devices d
 		LEFT JOIN yardsync_panel_status s ON s.device_id = d.device_id
-		WHERE d.device_type IN (1, 2) AND d.paneltype IN (1, 2) AND d.panelip IS NOT NULL AND d.is_active
+		WHERE d.device_type IN (1, 2) AND d.paneltype IS NOT NULL AND d.panelip IS NOT NULL AND d.is_active
 		  AND (NOT $1 OR s.last_contact IS NULL OR s.last_error <> '' OR s.write_error <> '')
 		ORDER BY (s.last_contact IS NULL OR s.last_error <> '' OR s.write_error <> '') DESC, d.device_id`
 	rows, err := db.pool.Query(ctx, query, failingOnly)

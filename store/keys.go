@@ -136,3 +136,23 @@ func sortKeys(list []Key) {
 		return cmp.Or(strings.Compare(a.Code, b.Code), strings.Compare(a.Stored, b.Stored))
 	})
 }
+
+// KeyHolders returns the contracts holding a key, sorted: those whose
+// SmartYard keys hold any stored form of the normalised code, and those
+// yardsync's records name for it on a panel (a key still there for a
+// contract that has lost it).
+func (db *DB) KeyHolders(ctx context.Context, code string) ([]int64, error) {
+	query := `
+		SELECT uid::int8 FROM keys WHERE key = ANY($1::bytea[])
+		UNION SELECT uid FROM yardsync_owned_keys WHERE code = $2::character(14)
+		ORDER BY 1`
+	rows, err := db.pool.Query(ctx, query, storedForms([]string{code}), code)
+	if err != nil {
+		return nil, fmt.Errorf("store: holders of key %s: %w", code, err)
+	}
+	uids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: holders of key %s: %w", code, err)
+	}
+	return uids, nil
+}

@@ -120,6 +120,25 @@ func (db *DB) Run(ctx context.Context, id int64) (reconcile.Summary, error) {
 	return s, nil
 }
 
+// LastFullRunOK is when the newest full run that ended ok or partial
+// finished, the zero time before the first: the alert on full runs that
+// stopped happening reads it (yardsync_last_full_run_success_timestamp_seconds).
+// A run of contracts or of one panel (its report's "panel") is no full run.
+func (db *DB) LastFullRunOK(ctx context.Context) (time.Time, error) {
+	query := `
+		SELECT max(finished_at) FROM yardsync_runs
+		WHERE status IN ('ok', 'partial') AND coalesce(cardinality(uids), 0) = 0 AND uid IS NULL
+		  AND coalesce((report->>'panel')::int, 0) = 0`
+	var at *time.Time
+	if err := db.pool.QueryRow(ctx, query).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("store: last full run: %w", err)
+	}
+	if at == nil {
+		return time.Time{}, nil
+	}
+	return *at, nil
+}
+
 // RunRecord is one row of yardsync_runs as the status page lists it.
 type RunRecord struct {
 	reconcile.Summary
@@ -128,29 +147,57 @@ type RunRecord struct {
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at"` // nil while running
 	Error      string     `json:"error"`
+	// Failed holds the error of each panel that failed (the report's
+	// "failed"): why a run failed when no panel could be read.
+	Failed map[int]string `json:"failed,omitempty"`
+}
+
+// runRecordColumns are the columns scanRunRecord reads.
+const runRecordColumns = `id, status, panels, failed_panels, added, rebound, deleted, guarded,
+	trigger, coalesce(uids, CASE WHEN uid IS NULL THEN '{}'::bigint[] ELSE ARRAY[uid] END), started_at, finished_at, error,
+	report->'failed'`
+
+func scanRunRecord(row pgx.CollectableRow) (RunRecord, error) {
+	var r RunRecord
+	var failed []byte
+	s := &r.Summary
+	err := row.Scan(&s.RunID, &s.Status, &s.Panels, &s.FailedPanels, &s.Added, &s.Rebound, &s.Deleted, &s.Guarded,
+		&r.Trigger, &r.UIDs, &r.StartedAt, &r.FinishedAt, &r.Error, &failed)
+	if err == nil && len(failed) > 0 && string(failed) != "null" {
+		err = json.Unmarshal(failed, &r.Failed)
+	}
+	return r, err
 }
 
 // RecentRuns lists the newest runs first, at most limit of them.
 func (db *DB) RecentRuns(ctx context.Context, limit int) ([]RunRecord, error) {
-	query := `
-		SELECT id, status, panels, failed_panels, added, rebound, deleted, guarded,
-		       trigger, coalesce(uids, CASE WHEN uid IS NULL THEN '{}'::bigint[] ELSE ARRAY[uid] END), started_at, finished_at, error
-		FROM yardsync_runs ORDER BY id DESC LIMIT $1`
+	query := `SELECT ` + runRecordColumns + ` FROM yardsync_runs ORDER BY id DESC LIMIT $1`
 	rows, err := db.pool.Query(ctx, query, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: recent runs: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (RunRecord, error) {
-		var r RunRecord
-		s := &r.Summary
-		err := row.Scan(&s.RunID, &s.Status, &s.Panels, &s.FailedPanels, &s.Added, &s.Rebound, &s.Deleted, &s.Guarded,
-			&r.Trigger, &r.UIDs, &r.StartedAt, &r.FinishedAt, &r.Error)
-		return r, err
-	})
+	out, err := pgx.CollectRows(rows, scanRunRecord)
 	if err != nil {
 		return nil, fmt.Errorf("store: recent runs: %w", err)
 	}
 	return out, nil
+}
+
+// RunRecord reads one run as RecentRuns lists it; a run never recorded
+// wraps reconcile.ErrNotFound.
+func (db *DB) RunRecord(ctx context.Context, id int64) (RunRecord, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+runRecordColumns+` FROM yardsync_runs WHERE id = $1`, id)
+	if err != nil {
+		return RunRecord{}, fmt.Errorf("store: run %d: %w", id, err)
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, scanRunRecord)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, reconcile.Errorf(reconcile.ErrNotFound, "run %d", id)
+	}
+	if err != nil {
+		return r, fmt.Errorf("store: run %d: %w", id, err)
+	}
+	return r, nil
 }
 
 // HeldGuard is the guard's reading of a run that held its deletions.

@@ -93,10 +93,18 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
 // Migrate applies every embedded migration not yet applied, under a session
-// lock so that two instances starting together do not race.
+// lock so that two instances starting together do not race. A store a newer
+// yardsync migrated is refused (ErrSchemaNewer), with both versions.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
+	}
+	st, err := db.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	if st.Newer() {
+		return newerError(st)
 	}
 	sqlDB := stdlib.OpenDBFromPool(db.pool)
 	defer sqlDB.Close()

@@ -15,7 +15,8 @@ import (
 )
 
 // screenshotEnv names the PNG file the browser test writes the status page
-// to (docs/ui-status.png for the README); unset, it writes nothing.
+// to (docs/ui-status.png for the README), and with _RU appended the one the
+// Russian test writes its overview to; unset, they write nothing.
 const screenshotEnv = "YARDSYNC_UI_SCREENSHOT"
 
 // TestBrowser drives the status page in headless Chromium: log in, see the
@@ -30,7 +31,7 @@ func TestBrowser(t *testing.T) {
 	}
 	srv := httptest.NewServer(w.ui)
 	t.Cleanup(srv.Close)
-	ctx := newChromium(t)
+	ctx := newChromium(t, "en-US")
 	bad := chromedp.CSS("#panel-" + itoa(w.panels[1]))
 
 	step(t, ctx, "log in",
@@ -44,7 +45,8 @@ func TestBrowser(t *testing.T) {
 	if row := read(t, ctx, chromedp.Text(bad)); "#"+first != string(bad) || !strings.Contains(row, "failing") {
 		t.Fatalf("first failing row %q, panel row %q: want %s first and failing", first, row, bad)
 	}
-	saveScreenshot(t, ctx)
+	mustUseWidth(t, ctx, "overview")
+	saveScreenshot(t, ctx, screenshotEnv)
 
 	w.fleet.Panel(1).SetFaults(panelsim.Faults{})
 	step(t, ctx, "sync the recovered panel",
@@ -62,9 +64,43 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// newChromium starts headless Chromium with a fresh profile and nothing
-// that reaches for the network on its own.
-func newChromium(t *testing.T) context.Context {
+// layout measures the page: the share of the window's width its main part
+// takes, and the times (dates with a clock) the layout breaks over lines.
+const layout = `(() => {
+	const lines = el => {
+		const r = document.createRange();
+		r.selectNodeContents(el);
+		return new Set([...r.getClientRects()].filter(c => c.width > 0).map(c => Math.round(c.top))).size;
+	};
+	const broken = [];
+	for (const el of document.querySelectorAll('main td, main p')) {
+		if (el.children.length === 0 && /\d{4}-\d\d-\d\d \d\d:\d\d/.test(el.textContent) && lines(el) > 1) broken.push(el.textContent.trim());
+	}
+	for (const el of document.querySelectorAll('main time')) {
+		if (lines(el) > 1) broken.push(el.textContent.trim());
+	}
+	const cut = [...document.querySelectorAll('main table')].filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth + 1).map(t => t.id || 'table');
+	return {share: document.querySelector('main').getBoundingClientRect().width / document.documentElement.clientWidth, broken, cut};
+})()`
+
+// mustUseWidth fails when the page's main part leaves a tenth of a wide
+// window unused, a time is broken over lines, or a table does not fit.
+func mustUseWidth(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	got := read(t, ctx, chromedp.Evaluate[struct {
+		Share  float64  `json:"share"`
+		Broken []string `json:"broken"`
+		Cut    []string `json:"cut"`
+	}](layout))
+	if got.Share < 0.9 || len(got.Broken) > 0 || len(got.Cut) > 0 {
+		t.Errorf("%s: main part takes %.0f %% of the window's width, want at least 90 %%; times broken over lines: %q; tables wider than the window: %q",
+			page, got.Share*100, got.Broken, got.Cut)
+	}
+}
+
+// newChromium starts headless Chromium with a fresh profile, asking for
+// pages in lang, and nothing that reaches for the network on its own.
+func newChromium(t *testing.T, lang string) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -74,7 +110,7 @@ func newChromium(t *testing.T) context.Context {
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 720),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("lang", lang), chromedp.Flag("accept-lang", lang),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
@@ -110,9 +146,9 @@ func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
-func saveScreenshot(t *testing.T, ctx context.Context) {
+func saveScreenshot(t *testing.T, ctx context.Context, env string) {
 	t.Helper()
-	path := os.Getenv(screenshotEnv)
+	path := os.Getenv(env)
 	if path == "" {
 		return
 	}

@@ -20,8 +20,14 @@ const recentChanges = 50
 
 type homeData struct {
 	Panels []reconcile.PanelStatus
-	Runs   []store.RunRecord
+	Runs   []runRow
 	Held   *store.HeldGuard // the newest run the guard held, unless a full run went through since
+}
+
+// runRow is a run of the overview's list, with why it did not do all it should.
+type runRow struct {
+	store.RunRecord
+	Why outcome
 }
 
 // home lists the panels, failing first, and the last runs.
@@ -32,9 +38,13 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s session) {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)
 		return
 	}
-	if d.Runs, err = h.opts.Store.RecentRuns(r.Context(), recentRuns); err != nil {
+	runs, err := h.opts.Store.RecentRuns(r.Context(), recentRuns)
+	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)
 		return
+	}
+	for _, run := range runs {
+		d.Runs = append(d.Runs, runRow{RunRecord: run, Why: outcomeOf(run)})
 	}
 	if d.Held, err = h.opts.Store.LastHeld(r.Context(), 0); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)
@@ -44,15 +54,15 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s session) {
 }
 
 type panelData struct {
-	Status   reconcile.PanelStatus
-	Keys     []keyRow
-	LiveErr  string // why the panel could not be read live
-	Changes  []reconcile.Change
-	CanSync  bool   // the session's role may sync and runs are configured
-	NoSync   bool   // runs are not configured here (billing is not)
-	Run      string // the run the sync button just made, and its status as recorded
-	RunState string
-	SyncErr  string
+	Status  reconcile.PanelStatus
+	Keys    []keyRow
+	LiveErr string // why the panel could not be read live
+	Changes []reconcile.Change
+	CanSync bool             // the session's role may sync and runs are configured
+	NoSync  bool             // runs are not configured here (billing is not)
+	Run     *runResult       // the run the sync button just made, as recorded
+	SyncErr string           // why the sync button made no run (only in the answer to its POST)
+	Held    *store.HeldGuard // as on the overview
 }
 
 // keyRow is one key of a panel: what yardsync owns and what the panel holds.
@@ -71,38 +81,22 @@ func (h *Handler) panel(w http.ResponseWriter, r *http.Request, s session) {
 		return
 	}
 	d := panelData{Status: st, CanSync: h.opts.Sync != nil && s.role.SyncsPanels(), NoSync: h.opts.Sync == nil}
-	if err := h.runResult(r, &d); err != nil {
-		h.fail(w, r, http.StatusInternalServerError, "internal", err)
-		return
-	}
 	h.showPanel(w, r, http.StatusOK, s, d)
 }
 
-// runResult reads the run a sync just made (?run=N) from the store: the
-// page says what the store holds, never what a link's query says.
-func (h *Handler) runResult(r *http.Request, d *panelData) error {
-	id, err := strconv.ParseInt(r.URL.Query().Get("run"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil
-	}
-	sum, err := h.opts.Store.Run(r.Context(), id)
-	if errors.Is(err, reconcile.ErrNotFound) {
-		return nil // not a run this store holds: nothing to say
-	}
-	if err != nil {
-		return err
-	}
-	d.Run, d.RunState = strconv.FormatInt(id, 10), sum.Status
-	return nil
-}
-
 // showPanel renders a panel's page with d's status and sync result, after
-// reading its keys and changes.
+// reading its keys, changes, the guard's hold and the run ?run= names.
 func (h *Handler) showPanel(w http.ResponseWriter, r *http.Request, status int, s session, d panelData) {
 	st := d.Status
 	owned, err := h.opts.Store.OwnedKeysOn(r.Context(), st.DeviceID)
 	if err == nil {
 		d.Changes, err = h.opts.Store.Changes(r.Context(), reconcile.ChangeFilter{DeviceID: st.DeviceID, Limit: recentChanges})
+	}
+	if err == nil {
+		d.Held, err = h.opts.Store.LastHeld(r.Context(), 0)
+	}
+	if err == nil {
+		d.Run, err = h.syncResult(r)
 	}
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)

@@ -21,21 +21,29 @@ var pageNames = []string{"login", "home", "panel", "contracts", "error"}
 var pages = parsePages()
 
 func parsePages() map[string]*template.Template {
-	funcs := template.FuncMap{"when": when, "deref": deref, "uids": uidList}
+	funcs := template.FuncMap{"deref": deref, "uids": uidList, "part": part}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames {
-		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+name+".html"))
+		out[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/"+name+".html"))
 	}
 	return out
 }
 
 // page is what every template sees: the language's strings through T, the
-// session's user and CSRF token, and the page's own data.
+// session's user and CSRF token, and the page's own data; times are shown
+// in Loc.
 type page struct {
 	Lang string
 	User string
 	CSRF string
 	Data any
+	Loc  *time.Location
+}
+
+// part is the page with other data, for a template that shows a part of it.
+func part(p page, data any) page {
+	p.Data = data
+	return p
 }
 
 // T is the page's text for key.
@@ -43,6 +51,15 @@ func (p page) T(key string) string { return text(p.Lang, key) }
 
 // Tf formats the page's text for key with args.
 func (p page) Tf(key string, args ...any) string { return fmt.Sprintf(text(p.Lang, key), args...) }
+
+// RunDone says how run id ended.
+func (p page) RunDone(id int64, status string) string {
+	n := strconv.FormatInt(id, 10)
+	if _, ok := texts["en"]["sync_done_"+status]; ok {
+		return p.Tf("sync_done_"+status, n)
+	}
+	return p.Tf("sync_done", n, p.Status(status))
+}
 
 // YesNo says yes, no, or unknown for a nil answer.
 func (p page) YesNo(v any) string {
@@ -57,23 +74,41 @@ func (p page) YesNo(v any) string {
 	return p.T("unknown")
 }
 
-// when formats a time (or a nil *time.Time as "") in UTC, to the second.
-func when(v any) string {
-	switch t := v.(type) {
+// When shows a time (or a nil *time.Time as nothing) in the page's zone, to
+// the second, with the zone's offset: 2026-12-02 10:50:06 +03:00.
+func (p page) When(v any) template.HTML { return p.when(v, time.Time{}) }
+
+// WhenAfter shows a time as When does, without its date when that is the
+// date of since: a run's end beside its start.
+func (p page) WhenAfter(v any, since time.Time) template.HTML { return p.when(v, since) }
+
+func (p page) when(v any, since time.Time) template.HTML {
+	var t time.Time
+	switch x := v.(type) {
 	case time.Time:
-		return t.UTC().Format("2006-01-02 15:04:05Z")
+		t = x
 	case *time.Time:
-		if t != nil {
-			return when(*t)
+		if x == nil {
+			return ""
 		}
+		t = *x
+	default:
+		return ""
 	}
-	return ""
+	t, layout := t.In(p.Loc), "2006-01-02 15:04:05 -07:00"
+	if !since.IsZero() && since.In(p.Loc).Format(time.DateOnly) == t.Format(time.DateOnly) {
+		layout = "15:04:05 -07:00"
+	}
+	return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format(layout) + `</time>`)
 }
 
 // render writes a page; it renders into a buffer first so a template error
 // becomes a 500, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, s *session, data any) {
-	p := page{Lang: language(r), Data: data}
+	p := page{Lang: language(r), Data: data, Loc: h.opts.Location}
+	if p.Loc == nil {
+		p.Loc = time.Local
+	}
 	if s != nil {
 		p.User, p.CSRF = s.user, s.csrf
 	}

@@ -1,8 +1,10 @@
 // Package ui serves the operators' status page at /ui/: the last runs,
 // failing panels first, a panel's keys and changes with a "sync this panel"
-// button, and a contract search that shows explain. It is server-rendered
-// HTML and works without JavaScript; logins are api.users with a session
-// cookie, and every form carries a CSRF token.
+// button, and a contract search (by uid, phone or key) that shows explain.
+// Under every error it knows it says what to do; it speaks English and
+// Russian throughout and shows times in Options.Location with their offset.
+// It is server-rendered HTML and works without JavaScript; logins are
+// api.users with a session cookie, and every form carries a CSRF token.
 package ui
 
 import (
@@ -24,7 +26,8 @@ type Store interface {
 	OwnedKeysOn(ctx context.Context, deviceID int) ([]reconcile.OwnedKey, error)
 	Changes(ctx context.Context, f reconcile.ChangeFilter) ([]reconcile.Change, error)
 	LastHeld(ctx context.Context, uid int64) (*store.HeldGuard, error)
-	Run(ctx context.Context, id int64) (reconcile.Summary, error)
+	RunRecord(ctx context.Context, id int64) (store.RunRecord, error)
+	KeyHolders(ctx context.Context, code string) ([]int64, error)
 }
 
 // Verifier checks a login of api.users (any error refuses it) and says
@@ -54,6 +57,9 @@ type Options struct {
 	Sessions SessionStore
 	// SessionTTL is how long a login lasts; DefaultSessionTTL when zero.
 	SessionTTL time.Duration
+	// Location is the zone the pages show times in (ui.time_zone); nil
+	// is the host's.
+	Location *time.Location
 	// Throttle counts failed logins per client; serve shares one with the
 	// API, so a client's guesses count once wherever they are made. Nil:
 	// the page's own.

@@ -44,6 +44,7 @@ type world struct {
 	runner *reconcile.Runner
 	sched  *reconcile.Scheduler
 	ui     *Handler
+	bill   string // the billing database's DSN
 }
 
 func newWorld(t *testing.T) *world {
@@ -66,7 +67,7 @@ func newWorld(t *testing.T) *world {
 			Prune: reconcile.PruneOwned, MaxRevoke: 0.5, LockWait: 10 * time.Second},
 		Log: quiet()}
 	w.startScheduler()
-	w.ui = New(Options{Store: w.db, Users: testUsers(t), Sync: fullSync{w.sched},
+	w.ui = New(Options{Store: w.db, Users: testUsers(t), Sync: w.sched,
 		PanelKeys: w.panelKeys(dial), UIDs: bill.UIDs,
 		Explain: func(ctx context.Context, uid int64) (reconcile.Explanation, error) {
 			return w.runner.Explain(ctx, uid, w.db)
@@ -76,17 +77,10 @@ func newWorld(t *testing.T) *world {
 }
 
 func (w *world) openBilling() *billing.Client {
-	dsn := testdb.Postgres(w.t)
-	conn, err := pgx.Connect(bg, dsn)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer conn.Close(bg)
-	if _, err := conn.Exec(bg, `CREATE TABLE contracts (uid int PRIMARY KEY, phone text, flat text, cams_open boolean, cams_paid boolean);
-		INSERT INTO contracts VALUES (501, '89001234567', '12', true, true)`); err != nil {
-		w.t.Fatal(err)
-	}
-	bill, err := billing.Open(bg, billing.Config{Driver: "postgres", DSN: dsn, Timeout: 5 * time.Second, PhonePrefix: "8",
+	w.bill = testdb.Postgres(w.t)
+	w.billingExec(`CREATE TABLE contracts (uid int PRIMARY KEY, phone text, flat text, cams_open boolean, cams_paid boolean);
+		INSERT INTO contracts VALUES (501, '89001234567', '12', true, true)`)
+	bill, err := billing.Open(bg, billing.Config{Driver: "postgres", DSN: w.bill, Timeout: 5 * time.Second, PhonePrefix: "8",
 		Queries: billing.Queries{Snapshot: `SELECT uid, flat, cams_open, cams_paid FROM contracts`,
 			UIDs: `SELECT uid FROM contracts WHERE phone = @phone`}})
 	if err != nil {
@@ -94,6 +88,19 @@ func (w *world) openBilling() *billing.Client {
 	}
 	w.t.Cleanup(bill.Close)
 	return bill
+}
+
+// billingExec runs SQL on the billing database, e.g. to add a contract.
+func (w *world) billingExec(sql string) {
+	w.t.Helper()
+	conn, err := pgx.Connect(bg, w.bill)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer conn.Close(bg)
+	if _, err := conn.Exec(bg, sql); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 func (w *world) addPanels() {
@@ -152,12 +159,29 @@ func (w *world) sync() reconcile.Summary {
 	return s.Summary
 }
 
-// fullSync stands in for a one-panel run with a full one, as cmd/yardsync
-// does while the scheduler has no one-panel run.
-type fullSync struct{ s *reconcile.Scheduler }
+// startRun records a run that has started and not ended.
+func (w *world) startRun(trigger string) int64 {
+	w.t.Helper()
+	id, err := w.db.StartRun(bg, 0, trigger, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
 
-func (f fullSync) SyncPanel(ctx context.Context, _ int, wait bool) (reconcile.SyncAnswer, error) {
-	return f.s.Sync(ctx, 0, wait)
+// finishRun records a whole run with its outcome and report entries
+// (name, value, name, value...).
+func (w *world) finishRun(trigger string, s reconcile.Summary, errText string, report ...any) int64 {
+	w.t.Helper()
+	s.RunID = w.startRun(trigger)
+	r := map[string]any{}
+	for i := 0; i+1 < len(report); i += 2 {
+		r[report[i].(string)] = report[i+1]
+	}
+	if err := w.db.FinishRun(bg, s, errText, r); err != nil {
+		w.t.Fatal(err)
+	}
+	return s.RunID
 }
 
 // Users of each role, with testPassword; testUser has none (every right).

@@ -14,6 +14,7 @@ import (
 
 	"yardsync/internal/testdb"
 	"yardsync/reconcile"
+	"yardsync/store/storetest"
 )
 
 // billingConfig writes a yardsync.yaml whose billing is the PostgreSQL
@@ -41,11 +42,19 @@ func billingConfig(t *testing.T, edit func(*Config)) string {
 	if _, err := conn.Exec(context.Background(), string(sql)); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Store.DSN = testdb.Postgres(t)
+	cfg.Store.DSN = migratedStore(t)
 	if edit != nil {
 		edit(&cfg)
 	}
 	return writeBillingConfig(t, cfg)
+}
+
+// migratedStore is a fresh store database with every migration applied.
+func migratedStore(t *testing.T) string {
+	t.Helper()
+	dsn := testdb.Postgres(t)
+	storetest.MustOpenDSN(t, dsn)
+	return dsn
 }
 
 func writeBillingConfig(t *testing.T, cfg Config) string {
@@ -110,7 +119,7 @@ func TestCheckCommand(t *testing.T) {
 		if err != nil {
 			t.Fatalf("check: %v\n%s", err, out)
 		}
-		for _, want := range []string{"store         OK", "uids          OK  2 uid(s) for 89101234567: [1001 1002]",
+		for _, want := range []string{"store         OK  connected, migrated", "billing       OK  driver postgres: answers a query (server PostgreSQL", "uids          OK  2 uid(s) for 89101234567: [1001 1002]",
 			"cams          OK  uid 1001: cams_open true, cams_paid true", "contract      OK  uid 1001", "snapshot      OK  5 contracts, 2 active",
 			"snapshot_one  OK  uid 1001: 1 row(s), the snapshot narrowed by uid"} {
 			if !strings.Contains(out, want) {
@@ -171,7 +180,7 @@ func TestCheckCommand(t *testing.T) {
 	})
 	t.Run("File", func(t *testing.T) {
 		cfg := DefaultConfig()
-		cfg.Store.DSN = testdb.Postgres(t)
+		cfg.Store.DSN = migratedStore(t)
 		cfg.Billing.Driver, cfg.Billing.Path = "file", "../../testdata/billing/demo.yaml"
 		out, err := runBillingCLI("-c", writeBillingConfig(t, cfg), "check")
 		if err != nil || !strings.Contains(out, "snapshot      OK  30 contracts, 24 active") || !strings.Contains(out, "snapshot_one  -   targeted runs read the whole file") {

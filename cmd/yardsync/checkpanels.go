@@ -20,24 +20,26 @@ const checkPanelsAtOnce = 32
 // checkPanels probes every active panel of the store concurrently: reach and
 // auth (the panel says who it is), then the key table (a listing, which
 // also makes the Beward table probe). One line a panel, then a summary.
-func (e *env) checkPanels(ctx context.Context) []billing.Probe {
-	db, err := store.Open(ctx, e.cfg.Store.DSN)
-	if err != nil {
-		return nil // the store line already says why
+func (e *env) checkPanels(ctx context.Context, db *store.DB) []billing.Probe {
+	if db == nil {
+		return []billing.Probe{{Query: "panels", Status: "skipped", Detail: "the store is not reachable (see the store line)"}}
 	}
-	defer db.Close()
 	devices, err := db.Devices(ctx)
 	if err != nil {
-		return nil
+		return []billing.Probe{{Query: "panels", Status: "skipped", Detail: "the store's devices could not be read: " + err.Error()}}
 	}
 	var list []reconcile.PanelDevice
 	for _, d := range devices {
-		if p, ok := d.Panel(); ok {
+		if p, ok := d.PanelIn(e.families()); ok {
 			list = append(list, p)
 		}
 	}
 	dial := panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: e.cfg.Reconcile.PanelTimeout})
-	return probePanels(ctx, dial, list, e.cfg.Reconcile.PanelTimeout)
+	probes := probePanels(ctx, dial, list, e.cfg.Reconcile.PanelTimeout)
+	if w, ok := unknownFamilies(devices, e.families()); ok {
+		probes = append(probes, w)
+	}
+	return probes
 }
 
 // probePanels probes list at most checkPanelsAtOnce at a time: a line per
@@ -67,7 +69,7 @@ func probePanel(ctx context.Context, dial reconcile.PanelDialer, d reconcile.Pan
 	defer cancel()
 	p, err := dial(d)
 	if err != nil {
-		return billing.Probe{Query: name, Status: "error", Detail: err.Error()}, 0
+		return panelFailed(d, err.Error()), 0
 	}
 	detail := fmt.Sprintf("%s %s", reconcile.Family(d.Family), d.IP)
 	if pinger, ok := p.(interface {
@@ -75,13 +77,13 @@ func probePanel(ctx context.Context, dial reconcile.PanelDialer, d reconcile.Pan
 	}); ok {
 		info, err := pinger.Ping(ctx)
 		if err != nil {
-			return billing.Probe{Query: name, Status: "error", Detail: detail + ": " + err.Error()}, 0
+			return panelFailed(d, detail+": "+err.Error()), 0
 		}
 		detail += fmt.Sprintf(" (%s %s)", info.Model, info.DeviceID)
 	}
 	keys, err := p.ListKeys(ctx)
 	if err != nil {
-		return billing.Probe{Query: name, Status: "error", Detail: detail + ": key table: " + err.Error()}, 0
+		return panelFailed(d, detail+": key table: "+err.Error()), 0
 	}
 	detail = fmt.Sprintf("%s: %d keys", detail, len(keys))
 	if s, ok := p.(reconcile.LineSkipper); ok && s.Skipped() > 0 {
@@ -89,6 +91,11 @@ func probePanel(ctx context.Context, dial reconcile.PanelDialer, d reconcile.Pan
 		detail += fmt.Sprintf(", %d unparseable lines skipped", skipped)
 	}
 	return billing.Probe{Query: name, Status: "ok", Detail: detail}, skipped
+}
+
+// panelFailed is a panel's failed probe, with what to do about it.
+func panelFailed(d reconcile.PanelDevice, detail string) billing.Probe {
+	return billing.Probe{Query: fmt.Sprintf("panel %d", d.ID), Status: "error", Detail: detail, Hint: reconcile.PanelHint(d.ID, detail)}
 }
 
 // skippedWarning names the panels whose listing skipped lines it could not
@@ -108,17 +115,21 @@ func skippedWarning(list []reconcile.PanelDevice, skipped []int) (billing.Probe,
 		Detail: "unparseable key table entries left on the panel as they are: " + strings.Join(names, ", ")}, true
 }
 
-// panelSummary is the one line an operator reads first.
+// panelSummary is the one line an operator reads first: it fails when any
+// panel does, and names them.
 func panelSummary(probes []billing.Probe) billing.Probe {
-	failing := 0
+	var failing []string
 	for _, p := range probes {
 		if p.Problem() {
-			failing++
+			failing = append(failing, strings.TrimPrefix(p.Query, "panel "))
 		}
 	}
-	s := billing.Probe{Query: "panels", Status: "ok", Detail: fmt.Sprintf("%d of %d panels answer with their key table", len(probes)-failing, len(probes))}
-	if len(probes) == 0 {
+	s := billing.Probe{Query: "panels", Status: "ok", Detail: fmt.Sprintf("%d of %d panels answer with their key table", len(probes)-len(failing), len(probes))}
+	switch {
+	case len(probes) == 0:
 		s.Status, s.Detail = "skipped", "no active panel in the store"
+	case len(failing) > 0:
+		s.Status, s.Detail = "error", s.Detail+"; failing: "+strings.Join(failing, ", ")
 	}
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type Config struct {
 	Billing   BillingConfig   `yaml:"billing"`
 	Reconcile ReconcileConfig `yaml:"reconcile"`
 	Panels    PanelsConfig    `yaml:"panels"`
+	UI        UIConfig        `yaml:"ui"`
 }
 
 // StoreConfig locates the SmartYard PostgreSQL database.
@@ -102,6 +104,10 @@ type PanelsConfig struct {
 	// request instead of delete + add); unverified on real firmware, so off
 	// by default.
 	BewardUpdate bool `yaml:"beward_update"`
+	// Families names the family of each devices.paneltype; entries in the
+	// file are added to the defaults (1 beward, 2 sokol, 11 qtech, 12
+	// akuvox, 13 rubetek) or replace them.
+	Families reconcile.Families `yaml:"families"`
 }
 
 // DefaultConfig returns the configuration used for every key the file leaves out.
@@ -127,7 +133,7 @@ func DefaultConfig() Config {
 			GuardMin:     reconcile.DefaultGuardMin,
 			LogRetention: 90 * 24 * time.Hour,
 		},
-		Panels: PanelsConfig{Port: 80, Scheme: "http"},
+		Panels: PanelsConfig{Port: 80, Scheme: "http", Families: reconcile.DefaultFamilies()},
 	}
 }
 
@@ -141,7 +147,7 @@ func LoadConfig(path string, required bool, getenv func(string) string) (Config,
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %s", path, nameTypeErrors(cleanYAMLError(err), data))
+			return cfg, fmt.Errorf("config %s: %s", path, nameTypeErrors(placeSyntaxError(err, data), data))
 		}
 	case errors.Is(err, os.ErrNotExist) && !required:
 	default:
@@ -159,7 +165,7 @@ var unknownKey = regexp.MustCompile(`line (\d+): field (\S+) not found in type m
 
 // sections maps config types to their YAML section, to name the full key.
 var sections = map[string]string{"Config": "", "StoreConfig": "store.", "APIConfig": "api.", "APIUser": "api.users.", "APIToken": "api.tokens.",
-	"BillingConfig": "billing.", "BillingQueries": "billing.queries.", "ReconcileConfig": "reconcile.", "PanelsConfig": "panels."}
+	"BillingConfig": "billing.", "BillingQueries": "billing.queries.", "ReconcileConfig": "reconcile.", "PanelsConfig": "panels.", "UIConfig": "ui."}
 
 func cleanYAMLError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -223,6 +229,8 @@ func (c *Config) Validate() error {
 		{"billing.changes_overlap", changesOverlap(c.Billing.ChangesOverlap)},
 		{"panels.port", portNumber(c.Panels.Port)},
 		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
+		{"panels.families", validFamilies(c.Panels.Families)},
+		{"ui.time_zone", c.UI.validZone()},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -310,13 +318,17 @@ func unmapped(p netip.Prefix) string {
 	return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96).Masked().String()
 }
 
+// oneOf lists the choices by name; an empty choice is said in words.
 func oneOf(v string, allowed ...string) error {
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
+	if slices.Contains(allowed, v) {
+		return nil
 	}
-	return fmt.Errorf("%q is not one of %s", v, strings.Join(allowed, ", "))
+	named := slices.DeleteFunc(slices.Clone(allowed), func(a string) bool { return a == "" })
+	msg := fmt.Sprintf("%q is not one of %s", v, strings.Join(named, ", "))
+	if len(named) < len(allowed) {
+		msg += ` (or empty: "")`
+	}
+	return errors.New(msg)
 }
 
 func atLeastDuration(d, min time.Duration) error {
@@ -354,7 +366,10 @@ func validSchedule(s string) error {
 		return nil
 	}
 	if _, err := cron.ParseStandard(s); err != nil {
-		return fmt.Errorf("%q: %w", s, err)
+		if _, at := cron.ParseStandard("@" + s); at == nil {
+			return fmt.Errorf("%q: %w; write \"@%s\" (with the @) for an interval", s, err, s)
+		}
+		return fmt.Errorf("%q: %w; write an interval as \"@every 5m\", or five cron fields such as \"*/5 * * * *\"", s, err)
 	}
 	return nil
 }

@@ -75,8 +75,23 @@ func printExplanation(w io.Writer, ex reconcile.Explanation) {
 	for _, p := range ex.Panels {
 		if p.Error != "" {
 			fmt.Fprintf(w, "panel %d could not be read: %s\n", p.DeviceID, p.Error)
+			printHint(w, p.DeviceID, p.Error)
+		} else if msg := failedWrite(p); msg != "" {
+			fmt.Fprintf(w, "panel %d: a write of these keys failed: %s\n", p.DeviceID, msg)
+			printHint(w, p.DeviceID, msg)
 		}
 	}
+}
+
+// failedWrite is the error of the first key whose last write on the panel
+// failed, if any.
+func failedWrite(p reconcile.ExplainedPanel) string {
+	for _, k := range p.Keys {
+		if k.Last != nil && k.Last.Error != "" {
+			return k.Last.Error
+		}
+	}
+	return ""
 }
 
 func yesNo(b bool) string {

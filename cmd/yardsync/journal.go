@@ -96,7 +96,7 @@ func panelsCommand() *cli.Command {
 
 func runPanels(c *cli.Context) error {
 	return withStore(c, func(e *env, db *store.DB) error {
-		panels, err := db.PanelStatuses(c.Context, c.Bool("failing"))
+		panels, err := namedStore{DB: db, fams: e.families()}.PanelStatuses(c.Context, c.Bool("failing"))
 		if err != nil {
 			return err
 		}
@@ -126,6 +126,13 @@ func printPanels(w io.Writer, panels []reconcile.PanelStatus) {
 			when(p.LastContact), when(p.LastOK), keys, p.ManagedKeys, p.Skipped, p.LastError)
 	}
 	_ = tw.Flush()
+	sep := "\n"
+	for _, p := range panels {
+		if h := reconcile.PanelHint(p.DeviceID, p.LastError); h != "" {
+			fmt.Fprintf(w, "%spanel %d, what to do: %s\n", sep, p.DeviceID, h)
+			sep = ""
+		}
+	}
 }
 
 func when(t *time.Time) string {

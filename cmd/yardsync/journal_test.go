@@ -158,8 +158,8 @@ func TestExplainCommand(t *testing.T) {
 		if code != 0 || !strings.Contains(out, `"panels":1`) {
 			t.Fatalf("got %q exit %d", out, code)
 		}
-		if out, code := in.cli("reconcile", "--panel", "9", "--json"); code != 1 || !strings.Contains(out, "not an active panel") {
-			t.Fatalf("an unknown panel: got %q exit %d", out, code)
+		if out, code := in.cli("reconcile", "--panel", "9", "--json"); code != exitUsage {
+			t.Fatalf("an unknown panel: got %q exit %d, want the usage error's 3", out, code)
 		}
 	})
 	t.Run("API", func(t *testing.T) {

@@ -20,7 +20,7 @@ func panelsimCommand() *cli.Command {
 		Name:  "panelsim",
 		Usage: "run emulated intercom panels on consecutive addresses (for the demo, tests and benchmarks)",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "family", Required: true, Usage: "beward, beward-mifare or sokol"},
+			&cli.StringFlag{Name: "family", Required: true, Usage: strings.Join(panelsim.Families(), ", ")},
 			&cli.IntFlag{Name: "count", Value: 1, Usage: "number of panels"},
 			&cli.StringFlag{Name: "base", Value: "127.0.1.1", Usage: "first panel's IP `ADDRESS`; the others follow"},
 			&cli.IntFlag{Name: "port", Value: 8080, Usage: "TCP port every panel listens on"},

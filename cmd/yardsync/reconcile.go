@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -12,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"yardsync/reconcile"
+	"yardsync/store"
 )
 
 func reconcileCommand() *cli.Command {
@@ -46,6 +50,11 @@ func runReconcile(c *cli.Context) error {
 		return err
 	}
 	defer db.Close()
+	if id := c.Int("panel"); id != 0 {
+		if err := checkPanelID(c.Context, db, id); err != nil {
+			return err
+		}
+	}
 	cached, _, err := openBilling(c.Context, e.cfg.Billing, nil)
 	if err != nil {
 		return err
@@ -67,6 +76,23 @@ func runReconcile(c *cli.Context) error {
 		return err
 	}
 	return exitFor(res)
+}
+
+// checkPanelID makes a --panel that names no active panel a usage error
+// before any run starts, so no failed run is recorded for a typo.
+func checkPanelID(ctx context.Context, db *store.DB, id int) error {
+	devices, err := db.DevicesByID(ctx, []int{id})
+	if err != nil {
+		return err
+	}
+	why := "there is no such device"
+	for _, d := range devices {
+		if _, ok := d.Panel(); ok {
+			return nil
+		}
+		why = "an active panel is a device of type 1 or 2 with is_active, a panelip and a paneltype of 1 (Beward) or 2 (Sokol)"
+	}
+	return cli.Exit(fmt.Sprintf("--panel %d: device %d is not an active panel (%s); `yardsync panels` lists the panels", id, id, why), exitUsage)
 }
 
 // jsonSummary is the --json line: the summary, the access states the run
@@ -100,24 +126,41 @@ func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
 	for _, uid := range res.Plan.Duplicates {
 		fmt.Fprintf(w, "contract %d: several billing rows, its panels left as they are\n", uid)
 	}
+	printGuard(w, res.Plan)
 	if res.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", res.Error)
+		printHint(w, 0, res.Error)
 	}
-	for id, msg := range res.Failed {
-		fmt.Fprintf(w, "panel %d failed: %s\n", id, msg)
+	for _, id := range slices.Sorted(maps.Keys(res.Failed)) {
+		fmt.Fprintf(w, "panel %d failed: %s\n", id, res.Failed[id])
+		printHint(w, id, res.Failed[id])
 	}
-	for id := range res.Yielded {
+	for _, id := range slices.Sorted(maps.Keys(res.Yielded)) {
 		fmt.Fprintf(w, "panel %d left to a newer run that wrote it; the next run plans it again\n", id)
 	}
 	return nil
 }
 
+// printGuard says what held a guarded run's deletions, and what to do.
+func printGuard(w io.Writer, p reconcile.Plan) {
+	if !p.Guarded || p.Guard == nil {
+		return
+	}
+	msg := p.Guard.String()
+	fmt.Fprintf(w, "guard: %s: deletions held\n", msg)
+	printHint(w, 0, msg)
+}
+
 func printPlan(w io.Writer, res reconcile.Result) {
 	res.Plan.Table(w)
+	if res.Plan.Guarded && res.Plan.Guard != nil {
+		printHint(w, 0, res.Plan.Guard.String())
+	}
 	if len(res.Failed) > 0 {
 		fmt.Fprintf(w, "\npanels not read (%d):\n", len(res.Failed))
-		for id, msg := range res.Failed {
-			fmt.Fprintf(w, "  %d\t%s\n", id, msg)
+		for _, id := range slices.Sorted(maps.Keys(res.Failed)) {
+			fmt.Fprintf(w, "  %d\t%s\n", id, res.Failed[id])
+			printHint(w, id, res.Failed[id])
 		}
 	}
 }

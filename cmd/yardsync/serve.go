@@ -79,7 +79,7 @@ func (e *env) serve(ctx context.Context) error {
 // the other calls and at the status page's login alike.
 func (e *env) apiOptions(db *store.DB) api.Options {
 	a := e.cfg.API
-	return api.Options{Store: db, Log: e.log, Tokens: apiTokens(a.Tokens), Users: apiUsers(a.Users),
+	return api.Options{Store: db, Families: e.families(), Log: e.log, Tokens: apiTokens(a.Tokens), Users: apiUsers(a.Users),
 		TokenTTL: a.TokenTTL, TokenStore: db, Listen: a.Listen,
 		Allow: allowList(a.Allow), HealthAllow: allowList(a.HealthAllow), TrustedProxies: allowList(a.TrustedProxies),
 		Throttle: throttle.New(api.LoginBurst, api.LoginRefill)}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -23,6 +24,7 @@ func TestServeStatusPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	withUsers(t, in.config, "  users:\n    - username: support\n      password_hash: "+string(hash)+"\n")
+	appendConfig(t, in.config, "ui:\n  time_zone: Asia/Yekaterinburg\n")
 	host, _, _ := net.SplitHostPort(in.fleet.Addrs()[0])
 	nobody := host[:strings.LastIndex(host, ".")] + ".250" // no panel listens there: refused at once
 	if _, code := in.cli("migrate"); code != 0 {
@@ -56,6 +58,21 @@ func TestServeStatusPage(t *testing.T) {
 	if bad < 0 || good < 0 || bad > good || !strings.Contains(home[bad:good], "failing") || !strings.Contains(home[good:], ">OK<") {
 		t.Fatalf("overview does not show panel 2 failing first and panel 1 OK:\n%s", home)
 	}
+	if !strings.Contains(home, "+05:00") || regexp.MustCompile(`\d\d:\d\dZ`).MatchString(home) {
+		t.Errorf("overview times are not in ui.time_zone (+05:00):\n%s", home)
+	}
+}
+
+// appendConfig adds YAML lines at the end of the config.
+func appendConfig(t *testing.T, config, lines string) {
+	t.Helper()
+	text, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(config, append(text, lines...), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // withUsers adds YAML lines under the config's api section.
@@ -87,4 +104,31 @@ func get(t *testing.T, c *http.Client, u string) string {
 		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, body)
 	}
 	return string(body)
+}
+
+// TestConfigUITimeZone: ui.time_zone names the zone the status page shows
+// times in; it defaults to the host's, and a zone that does not exist is a
+// config error naming the key.
+func TestConfigUITimeZone(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		cfg, err := LoadConfig(writeConfig(t, "ui:\n  time_zone: Asia/Yekaterinburg\n"), true, noEnv)
+		if err != nil || cfg.UI.TimeZone != "Asia/Yekaterinburg" {
+			t.Fatalf("got %+v, %v", cfg.UI, err)
+		}
+		if loc, err := cfg.UI.Location(); err != nil || loc.String() != "Asia/Yekaterinburg" {
+			t.Fatalf("location %v, %v", loc, err)
+		}
+	})
+	t.Run("DefaultIsTheHosts", func(t *testing.T) {
+		cfg := DefaultConfig()
+		if loc, err := cfg.UI.Location(); cfg.UI.TimeZone != "" || err != nil || loc != time.Local {
+			t.Fatalf("default ui.time_zone %q gives %v, %v; want the host's zone", cfg.UI.TimeZone, loc, err)
+		}
+	})
+	t.Run("ErrUnknownZone", func(t *testing.T) {
+		path := writeConfig(t, "ui:\n  time_zone: Europe/Atlantis\n")
+		if _, err := LoadConfig(path, true, noEnv); err == nil || !strings.Contains(err.Error(), "ui.time_zone") || !strings.Contains(err.Error(), "Europe/Atlantis") {
+			t.Fatalf("got %v, want an error naming ui.time_zone and the zone", err)
+		}
+	})
 }

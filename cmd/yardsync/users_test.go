@@ -53,21 +53,29 @@ func TestHashPassword(t *testing.T) {
 			t.Fatalf("got %q %v", out, err)
 		}
 	})
-	for name, c := range map[string]struct{ in, arg string }{
-		"ErrEmpty":   {"\n", ""},
-		"ErrTooLong": {strings.Repeat("x", 73) + "\n", ""},
-		"ErrArg":     {"pw\n", "pw"},
+	for name, c := range map[string]struct{ in, arg, want string }{
+		"ErrEmpty":           {"\n", "", "no password"},
+		"ErrTooLong":         {strings.Repeat("x", 73) + "\n", "", "73 bytes long, and bcrypt uses at most 72"},
+		"ErrTooLongCyrillic": {strings.Repeat("я", 37) + "\n", "", "74 bytes long, and bcrypt uses at most 72 (a Cyrillic letter takes 2)"},
+		"ErrArg":             {"pw\n", "pw", "not from the command line"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := []string{"hash-password", "--cost", "4"}
 			if c.arg != "" {
 				args = append(args, c.arg)
 			}
-			if out, err := runWithStdin(t, c.in, args...); err == nil || out != "" {
-				t.Fatalf("got %q %v, want an error and no hash", out, err)
+			if out, err := runWithStdin(t, c.in, args...); err == nil || out != "" || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %q %v, want no hash and an error saying %q", out, err, c.want)
 			}
 		})
 	}
+	t.Run("Longest", func(t *testing.T) {
+		pw := strings.Repeat("я", 36)
+		out, err := runWithStdin(t, pw+"\n", "hash-password", "--cost", "4")
+		if err != nil || bcrypt.CompareHashAndPassword([]byte(strings.TrimSpace(out)), []byte(pw)) != nil {
+			t.Fatalf("a password of 72 bytes: got %q %v", out, err)
+		}
+	})
 }
 
 func TestConfigUsers(t *testing.T) {

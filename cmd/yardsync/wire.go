@@ -71,7 +71,8 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 		Dial: panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: rc.PanelTimeout,
 			BewardUpdate: e.cfg.Panels.BewardUpdate, Log: e.log}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
-			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, GuardMin: rc.GuardMin, LockWait: lockWait},
+			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, GuardMin: rc.GuardMin, LockWait: lockWait,
+			Families: e.families()},
 		Log:      e.log,
 		Observer: obs,
 		Desires:  reconcile.NewDesireCache(),
@@ -105,6 +106,9 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 	m.CounterFunc("yardsync_uid_cache_hits_total", "uid cache hits.", func() float64 { h, _ := cached.Stats(); return float64(h) })
 	m.CounterFunc("yardsync_uid_cache_misses_total", "uid cache misses.", func() float64 { _, n := cached.Stats(); return float64(n) })
 	m.GaugeFunc("yardsync_keys_managed", "Keys yardsync owns on panels.", ownedCounter(db))
+	m.GaugeFunc("yardsync_last_full_run_success_timestamp_seconds",
+		"Unix time the newest full run that ended ok or partial finished, any instance's (from the store); 0 before the first, -1 when the store does not answer.",
+		lastFullRun(db))
 	m.Panels(db.PanelStatuses)
 	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
 	runner := e.recording(e.newRunner(db, cached, m, time.Minute), db)
@@ -178,6 +182,22 @@ func ownedCounter(db *store.DB) func() float64 {
 			return -1
 		}
 		return float64(n)
+	}
+}
+
+// lastFullRun reads when the last good full run finished, as Unix seconds.
+func lastFullRun(db *store.DB) func() float64 {
+	return func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		at, err := db.LastFullRunOK(ctx)
+		switch {
+		case err != nil:
+			return -1
+		case at.IsZero():
+			return 0
+		}
+		return float64(at.UnixMilli()) / 1000
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 // SmartYardDump is the real SmartYard schema the store must stay compatible
-// with: a copy of shared/reference/smartyard-dump.sql kept in testdata.
+// with: the SmartYard server's own schema and seed, kept in testdata.
 func SmartYardDump() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "smartyard-dump.sql")

@@ -1,6 +1,7 @@
 // Package panelsim emulates intercom panels over HTTP for tests, the demo and
 // benchmarks: Beward DKS with the internal key table ("beward") or the mifare
-// and external tables ("beward-mifare"), and Sokol / IS ISCom X1 ("sokol").
+// and external tables ("beward-mifare"), Sokol / IS ISCom X1 ("sokol") and
+// Qtech QDB-27C-H ("qtech") and Rubetek RV-3434/3437 ("rubetek").
 // Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
 // docs/panels.md says the families do; fault switches (latency, errors, hangs,
 // resets, garbage, 401, 401 on writes only, writes acknowledged but not kept, capacity, writes
@@ -25,15 +26,22 @@ const (
 	Beward       = "beward"        // Beward DKS, internal rfid_cgi key table
 	BewardMifare = "beward-mifare" // Beward DKS, mifare_cgi + extrfid_cgi tables
 	Sokol        = "sokol"         // IS ISCom X1 (Sokol), JSON key store
+	Qtech        = "qtech"         // Qtech QDB-27C-H, POST /api envelopes, keys bound to no flat
+	Rubetek      = "rubetek"       // Rubetek RV-3434/3437, /api/v1/rfids, packs of 400, keys bound to no flat
 )
 
-// CheckFamily returns an error unless family is one of Beward, BewardMifare, Sokol.
+// simFamilies lists every family an emulator plays, in the order messages name them.
+var simFamilies = []string{Beward, BewardMifare, Sokol, Qtech, Rubetek}
+
+// Families lists the families an emulator plays.
+func Families() []string { return slices.Clone(simFamilies) }
+
+// CheckFamily returns an error unless family is one an emulator plays.
 func CheckFamily(family string) error {
-	switch family {
-	case Beward, BewardMifare, Sokol:
+	if slices.Contains(simFamilies, family) {
 		return nil
 	}
-	return fmt.Errorf("panelsim: unknown family %q: want %s, %s or %s", family, Beward, BewardMifare, Sokol)
+	return fmt.Errorf("panelsim: unknown family %q: want one of %s", family, strings.Join(simFamilies, ", "))
 }
 
 // Faults are the misbehaviours a Panel can be switched to.
@@ -258,7 +266,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	user, pass, ok := r.BasicAuth()
 	authed := ok && user == p.opts.Login && pass == p.opts.Password
-	kind := p.writeKind(r)
+	kind := p.writeKind(r, body)
 	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed, Write: kind != 0}
 	f := p.record(req)
 	if hook != nil {
@@ -285,11 +293,16 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveFamily answers as the family does.
 func (p *Panel) serveFamily(w http.ResponseWriter, r *http.Request, body []byte) {
-	if p.family == Sokol {
+	switch p.family {
+	case Sokol:
 		p.serveSokol(w, r, body)
-		return
+	case Qtech:
+		p.serveQtech(w, r, body)
+	case Rubetek:
+		p.serveRubetek(w, r, body)
+	default:
+		p.serveBeward(w, r)
 	}
-	p.serveBeward(w, r)
 }
 
 // record appends to the log and returns the faults in force for this request.
@@ -302,8 +315,15 @@ func (p *Panel) record(req Request) Faults {
 
 func (p *Panel) unauthorized(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Basic realm="`+p.family+`"`)
-	if p.family == Sokol {
+	switch p.family {
+	case Sokol:
 		writeJSON(w, http.StatusUnauthorized, errorsBody("Authentication failed"))
+		return
+	case Qtech:
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"retcode": -1, "message": "Unauthorized"})
+		return
+	case Rubetek:
+		writeJSON(w, http.StatusUnauthorized, rubetekMessage("Unauthorized"))
 		return
 	}
 	http.Error(w, "401 Unauthorized", http.StatusUnauthorized)

@@ -78,9 +78,14 @@ func (w Writes) String() string {
 
 // writeKind names the key write a request makes, or 0 for any other request:
 // a list, a probe, a save, or a write to a table the panel lacks.
-func (p *Panel) writeKind(r *http.Request) Writes {
-	if p.family == Sokol {
+func (p *Panel) writeKind(r *http.Request, body []byte) Writes {
+	switch p.family {
+	case Sokol:
 		return sokolWriteKind(r)
+	case Qtech:
+		return qtechWriteKind(r, body)
+	case Rubetek:
+		return rubetekWriteKind(r)
 	}
 	p.mu.Lock()
 	fw := p.opts.Firmware
@@ -217,8 +222,15 @@ func (p *Panel) apply(w http.ResponseWriter, r *http.Request, body []byte) {
 
 // ack answers a write as done before it is: the family's success answer.
 func (p *Panel) ack(w http.ResponseWriter) {
-	if p.family == Sokol {
+	switch p.family {
+	case Sokol:
 		w.WriteHeader(http.StatusOK)
+		return
+	case Qtech:
+		qtechAnswer(w, 0, "OK", nil)
+		return
+	case Rubetek:
+		writeJSON(w, http.StatusOK, map[string]any{})
 		return
 	}
 	p.mu.Lock()

@@ -1,5 +1,5 @@
 -- SmartYard's own tables, created only where they are missing, exactly as the
--- SmartYard server defines them (shared/reference/smartyard-dump.sql). On an
+-- SmartYard server defines them (testdata/smartyard-dump.sql). On an
 -- existing SmartYard database nothing here changes a table: no column is
 -- dropped, renamed or retyped, and existing type names are kept.
 

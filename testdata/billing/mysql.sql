@@ -1,5 +1,5 @@
 -- A cut-down ABillS billing on MariaDB (tables and columns as in ABillS's
--- db/abills.sql and db/Cams.sql; see shared/reference/billing-systems.md):
+-- db/abills.sql and db/Cams.sql of the ABillS sources; docs/billing.md shows the queries):
 -- phones in users_contacts and in the legacy users_pi.phone, zero dates,
 -- DOUBLE and DECIMAL money, a cp1251 table, a contract without users_pi.
 -- Load: mysql billing < testdata/billing/mysql.sql

@@ -1,0 +1,85 @@
+package panels_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"yardsync/panels"
+	"yardsync/reconcile"
+)
+
+// qtechCaptures serves captured Qtech answers by the envelope's "target
+// action"; any other request fails the test.
+func qtechCaptures(t *testing.T, routes map[string]reply) *panels.Client {
+	t.Helper()
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var env struct{ Target, Action string }
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || r.URL.Path != "/api" || json.Unmarshal(body, &env) != nil {
+			t.Errorf("unexpected request %s %s %s", r.Method, r.URL.Path, body)
+			http.NotFound(w, r)
+			return
+		}
+		rep, ok := routes[env.Target+" "+env.Action]
+		if !ok {
+			t.Errorf("unexpected call %s %s", env.Target, env.Action)
+			http.NotFound(w, r)
+			return
+		}
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "panels", "qtech", rep.file))
+		if err != nil {
+			t.Error(err)
+		}
+		w.WriteHeader(rep.status)
+		_, _ = w.Write(b)
+	}))
+	return mustClient(t, srv, reconcile.PanelQtech, "admin", testPassword, time.Second)
+}
+
+func TestQtechCaptures(t *testing.T) {
+	ctx := context.Background()
+	t.Run("OK", func(t *testing.T) {
+		c := qtechCaptures(t, map[string]reply{"firmware status": {200, "firmware-status.json"}, "rfkey get": {200, "rfkey-get.json"}})
+		info, err := c.Ping(ctx)
+		if err != nil || info.DeviceID != "001c12abcdef" || info.Model != "QDB-27C-H" {
+			t.Fatalf("Ping: got %+v %v", info, err)
+		}
+		keys, err := c.ListKeys(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{"0000003375A686": true, "0a1b2c3d4e": true}
+		for _, k := range keys {
+			if !want[k.Code] || k.Flat != reconcile.FlatUnlisted {
+				t.Errorf("listed %+v, want one of %v unbound", k, want)
+			}
+		}
+		if len(keys) != 2 || c.Skipped() != 2 {
+			t.Errorf("got %d keys, %d skipped; want 2 and 2", len(keys), c.Skipped())
+		}
+	})
+	t.Run("ErrFull", func(t *testing.T) {
+		c := qtechCaptures(t, map[string]reply{"rfkey get": {200, "rfkey-get.json"}, "rfkey add": {200, "rfkey-full.json"}})
+		err := c.AddKeys(ctx, []reconcile.PanelKey{{Code: "0000000000AA01", Flat: 3}})
+		checkErr(t, err, reconcile.ErrPermanent, c, "full key table")
+	})
+	t.Run("DeleteAbsent", func(t *testing.T) {
+		c := qtechCaptures(t, map[string]reply{"rfkey get": {200, "rfkey-get.json"}, "rfkey del": {200, "rfkey-not-exist.json"}})
+		if err := c.DeleteKey(ctx, "0000000000AA01"); err != nil {
+			t.Errorf("delete of a key the panel lists not: %v", err)
+		}
+		err := c.DeleteKey(ctx, "0000003375A686")
+		checkErr(t, err, reconcile.ErrPermanent, c, "rfkey not exist")
+	})
+	t.Run("ErrCredentials", func(t *testing.T) {
+		c := qtechCaptures(t, map[string]reply{"rfkey get": {401, "unauthorized.html"}})
+		_, err := c.ListKeys(ctx)
+		checkErr(t, err, reconcile.ErrPermanent, c, "bad credentials")
+	})
+}

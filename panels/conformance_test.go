@@ -1,0 +1,202 @@
+package panels_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"yardsync/panels"
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+)
+
+// conformance lists every family's emulator with what its driver must
+// show: whether the family binds keys to flats, and a code as another
+// system may have written it there, with its normalised form.
+var conformance = []struct {
+	sim           string
+	kind          int
+	flats         bool
+	foreign, norm string
+}{
+	{panelsim.Beward, reconcile.PanelBeward, true, "00000A1B2C3D4E", "00000A1B2C3D4E"},
+	{panelsim.BewardMifare, reconcile.PanelBeward, true, "00000A1B2C3D4E", "00000A1B2C3D4E"},
+	{panelsim.Sokol, reconcile.PanelSokol, true, "00000A1B2C3D4E", "00000A1B2C3D4E"},
+	{panelsim.Qtech, reconcile.PanelQtech, false, "0a1b2c3d4e", "00000A1B2C3D4E"},
+	{panelsim.Rubetek, reconcile.PanelRubetek, false, "0A1B2C3D4E", "00000A1B2C3D4E"},
+}
+
+// TestConformance runs one driver contract against every family's
+// emulator over real HTTP.
+func TestConformance(t *testing.T) {
+	for _, f := range conformance {
+		t.Run(f.sim, func(t *testing.T) {
+			t.Run("OK", func(t *testing.T) { conformAddListDelete(t, f.sim, f.kind, f.flats) })
+			t.Run("Idempotent", func(t *testing.T) { conformIdempotent(t, f.sim, f.kind) })
+			t.Run("Normalised", func(t *testing.T) { conformForeign(t, f.sim, f.kind, f.foreign, f.norm) })
+			t.Run("ErrRefused", func(t *testing.T) { conformRefused(t, f.sim, f.kind) })
+			t.Run("ErrFull", func(t *testing.T) { conformFull(t, f.sim, f.kind) })
+			t.Run("ErrCredentials", func(t *testing.T) { conformCredentials(t, f.sim, f.kind) })
+			t.Run("Unkept", func(t *testing.T) { conformUnkept(t, f.sim, f.kind) })
+			t.Run("Junk", func(t *testing.T) { conformJunk(t, f.sim, f.kind) })
+		})
+	}
+}
+
+func conformStart(t *testing.T, sim string, kind int, opts panelsim.Options) (*panelsim.Panel, *panels.Client) {
+	t.Helper()
+	return startPanel(t, sim, kind, opts, 2*time.Second)
+}
+
+// listed lists the panel through the client, codes normalised, sorted.
+func listed(t *testing.T, c *panels.Client) []reconcile.PanelKey {
+	t.Helper()
+	keys, err := c.ListKeys(context.Background())
+	if err != nil {
+		t.Fatalf("ListKeys: %v", err)
+	}
+	for i, k := range keys {
+		n, err := reconcile.NormalizeKey(k.Code)
+		if err != nil {
+			t.Fatalf("listed code %q: %v", k.Code, err)
+		}
+		keys[i].Code = n
+	}
+	slices.SortFunc(keys, func(a, b reconcile.PanelKey) int { return compareCodes(a.Code, b.Code) })
+	return keys
+}
+
+func compareCodes(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func conformAddListDelete(t *testing.T, sim string, kind int, flats bool) {
+	_, c := conformStart(t, sim, kind, panelsim.Options{})
+	ctx := context.Background()
+	want := makeKeys(3, 0)
+	if err := c.AddKeys(ctx, want); err != nil {
+		t.Fatalf("AddKeys: %v", err)
+	}
+	got := listed(t, c)
+	if len(got) != len(want) {
+		t.Fatalf("listed %v, want %v", got, want)
+	}
+	for i, k := range got {
+		flat := want[i].Flat
+		if !flats {
+			flat = reconcile.FlatUnlisted
+		}
+		if k.Code != want[i].Code || k.Flat != flat {
+			t.Errorf("key %d: got %+v, want %s on flat %d", i, k, want[i].Code, flat)
+		}
+	}
+	if err := c.DeleteKey(ctx, want[1].Code); err != nil {
+		t.Fatalf("DeleteKey: %v", err)
+	}
+	if err := c.DeleteKey(ctx, want[1].Code); err != nil {
+		t.Fatalf("DeleteKey of an absent key: %v", err)
+	}
+	if got := listed(t, c); len(got) != 2 || got[0].Code != want[0].Code || got[1].Code != want[2].Code {
+		t.Errorf("after delete: got %v, want %s and %s", got, want[0].Code, want[2].Code)
+	}
+}
+
+func conformIdempotent(t *testing.T, sim string, kind int) {
+	p, c := conformStart(t, sim, kind, panelsim.Options{})
+	ctx := context.Background()
+	keys := makeKeys(2, 10)
+	for range 2 {
+		if err := c.AddKeys(ctx, keys); err != nil {
+			t.Fatalf("AddKeys: %v", err)
+		}
+	}
+	if got := p.Keys(); len(got) != 2 {
+		t.Errorf("panel holds %v after two adds of the same keys, want 2 keys", got)
+	}
+}
+
+func conformForeign(t *testing.T, sim string, kind int, foreign, norm string) {
+	p, c := conformStart(t, sim, kind, panelsim.Options{})
+	p.SetKeys([]reconcile.PanelKey{{Code: foreign, Flat: 7}})
+	ctx := context.Background()
+	raw, err := c.ListKeys(ctx)
+	if err != nil || len(raw) != 1 || raw[0].Code != foreign {
+		t.Fatalf("ListKeys: got %v %v, want %s verbatim", raw, err, foreign)
+	}
+	if got := listed(t, c); got[0].Code != norm {
+		t.Errorf("normalised: got %s, want %s", got[0].Code, norm)
+	}
+	if err := c.DeleteKey(ctx, raw[0].Code); err != nil {
+		t.Fatalf("DeleteKey as listed: %v", err)
+	}
+	if got := p.Keys(); len(got) != 0 {
+		t.Errorf("panel still holds %v", got)
+	}
+}
+
+func conformRefused(t *testing.T, sim string, kind int) {
+	p, c := conformStart(t, sim, kind, panelsim.Options{Faults: panelsim.Faults{RefuseWrites: true}})
+	err := c.AddKeys(context.Background(), makeKeys(1, 20))
+	checkErr(t, err, reconcile.ErrPermanent, c, "401")
+	if got := p.Keys(); len(got) != 0 {
+		t.Errorf("a refused add left %v", got)
+	}
+}
+
+func conformFull(t *testing.T, sim string, kind int) {
+	p, c := conformStart(t, sim, kind, panelsim.Options{Capacity: 2})
+	ctx := context.Background()
+	keys := makeKeys(3, 30)
+	if err := c.AddKeys(ctx, keys[:2]); err != nil {
+		t.Fatalf("AddKeys up to capacity: %v", err)
+	}
+	err := c.AddKeys(ctx, keys[2:])
+	checkErr(t, err, reconcile.ErrPermanent, c, "")
+	if err := c.DeleteKey(ctx, keys[0].Code); err != nil {
+		t.Fatalf("a full table still deletes: %v", err)
+	}
+	if err := c.AddKeys(ctx, keys[2:]); err != nil {
+		t.Fatalf("AddKeys after a delete made room: %v", err)
+	}
+	if got := p.Keys(); len(got) != 2 {
+		t.Errorf("panel holds %v, want 2 keys", got)
+	}
+}
+
+func conformCredentials(t *testing.T, sim string, kind int) {
+	p := panelsim.New(sim, panelsim.Options{Login: "admin", Password: "right"})
+	t.Cleanup(p.Close)
+	srv := newServer(t, p)
+	c := mustClient(t, srv, kind, "admin", testPassword, 2*time.Second)
+	_, err := c.ListKeys(context.Background())
+	checkErr(t, err, reconcile.ErrPermanent, c, "bad credentials")
+}
+
+func conformUnkept(t *testing.T, sim string, kind int) {
+	_, c := conformStart(t, sim, kind, panelsim.Options{Faults: panelsim.Faults{DropAdds: true}})
+	ctx := context.Background()
+	if err := c.AddKeys(ctx, makeKeys(1, 40)); err != nil {
+		t.Fatalf("AddKeys acknowledged: %v", err)
+	}
+	if got := listed(t, c); len(got) != 0 {
+		t.Errorf("read-back shows %v, want the unkept key missing", got)
+	}
+}
+
+func conformJunk(t *testing.T, sim string, kind int) {
+	p, c := conformStart(t, sim, kind, panelsim.Options{Faults: panelsim.Faults{Junk: 2}})
+	p.SetKeys(makeKeys(1, 50))
+	if got := listed(t, c); len(got) != 1 {
+		t.Errorf("listed %v, want the one readable key", got)
+	}
+	if c.Skipped() != 2 {
+		t.Errorf("Skipped() = %d, want 2", c.Skipped())
+	}
+}

@@ -1,0 +1,56 @@
+package reconcile_test
+
+import (
+	"testing"
+
+	"yardsync/reconcile"
+)
+
+// TestEndToEndFamilies takes a contract of each family that binds no key
+// to a flat through paying, not paying and paying again, against real
+// PostgreSQL and the family's emulator. The flat lives in yardsync's
+// ownership record: a run after the first changes nothing.
+func TestEndToEndFamilies(t *testing.T) {
+	for _, family := range []string{"qtech", "rubetek"} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			testUnboundLifecycle(t, newWorld(t, family, 2))
+		})
+	}
+}
+
+func testUnboundLifecycle(t *testing.T, w *world) {
+	w.contract(201, "12", true, true, "0000000000BB01", 0, 1)
+	w.contract(202, "14", true, true, "0000000000BB02", 1)
+	w.fleet.Panel(1).SetKeys([]reconcile.PanelKey{{Code: "0000000000FFFF"}}) // a key yardsync does not own
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.Added != 3 {
+		t.Fatalf("first run: got %+v failed %v", res.Summary, res.Failed)
+	}
+	if got := w.keys(1); got != "0000000000BB01=0 0000000000BB02=0 0000000000FFFF=0 " {
+		t.Fatalf("panel 1: got %q", got)
+	}
+	if res := w.run(reconcile.Request{}); res.Added+res.Rebound+res.Deleted != 0 || res.Status != reconcile.StatusOK {
+		t.Fatalf("second run must change nothing: got %+v", res.Summary)
+	}
+	t.Run("StopsPaying", func(t *testing.T) {
+		w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 201`)
+		res := w.run(reconcile.Request{})
+		if res.Deleted != 2 || w.keys(0) != "" || w.keys(1) != "0000000000BB02=0 0000000000FFFF=0 " {
+			t.Fatalf("got %+v, panels %q %q", res.Summary, w.keys(0), w.keys(1))
+		}
+	})
+	t.Run("PaysAgain", func(t *testing.T) {
+		w.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 201`)
+		res := w.run(namedRun(201))
+		if res.Added != 2 || w.keys(0) != "0000000000BB01=0 " {
+			t.Fatalf("got %+v, panel 0 %q", res.Summary, w.keys(0))
+		}
+	})
+	t.Run("OwnedRecordKeepsFlat", func(t *testing.T) {
+		owned, err := w.db.OwnedKeysOn(bg, w.panels[0])
+		if err != nil || len(owned) != 1 || owned[0].Flat != 12 {
+			t.Fatalf("got %v %v, want BB01 owned on flat 12", owned, err)
+		}
+	})
+}
