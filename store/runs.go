@@ -105,15 +105,11 @@ func (db *DB) FinishRun(ctx context.Context, s reconcile.Summary, errText string
 	return nil
 }
 
-// Run reads one recorded run's summary; an id with no record wraps
-// reconcile.ErrNotFound.
+// Run reads one recorded run's summary.
 func (db *DB) Run(ctx context.Context, id int64) (reconcile.Summary, error) {
 	s := reconcile.Summary{RunID: id}
 	query := `SELECT status, panels, failed_panels, added, rebound, deleted, guarded FROM yardsync_runs WHERE id = $1`
 	err := db.pool.QueryRow(ctx, query, id).Scan(&s.Status, &s.Panels, &s.FailedPanels, &s.Added, &s.Rebound, &s.Deleted, &s.Guarded)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return s, reconcile.Errorf(reconcile.ErrNotFound, "run %d", id)
-	}
 	if err != nil {
 		return s, fmt.Errorf("store: run %d: %w", id, err)
 	}
