@@ -162,6 +162,7 @@ func benchNoopReads(b *testing.B, w *bench.World) {
 func reportRun(b *testing.B, st bench.RunStats, name string) {
 	lim := st.Limit.Bound()
 	b.ReportMetric(st.Took.Seconds(), name+"_s")
+	b.ReportMetric(st.CPU.Seconds(), name+"_cpu_s")
 	b.ReportMetric(lim.Seconds(), "limit_s")
 	b.ReportMetric(st.Limit.Serial().Seconds(), "serial_s")
 	b.ReportMetric(st.Limit.Parallel().Seconds(), "parallel_s")
