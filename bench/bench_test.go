@@ -53,6 +53,7 @@ func BenchmarkYardsync(b *testing.B) {
 	b.Run("first-sync", func(b *testing.B) { benchFirstSync(b, w) })
 	b.Run("first-sync-nolog", func(b *testing.B) { benchFirstSyncNoLog(b, w) })
 	b.Run("noop", func(b *testing.B) { benchNoop(b, w) })
+	b.Run("one-each", func(b *testing.B) { benchOneEach(b, w) })
 	b.Run("noop-reads", func(b *testing.B) { benchNoopReads(b, w) })
 	b.Run("targeted", func(b *testing.B) { benchTargeted(b, w) })
 	b.Run("uids-warm", func(b *testing.B) { benchUIDs(b, w, true) })
@@ -131,6 +132,38 @@ func benchNoop(b *testing.B, w *bench.World) {
 	reportRun(b, st, "noop")
 	b.ReportMetric(float64(st.Writes), "panel_writes")
 	b.ReportMetric(float64(st.Queries), "billing_queries")
+}
+
+// benchOneEach gives one paying contract behind every panel a new key and
+// times the full run that pushes them: one write per panel, so each
+// session's read-back checks the panel's whole desired set (~90 keys) for
+// the one key it added.
+func benchOneEach(b *testing.B, w *bench.World) {
+	mustSynced(b, w)
+	first := map[int]int64{} // panel index -> a paying contract behind it
+	for _, uid := range w.Layout.Active {
+		if _, ok := first[w.PanelOf(uid)]; !ok {
+			first[w.PanelOf(uid)] = uid
+		}
+	}
+	var st bench.RunStats
+	for i := range b.N {
+		b.StopTimer()
+		for p, uid := range first {
+			if err := w.Store.AddKey(bg, uid, bench.ExtraKey(1_000_000+i*w.Scale.Panels+p), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		var err error
+		if st, err = w.MeasureRun(bg, w.Runner(benchConcurrency), reconcile.Request{Trigger: "cli"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if st.Result.Added != len(first) {
+		b.Errorf("the run added %d keys, want one on each of %d panels", st.Result.Added, len(first))
+	}
+	reportRun(b, st, "one_each")
 }
 
 // benchNoopReads times, one after another, each read a full run's observe
