@@ -28,7 +28,7 @@ var (
 	benchLatency     = time.Duration(envInt("YARDSYNC_BENCH_LATENCY_MS", 20)) * time.Millisecond
 	naivePanels      = envInt("YARDSYNC_BENCH_NAIVE_PANELS", 8)
 	targetedRuns     = envInt("YARDSYNC_BENCH_TARGETED", 200)
-	profileDir       = os.Getenv("YARDSYNC_BENCH_PROFILE") // write CPU profiles of the first sync and the no-op run here
+	profileDir       = os.Getenv("YARDSYNC_BENCH_PROFILE") // write CPU profiles of the first sync, the no-op and the one-each run here
 )
 
 func envInt(name string, def int) int {
@@ -154,9 +154,12 @@ func benchOneEach(b *testing.B, w *bench.World) {
 				b.Fatal(err)
 			}
 		}
+		stop := startProfile(b, "one-each")
 		b.StartTimer()
 		var err error
-		if st, err = w.MeasureRun(bg, w.Runner(benchConcurrency), reconcile.Request{Trigger: "cli"}); err != nil {
+		st, err = w.MeasureRun(bg, w.Runner(benchConcurrency), reconcile.Request{Trigger: "cli"})
+		stop()
+		if err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,7 +9,7 @@
 #   YARDSYNC_BENCH_WATCH_MS, YARDSYNC_BENCH_WATCH_CHANGES, YARDSYNC_BENCH_BURST
 #                                 BenchmarkSeconds: watch interval (5000), revocations
 #                                 timed through it (50), keys_add calls of the burst (1000)
-#   PROFILE=1                     CPU-profile the first sync and the no-op run at the largest scale
+#   PROFILE=1                     CPU-profile the first sync, the no-op and the one-each run at the largest scale
 #   YARDSYNC_BENCH_FAULT_TIMEOUT_MS, YARDSYNC_BENCH_FAULT_EVERY_MS, YARDSYNC_BENCH_FAULT_LIMIT_S
 #                                 BenchmarkFaultMatrix: panel_timeout (1000), full-run interval
 #                                 (5000), give up after (120)
@@ -58,7 +58,7 @@ if [ "${FAULTS:-1}" != 0 ]; then
 fi
 
 if [ "${PROFILE:-0}" = 1 ]; then
-  for run in first-sync noop; do
+  for run in first-sync noop one-each; do
     f="$PROF/$run-$largest.cpu.pprof"
     [ -f "$f" ] && go tool pprof -top -nodecount=40 "$f" > "$OUT/pprof-$run-$largest.txt" 2>&1 || true
   done
