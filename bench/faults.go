@@ -47,6 +47,10 @@ type Outcome struct {
 	Unowned    int            // keys on the faulty panel yardsync holds no record of (the foreign key aside)
 	Records    int            // ownership records of the debtor's keys left at the end
 	Writes     map[string]int // key write requests the faulty panel received, by kind (every try)
+	// MaxInFlight is the most requests the faulty panel was answering at
+	// once, its first sync included: more than 1 means a request reached it
+	// while it was still working on one yardsync had given up on.
+	MaxInFlight int
 }
 
 // Scene is a fault scenario staged on a world: a daemon's scheduler, the
@@ -221,6 +225,7 @@ func (s *Scene) judge(ctx context.Context, out *Outcome) error {
 	if err := s.w.Store.Pool().QueryRow(ctx, query, out.First.RunID, device).Scan(&out.FirstError); err != nil {
 		return fmt.Errorf("bench: the first run's report: %w", err)
 	}
+	out.MaxInFlight = s.w.Sim(s.panel).MaxInFlight()
 	out.Writes = map[string]int{}
 	for _, r := range s.w.Sim(s.panel).Requests() {
 		if r.Write {

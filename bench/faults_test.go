@@ -108,6 +108,7 @@ func reportOutcome(b *testing.B, out bench.Outcome) {
 	b.ReportMetric(out.PayerGap.Seconds(), "payer_gap_s")
 	b.ReportMetric(float64(out.Unowned), "unowned_keys")
 	b.ReportMetric(float64(out.Records), "debtor_records")
+	b.ReportMetric(float64(out.MaxInFlight), "max_in_flight")
 	// One line the report script reads: what the numbers cannot say.
 	b.Logf("outcome: first %s (%s); runs %s; writes %s; settings timeout %s every %s limit %s",
 		out.First.Status, strings.ReplaceAll(out.FirstError, "\n", " / "), strings.Join(out.Runs, " "),
@@ -153,7 +154,8 @@ func TestFaultScene(t *testing.T) {
 	if !out.Converged || !out.DebtorGone || !out.PayersKept || out.First.Status != reconcile.StatusPartial || len(out.Runs) < 2 {
 		t.Fatalf("got %+v, want a partial first run, then converged with the debtor gone and every payer kept", out)
 	}
-	if out.PayerGap <= 0 || out.RightAfter < out.PayerGap || out.Writes["delete"] != 2 {
-		t.Fatalf("payer gap %s, right after %s, writes %v: want a gap, then right, after 2 deletes", out.PayerGap, out.RightAfter, out.Writes)
+	if out.PayerGap <= 0 || out.RightAfter < out.PayerGap || out.Writes["delete"] != 2 || out.MaxInFlight != 1 {
+		t.Fatalf("payer gap %s, right after %s, writes %v, %d requests at once: want a gap, then right, after 2 deletes, one at a time",
+			out.PayerGap, out.RightAfter, out.Writes, out.MaxInFlight)
 	}
 }

@@ -338,13 +338,15 @@ def fault_row(name, r, o):
     seconds = fmt(r.get("converged_s")) if r.get("converged") == 1 else "–"
     fault, _, panel = name.partition("/")
     return (f"| {fault} | {panel} | {yn('debtor_gone')} | {yn('payers_kept')} | {converged} | {seconds} | {first} "
-            f"| {runs} | {fmt(r.get('payer_gap_s'))} | {o.group(4) if o else '–'} |")
+            f"| {runs} | {fmt(r.get('payer_gap_s'))} | {o.group(4) if o else '–'} | {fmt(r.get('max_in_flight'), 0)} "
+            f"| {fmt(r.get('unowned_keys'), 0)} / {fmt(r.get('debtor_records'), 0)} |")
 
 
 def fault_table(rows):
     head = ("| fault | panel | debtor's keys gone | every payer's keys kept | converged | s from the billing change "
-            "to the panel right | first run | runs after the change | longest payer gap s | key writes the panel received |")
-    return "\n".join([head, "|" + "|".join(["---"] * 10) + "|"] + [fault_row(*row) for row in rows])
+            "to the panel right | first run | runs after the change | longest payer gap s | key writes the panel received "
+            "| most requests at once | keys unowned / debtor records left |")
+    return "\n".join([head, "|" + "|".join(["---"] * 12) + "|"] + [fault_row(*row) for row in rows])
 
 
 def fault_block(results):
