@@ -28,7 +28,7 @@ var (
 	benchLatency     = time.Duration(envInt("YARDSYNC_BENCH_LATENCY_MS", 20)) * time.Millisecond
 	naivePanels      = envInt("YARDSYNC_BENCH_NAIVE_PANELS", 8)
 	targetedRuns     = envInt("YARDSYNC_BENCH_TARGETED", 200)
-	profileDir       = os.Getenv("YARDSYNC_BENCH_PROFILE") // write CPU profiles of the first sync and the no-op run here
+	profileDir       = os.Getenv("YARDSYNC_BENCH_PROFILE") // write CPU profiles of the first sync, the no-op and the one-each run here
 )
 
 func envInt(name string, def int) int {
@@ -53,6 +53,7 @@ func BenchmarkYardsync(b *testing.B) {
 	b.Run("first-sync", func(b *testing.B) { benchFirstSync(b, w) })
 	b.Run("first-sync-nolog", func(b *testing.B) { benchFirstSyncNoLog(b, w) })
 	b.Run("noop", func(b *testing.B) { benchNoop(b, w) })
+	b.Run("one-each", func(b *testing.B) { benchOneEach(b, w) })
 	b.Run("noop-reads", func(b *testing.B) { benchNoopReads(b, w) })
 	b.Run("targeted", func(b *testing.B) { benchTargeted(b, w) })
 	b.Run("uids-warm", func(b *testing.B) { benchUIDs(b, w, true) })
@@ -133,6 +134,41 @@ func benchNoop(b *testing.B, w *bench.World) {
 	b.ReportMetric(float64(st.Queries), "billing_queries")
 }
 
+// benchOneEach gives one paying contract behind every panel a new key and
+// times the full run that pushes them: one write per panel, so each
+// session's read-back checks the panel's whole desired set (~90 keys) for
+// the one key it added.
+func benchOneEach(b *testing.B, w *bench.World) {
+	mustSynced(b, w)
+	first := map[int]int64{} // panel index -> a paying contract behind it
+	for _, uid := range w.Layout.Active {
+		if _, ok := first[w.PanelOf(uid)]; !ok {
+			first[w.PanelOf(uid)] = uid
+		}
+	}
+	var st bench.RunStats
+	for i := range b.N {
+		b.StopTimer()
+		for p, uid := range first {
+			if err := w.Store.AddKey(bg, uid, bench.ExtraKey(1_000_000+i*w.Scale.Panels+p), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		stop := startProfile(b, "one-each")
+		b.StartTimer()
+		var err error
+		st, err = w.MeasureRun(bg, w.Runner(benchConcurrency), reconcile.Request{Trigger: "cli"})
+		stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if st.Result.Added != len(first) {
+		b.Errorf("the run added %d keys, want one on each of %d panels", st.Result.Added, len(first))
+	}
+	reportRun(b, st, "one_each")
+}
+
 // benchNoopReads times, one after another, each read a full run's observe
 // step makes at once: where a no-op run's time goes besides the panels.
 func benchNoopReads(b *testing.B, w *bench.World) {
@@ -162,6 +198,7 @@ func benchNoopReads(b *testing.B, w *bench.World) {
 func reportRun(b *testing.B, st bench.RunStats, name string) {
 	lim := st.Limit.Bound()
 	b.ReportMetric(st.Took.Seconds(), name+"_s")
+	b.ReportMetric(st.CPU.Seconds(), name+"_cpu_s")
 	b.ReportMetric(lim.Seconds(), "limit_s")
 	b.ReportMetric(st.Limit.Serial().Seconds(), "serial_s")
 	b.ReportMetric(st.Limit.Parallel().Seconds(), "parallel_s")

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -46,4 +47,56 @@ func (w *World) Holds(i int, codes []string, want bool) bool {
 		have[k.Code] = true
 	}
 	return !slices.ContainsFunc(codes, func(c string) bool { return have[c] != want })
+}
+
+// SetPaidMany changes cams_paid of several contracts in one statement, so
+// the billing changes them at one instant.
+func (w *World) SetPaidMany(ctx context.Context, paid map[int64]bool) error {
+	uids, states := make([]int64, 0, len(paid)), make([]bool, 0, len(paid))
+	for uid, p := range paid {
+		uids, states = append(uids, uid), append(states, p)
+	}
+	conn, err := pgx.Connect(ctx, w.billCfg.DSN)
+	if err != nil {
+		return fmt.Errorf("bench: billing: %w", err)
+	}
+	defer conn.Close(ctx)
+	query := `
+		UPDATE contracts SET cams_paid = v.paid
+		FROM unnest($1::int8[], $2::bool[]) AS v(uid, paid) WHERE contracts.uid = v.uid`
+	_, err = conn.Exec(ctx, query, uids, states)
+	return err
+}
+
+// Lapsed returns an open contract behind panel i (in Sim order) that has
+// not paid and whose flat a panel can take: paying again, it gets its keys
+// there. 0 when the panel has none.
+func (w *World) Lapsed(ctx context.Context, i int) (int64, error) {
+	conn, err := pgx.Connect(ctx, w.billCfg.DSN)
+	if err != nil {
+		return 0, fmt.Errorf("bench: billing: %w", err)
+	}
+	defer conn.Close(ctx)
+	first := int64(i*w.Scale.ContractsPerPanel + 1)
+	query := `
+		SELECT uid FROM contracts
+		WHERE cams_open AND NOT cams_paid AND flat ~ '^[1-9][0-9]{0,3}$' AND uid BETWEEN $1 AND $2
+		ORDER BY uid LIMIT 1`
+	var uid int64
+	err = conn.QueryRow(ctx, query, first, first+int64(w.Scale.ContractsPerPanel)-1).Scan(&uid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return uid, err
+}
+
+// PayersOf are the active contracts behind panel i (in Sim order), in uid order.
+func (w *World) PayersOf(i int) []int64 {
+	var out []int64
+	for _, uid := range w.Layout.Active {
+		if w.PanelOf(uid) == i {
+			out = append(out, uid)
+		}
+	}
+	return out
 }

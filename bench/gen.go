@@ -2,7 +2,9 @@
 // billing, a store of panels, locks, doors, rights and keys, and a panelsim
 // fleet — and measures it: the first full sync against its physical limit,
 // the no-op run, targeted runs through the API, uids/ throughput and a naive
-// baseline. scripts/bench.sh runs it at several scales and writes BENCHMARKS.md.
+// baseline; and, on small worlds, how a run fares against each fault panelsim
+// injects (the fault matrix). scripts/bench.sh runs it at several scales and
+// writes BENCHMARKS.md.
 package bench
 
 import (

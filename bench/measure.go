@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"yardsync/reconcile"
@@ -21,6 +22,10 @@ type RunStats struct {
 	Predicted int   // requests PredictRequests expects from the plan
 	Queries   int64 // billing queries
 	Limit     Limit
+	// CPU is the CPU time (user and system) this process used during the
+	// run: yardsync's and the emulated panels' work, not PostgreSQL's. It
+	// varies far less than the wall time when other work shares the cores.
+	CPU time.Duration
 }
 
 // MeasureRun runs req on r and gathers what the fleet and the billing saw.
@@ -28,9 +33,9 @@ func (w *World) MeasureRun(ctx context.Context, r *reconcile.Runner, req reconci
 	w.Traffic()
 	w.Billing.Queries()
 	warm := w.warmFor(r)
-	start := time.Now()
+	start, cpu := time.Now(), CPUTime()
 	res, err := r.Run(ctx, req)
-	st := RunStats{Took: time.Since(start), Result: res, Queries: w.Billing.Queries()}
+	st := RunStats{Took: time.Since(start), CPU: CPUTime() - cpu, Result: res, Queries: w.Billing.Queries()}
 	if err != nil {
 		return st, err
 	}
@@ -80,6 +85,13 @@ func Percentile(ds []time.Duration, p float64) time.Duration {
 	slices.Sort(s)
 	i := int(float64(len(s))*p/100+0.5) - 1
 	return s[min(max(i, 0), len(s)-1)]
+}
+
+// CPUTime is the CPU this process has used so far, user and system.
+func CPUTime() time.Duration {
+	var u syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
 // PeakRSS returns the process's peak resident set (VmHWM) in MiB, or 0

@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -105,10 +104,10 @@ func benchWatchDetect(b *testing.B, w *bench.World) {
 	tick := time.Now()
 	watcher.Tick(bg) // the baseline
 	b.ReportMetric(ms(time.Since(tick)), "baseline_tick_ms")
-	tick, cpu, alloc := time.Now(), cpuTime(), allocated()
+	tick, cpu, alloc := time.Now(), bench.CPUTime(), allocated()
 	watcher.Tick(bg)
 	b.ReportMetric(ms(time.Since(tick)), "idle_tick_ms")
-	b.ReportMetric(ms(cpuTime()-cpu), "idle_tick_cpu_ms")
+	b.ReportMetric(ms(bench.CPUTime()-cpu), "idle_tick_cpu_ms")
 	b.ReportMetric(float64(allocated()-alloc)/(1<<20), "idle_tick_alloc_MB")
 	go func() { _ = watcher.Start(d.ctx) }()
 	uids := pick(w, min(watchChanges, len(w.Layout.Panels)), 11)
@@ -277,14 +276,6 @@ panels: {port: %d}
 	}
 	time.Sleep(3 * benchWatch) // a few watch ticks: each reads and diffs the whole snapshot
 	b.ReportMetric(bench.PeakRSSOf(cmd.Process.Pid), "yardsync_peak_rss_MB")
-}
-
-// cpuTime is the CPU this process has used, user and system: around a
-// watch tick on an idle daemon it is the tick's own cost.
-func cpuTime() time.Duration {
-	var u syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &u)
-	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
 // allocated is the bytes this process has allocated so far.

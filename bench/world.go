@@ -195,6 +195,18 @@ func (w *World) FreshRunner(concurrency int) *reconcile.Runner {
 	return r
 }
 
+// TimedRunner is Runner with panel requests that time out after timeout,
+// on a dialer of its own with that timeout (the shared ones wait 10 s),
+// and the daemon's default guard_min: for runs that must see a slow panel
+// give up as serve would.
+func (w *World) TimedRunner(concurrency int, timeout time.Duration) *reconcile.Runner {
+	r := w.Runner(concurrency)
+	r.Dial = panels.Dialer(panels.Options{Port: w.Port, Timeout: timeout, BewardUpdate: w.BewardUpdate})
+	r.Opts.PanelTimeout = timeout
+	r.Opts.GuardMin = reconcile.DefaultGuardMin
+	return r
+}
+
 // warmFor returns the panels r's dialer has dialed before (and so probed).
 func (w *World) warmFor(r *reconcile.Runner) map[int]bool {
 	w.mu.Lock()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make bench: run bench/ at several fleet sizes, keep the raw output in
-# bench/results/, write the "## Scale" section of BENCHMARKS.md and draw
+# make bench: run bench/ at several fleet sizes, then the fault matrix, keep
+# the raw output in bench/results/, write the "## Scale" section of
+# BENCHMARKS.md and the table of its "## Fault matrix" section, and draw
 # docs/bench-scale.svg. Knobs (environment):
 #   SCALES="250 500 1000 2000"    panels per run (contracts: 50 per panel)
 #   YARDSYNC_BENCH_CONCURRENCY    reconcile.concurrency (default 128)
@@ -8,7 +9,11 @@
 #   YARDSYNC_BENCH_WATCH_MS, YARDSYNC_BENCH_WATCH_CHANGES, YARDSYNC_BENCH_BURST
 #                                 BenchmarkSeconds: watch interval (5000), revocations
 #                                 timed through it (50), keys_add calls of the burst (1000)
-#   PROFILE=1                     CPU-profile the first sync and the no-op run at the largest scale
+#   PROFILE=1                     CPU-profile the first sync, the no-op and the one-each run at the largest scale
+#   YARDSYNC_BENCH_FAULT_TIMEOUT_MS, YARDSYNC_BENCH_FAULT_EVERY_MS, YARDSYNC_BENCH_FAULT_LIMIT_S
+#                                 BenchmarkFaultMatrix: panel_timeout (1000), full-run interval
+#                                 (5000), give up after (120)
+#   FAULTS=0                      skip the fault matrix
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +28,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 echo "bench: open-file limit $(ulimit -n)"
 
 largest=$(printf '%s\n' $SCALES | sort -n | tail -1)
+scaled='^Benchmark(Yardsync|Seconds|FirstSyncRequests)$'
 # YARDSYNC_BENCH_* knobs set in the environment go into each recorded command, so the
 # report shows what the runs were made with.
 mapfile -t knobs < <(env | grep -E '^YARDSYNC_BENCH_[A-Z_]+=' | grep -vE '^YARDSYNC_BENCH_(PANELS|PROFILE)=' | sort)
@@ -33,16 +39,26 @@ for p in $SCALES; do
     skip='^$'
     if [ "${PROFILE:-0}" = 1 ]; then mkdir -p "$PROF"; envs+=(YARDSYNC_BENCH_PROFILE="$PROF"); fi
   fi
-  cmd="go test -bench . -benchtime 1x -run '^\$' -skip '$skip' -timeout 60m ./bench/"
+  # The fault matrix does not depend on the scale: it runs once, below.
+  cmd="go test -bench '$scaled' -benchtime 1x -run '^\$' -skip '$skip' -timeout 60m ./bench/"
   echo "bench: ${envs[*]} $cmd"
   {
     echo "# ${envs[*]} $cmd"
-    env "${envs[@]}" go test -bench . -benchtime 1x -run '^$' -skip "$skip" -timeout 60m ./bench/
+    env "${envs[@]}" go test -bench "$scaled" -benchtime 1x -run '^$' -skip "$skip" -timeout 60m ./bench/
   } 2>&1 | tee "$OUT/panels-$p.txt"
 done
 
+if [ "${FAULTS:-1}" != 0 ]; then
+  cmd="go test -run '^\$' -bench FaultMatrix -benchtime 1x -timeout 60m ./bench/"
+  echo "bench: ${knobs[*]} $cmd"
+  {
+    echo "# ${knobs[*]}${knobs[*]:+ }$cmd"
+    env "${knobs[@]}" go test -run '^$' -bench FaultMatrix -benchtime 1x -timeout 60m ./bench/
+  } 2>&1 | tee "$OUT/faults.txt"
+fi
+
 if [ "${PROFILE:-0}" = 1 ]; then
-  for run in first-sync noop; do
+  for run in first-sync noop one-each; do
     f="$PROF/$run-$largest.cpu.pprof"
     [ -f "$f" ] && go tool pprof -top -nodecount=40 "$f" > "$OUT/pprof-$run-$largest.txt" 2>&1 || true
   done
@@ -58,3 +74,7 @@ fi
 
 python3 scripts/bench_report.py "$OUT" BENCHMARKS.md docs/bench-scale.svg $SCALES
 echo "bench: wrote BENCHMARKS.md (## Scale) and docs/bench-scale.svg"
+if [ -f "$OUT/faults.txt" ]; then
+  python3 scripts/bench_report.py faults "$OUT" BENCHMARKS.md
+  echo "bench: wrote the table of BENCHMARKS.md's ## Fault matrix"
+fi
