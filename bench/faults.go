@@ -181,7 +181,7 @@ func (s *Scene) fullRun(ctx context.Context) (reconcile.Summary, time.Duration) 
 		sum.Status = "error"
 	}
 	s.full[sum.RunID] = true
-	return sum, time.Since(start)
+	return sum.Summary, time.Since(start)
 }
 
 // settled: the faulty panel is right, nothing waits on its write queue,
