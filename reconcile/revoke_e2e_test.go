@@ -80,7 +80,10 @@ func serveAPIDebounced(t *testing.T, w *world, debounce time.Duration) (*reconci
 	post := func(path, body string) {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodPost, "/bill/api/"+path, strings.NewReader(body))
-		req.RemoteAddr = "127.0.0.1:40000"
+		// Without tokens a write must come from a program on this host:
+		// JSON, to a loopback Host (httptest names example.com).
+		req.RemoteAddr, req.Host = "127.0.0.1:40000", "localhost"
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
