@@ -274,7 +274,10 @@ func TestStoreDeathCountsWhatHappened(t *testing.T) {
 	for i := range 4 {
 		held += len(w.fleet.Panel(i).Keys())
 	}
-	if res.Status != reconcile.StatusFailed || res.Panels != 4 || res.Added != held {
+	// Added counts the writes a read-back saw; a panel whose add went out
+	// but whose read-back the dead store stopped (its lease could no longer
+	// be trusted) holds a key the run did not count, and is counted failed.
+	if res.Status != reconcile.StatusFailed || res.Panels != 4 || res.Added > held || held-res.Added > res.FailedPanels {
 		t.Fatalf("got %+v, panels hold %d keys", res.Summary, held)
 	}
 	// Panels are written as they are read, or after the reads: which ones

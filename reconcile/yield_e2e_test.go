@@ -35,7 +35,9 @@ func TestOlderRunLeavesNewerRunsCodes(t *testing.T) {
 
 	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 902`)
 	res := w.run(reconcile.Request{Trigger: "api", UIDs: []int64{902}, Named: true})
-	if res.Status != reconcile.StatusOK || res.Deleted != 1 || w.keys(1) != "0000000000D901=1 " {
+	// The full run may have written panel 1 already (901's new key): it read
+	// it once its plan was ready, and writes a panel as soon as it reads it.
+	if k := w.keys(1); res.Status != reconcile.StatusOK || res.Deleted != 1 || k != "0000000000D901=1 " && k != "0000000000D901=1 0000000000D903=1 " {
 		t.Fatalf("revocation: got %+v %v, panel 1 %q", res.Summary, res.Failed, w.keys(1))
 	}
 	free0()
