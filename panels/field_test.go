@@ -170,10 +170,15 @@ func TestSokolRebindWhereMergeKeepsFlat(t *testing.T) {
 	}
 }
 
-// TestSokolReplaceKeys: a clear and one merge, two requests however many keys.
+// TestSokolReplaceKeys: after the session's listing, a clear and one merge,
+// two requests however many keys.
 func TestSokolReplaceKeys(t *testing.T) {
 	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, time.Second)
 	sim.SetKeys(makeKeys(30, 0))
+	if _, err := c.ListKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetRequests()
 	if err := c.ReplaceKeys(context.Background(), makeKeys(3, 100)); err != nil {
 		t.Fatal(err)
 	}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"yardsync/reconcile"
 )
@@ -194,13 +196,32 @@ func (s *sokol) learn(body []sokolKey, err error) error {
 // syncs. Two requests however many keys change; the caller decides it is
 // safe (no key it must keep is on the panel but not in keys).
 //
+// The store is read first unless this session's view of it is fresh, so a
+// retry after a clear or merge whose answer was lost finds the store right
+// and sends nothing, instead of emptying it again. A store holding entries
+// yardsync cannot read (no uuid) is not cleared: the clear would take them;
+// that answers reconcile.ErrNoReplace and the caller writes key by key.
+//
 // A clear whose outcome is unknown (an error status, a timeout, a lost
 // answer) may have emptied the store, so the merge follows whatever its
-// answer, under a fresh deadline of one request timeout if ctx ended
-// meanwhile: a session that reached the panel never leaves it emptier than
-// keys. Only a clear that never left (ctx ended first) is not followed.
-// The error joins both, so the caller retries after either failed.
+// answer: a session that reached the panel never leaves it emptier than
+// keys. After a clear left unanswered the panel may still be working on it,
+// so the merge waits one request timeout first (one request at a time),
+// and goes under a fresh deadline of one request timeout if ctx ended
+// meanwhile. Only a clear that never left (ctx ended first) is not
+// followed. The error joins both, so the caller retries after either failed.
 func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+	held, err := s.held(ctx)
+	if err != nil {
+		return err
+	}
+	if n := s.c.Skipped(); n > 0 {
+		return fmt.Errorf("panels: %s %s: the store holds %d entries yardsync cannot read; a clear would delete them: %w",
+			s.c.family, s.c.addr, n, reconcile.ErrNoReplace)
+	}
+	if holds(held, keys) {
+		return nil
+	}
 	cleared := s.write(ctx, http.MethodDelete, "/key/store/clear", nil)
 	if len(keys) == 0 || errors.Is(cleared, errNotSent) {
 		return s.forget(cleared)
@@ -209,12 +230,34 @@ func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) erro
 	for i, k := range keys {
 		body[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
 	}
+	if errors.Is(cleared, reconcile.ErrUnanswered) {
+		wait := time.NewTimer(s.c.timeout)
+		select {
+		case <-wait.C:
+		case <-ctx.Done():
+			<-wait.C // the panel may still work on the clear however long the caller waits
+		}
+	}
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.c.timeout)
 		defer cancel()
 	}
 	return s.forget(errors.Join(cleared, s.merge(ctx, body)))
+}
+
+// holds reports whether a store whose codes are on the flats in held is
+// exactly keys.
+func holds(held map[string]int, keys []reconcile.PanelKey) bool {
+	if len(held) != len(keys) {
+		return false
+	}
+	for _, k := range keys {
+		if flat, ok := held[k.Code]; !ok || flat != k.Flat {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *sokol) merge(ctx context.Context, body []sokolKey) error {

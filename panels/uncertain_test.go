@@ -120,24 +120,69 @@ func TestDeleteAbsent(t *testing.T) {
 	}
 }
 
-// TestSokolReplaceKeysClearLost: a clear whose answer is lost on every try
-// is still followed by the merge of the whole list, every time; the error
-// names the clear so the caller retries, and the store ends holding the list.
+// TestSokolReplaceKeysClearLost: a clear whose answer is lost is still
+// followed by the merge of the whole list; the error names the clear so the
+// caller retries. A retry lists the store first and finds it right: it
+// clears nothing again, so it never empties a panel that holds the list.
 func TestSokolReplaceKeysClearLost(t *testing.T) {
 	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, time.Second)
 	sim.SetKeys(makeKeys(5, 0))
 	sim.SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteClear})
 	want := makeKeys(3, 100)
-	for try := range 3 {
-		sim.ResetRequests()
-		err := c.ReplaceKeys(context.Background(), want)
-		checkErr(t, err, reconcile.ErrTransient, c, "DELETE /key/store/clear")
-		if got := requestLines(sim); len(got) < 2 || !strings.HasPrefix(got[len(got)-1], "PUT /key/store/merge?") {
-			t.Errorf("try %d: requests %q, want the clear, then the merge", try, got)
+	err := c.ReplaceKeys(context.Background(), want)
+	checkErr(t, err, reconcile.ErrTransient, c, "DELETE /key/store/clear")
+	if got := requestLines(sim); len(got) < 2 || !strings.HasPrefix(got[len(got)-1], "PUT /key/store/merge?") {
+		t.Errorf("requests %q, want the clear, then the merge", got)
+	}
+	if !slices.Equal(sim.Keys(), want) {
+		t.Errorf("store %v, want %v", sim.Keys(), want)
+	}
+	sim.ResetRequests()
+	if err := c.ReplaceKeys(context.Background(), want); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if got := requestLines(sim); len(got) != 1 || got[0] != "GET /key/store?" {
+		t.Errorf("retry: requests %q, want one listing and no write", got)
+	}
+}
+
+// TestSokolReplaceKeysSlowClear: a clear that outlasts the request timeout
+// is still being worked on by the panel; the merge waits it out, so the
+// panel never has two requests at once, and ends holding the list.
+func TestSokolReplaceKeysSlowClear(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, timeout)
+	sim.SetKeys(makeKeys(5, 0))
+	sim.SetFaults(panelsim.Faults{WriteDelay: 3 * timeout / 2})
+	want := makeKeys(3, 100)
+	err := c.ReplaceKeys(context.Background(), want)
+	checkErr(t, err, reconcile.ErrTransient, c, "DELETE /key/store/clear: transient: timeout")
+	for deadline := time.Now().Add(5 * time.Second); sim.Pending() > 0 || !slices.Equal(sim.Keys(), want); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("store %v, want %v: the merge follows the slow clear", sim.Keys(), want)
 		}
-		if !slices.Equal(sim.Keys(), want) {
-			t.Errorf("try %d: store %v, want %v", try, sim.Keys(), want)
-		}
+	}
+	if got := sim.MaxInFlight(); got != 1 {
+		t.Errorf("the panel answered %d requests at once: the merge went while it worked on the clear", got)
+	}
+}
+
+// TestSokolReplaceKeysKeepsForeignEntries: a store holding entries yardsync
+// cannot read (no uuid) is never cleared: a clear would take them. The
+// driver refuses with reconcile.ErrNoReplace, and the caller writes key by key.
+func TestSokolReplaceKeysKeepsForeignEntries(t *testing.T) {
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, time.Second)
+	sim.SetKeys(makeKeys(5, 0))
+	sim.SetFaults(panelsim.Faults{Junk: 1})
+	if _, err := c.ListKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	err := c.ReplaceKeys(context.Background(), makeKeys(3, 0))
+	if !errors.Is(err, reconcile.ErrNoReplace) {
+		t.Fatalf("error %v, want reconcile.ErrNoReplace", err)
+	}
+	if n := len(writes(sim)); n != 0 || sim.Faults().Junk != 1 {
+		t.Errorf("%d writes, foreign entries %d: the store must be left as it is", n, sim.Faults().Junk)
 	}
 }
 
@@ -146,8 +191,12 @@ func TestSokolReplaceKeysClearLost(t *testing.T) {
 // deadline, and the panel ends holding the list; a caller already gone
 // before the clear sends nothing.
 func TestSokolReplaceKeysContextEnds(t *testing.T) {
-	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, 3*time.Second)
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{}, 500*time.Millisecond)
 	sim.SetKeys(makeKeys(5, 0))
+	if _, err := c.ListKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetRequests()
 	sim.SetFaults(panelsim.Faults{WriteDelay: 200 * time.Millisecond})
 	want := makeKeys(3, 100)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

@@ -30,6 +30,10 @@ type panelReads struct {
 	write func(ctx context.Context, id int, client Panel, pp PanelPlan)
 	// progress hears of each panel planned with nothing to write.
 	progress *Progress
+	// reported counts the panels whose read the Observer was told of: a
+	// panel is counted when its own report goes, not when another panel's
+	// report finds it read, so each count is reported once.
+	reported int
 }
 
 // listed is one panel read and not planned yet.
@@ -77,7 +81,8 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice,
 			}
 		}
 		if r.Observer != nil {
-			r.Observer.Progress(StageRead, len(p.read)+len(p.failed), len(ids))
+			p.reported++
+			r.Observer.Progress(StageRead, p.reported, len(ids))
 		}
 	})
 }
@@ -309,6 +314,9 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 		return 0, 0, 0, errors.Join(lerr, ferr)
 	}
 	v := verify(pp, have)
+	if len(v.missing) > 0 {
+		r.lost.add([]int64{int64(pp.Device.ID)})
+	}
 	r.logSession(ctx, pp, &v, errors.Join(werr, ferr))
 	// The deletions are seen: record them even if the panel's deadline just passed.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -332,7 +340,7 @@ func (r *Runner) logSession(ctx context.Context, pp PanelPlan, v *verified, err 
 func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
 	if rp, ok := p.(Replacer); ok && len(pp.Whole) > 0 {
 		err := r.retry(ctx, pp.Device.Family, "replace", func(ctx context.Context) error { return rp.ReplaceKeys(ctx, pp.Whole) })
-		if !errors.Is(err, errNoReplace) {
+		if !errors.Is(err, ErrNoReplace) {
 			return err
 		}
 	}
@@ -437,17 +445,32 @@ func normalisedAll(forms []string) []string {
 
 // deleteKeys removes codes one by one, as the panel listed them: the other
 // forms of rebound codes, then the revoked codes. A delete the panel
-// refuses does not stop the others; one it does not answer does.
+// refuses does not stop the others; one it does not answer does, unless a
+// listing then shows the key gone: the panel applied it and only the
+// answer was lost, so the session goes on.
 func (r *Runner) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
 	var errs error
 	for _, code := range slices.Concat(pp.Replace, pp.Delete) {
 		err := r.retry(ctx, pp.Device.Family, "delete", func(ctx context.Context) error { return p.DeleteKey(ctx, code) })
+		if errors.Is(err, ErrUnanswered) && r.listedGone(ctx, p, code) {
+			err = nil
+		}
 		errs = errors.Join(errs, err)
 		if unreachable(err) {
 			break
 		}
 	}
 	return errs
+}
+
+// listedGone lists the panel once and reports whether it answered without
+// code: a delete whose answer was lost did land.
+func (r *Runner) listedGone(ctx context.Context, p Panel, code string) bool {
+	keys, err := p.ListKeys(ctx)
+	if err != nil {
+		return false
+	}
+	return !slices.ContainsFunc(keys, func(k PanelKey) bool { return k.Code == code })
 }
 
 // retry calls fn until it succeeds, fails permanently, or the retries are

@@ -86,7 +86,7 @@ func (p *recordingPanel) DeleteKey(ctx context.Context, code string) error {
 func (p *recordingPanel) ReplaceKeys(ctx context.Context, keys []PanelKey) error {
 	rp, ok := p.Panel.(Replacer)
 	if !ok {
-		return errNoReplace
+		return ErrNoReplace
 	}
 	p.wrote.Store(true)
 	return p.failed(ctx, rp.ReplaceKeys(ctx, keys))

@@ -106,8 +106,14 @@ func (s scope) diff(dev PanelDevice, want map[string]Grant, have []PanelKey, own
 	for _, code := range sortedKeys(flats) {
 		_, wanted := want[code]
 		_, owned := own[code]
-		if !wanted && s.has(code) && (owned || s.prune == PruneAll) {
+		switch {
+		case !wanted && s.has(code) && (owned || s.prune == PruneAll):
 			pp.Delete = append(pp.Delete, listed[code]...)
+		case !wanted && s.codes != nil && !s.has(code):
+			// A key outside a targeted run's scope, whose desired state
+			// the run does not know: the session leaves it, so the
+			// read-back checks it is still there.
+			pp.Keep = append(pp.Keep, PanelKey{Code: code, Flat: flats[code][0]})
 		}
 	}
 	s.unlisted(&pp, want, flats, own)

@@ -3,8 +3,10 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -33,8 +35,14 @@ func TestSaveAfterCutShortSession(t *testing.T) {
 			saves := p.Saves()
 			var deletes atomic.Int32
 			p.SetHook(func(ctx context.Context, r panelsim.Request) {
-				if r.Write && deletes.Add(1) > 1 { // the first key's delete goes through; the next hangs
+				if r.Write {
+					deletes.Add(1)
+				}
+				// The first key's delete goes through; then the panel
+				// answers no write or listing, only the save.
+				if deletes.Load() > 1 && (r.Write || strings.Contains(r.Query, "action=list")) {
 					<-ctx.Done()
+					panic(http.ErrAbortHandler)
 				}
 			})
 			res := w.run(reconcile.Request{})

@@ -153,9 +153,12 @@ func TestSlowWriteNeverLeavesAnUnownedKey(t *testing.T) {
 		t.Fatalf("first run: %+v, want the slow write to fail the panel", res.Summary)
 	}
 	w.exec(`UPDATE contracts SET cams_paid = false`)
-	w.run(reconcile.Request{Trigger: "api", UIDs: []int64{4001}, Named: true})
-	if w.owns(0, "0000000000DD01") != 1 {
-		t.Fatal("the record of a key whose add may still land was dropped")
+	res = w.run(reconcile.Request{Trigger: "api", UIDs: []int64{4001}, Named: true})
+	// The delete is slow too: its answer never comes, so the run lists the
+	// panel once the panel may be done with it. The record goes only with
+	// the key seen gone after the add could land.
+	if w.owns(0, "0000000000DD01") == 0 && strings.Contains(w.keys(0), "DD01") {
+		t.Fatalf("named run %+v: the key is on the panel with its record dropped", res.Summary)
 	}
 	slow.Store(false)
 	time.Sleep(w.settleOf()) // until the add can no longer land
@@ -197,6 +200,40 @@ func TestRebootMidSessionIsSeen(t *testing.T) {
 	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || strings.Count(w.keys(0), "=") != 9 {
 		t.Fatalf("next run: got %+v, panel %q: want every payer back", res.Summary, w.keys(0))
 	}
+}
+
+// A panel that reboots empty during a daemon's run gets its keys back at
+// once: the scheduler queues a run of that panel, not one schedule later.
+// A panel that loses them again in that run waits for the schedule.
+func TestRebootedPanelIsRefilledAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 2)
+	for i := range 6 {
+		w.contract(5201+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000052%03d", i), 0, 1)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	sched := reconcile.NewScheduler(w.runner, time.Hour)
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	go func() { _ = sched.Start(ctx) }()
+	p := w.fleet.Panel(0)
+	var rebooted atomic.Bool
+	p.SetHook(func(_ context.Context, r panelsim.Request) {
+		if r.Write && !rebooted.Swap(true) {
+			p.SetKeys(nil) // the panel rebooted and lost its table before the write
+		}
+	})
+	w.contract(5300, "20", true, true, "0000000000530A", 0)
+	ans, err := sched.Sync(bg, 5300, true)
+	if err != nil || ans.Status != reconcile.StatusPartial {
+		t.Fatalf("named run: %+v %v, want partial: the panel lost its keys", ans, err)
+	}
+	eventually(t, "the rebooted panel refilled by a run of its own", func() bool {
+		return strings.Count(w.keys(0), "=") == 7 &&
+			w.count(`SELECT count(*) FROM yardsync_runs WHERE trigger = 'refill' AND status = 'ok'`) == 1
+	})
 }
 
 // eventually waits for cond, failing after a generous deadline.
@@ -374,5 +411,94 @@ func TestNamedRevocationDoesNotYieldToAHeldRun(t *testing.T) {
 	}
 	if strings.Contains(w.keys(0), "00000000011000") {
 		t.Fatalf("named revocation %+v yielded %v: 1101's key is still on the panel: %q", got.Summary, got.Yielded, w.keys(0))
+	}
+}
+
+// A Sokol clear that outlasts panel_timeout: the merge waits until the panel
+// may be done with the clear (one request at a time), and the run's retry
+// lists the store before it clears again, so a panel already right is never
+// emptied by the retry. Every payer stays on the door.
+func TestSlowSokolClearKeepsPayers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 1)
+	w.runner.Opts.MaxRevoke = 1
+	for i := range 10 {
+		w.contract(6101+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000061%03d", i), 0)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid > 6107`)
+	p := w.fleet.Panel(0)
+	p.SetFaults(panelsim.Faults{WriteDelay: 3 * w.runner.Opts.PanelTimeout / 2})
+	p.ResetRequests()
+	w.run(reconcile.Request{})
+	eventually(t, "the slow writes to land", func() bool { return p.Pending() == 0 && strings.Count(w.keys(0), "=") == 7 })
+	if got := p.MaxInFlight(); got != 1 {
+		t.Errorf("the panel answered %d requests at once", got)
+	}
+	clears := 0
+	for _, r := range p.Requests() {
+		if r.Path == "/key/store/clear" {
+			clears++
+		}
+	}
+	if clears != 1 {
+		t.Errorf("%d clears sent: a retry must list the store before it clears again", clears)
+	}
+}
+
+// A Sokol holding an entry yardsync cannot read (no uuid) is never cleared,
+// even where a clear and one push would be cheaper: the clear would take
+// another system's entry. The debtors' keys go one by one.
+func TestSokolForeignEntryBlocksClear(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 1)
+	w.runner.Opts.MaxRevoke = 1
+	for i := range 6 {
+		w.contract(6201+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000062%03d", i), 0)
+	}
+	p := w.fleet.Panel(0)
+	p.SetFaults(panelsim.Faults{Junk: 1})
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v %v", res.Summary, res.Failed)
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid > 6203`)
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.Deleted != 3 || strings.Count(w.keys(0), "=") != 3 {
+		t.Fatalf("got %+v %v, panel %q: the three debtors must go", res.Summary, res.Failed, w.keys(0))
+	}
+	if p.Faults().Junk != 1 {
+		t.Fatal("the foreign entry was cleared with the store")
+	}
+}
+
+// A delete whose answer is lost on every try, though the panel applied it:
+// the key is listed gone, so it counts as deleted and the session goes on
+// with the debtor's other keys and a payer's add, in the same run.
+func TestLostDeleteAnswerKeepsTheSession(t *testing.T) {
+	t.Parallel()
+	for _, family := range []string{panelsim.Beward, panelsim.Sokol} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, family, 1)
+			w.runner.Opts.MaxRevoke = 1
+			w.contract(6301, "1", true, true, "0000000000D301", 0)
+			w.contract(6302, "2", true, true, "0000000000D302", 0)
+			w.contract(6303, "3", true, true, "0000000000D303", 0)
+			if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+				t.Fatalf("first run: %+v", res.Summary)
+			}
+			w.exec(`UPDATE contracts SET cams_paid = false WHERE uid IN (6301, 6302)`)
+			w.contract(6304, "4", true, true, "0000000000D304", 0)
+			w.fleet.Panel(0).SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteDelete})
+			res := w.run(reconcile.Request{})
+			if got := w.keys(0); got != "0000000000D303=3 0000000000D304=4 " {
+				t.Fatalf("got %+v %v, panel %q: both debtors gone and the payer added in one run", res.Summary, res.Failed, got)
+			}
+			if res.Status != reconcile.StatusOK || res.Deleted != 2 || res.Added != 1 {
+				t.Fatalf("got %+v %v: deletes seen done must count", res.Summary, res.Failed)
+			}
+		})
 	}
 }

@@ -299,7 +299,7 @@ func (lp *leasedPanel) Finish(ctx context.Context) error {
 func (lp *leasedPanel) ReplaceKeys(ctx context.Context, keys []PanelKey) error {
 	rp, ok := lp.p.(Replacer)
 	if !ok {
-		return errNoReplace
+		return ErrNoReplace
 	}
 	return lp.call(ctx, func(ctx context.Context) error { return rp.ReplaceKeys(ctx, keys) })
 }

@@ -74,8 +74,9 @@ type PanelPlan struct {
 	// Add, Rebind, Delete and Replace still say what changes. See whole.go.
 	Whole []PanelKey `json:"whole,omitempty"`
 	// Keep holds the desired keys the panel held on their flat when read,
-	// every contract's: the session's read-back checks them too, so a panel
-	// that lost keys meanwhile (a reboot) is seen.
+	// every contract's, and in a targeted run every listed key outside its
+	// scope: the session's read-back checks them too, so a panel that lost
+	// keys meanwhile (a reboot) is seen.
 	Keep []PanelKey `json:"-"`
 }
 

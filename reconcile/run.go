@@ -156,6 +156,9 @@ type Result struct {
 	// be run again (by name) after RecheckAfter, when it cannot.
 	Recheck      []int64       `json:"recheck,omitempty"`
 	RecheckAfter time.Duration `json:"-"`
+	// Refill lists the panels whose read-back found keys they held gone
+	// (a reboot, a lost table): a run of each is to follow at once.
+	Refill []int `json:"refill,omitempty"`
 	// read counts the panels read: a run that read none failed; one that
 	// read a panel and then failed on it is partial.
 	read int
@@ -187,6 +190,8 @@ type Runner struct {
 	// uncertain gathers the contracts whose records this run kept because
 	// an add may still land (see forgetGone).
 	uncertain *uidSet
+	// lost gathers the panels whose read-back found desired keys gone.
+	lost *uidSet
 	// progress is the run's Request.Progress.
 	progress *Progress
 }
@@ -214,7 +219,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	}
 	run := *r
 	run.stop = req.Stop
-	run.uncertain = &uidSet{}
+	run.uncertain, run.lost = &uidSet{}, &uidSet{}
 	run.progress = req.Progress
 	if !req.DryRun {
 		run.changes = newRunChanges(r.Store, res.RunID)
@@ -225,6 +230,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	l.close(ctx)
 	if res.Recheck = run.uncertain.list(); len(res.Recheck) > 0 {
 		res.RecheckAfter = r.settle()
+	}
+	for _, id := range run.lost.list() {
+		res.Refill = append(res.Refill, int(id))
 	}
 	if err := run.changes.flush(ctx); err != nil {
 		r.Log.Warn("change log not written", slog.Int64("run_id", res.RunID), slog.Any("error", err))
@@ -260,7 +268,7 @@ func (r *Runner) fullRunLock(ctx context.Context, req Request) (Lock, error) {
 func (r *Runner) record(ctx context.Context, req Request, res *Result, took time.Duration) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	report := map[string]any{"panel": req.Panel, "guard": res.Plan.Guard, "recheck": res.Recheck, "failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
+	report := map[string]any{"panel": req.Panel, "guard": res.Plan.Guard, "recheck": res.Recheck, "refill": res.Refill, "failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
 		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates,
 		"unburied": res.Unburied, "yielded": res.Yielded,
 		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld)}

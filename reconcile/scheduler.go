@@ -170,6 +170,14 @@ func (s *Scheduler) runJob(ctx context.Context, j *job) {
 		// land: look again, by name, once it cannot.
 		time.AfterFunc(j.res.RecheckAfter, func() { s.Revoke(uids...) })
 	}
+	for _, id := range j.res.Refill {
+		if j.req.Trigger == "refill" {
+			break // a panel that loses its keys again waits for the schedule
+		}
+		// A panel lost keys it held during the session: put them back now,
+		// not at the next scheduled run.
+		s.Refill(id)
+	}
 	if errors.Is(j.err, ErrBusy) && !j.req.Skip && j.req.RunID != 0 {
 		s.runner.recordBusy(ctx, j.req, j.err)
 	}
@@ -247,7 +255,7 @@ func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (Syn
 		return SyncAnswer{}, err
 	}
 	s.mu.Lock()
-	j, err := s.panelJob(deviceID, id)
+	j, err := s.panelJob(deviceID, id, "api")
 	s.mu.Unlock()
 	if err != nil {
 		return SyncAnswer{}, err
@@ -258,8 +266,18 @@ func (s *Scheduler) SyncPanel(ctx context.Context, deviceID int, wait bool) (Syn
 	return s.await(ctx, j, j.req.RunID, arrived)
 }
 
+// Refill queues a run of one panel whose keys went missing (a reboot, a
+// lost table), joining a run of that panel already waiting.
+func (s *Scheduler) Refill(deviceID int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.panelJob(deviceID, 0, "refill"); err != nil {
+		s.log.Info("panel refill not queued", "panel_id", deviceID, "error", err)
+	}
+}
+
 // panelJob finds the waiting run of the panel or queues one. Caller holds s.mu.
-func (s *Scheduler) panelJob(deviceID int, id int64) (*job, error) {
+func (s *Scheduler) panelJob(deviceID int, id int64, trigger string) (*job, error) {
 	if s.stopped {
 		return nil, ErrStopped
 	}
@@ -268,7 +286,7 @@ func (s *Scheduler) panelJob(deviceID int, id int64) (*job, error) {
 			return j, nil
 		}
 	}
-	return s.push(panelJob, Request{Trigger: "api", Panel: deviceID, RunID: id}), nil
+	return s.push(panelJob, Request{Trigger: trigger, Panel: deviceID, RunID: id}), nil
 }
 
 // syncJob finds or queues the job a sync/ joins and returns it with its run id.

@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -153,8 +154,9 @@ func TestEmptiedPanelStatus(t *testing.T) {
 		t.Parallel()
 		w := setUp(t)
 		w.fleet.SetHook(func(ctx context.Context, r panelsim.Request) {
-			if r.Method == "PUT" { // the merge after the clear: no answer until yardsync gives up
+			if r.Method == "PUT" { // the merge after the clear: no answer until yardsync gives up, and not applied
 				<-ctx.Done()
+				panic(http.ErrAbortHandler)
 			}
 		})
 		if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusPartial {

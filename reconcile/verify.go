@@ -13,7 +13,7 @@ type verified struct {
 	gone           []string        // deleted codes (normalised) seen gone: their records may go
 	kept           map[string]bool // added or rebound codes seen on their flat
 	unkept         []string        // writes not seen, e.g. "add 0000000000AC01 flat 7"
-	missing        []string        // desired keys the panel held and lost, e.g. "0000000000AC01 flat 7"
+	missing        []string        // kept keys (PanelPlan.Keep) the panel lost, e.g. "0000000000AC01 flat 7"
 }
 
 // verify compares the planned writes with the keys read back after them.
@@ -56,7 +56,7 @@ func verify(pp PanelPlan, have []PanelKey) verified {
 			v.unkept = append(v.unkept, fmt.Sprintf("add %s flat %d", k.Code, k.Flat))
 		}
 	}
-	for _, k := range pp.Keep { // every desired key the panel held must still be there (a clear, a reboot)
+	for _, k := range pp.Keep { // every key the session leaves must still be there (a clear, a reboot)
 		if !kept(k) {
 			v.missing = append(v.missing, fmt.Sprintf("%s flat %d", k.Code, k.Flat))
 		}
@@ -88,7 +88,7 @@ func (v verified) err(requests error) error {
 			len(v.unkept), few(v.unkept)))
 	}
 	if len(v.missing) > 0 {
-		errs = append(errs, Errorf(ErrPermanent, "%d desired keys the panel held are missing after the session (did it reboot or lose its table?); the next run puts them back: %s",
+		errs = append(errs, Errorf(ErrPermanent, "%d keys the panel held are missing after the session (did it reboot or lose its table?); a run of the panel puts them back now: %s",
 			len(v.missing), few(v.missing)))
 	}
 	if len(errs) == 0 {

@@ -47,10 +47,13 @@ func (s scope) whole(want map[string]Grant, have []PanelKey, pp PanelPlan) []Pan
 
 // Replacer is a Panel that can make its key table exactly a given set in
 // one go (a Sokol: clear, then one merge). A wrapper around a Panel that
-// cannot answers errNoReplace, and the session writes key by key.
+// cannot answers ErrNoReplace, and the session writes key by key.
 type Replacer interface {
 	ReplaceKeys(ctx context.Context, keys []PanelKey) error
 }
 
-// errNoReplace says a wrapped panel has no ReplaceKeys.
-var errNoReplace = Errorf(ErrPermanent, "panel cannot replace its keys in one go")
+// ErrNoReplace says a panel cannot replace its keys in one go: a wrapper
+// around a panel without ReplaceKeys, or a store holding entries a clear
+// would take (a Sokol entry yardsync cannot read). Nothing was sent; the
+// session writes key by key.
+var ErrNoReplace = Errorf(ErrPermanent, "panel cannot replace its keys in one go")

@@ -21,6 +21,7 @@ var words = map[string]map[string]string{
 		"trigger:cron":   "по расписанию",
 		"trigger:api":    "по запросу",
 		"trigger:watch":  "изменение в биллинге",
+		"trigger:refill": "ключи пропали с панели",
 		"op:add":         "добавление",
 		"op:delete":      "удаление",
 		"op:rebind":      "перепривязка",

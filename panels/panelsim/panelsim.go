@@ -87,7 +87,8 @@ type Faults struct {
 	// Junk lists that many foreign entries yardsync cannot read before the
 	// keys: on a Beward key lines whose Apartment is not a number
 	// (Apartment1=12a, listed even with HideFlats), on a Sokol store
-	// entries with no uuid. They are in no table: no write changes them.
+	// entries with no uuid. They are in no table: no write changes them,
+	// but a Sokol clear empties the whole store, these entries too.
 	Junk int
 }
 

@@ -48,6 +48,7 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 		p.mu.Lock()
 		if !p.faults.DropDeletes {
 			clear(p.keys)
+			p.faults.Junk = 0 // a clear empties the whole store, foreign entries too
 		}
 		p.mu.Unlock()
 		w.WriteHeader(http.StatusOK)

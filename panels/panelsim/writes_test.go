@@ -209,8 +209,6 @@ func TestJunk(t *testing.T) {
 		p := panelsim.New(panelsim.Sokol, panelsim.Options{Faults: panelsim.Faults{Junk: 2}})
 		p.SetKeys([]reconcile.PanelKey{{Code: code, Flat: 7}})
 		base := serve(t, p)
-		run(t, base, []exchange{{"DELETE", "/key/store/clear", "", "", 200, ""}})
-		p.SetKeys([]reconcile.PanelKey{{Code: code, Flat: 7}})
 		_, body := call(t, "GET", base+"/key/store", "", "")
 		var store []map[string]any
 		if err := json.Unmarshal([]byte(body), &store); err != nil || len(store) != 3 {
@@ -223,6 +221,11 @@ func TestJunk(t *testing.T) {
 		}
 		if want := []reconcile.PanelKey{{Code: code, Flat: 7}}; !slices.Equal(p.Keys(), want) {
 			t.Errorf("keys %v, want %v: foreign entries are in no table", p.Keys(), want)
+		}
+		// A clear empties the whole store, the foreign entries too.
+		run(t, base, []exchange{{"DELETE", "/key/store/clear", "", "", 200, ""}})
+		if _, body := call(t, "GET", base+"/key/store", "", ""); body != "[]\n" && body != "[]" {
+			t.Errorf("store after a clear %q, want empty", body)
 		}
 	})
 }
