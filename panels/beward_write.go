@@ -226,7 +226,7 @@ func (b *beward) write(ctx context.Context, req string) error {
 // body, any 200 answer that does not say "Request failed" is accepted: the
 // session's read-back is what proves a write.
 func (b *beward) send(ctx context.Context, req string) error {
-	a, err := b.c.get(ctx, req)
+	a, err := b.c.get(sendOnce(ctx), req)
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,12 @@ package panels
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,7 +169,30 @@ func newTransport() http.RoundTripper {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil             // panels sit on the provider's own network
 	tr.MaxIdleConnsPerHost = 1 // one request at a time per panel needs one connection
-	return tr
+	return onceTransport{tr}
+}
+
+// onceKey marks the context of a GET that changes the panel (see sendOnce).
+type onceKey struct{}
+
+// sendOnce marks ctx's request as a write sent by GET (Beward's CGI): the
+// transport must not send it again by itself.
+func sendOnce(ctx context.Context) context.Context { return context.WithValue(ctx, onceKey{}, true) }
+
+// onceTransport keeps net/http from re-sending a write made with GET. The
+// transport re-sends a GET whose answer was lost on a reused connection,
+// so the panel got the write twice, the second time while it might still
+// be working on the first. A body that cannot be replayed (empty, so
+// nothing more goes on the wire) makes the request not replayable; the
+// caller's retry, which waits out the panel's busy time, decides instead.
+type onceTransport struct{ http.RoundTripper }
+
+func (t onceTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if once, _ := r.Context().Value(onceKey{}).(bool); once && r.Body == nil {
+		r = r.Clone(r.Context())
+		r.Body, r.GetBody, r.ContentLength = io.NopCloser(strings.NewReader("")), nil, 0
+	}
+	return t.RoundTripper.RoundTrip(r)
 }
 
 func newResty(tr http.RoundTripper, login, password string, timeout time.Duration) *resty.Client {

@@ -219,3 +219,31 @@ func TestSokolReplaceKeysContextEnds(t *testing.T) {
 		t.Errorf("error %v: want it to wrap context.DeadlineExceeded", err)
 	}
 }
+
+// TestBewardWriteSentOnce: a Beward write is a GET, which Go's HTTP client
+// would send again on its own when the answer is lost on a reused
+// connection: the panel then got each write twice, the second while it
+// may still be working on the first. A write reaches the panel once per
+// try; the caller's retry decides the rest.
+func TestBewardWriteSentOnce(t *testing.T) {
+	ctx := context.Background()
+	sim, c := startPanel(t, panelsim.Beward, reconcile.PanelBeward, panelsim.Options{}, time.Second)
+	if _, err := c.ListKeys(ctx); err != nil { // the connection is now kept alive and reused
+		t.Fatal(err)
+	}
+	sim.SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteAdd | panelsim.WriteDelete})
+	k := makeKeys(1, 0)
+	sim.ResetRequests()
+	checkErr(t, c.AddKeys(ctx, k), reconcile.ErrUnanswered, c, "connection reset")
+	if got := writes(sim); len(got) != 1 {
+		t.Errorf("one add sent as %q", got)
+	}
+	sim.ResetRequests()
+	checkErr(t, c.DeleteKey(ctx, k[0].Code), reconcile.ErrUnanswered, c, "connection reset")
+	if got := writes(sim); len(got) != 1 {
+		t.Errorf("one delete sent as %q", got)
+	}
+	if got := sim.MaxInFlight(); got != 1 {
+		t.Errorf("the panel answered %d requests at once", got)
+	}
+}
