@@ -2,7 +2,9 @@
 # make bench: run bench/ at several fleet sizes, then the fault matrix, keep
 # the raw output in bench/results/, write the "## Scale" section of
 # BENCHMARKS.md and the table of its "## Fault matrix" section, and draw
-# docs/bench-scale.svg. Knobs (environment):
+# docs/bench-scale.svg; `go test ./bench/` then checks BENCHMARKS.md's
+# summary against the new raw output, so a changed number is a failing
+# test until the summary says it. Knobs (environment):
 #   SCALES="250 500 1000 2000"    panels per run (contracts: 50 per panel)
 #   YARDSYNC_BENCH_CONCURRENCY    reconcile.concurrency (default 128)
 #   YARDSYNC_BENCH_LATENCY_MS     panelsim latency per request (default 20)
@@ -47,6 +49,14 @@ for p in $SCALES; do
     env "${envs[@]}" go test -bench "$scaled" -benchtime 1x -run '^$' -skip "$skip" -timeout 60m ./bench/
   } 2>&1 | tee "$OUT/panels-$p.txt"
 done
+
+# First-sync requests per panel family: a few seconds, latency 0, any scale.
+cmd="go test -run '^\$' -bench FirstSyncFamilies -benchtime 1x ./bench/"
+echo "bench: $cmd"
+{
+  echo "# $cmd"
+  go test -run '^$' -bench FirstSyncFamilies -benchtime 1x ./bench/
+} 2>&1 | tee "$OUT/first-sync-families.txt"
 
 if [ "${FAULTS:-1}" != 0 ]; then
   cmd="go test -run '^\$' -bench FaultMatrix -benchtime 1x -timeout 60m ./bench/"
