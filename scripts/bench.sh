@@ -64,7 +64,7 @@ if [ "${FAULTS:-1}" != 0 ]; then
   {
     echo "# ${knobs[*]}${knobs[*]:+ }$cmd"
     env "${knobs[@]}" go test -run '^$' -bench FaultMatrix -benchtime 1x -timeout 60m ./bench/
-  } 2>&1 | tee "$OUT/faults.txt"
+  } 2>&1 | tee "$OUT/faults-matrix.txt"
 fi
 
 if [ "${PROFILE:-0}" = 1 ]; then
@@ -84,7 +84,7 @@ fi
 
 python3 scripts/bench_report.py "$OUT" BENCHMARKS.md docs/bench-scale.svg $SCALES
 echo "bench: wrote BENCHMARKS.md (## Scale) and docs/bench-scale.svg"
-if [ -f "$OUT/faults.txt" ]; then
+if [ -f "$OUT/faults-matrix.txt" ]; then
   python3 scripts/bench_report.py faults "$OUT" BENCHMARKS.md
   echo "bench: wrote the table of BENCHMARKS.md's ## Fault matrix"
 fi
