@@ -2,8 +2,11 @@ package api
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
+	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"yardsync/reconcile"
@@ -44,7 +47,7 @@ func (r deviceRequest) check() error {
 		intIn("record_days", r.RecordDays, 0, 36500), intIn("domophoneid", r.DomophoneID, 0, math.MaxInt32),
 		intIn("monitorid", r.MonitorID, 0, math.MaxInt32),
 		textMax("sippassword", r.SIPPassword, 1024), intIn("dtmf", r.DTMF, math.MinInt32, math.MaxInt32),
-		textMax("camshot", r.Camshot, 4096), intIn("paneltype", r.PanelType, 1, 2), ipAddr("panelip", r.PanelIP),
+		textMax("camshot", r.Camshot, 4096), intIn("paneltype", r.PanelType, 1, math.MaxInt32), ipAddr("panelip", r.PanelIP),
 		textMax("panellogin", r.PanelLogin, 1024), textMax("panelpasswd", r.PanelPasswd, 1024),
 	)
 }
@@ -170,4 +173,24 @@ func ipAddr(name string, f Field[string]) error {
 		return invalid(name, "%q is not an IP address", v)
 	}
 	return nil
+}
+
+// panelTypeNamed refuses a paneltype that fams (panels.families, nil: the
+// defaults) does not name: a device of it would never be reconciled.
+func panelTypeNamed(f Field[int64], fams reconcile.Families) error {
+	v, ok := f.value()
+	if !ok {
+		return nil
+	}
+	if _, named := fams.Named(int(v)); named {
+		return nil
+	}
+	if fams == nil {
+		fams = reconcile.DefaultFamilies()
+	}
+	var names []string
+	for _, pt := range slices.Sorted(maps.Keys(fams)) {
+		names = append(names, fmt.Sprintf("%d %s", pt, fams[pt]))
+	}
+	return invalid("paneltype", "%d names no family of panels.families (%s)", v, strings.Join(names, ", "))
 }

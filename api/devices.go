@@ -96,6 +96,9 @@ func (h *handler) devicesAdd(r *http.Request, b body) (int, any, error) {
 	if err := req.Patch(&d); err != nil {
 		return 0, nil, err
 	}
+	if err := panelTypeNamed(req.PanelType, h.Families); err != nil {
+		return 0, nil, err
+	}
 	id, err := h.db.AddDevice(r.Context(), d)
 	if err != nil {
 		return 0, nil, err
@@ -116,6 +119,9 @@ func (h *handler) devicesMod(r *http.Request, b body) (int, any, error) {
 		return 0, nil, reconcile.Errorf(reconcile.ErrInvalid, "field \"device_uuid\": %q is not a UUID", u)
 	}
 	if err := req.check(); err != nil {
+		return 0, nil, err
+	}
+	if err := panelTypeNamed(req.PanelType, h.Families); err != nil {
 		return 0, nil, err
 	}
 	if err := h.db.UpdateDevice(r.Context(), int(id), req.Patch); err != nil {

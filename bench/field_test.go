@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkFirstSyncRequests counts the requests a first sync makes per
-// panel family (issue 13, BENCHMARKS.md "First-sync requests"), on an empty
+// panel family (BENCHMARKS.md "First sync on panels that already hold keys"), on an empty
 // fleet, on one whose keys all sit on other flats, and on one pre-filled as the AXIOSTV server leaves it (each panel
 // already holds its keys in short lower-case form with no flat, Beward
 // mifare panels in their rfid_cgi table), with and without

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -28,6 +29,12 @@ type Scale struct {
 	ContractsPerPanel int    // contracts living behind each panel
 	KeysPerContract   int    // RFID keys per contract
 	Seed              uint64 // PRNG seed of the contract mix
+	// Families, when set, are the panelsim families panel i plays in turn
+	// (Families[i%len]) instead of the default mix.
+	Families []string
+	// AllActive makes every contract open, paid and on a usable flat, so
+	// each panel wants exactly ContractsPerPanel × KeysPerContract keys.
+	AllActive bool
 }
 
 // DefaultScale is 50 contracts of 2 keys per panel: ~100 keys per panel,
@@ -52,8 +59,12 @@ type Layout struct {
 	Active []int64 // uids of active contracts with a valid flat
 }
 
-// familyOf spreads the families over device ids: half Sokol, a quarter each Beward variant.
-func familyOf(i int) string {
+// familyOf spreads the families over device ids: Scale.Families in turn,
+// else half Sokol, a quarter each Beward variant.
+func (s Scale) familyOf(i int) string {
+	if len(s.Families) > 0 {
+		return s.Families[i%len(s.Families)]
+	}
 	switch i % 4 {
 	case 0:
 		return panelsim.Beward
@@ -63,11 +74,13 @@ func familyOf(i int) string {
 	return panelsim.Sokol
 }
 
+// paneltype is the default devices.paneltype of a panelsim family.
 func paneltype(family string) int {
-	if family == panelsim.Sokol {
-		return reconcile.PanelSokol
+	f, ok := reconcile.ParseFamily(strings.TrimSuffix(family, "-mifare"))
+	if !ok {
+		panic("bench: no paneltype for panelsim family " + family)
 	}
-	return reconcile.PanelBeward
+	return int(f)
 }
 
 // Plan assigns device ids and addresses: panel i is device i+1, its lock
@@ -80,7 +93,7 @@ func Plan(s Scale, bases map[string]netip.Addr) Layout {
 	}
 	var l Layout
 	for i := range s.Panels {
-		f := familyOf(i)
+		f := s.familyOf(i)
 		l.Panels = append(l.Panels, SimPanel{DeviceID: i + 1, Family: f, IP: next[f]})
 		next[f] = next[f].Next()
 	}
@@ -118,6 +131,9 @@ func contracts(s Scale) []contract {
 			c.flat += "а"
 		}
 		c.viaLock = r.Float64() < 0.2
+		if s.AllActive {
+			c.open, c.paid, c.flat = true, true, strconv.Itoa(i%s.ContractsPerPanel+1)
+		}
 		out = append(out, c)
 	}
 	return out

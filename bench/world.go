@@ -52,7 +52,7 @@ type World struct {
 }
 
 // families in the order their fleets get address bases.
-var families = []string{panelsim.Beward, panelsim.BewardMifare, panelsim.Sokol}
+var families = panelsim.Families()
 
 // NewWorld builds a world on fresh databases (dropped when tb ends) and a
 // fleet with latency per request, closed when tb ends.

@@ -2,7 +2,9 @@
 # make bench: run bench/ at several fleet sizes, then the fault matrix, keep
 # the raw output in bench/results/, write the "## Scale" section of
 # BENCHMARKS.md and the table of its "## Fault matrix" section, and draw
-# docs/bench-scale.svg. Knobs (environment):
+# docs/bench-scale.svg; `go test ./bench/` then checks BENCHMARKS.md's
+# summary against the new raw output, so a changed number is a failing
+# test until the summary says it. Knobs (environment):
 #   SCALES="250 500 1000 2000"    panels per run (contracts: 50 per panel)
 #   YARDSYNC_BENCH_CONCURRENCY    reconcile.concurrency (default 128)
 #   YARDSYNC_BENCH_LATENCY_MS     panelsim latency per request (default 20)
@@ -48,13 +50,21 @@ for p in $SCALES; do
   } 2>&1 | tee "$OUT/panels-$p.txt"
 done
 
+# First-sync requests per panel family: a few seconds, latency 0, any scale.
+cmd="go test -run '^\$' -bench FirstSyncFamilies -benchtime 1x ./bench/"
+echo "bench: $cmd"
+{
+  echo "# $cmd"
+  go test -run '^$' -bench FirstSyncFamilies -benchtime 1x ./bench/
+} 2>&1 | tee "$OUT/first-sync-families.txt"
+
 if [ "${FAULTS:-1}" != 0 ]; then
   cmd="go test -run '^\$' -bench FaultMatrix -benchtime 1x -timeout 60m ./bench/"
   echo "bench: ${knobs[*]} $cmd"
   {
     echo "# ${knobs[*]}${knobs[*]:+ }$cmd"
     env "${knobs[@]}" go test -run '^$' -bench FaultMatrix -benchtime 1x -timeout 60m ./bench/
-  } 2>&1 | tee "$OUT/faults.txt"
+  } 2>&1 | tee "$OUT/faults-matrix.txt"
 fi
 
 if [ "${PROFILE:-0}" = 1 ]; then
@@ -74,7 +84,7 @@ fi
 
 python3 scripts/bench_report.py "$OUT" BENCHMARKS.md docs/bench-scale.svg $SCALES
 echo "bench: wrote BENCHMARKS.md (## Scale) and docs/bench-scale.svg"
-if [ -f "$OUT/faults.txt" ]; then
+if [ -f "$OUT/faults-matrix.txt" ]; then
   python3 scripts/bench_report.py faults "$OUT" BENCHMARKS.md
   echo "bench: wrote the table of BENCHMARKS.md's ## Fault matrix"
 fi

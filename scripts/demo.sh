@@ -34,7 +34,25 @@ free_port() {
   done
   die "no free port in $FIRST-$((FIRST + 50)) on $*; stop what listens there or set DEMO_API_PORT/DEMO_PANEL_PORT"
 }
-PANEL_HOSTS=(127.0.1.1 127.0.1.2 127.0.1.3 127.0.2.1 127.0.2.2 127.0.3.1 127.0.3.2 127.0.3.3)
+# The emulated panels, one line per family: panelsim family, devices.paneltype,
+# how many, the first one's address (the others take the next ones), and what
+# lists a panel's keys the way yardsync asks (ADDR: the panel's address and port).
+# Another family is one more line here.
+FAMILIES=() PANEL_HOSTS=() PANEL_TYPES=() PANEL_FAMILIES=() LISTS=()
+fleet() { # family paneltype count first-address list-command
+  local a b c d i
+  IFS=. read -r a b c d <<<"$4"
+  FAMILIES+=("$1") LISTS+=("$5")
+  for i in $(seq 0 $(($3 - 1))); do
+    PANEL_HOSTS+=("$a.$b.$c.$((d + i))") PANEL_TYPES+=("$2") PANEL_FAMILIES+=("$1")
+  done
+}
+fleet beward        1  3 127.0.1.1 "'http://ADDR/cgi-bin/rfid_cgi?action=list'"
+fleet beward-mifare 1  2 127.0.2.1 "'http://ADDR/cgi-bin/mifare_cgi?action=list'"
+fleet sokol         2  3 127.0.3.1 "http://ADDR/key/store"
+fleet qtech         11 1 127.0.4.1 "http://ADDR/api -d '{\"target\": \"rfkey\", \"action\": \"get\", \"data\": {}}'"
+fleet rubetek       13 1 127.0.5.1 "http://ADDR/api/v1/rfids"
+GATE_PANEL=127.0.3.3 # the panel that sees the yard's gate: every contract's key goes there too
 API_PORT=${DEMO_API_PORT:-$(FIRST=8080 free_port 127.0.0.1)}
 PANEL_PORT=${DEMO_PANEL_PORT:-$(FIRST=18081 free_port "${PANEL_HOSTS[@]}")}
 [ -n "$API_PORT" ] && [ -n "$PANEL_PORT" ] || exit 1
@@ -57,15 +75,16 @@ if [ "$(psql_q -c "SELECT 1 FROM pg_database WHERE datname = '$DB'")" = 1 ]; the
 fi
 psql_q -c "CREATE DATABASE $DB" -c "COMMENT ON DATABASE $DB IS '$MARK'"
 
-say "emulated panels: 3 Beward, 2 Beward mifare, 3 Sokol on port $PANEL_PORT"
-start_fleet() { # family count base
-  nohup "$BIN" panelsim --family "$1" --count "$2" --base "$3" --port "$PANEL_PORT" --latency 20ms \
-    --login admin --password demo-secret >"$RUN/panelsim-$1.log" 2>&1 &
-  echo $! >"$RUN/panelsim-$1.pid"
-}
-start_fleet beward 3 127.0.1.1
-start_fleet beward-mifare 2 127.0.2.1
-start_fleet sokol 3 127.0.3.1
+say "${#PANEL_HOSTS[@]} emulated panels on port $PANEL_PORT, one fleet per family: ${FAMILIES[*]}"
+for family in "${FAMILIES[@]}"; do
+  first= count=0
+  for i in "${!PANEL_HOSTS[@]}"; do
+    if [ "${PANEL_FAMILIES[$i]}" = "$family" ]; then first=${first:-${PANEL_HOSTS[$i]}} count=$((count + 1)); fi
+  done
+  nohup "$BIN" panelsim --family "$family" --count "$count" --base "$first" --port "$PANEL_PORT" --latency 20ms \
+    --login admin --password demo-secret >"$RUN/panelsim-$family.log" 2>&1 &
+  echo $! >"$RUN/panelsim-$family.pid"
+done
 
 say "yardsync migrate, then yardsync serve (log: $RUN/yardsync.log)"
 "$BIN" --config "$CONFIG" migrate
@@ -78,20 +97,22 @@ for _ in $(seq 1 50); do ours && curl -sf "http://127.0.0.1:$API_PORT/readyz" >/
 ours && curl -sf "http://127.0.0.1:$API_PORT/readyz" >/dev/null || { echo "yardsync did not start:"; cat "$RUN/yardsync.log"; exit 1; }
 
 say "devices, a gate and its door, rights and keys, through /bill/api as billing would"
-panels=(127.0.1.1:1 127.0.1.2:1 127.0.1.3:1 127.0.2.1:1 127.0.2.2:1 127.0.3.1:2 127.0.3.2:2 127.0.3.3:2)
 ids=()
-for i in "${!panels[@]}"; do
-  ip=${panels[$i]%:*}; type=${panels[$i]#*:}
+for i in "${!PANEL_HOSTS[@]}"; do
+  ip=${PANEL_HOSTS[$i]}; type=${PANEL_TYPES[$i]}
   out=$(call devices_add "{\"device_type\": 1, \"is_active\": true, \"title\": \"Подъезд $((i + 1))\",
     \"address\": \"г. Москва, ул. Ленина, д. 5\", \"domophoneid\": $((i + 1)), \"sippassword\": \"None\",
     \"paneltype\": $type, \"panelip\": \"$ip\", \"panellogin\": \"admin\", \"panelpasswd\": \"demo-secret\"}")
   ids+=("$(echo "$out" | sed 's/[^0-9]//g')")
+  if [ "$ip" = "$GATE_PANEL" ]; then gate_cam=${ids[$i]}; fi
 done
 gate=$(call devices_add '{"device_type": 3, "is_active": true, "title": "Ворота двора"}' | sed 's/[^0-9]//g')
-call doors_add "{\"device_id\": $gate, \"cam\": ${ids[7]}, \"entrance\": 0, \"icon\": \"gate\", \"name\": \"Ворота\",
-  \"open\": \"http://127.0.3.3:$PANEL_PORT/relay/1/open\", \"open_trait\": \"PUT\"}" >/dev/null
+call doors_add "{\"device_id\": $gate, \"cam\": $gate_cam, \"entrance\": 0, \"icon\": \"gate\", \"name\": \"Ворота\",
+  \"open\": \"http://$GATE_PANEL:$PANEL_PORT/relay/1/open\", \"open_trait\": \"PUT\"}" >/dev/null
+# The 24 contracts of the demo billing go round the panels: contract 1001 to the
+# first, 1002 to the second, and so on; every one also reaches the gate.
 for uid in $(seq 1001 1024); do
-  panel=${ids[$(((uid - 1001) / 3))]}
+  panel=${ids[$(((uid - 1001) % ${#ids[@]}))]}
   call rights_add "{\"uid\": $uid, \"device_id\": [$panel, $gate]}"
   call keys_add "{\"uid\": $uid, \"key\": \"04:A1:$(printf '%02d:%02d' $((uid / 100 % 100)) $((uid % 100)))\", \"comment\": \"брелок\"}"
 done
@@ -100,10 +121,28 @@ say "first full reconcile (sync/ with wait)"
 call sync '{"wait": true}'
 echo
 
+# hold INDEX NOTE: the line that lists panel INDEX's keys as yardsync asks for them.
+hold() {
+  local i=$1 j uids=
+  for j in "${!FAMILIES[@]}"; do if [ "${FAMILIES[$j]}" = "${PANEL_FAMILIES[$i]}" ]; then break; fi; done
+  for uid in $(seq $((1001 + i)) ${#PANEL_HOSTS[@]} 1024); do uids+=${uids:+, }$uid; done
+  printf "  curl -s -u admin:demo-secret %s\n      # %s, device %s: %s\n" \
+    "${LISTS[$j]//ADDR/${PANEL_HOSTS[$i]}:$PANEL_PORT}" "${PANEL_FAMILIES[$i]}" "${ids[$i]}" "${2:-contracts $uids}"
+}
+HOLD=$(for family in "${FAMILIES[@]}"; do # the first panel of each family, then the gate's
+  for i in "${!PANEL_HOSTS[@]}"; do
+    if [ "${PANEL_FAMILIES[$i]}" = "$family" ]; then hold "$i"; break; fi
+  done
+done
+for i in "${!PANEL_HOSTS[@]}"; do
+  if [ "${PANEL_HOSTS[$i]}" = "$GATE_PANEL" ]; then hold "$i" "at the gate: every contract"; fi
+done)
+
 AUTH="Authorization: Bearer $TOKEN"
 cat <<MSG
 
-yardsync is running (pid $(cat "$RUN/yardsync.pid")) on port $API_PORT, database $DB, with 8 emulated panels on port $PANEL_PORT.
+yardsync is running (pid $(cat "$RUN/yardsync.pid")) on port $API_PORT, database $DB, with ${#PANEL_HOSTS[@]} emulated panels
+on port $PANEL_PORT (${FAMILIES[*]}).
 
 The status page: http://127.0.0.1:$API_PORT/ui/  user $UI_USER, password $UI_PASSWORD
 
@@ -120,9 +159,7 @@ The API (every call with the demo's token):
 
 What the panels hold, asked the way yardsync asks them:
 
-  curl -s -u admin:demo-secret 'http://127.0.1.1:$PANEL_PORT/cgi-bin/rfid_cgi?action=list'   # Beward 1 (uids 1001-1003)
-  curl -s -u admin:demo-secret 'http://127.0.2.1:$PANEL_PORT/cgi-bin/mifare_cgi?action=list' # Beward mifare
-  curl -s -u admin:demo-secret http://127.0.3.3:$PANEL_PORT/key/store                      # Sokol at the gate: every key
+$HOLD
 
   $BIN --config $CONFIG reconcile --dry-run        # the plan, per panel; changes nothing
   $BIN --config $CONFIG billing list 89105550000   # billingList from the CLI
@@ -130,7 +167,7 @@ What the panels hold, asked the way yardsync asks them:
 
 A contract stops paying: set cams_paid: false for uid 1001 in $RUN/billing.yaml (the demo's copy), then
   curl -s -XPOST -H '$AUTH' $API/sync/ -d '{"uid": 1001, "wait": true}'
-and its key leaves panel 127.0.1.1 and the gate's panel 127.0.3.3 (list them again above).
+and its key leaves panel ${PANEL_HOSTS[0]} and the gate's panel $GATE_PANEL (list them again above).
 
 Stop everything with: make demo-stop
 

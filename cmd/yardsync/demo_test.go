@@ -3,10 +3,14 @@ package main
 import (
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
 )
 
 // TestDemoCanLogIn: the demo's config has a status page user whose password
@@ -47,5 +51,41 @@ func TestDemoCanLogIn(t *testing.T) {
 	}
 	if !strings.Contains(script, "DB=${DEMO_DB:-yardsync_demo}") || !strings.Contains(script, `s|/yardsync_demo?|/$DB?|`) {
 		t.Error("DEMO_DB does not name the database, in the script and in the config it writes")
+	}
+}
+
+// TestDemoHasEveryFamily: scripts/demo.sh's fleet lines give one emulated
+// panel or more of every family yardsync drives, under that family's
+// default paneltype, each a family panelsim plays; a family whose driver
+// lands is one fleet line more, and this test asks for it.
+func TestDemoHasEveryFamily(t *testing.T) {
+	raw, err := os.ReadFile("../../scripts/demo.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := regexp.MustCompile(`(?m)^fleet +(\S+) +(\d+) +(\d+) +(\S+) `).FindAllStringSubmatch(string(raw), -1)
+	demo := map[int]bool{}
+	for _, m := range lines {
+		family, paneltype, count := m[1], m[2], m[3]
+		if err := panelsim.CheckFamily(family); err != nil {
+			t.Errorf("fleet %s: %v", family, err)
+		}
+		pt, _ := strconv.Atoi(paneltype)
+		f, ok := reconcile.DefaultFamilies().Of(pt)
+		if !ok || f.String() != strings.TrimSuffix(family, "-mifare") {
+			t.Errorf("fleet %s: paneltype %d is family %v (driven %v)", family, pt, f, ok)
+		}
+		if count == "0" {
+			t.Errorf("fleet %s: no panel", family)
+		}
+		demo[pt] = true
+	}
+	for pt := range reconcile.DefaultFamilies() {
+		if f, driven := reconcile.DefaultFamilies().Of(pt); driven && !demo[pt] {
+			t.Errorf("make demo has no %s panel (paneltype %d): add a fleet line to scripts/demo.sh", f, pt)
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatal("scripts/demo.sh has no fleet lines")
 	}
 }
