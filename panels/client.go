@@ -34,6 +34,20 @@ type Options struct {
 	// rfid_cgi?action=update&Key&Apartment instead of delete + add
 	// (panels.beward_update). Unverified on real firmware: opt-in.
 	BewardUpdate bool
+	// AkuvoxPause is the pause between two batches of 1,000 users written
+	// to an Akuvox S532 (SmartYard-Server waits 1 s: larger or faster
+	// uploads may freeze the panel); 0 means DefaultAkuvoxPause.
+	AkuvoxPause time.Duration
+}
+
+// DefaultAkuvoxPause is Options.AkuvoxPause when it is zero.
+const DefaultAkuvoxPause = time.Second
+
+func (o Options) akuvoxPause() time.Duration {
+	if o.AkuvoxPause <= 0 {
+		return DefaultAkuvoxPause
+	}
+	return o.AkuvoxPause
 }
 
 // Info is what a panel says about itself when pinged.
@@ -119,11 +133,17 @@ func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate
 		c.drv = &qtech{c: c}
 	case reconcile.PanelRubetek:
 		c.drv = &rubetek{c: c}
+	case reconcile.PanelAkuvox:
+		c.drv = &akuvox{c: c, pause: opts.akuvoxPause()}
 	default:
 		return nil, c.fail(reconcile.ErrPermanent, "", "unknown panel family %d", d.Family)
 	}
 	c.base = scheme + "://" + c.addr
-	c.http = newResty(tr, d.Login, d.Password, c.timeout)
+	if d.Family == reconcile.PanelAkuvox {
+		c.http = newResty(newDigest(tr, d.Login, d.Password), c.timeout) // Akuvox firmware takes Digest only
+	} else {
+		c.http = newResty(tr, c.timeout).SetBasicAuth(d.Login, d.Password)
+	}
 	return c, nil
 }
 
@@ -170,10 +190,9 @@ func newTransport() http.RoundTripper {
 	return tr
 }
 
-func newResty(tr http.RoundTripper, login, password string, timeout time.Duration) *resty.Client {
+func newResty(tr http.RoundTripper, timeout time.Duration) *resty.Client {
 	hc := &http.Client{Transport: tr, Timeout: timeout}
 	return resty.NewWithClient(hc).
-		SetBasicAuth(login, password).
 		SetRedirectPolicy(resty.NoRedirectPolicy()).
 		SetRetryCount(0).
 		SetResponseBodyLimit(maxBody).
