@@ -41,12 +41,13 @@ var akuvoxKeep = []string{"UserID", "Name", "PrivatePIN", "DoorNum", "LiftFloorN
 func (a *akuvox) users(ctx context.Context, query string) ([]akuvoxUser, error) {
 	path := "/api/user/get" + query
 	var data struct {
+		Num  *flexInt          `json:"num"`
 		Item []json.RawMessage `json:"item"`
 	}
 	if err := a.getJSON(ctx, path, &data); err != nil {
 		return nil, err
 	}
-	if data.Item == nil {
+	if data.Item == nil && (data.Num == nil || *data.Num != 0) { // no users may come as "num": 0 alone
 		return nil, a.c.fail(reconcile.ErrPermanent, "GET "+path, "answer has no user list")
 	}
 	out := make([]akuvoxUser, 0, len(data.Item))
