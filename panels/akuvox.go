@@ -128,7 +128,7 @@ func (a *akuvox) post(ctx context.Context, target, action string, data any) erro
 	if err != nil {
 		return a.c.fail(reconcile.ErrPermanent, "POST /api "+target+" "+action, "encode: %v", err)
 	}
-	return a.call(ctx, http.MethodPost, "/api", body, action, nil)
+	return a.call(ctx, http.MethodPost, "/api", body, target+" "+action, nil)
 }
 
 // call sends one request and judges the envelope; out (nil: not read)

@@ -245,8 +245,8 @@ func (a *akuvox) deleteUser(ctx context.Context, u akuvoxUser, n string, rest []
 	return nil
 }
 
-// akuvoxReAdd is user u again, holding rest: the fields akuvoxKeep names,
-// as listed.
+// akuvoxReAdd is user u again, holding rest (hex codes in Akuvox form): the
+// fields akuvoxKeep names, as listed.
 func akuvoxReAdd(u akuvoxUser, rest []string) map[string]any {
 	var listed map[string]any
 	_ = json.Unmarshal(u.raw, &listed)
@@ -259,7 +259,14 @@ func akuvoxReAdd(u akuvoxUser, rest []string) map[string]any {
 	if _, ok := again["ScheduleRelay"]; !ok {
 		again["ScheduleRelay"] = akuvoxScheduleRelay
 	}
-	again["CardCode"] = strings.Join(rest, ";")
+	codes := make([]string, len(rest))
+	for i, c := range rest { // in the form the panel takes now, whatever wrote them
+		if n, err := reconcile.NormalizeKey(akuvoxListed(c)); err == nil {
+			c = akuvoxCode(n)
+		}
+		codes[i] = c
+	}
+	again["CardCode"] = strings.Join(codes, ";")
 	return again
 }
 
