@@ -159,7 +159,9 @@ func TestAkuvoxS532(t *testing.T) {
 	var batches []int
 	for _, r := range p.Requests() {
 		if r.Write && r.Authed {
-			var call struct{ Data struct{ Item []json.RawMessage } }
+			var call struct {
+				Data struct{ Item []json.RawMessage }
+			}
 			_ = json.Unmarshal([]byte(r.Body), &call)
 			batches = append(batches, len(call.Data.Item))
 		}
