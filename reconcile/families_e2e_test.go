@@ -11,7 +11,7 @@ import (
 // PostgreSQL and the family's emulator. The flat lives in yardsync's
 // ownership record: a run after the first changes nothing.
 func TestEndToEndFamilies(t *testing.T) {
-	for _, family := range []string{"qtech", "rubetek"} {
+	for _, family := range []string{"qtech", "rubetek", "akuvox", "akuvox-r20a", "akuvox-s532"} {
 		t.Run(family, func(t *testing.T) {
 			t.Parallel()
 			testUnboundLifecycle(t, newWorld(t, family, 2))
