@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"testing"
 
+	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
 )
 
@@ -51,6 +52,50 @@ func testUnboundLifecycle(t *testing.T, w *world) {
 		owned, err := w.db.OwnedKeysOn(bg, w.panels[0])
 		if err != nil || len(owned) != 1 || owned[0].Flat != 12 {
 			t.Fatalf("got %v %v, want BB01 owned on flat 12", owned, err)
+		}
+	})
+}
+
+// TestEndToEndAkuvoxSharedUser: on an E12 another system put a payer's code
+// on one user with a card of its own. yardsync adopts the payer's code;
+// when the payer stops paying, the code goes and the foreign card stays on
+// its user, with its name, under prune: owned. A full table refuses the
+// payer's add; the run is partial and names a full table.
+func TestEndToEndAkuvoxSharedUser(t *testing.T) {
+	w := newWorld(t, "akuvox", 1)
+	w.contract(301, "21", true, true, "0000000000CC01", 0)
+	w.contract(302, "22", true, true, "0000000000CC02", 0)
+	p := w.fleet.Panel(0)
+	p.SetAkuvoxUsers([]panelsim.AkuvoxUser{{UserID: "kv21", Name: "Sidorov", CardCode: "CC01;C0FFEE01", ScheduleRelay: "1001-1;"}})
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.Added != 1 || w.keys(0) != "0000000000CC01=0 0000000000CC02=0 000000C0FFEE01=0 " {
+		t.Fatalf("first run: got %+v failed %v, panel %q", res.Summary, res.Failed, w.keys(0))
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 301`)
+	res = w.run(reconcile.Request{})
+	if res.Deleted != 1 || w.keys(0) != "0000000000CC02=0 000000C0FFEE01=0 " {
+		t.Fatalf("stops paying: got %+v, panel %q", res.Summary, w.keys(0))
+	}
+	var foreign *panelsim.AkuvoxUser
+	for _, u := range p.AkuvoxUsers() {
+		if u.Name == "Sidorov" {
+			foreign = &u
+		}
+	}
+	if foreign == nil || foreign.CardCode != "C0FFEE01" || foreign.UserID != "kv21" {
+		t.Fatalf("users %+v: want Sidorov's user holding C0FFEE01 alone", p.AkuvoxUsers())
+	}
+	t.Run("ErrFull", func(t *testing.T) {
+		p.SetCapacity(len(p.AkuvoxUsers()))
+		w.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 301`)
+		res := w.run(namedRun(301))
+		if res.Status != reconcile.StatusPartial || len(res.Failed) != 1 {
+			t.Fatalf("got %+v failed %v, want partial", res.Summary, res.Failed)
+		}
+		for _, why := range res.Failed {
+			if reconcile.HintClass(why) != reconcile.HintFull {
+				t.Errorf("failure %q: hint class %q, want full", why, reconcile.HintClass(why))
+			}
 		}
 	})
 }
