@@ -1,8 +1,12 @@
 package reconcile_test
 
 import (
+	"fmt"
+	"strconv"
 	"testing"
+	"time"
 
+	"yardsync/panels"
 	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
 )
@@ -98,4 +102,35 @@ func TestEndToEndAkuvoxSharedUser(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEndToEndAkuvoxRequests counts the requests of a first sync of 50 keys
+// and of 1,000, the numbers docs/panels.md gives: the Digest challenge, the
+// model probe, the run's listing, the add's listing, one add per 1,000
+// users and the read-back.
+func TestEndToEndAkuvoxRequests(t *testing.T) {
+	for _, c := range []struct {
+		family string
+		keys   int
+		want   int
+	}{{"akuvox", 50, 6}, {"akuvox-s532", 50, 6}, {"akuvox-r20a", 1000, 6}, {"akuvox-s532", 2500, 8}} {
+		t.Run(c.family+"/"+strconv.Itoa(c.keys), func(t *testing.T) {
+			w := newWorld(t, c.family, 1)
+			w.runner.Dial = panels.Dialer(panels.Options{Port: w.port, Scheme: "http", Timeout: 5 * time.Second, AkuvoxPause: time.Millisecond})
+			w.runner.Opts.PanelTimeout = 5 * time.Second
+			for i := range c.keys {
+				w.contract(1000+i, strconv.Itoa(1+i), true, true, fmt.Sprintf("%014X", 0xA000000+i), 0)
+			}
+			res := w.run(reconcile.Request{})
+			if res.Status != reconcile.StatusOK || res.Added != c.keys {
+				t.Fatalf("got %+v failed %v", res.Summary, res.Failed)
+			}
+			if n := len(w.fleet.Panel(0).Requests()); n != c.want {
+				for _, r := range w.fleet.Panel(0).Requests() {
+					t.Logf("%s %s?%s authed %v", r.Method, r.Path, r.Query, r.Authed)
+				}
+				t.Errorf("%d requests, want %d", n, c.want)
+			}
+		})
+	}
 }
