@@ -97,8 +97,9 @@ func TestAkuvoxCodeForm(t *testing.T) {
 				t.Errorf("listed %v, want %v unbound", l, keys)
 			}
 			for _, u := range p.AkuvoxUsers() {
-				if u.ScheduleRelay != "1001-1;" || sim == panelsim.AkuvoxS532 && (u.Name != "RFID" || !strings.HasPrefix(u.UserID, "RFIDx")) {
-					t.Errorf("user %+v: want schedule 1001-1; and, on an S532, an RFIDx user", u)
+				s532 := sim == panelsim.AkuvoxS532
+				if !s532 && u.ScheduleRelay != "1001-1;" || s532 && (u.ScheduleDash != "1001-1;" || u.Name != "RFID" || !strings.HasPrefix(u.UserID, "RFIDx")) {
+					t.Errorf("user %+v: want schedule 1001-1; and, on an S532, an RFIDx user with Schedule-Relay", u)
 				}
 			}
 		})

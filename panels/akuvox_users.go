@@ -161,11 +161,11 @@ func (a *akuvox) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 
 // akuvoxNewUser is the user one key is added as.
 func akuvoxNewUser(m akuvoxModel, code string) map[string]string {
-	u := map[string]string{"CardCode": akuvoxCode(code), "ScheduleRelay": akuvoxScheduleRelay}
-	if m == akuvoxS532 {
-		u["UserID"], u["Name"] = akuvoxRFIDPrefix+code, akuvoxRFIDName
+	if m == akuvoxS532 { // an S532 user as SmartYard-Server's User entity sends it
+		return map[string]string{"UserID": akuvoxRFIDPrefix + code, "Name": akuvoxRFIDName, "CardCode": akuvoxCode(code),
+			"Schedule-Relay": akuvoxScheduleRelay, "Group": "Default"}
 	}
-	return u
+	return map[string]string{"CardCode": akuvoxCode(code), "ScheduleRelay": akuvoxScheduleRelay}
 }
 
 // full names a refused add a full table when the users the panel holds and
@@ -256,7 +256,8 @@ func akuvoxReAdd(u akuvoxUser, rest []string) map[string]any {
 			again[f] = v
 		}
 	}
-	if _, ok := again["ScheduleRelay"]; !ok {
+	_, e12 := again["ScheduleRelay"]
+	if _, s532 := again["Schedule-Relay"]; !e12 && !s532 {
 		again["ScheduleRelay"] = akuvoxScheduleRelay
 	}
 	codes := make([]string, len(rest))

@@ -20,7 +20,8 @@ type AkuvoxUser struct {
 	Name          string `json:"Name"`
 	CardCode      string `json:"CardCode"`
 	PrivatePIN    string `json:"PrivatePIN"`
-	ScheduleRelay string `json:"ScheduleRelay"`
+	ScheduleRelay string `json:"ScheduleRelay,omitempty"`  // E12, R20A
+	ScheduleDash  string `json:"Schedule-Relay,omitempty"` // the S532's name for it
 	Group         string `json:"Group"`
 	AnalogNumber  string `json:"AnalogNumber"`
 }
@@ -265,7 +266,7 @@ func (p *Panel) setAkuvoxKeys(keys []reconcile.PanelKey) {
 	for _, k := range keys {
 		u := AkuvoxUser{CardCode: k.Code, ScheduleRelay: "1001-1;"}
 		if p.family == AkuvoxS532 {
-			u.UserID, u.Name = "RFIDx"+k.Code, "RFID"
+			u.UserID, u.Name, u.ScheduleRelay, u.ScheduleDash, u.Group = "RFIDx"+k.Code, "RFID", "", "1001-1;", "Default"
 		}
 		p.akuvoxInsert(u)
 	}
