@@ -234,6 +234,29 @@ func TestAkuvoxModel(t *testing.T) {
 			t.Errorf("%d probes, want 1", probes)
 		}
 	})
+	t.Run("ReprobedAfterGarbledList", func(t *testing.T) {
+		p, c := startAkuvox(t, panelsim.Akuvox, panelsim.Options{})
+		if _, err := c.ListKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p.SetFaults(panelsim.Faults{Garbage: true})
+		if _, err := c.ListKeys(ctx); !errors.Is(err, reconcile.ErrPermanent) {
+			t.Fatalf("garbled list: got %v", err)
+		}
+		p.SetFaults(panelsim.Faults{})
+		if _, err := c.ListKeys(ctx); err != nil {
+			t.Fatal(err)
+		}
+		probes := 0
+		for _, r := range p.Requests() {
+			if r.Path == "/api/system/info" && r.Authed {
+				probes++
+			}
+		}
+		if probes != 2 {
+			t.Errorf("%d probes, want the model asked again after a garbled list", probes)
+		}
+	})
 	t.Run("ErrUnknownModel", func(t *testing.T) {
 		p := panelsim.New(panelsim.Akuvox, panelsim.Options{Login: "admin", Password: testPassword})
 		t.Cleanup(p.Close)

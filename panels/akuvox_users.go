@@ -3,6 +3,7 @@ package panels
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -92,6 +93,10 @@ func (a *akuvox) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		return nil, err
 	}
 	users, err := a.keyUsers(ctx, m, akuvoxRFIDName)
+	if errors.Is(err, reconcile.ErrPermanent) {
+		// a panel replaced by another model is probed afresh next time
+		a.c.traits.update(a.c.addr, func(t *traits) { t.akuvox = "" })
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,11 @@ func TestEndToEndAkuvoxSharedUser(t *testing.T) {
 	}
 	if foreign == nil || foreign.CardCode != "C0FFEE01" || foreign.UserID != "kv21" {
 		t.Fatalf("users %+v: want Sidorov's user holding C0FFEE01 alone", p.AkuvoxUsers())
+	}
+	for _, r := range p.Requests() { // prune: owned never clears a table holding foreign users
+		if r.Path == "/api/user/clear" || strings.Contains(r.Body, `"clear"`) {
+			t.Errorf("a clear went out: %+v", r)
+		}
 	}
 	t.Run("ErrFull", func(t *testing.T) {
 		p.SetCapacity(len(p.AkuvoxUsers()))
