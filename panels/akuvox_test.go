@@ -132,6 +132,15 @@ func TestAkuvoxSharedUser(t *testing.T) {
 	if err := c.DeleteKey(ctx, "0000000000BB01"); err != nil {
 		t.Errorf("delete of an absent code: %v", err)
 	}
+	t.Run("ErrLostDel", func(t *testing.T) {
+		// the del lands but its answer is lost: the other system's code
+		// cannot be added back safely, so the error names it
+		p.SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteDelete})
+		err := c.DeleteKey(ctx, "000000A0000001")
+		if !errors.Is(err, reconcile.ErrUnanswered) || !strings.Contains(err.Error(), "also held 0A1B2C3D4E: if the user is gone") {
+			t.Errorf("got %v, want an unanswered delete naming the user's other code", err)
+		}
+	})
 }
 
 // TestAkuvoxS532 writes in batches of 1,000 with a pause, lists RFIDx users

@@ -239,15 +239,24 @@ func (a *akuvox) deleteUser(ctx context.Context, u akuvoxUser, n string, rest []
 	if refused(err) && a.c.absent(ctx, n, a.listKeys) {
 		return nil
 	}
-	if err != nil || len(rest) == 0 {
+	if len(rest) == 0 {
 		return err
+	}
+	if err != nil { // the del may have landed all the same (a lost answer)
+		return othersAt(err, u, rest, "if the user is gone")
 	}
 	again := akuvoxReAdd(u, rest)
 	if err := a.post(ctx, "user", "add", map[string]any{"item": []map[string]any{again}}); err != nil {
-		return fmt.Errorf("%w (its other codes %s were on the deleted user %s: add them back by hand if a later run does not show them)",
-			err, strings.Join(rest, ";"), u.ID)
+		return othersAt(err, u, rest, "the user was deleted")
 	}
 	return nil
+}
+
+// othersAt names, in a delete's error, the other codes a shared user held:
+// another system's cards, which yardsync does not own and so never adds back
+// by itself once the user is gone.
+func othersAt(err error, u akuvoxUser, rest []string, when string) error {
+	return fmt.Errorf("%w (user %s also held %s: %s, add them back on the panel by hand)", err, u.ID, strings.Join(rest, ";"), when)
 }
 
 // akuvoxReAdd is user u again, holding rest (hex codes in Akuvox form): the
