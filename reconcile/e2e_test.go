@@ -160,9 +160,11 @@ func (w *world) writesBegin() <-chan struct{} {
 func (w *world) keys(i int) string {
 	var list []string
 	for _, k := range w.fleet.Panel(i).Keys() {
-		// an Akuvox keeps codes with leading zeros stripped (BB01): padded
-		// back, they read and sort as every other family's
-		list = append(list, strings.Repeat("0", max(0, reconcile.KeyLen-len(k.Code)))+k.Code+"="+strconv.Itoa(k.Flat)+" ")
+		code := k.Code
+		if len(code) < 6 { // an Akuvox keeps 0000000000BB01 as BB01: padded back as its driver lists it
+			code = strings.Repeat("0", reconcile.KeyLen-len(code)) + code
+		}
+		list = append(list, code+"="+strconv.Itoa(k.Flat)+" ")
 	}
 	slices.Sort(list)
 	return strings.Join(list, "")
