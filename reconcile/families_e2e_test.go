@@ -113,7 +113,7 @@ func TestEndToEndAkuvoxSharedUser(t *testing.T) {
 // TestEndToEndAkuvoxRequests counts the requests of a first sync of 50 keys
 // and of 1,000, the numbers docs/panels.md gives: the Digest challenge, the
 // model probe, the run's listing, the add's listing, one add per 1,000
-// users and the read-back.
+// users and the read-back; then those of a later run that revokes one key.
 func TestEndToEndAkuvoxRequests(t *testing.T) {
 	for _, c := range []struct {
 		family string
@@ -136,6 +136,16 @@ func TestEndToEndAkuvoxRequests(t *testing.T) {
 					t.Logf("%s %s?%s authed %v", r.Method, r.Path, r.Query, r.Authed)
 				}
 				t.Errorf("%d requests, want %d", n, c.want)
+			}
+			// a later session of the same daemon: no challenge, no probe,
+			// one list; a payer gone is one del
+			w.fleet.Panel(0).ResetRequests()
+			w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 1000`)
+			if res := w.run(reconcile.Request{}); res.Deleted != 1 {
+				t.Fatalf("second run: got %+v failed %v", res.Summary, res.Failed)
+			}
+			if n := len(w.fleet.Panel(0).Requests()); n != 4 {
+				t.Errorf("second run: %d requests, want 4 (list, the delete's lookup, del, read-back)", n)
 			}
 		})
 	}
