@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -22,30 +20,20 @@ import (
 // requests.
 func akuvoxCaptures(t *testing.T, routes map[string]reply, n *atomic.Int32) *panels.Client {
 	t.Helper()
-	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := captures(t, "akuvox", routes, func(r *http.Request) string {
 		n.Add(1)
-		route := r.Method + " " + r.URL.Path
+		route := byPath(r)
 		if r.Method == http.MethodPost {
 			var env struct{ Target, Action string }
 			_ = decodeBody(r, &env)
 			route += " " + env.Target + " " + env.Action
 		}
-		rep, ok := routes[route]
-		if !ok {
-			t.Errorf("unexpected request %s", route)
-			http.NotFound(w, r)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "panels", "akuvox", rep.file))
-		if err != nil {
-			t.Error(err)
-		}
+		return route
+	}, func(h http.Header, rep reply) {
 		if rep.status == http.StatusUnauthorized {
-			w.Header().Set("WWW-Authenticate", `Digest realm="HTTPAPI", qop="auth", nonce="5f2a", algorithm=MD5`)
+			h.Set("WWW-Authenticate", `Digest realm="HTTPAPI", qop="auth", nonce="5f2a", algorithm=MD5`)
 		}
-		w.WriteHeader(rep.status)
-		_, _ = w.Write(b)
-	}))
+	})
 	return mustClient(t, srv, reconcile.PanelAkuvox, "admin", testPassword, time.Second)
 }
 

@@ -2,9 +2,6 @@ package panels_test
 
 import (
 	"context"
-	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,21 +13,7 @@ import (
 // other request fails the test.
 func rubetekCaptures(t *testing.T, routes map[string]reply) *panels.Client {
 	t.Helper()
-	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rep, ok := routes[r.Method+" "+r.URL.Path]
-		if !ok {
-			t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
-			http.NotFound(w, r)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "panels", "rubetek", rep.file))
-		if err != nil {
-			t.Error(err)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rep.status)
-		_, _ = w.Write(b)
-	}))
+	srv := captures(t, "rubetek", routes, byPath, nil)
 	return mustClient(t, srv, reconcile.PanelRubetek, "api_user", testPassword, time.Second)
 }
 
