@@ -55,6 +55,9 @@ type Desired struct {
 	// row for: which row is true is unknown, so they get no grants and their
 	// keys are left as they are.
 	Duplicates []int64
+	// Calls maps device id -> flat -> what the billing says of its calls
+	// (see calls.go); only flats with a contract in state 1 or 2 appear.
+	Calls map[int]map[int]FlatCalls
 }
 
 // Access is the state of one (uid, device) pair: AccessNone, AccessUnpaid or AccessPaid.
@@ -106,6 +109,7 @@ func Desire(in Inputs) Desired {
 	for _, uid := range sortedKeys(contracts) {
 		d.grantContract(contracts[uid])
 	}
+	d.Calls = flatCalls(in, contracts, dups, &d)
 	slices.SortFunc(d.Conflicts, compareConflicts)
 	return d
 }
