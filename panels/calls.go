@@ -1,0 +1,63 @@
+package panels
+
+import (
+	"context"
+	"fmt"
+
+	"yardsync/reconcile"
+)
+
+// callDriver is a family that can switch one flat's calls (see
+// reconcile.CallSwitch). A family without it cannot block calls: Calls and
+// SetCalls answer reconcile.ErrNoCalls, and check names the panel.
+type callDriver interface {
+	calls(ctx context.Context, flat int) (reconcile.CallSetting, error)
+	setCalls(ctx context.Context, flat int, s reconcile.CallSetting) error
+}
+
+var _ reconcile.CallSwitch = (*Client)(nil)
+
+// SwitchesCalls reports whether the panel's family can turn a flat's calls
+// off.
+func (c *Client) SwitchesCalls() bool {
+	_, ok := c.drv.(callDriver)
+	return ok
+}
+
+// Calls reads one flat's call setting.
+func (c *Client) Calls(ctx context.Context, flat int) (reconcile.CallSetting, error) {
+	d, err := c.callDriver(flat)
+	if err != nil {
+		return reconcile.CallSetting{}, err
+	}
+	return d.calls(ctx, flat)
+}
+
+// SetCalls writes one flat's call setting: the zero setting turns its calls
+// off, a setting Calls read puts it back exactly.
+func (c *Client) SetCalls(ctx context.Context, flat int, s reconcile.CallSetting) error {
+	d, err := c.callDriver(flat)
+	if err != nil {
+		return err
+	}
+	return d.setCalls(ctx, flat, s)
+}
+
+func (c *Client) callDriver(flat int) (callDriver, error) {
+	d, ok := c.drv.(callDriver)
+	if !ok {
+		return nil, fmt.Errorf("panels: %s at %s: %w", c.family, c.addr, reconcile.ErrNoCalls)
+	}
+	if flat < 1 || flat > 9999 {
+		return nil, c.fail(reconcile.ErrPermanent, "", "calls: flat %d out of range", flat)
+	}
+	return d, nil
+}
+
+// onOff is a Beward switch value.
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

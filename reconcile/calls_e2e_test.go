@@ -1,0 +1,193 @@
+package reconcile_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
+)
+
+// TestEndToEndCalls takes flats of each family that can block calls
+// through paying, not paying and paying again with reconcile.block_calls,
+// against real PostgreSQL and the family's emulator over HTTP: a debtor's
+// flat goes off and comes back to exactly what yardsync found; a flat the
+// operator had turned off by hand stays off; a flat with a paid and an
+// unpaid contract, a contract in state 0 and a flat without a contract are
+// never touched.
+func TestEndToEndCalls(t *testing.T) {
+	for _, family := range []string{"beward", "sokol", "qtech", "rubetek"} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			testCallsLifecycle(t, newCallsWorld(t, family, true))
+		})
+	}
+}
+
+// TestEndToEndCallsDisabled runs the same contracts without block_calls:
+// no flat's calls are read or written.
+func TestEndToEndCallsDisabled(t *testing.T) {
+	for _, family := range []string{"beward", "sokol", "qtech", "rubetek"} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			w := newCallsWorld(t, family, false)
+			before := w.flatCalls()
+			w.run(reconcile.Request{})
+			w.exec(`UPDATE contracts SET cams_paid = false WHERE uid IN (301, 303)`)
+			if res := w.run(reconcile.Request{}); res.CallsOff != 0 || res.Deleted != 3 {
+				t.Fatalf("stop paying: got %+v calls off %d", res.Summary, res.CallsOff)
+			}
+			w.exec(`UPDATE contracts SET cams_paid = true WHERE uid IN (301, 303)`)
+			w.run(reconcile.Request{})
+			if got := w.flatCalls(); got != before {
+				t.Fatalf("flats changed without block_calls:\n got %s\nwant %s", got, before)
+			}
+			for _, r := range w.fleet.Panel(0).Requests() {
+				if callRequest(r) {
+					t.Fatalf("a call setting was touched without block_calls: %s %s %s", r.Method, r.Path, r.Body)
+				}
+			}
+		})
+	}
+}
+
+// callsFlats are the flats of the lifecycle on panel 0.
+var callsFlats = []int{12, 16, 18, 20, 22}
+
+// newCallsWorld is a world of two panels of family with these contracts on
+// panel 0: 301 flat 12 (paid), 303 flat 16 (paid; the operator turned the
+// flat's calls off by hand), 304 and 305 flat 18 (one paid, one not), 306
+// flat 20 (state 0), and flat 22 with no contract.
+func newCallsWorld(t *testing.T, family string, block bool) *world {
+	w := newWorld(t, family, 2)
+	w.runner.Opts.BlockCalls = block
+	w.runner.Opts.GuardMin = 10 // a few debtors are never held; TestCallsGuard holds them
+	w.contract(301, "12", true, true, "0000000000CC01", 0, 1)
+	w.contract(303, "16", true, true, "0000000000CC03", 0)
+	w.contract(304, "18", true, true, "0000000000CC04", 0)
+	w.contract(305, "18", true, false, "0000000000CC05", 0)
+	w.contract(306, "20", false, false, "0000000000CC06", 0)
+	p := w.fleet.Panel(0)
+	p.SetFlatCalls(12, panelsim.FlatCalls{Handset: true, SIP: false}) // as found: handset on only
+	p.SetFlatCalls(16, panelsim.FlatCalls{})                          // off by hand
+	for _, flat := range []int{18, 20, 22} {
+		p.SetFlatCalls(flat, panelsim.FlatCalls{Handset: true, SIP: family != "qtech"})
+	}
+	w.fleet.Panel(1).SetFlatCalls(12, panelsim.FlatCalls{Handset: true, SIP: family != "qtech"})
+	return w
+}
+
+// flatCalls renders panel 0's flats of the lifecycle and panel 1's flat 12.
+func (w *world) flatCalls() string {
+	var b strings.Builder
+	for _, flat := range callsFlats {
+		c, _ := w.fleet.Panel(0).FlatCalls(flat)
+		fmt.Fprintf(&b, "%d:%s ", flat, callsText(c))
+	}
+	c, _ := w.fleet.Panel(1).FlatCalls(12)
+	fmt.Fprintf(&b, "p1/12:%s", callsText(c))
+	return b.String()
+}
+
+func callRequest(r panelsim.Request) bool {
+	return strings.Contains(r.Path, "apartment") || strings.HasPrefix(r.Path, "/panelCode") || strings.Contains(r.Body, "dialreplace")
+}
+
+func testCallsLifecycle(t *testing.T, w *world) {
+	before := w.flatCalls()
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.CallsOff+res.CallsOn != 0 || w.flatCalls() != before {
+		t.Fatalf("first run: got %+v calls %d/%d, flats %s", res.Summary, res.CallsOff, res.CallsOn, w.flatCalls())
+	}
+	p0, p1 := w.fleet.Panel(0), w.fleet.Panel(1)
+	t.Run("StopsPaying", func(t *testing.T) {
+		w.exec(`UPDATE contracts SET cams_paid = false WHERE uid IN (301, 303)`)
+		res := w.run(reconcile.Request{})
+		// Flat 12 on both panels goes off; flat 16 was off already: recorded, not written.
+		if res.Status != reconcile.StatusOK || res.CallsOff != 2 || res.Deleted != 3 {
+			t.Fatalf("got %+v calls off %d failed %v", res.Summary, res.CallsOff, res.Failed)
+		}
+		if g := res.Plan.Guard; g == nil || g.CallsOff != 3 || g.Revoking != 2 {
+			t.Fatalf("guard: got %+v, want 3 flats of 2 contracts counted", g)
+		}
+		for _, p := range []*panelsim.Panel{p0, p1} {
+			if c, _ := p.FlatCalls(12); c.Handset || c.SIP {
+				t.Fatalf("flat 12 must be off: %+v", c)
+			}
+		}
+		if c, _ := p0.FlatCalls(16); c.Handset || c.SIP {
+			t.Fatalf("flat 16 must stay off: %+v", c)
+		}
+		if got, want := w.untouched(), untouchedOf(before); got != want {
+			t.Fatalf("flats yardsync must leave alone changed:\n got %s\nwant %s", got, want)
+		}
+		log, err := w.db.Changes(bg, reconcile.ChangeFilter{UID: 301})
+		if err != nil {
+			t.Fatal(err)
+		}
+		offs := 0
+		for _, c := range log {
+			if c.Op == reconcile.OpCallsOff && c.Flat == 12 && c.Result == reconcile.ResultOK {
+				offs++
+			}
+		}
+		if offs != 2 {
+			t.Fatalf("change log: want calls_off of flat 12 on two panels, got %+v", log)
+		}
+	})
+	t.Run("NothingMore", func(t *testing.T) {
+		p0.ResetRequests()
+		res := w.run(reconcile.Request{})
+		if res.CallsOff+res.CallsOn+res.Added+res.Deleted != 0 {
+			t.Fatalf("a second run must change nothing: %+v calls %d/%d", res.Summary, res.CallsOff, res.CallsOn)
+		}
+		for _, r := range p0.Requests() {
+			if callRequest(r) {
+				t.Fatalf("a settled flat was read or written again: %s %s", r.Path, r.Body)
+			}
+		}
+	})
+	t.Run("PaysAgain", func(t *testing.T) {
+		w.exec(`UPDATE contracts SET cams_paid = true WHERE uid IN (301, 303)`)
+		res := w.run(namedRun(301, 303))
+		if res.Status != reconcile.StatusOK || res.CallsOn != 2 {
+			t.Fatalf("got %+v calls on %d failed %v", res.Summary, res.CallsOn, res.Failed)
+		}
+		if got := w.flatCalls(); got != before {
+			t.Fatalf("flats must be back as found (16 off, as the operator left it):\n got %s\nwant %s", got, before)
+		}
+		recs, err := w.db.CallRecords(bg, w.panels)
+		if err != nil || len(recs) != 0 {
+			t.Fatalf("call records must be gone: %v %v", recs, err)
+		}
+	})
+}
+
+// untouched renders the flats yardsync must leave alone: 18 (a paid and an
+// unpaid contract), 20 (state 0), 22 (no contract).
+func (w *world) untouched() string {
+	var b strings.Builder
+	for _, flat := range []int{18, 20, 22} {
+		c, _ := w.fleet.Panel(0).FlatCalls(flat)
+		fmt.Fprintf(&b, "%d:%s ", flat, callsText(c))
+	}
+	return b.String()
+}
+
+func callsText(c panelsim.FlatCalls) string {
+	return fmt.Sprintf("handset=%t,sip=%t,raw=%s", c.Handset, c.SIP, c.Raw)
+}
+
+// untouchedOf cuts the untouched flats out of a flatCalls rendering.
+func untouchedOf(all string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(all, " ") {
+		for _, flat := range []string{"18:", "20:", "22:"} {
+			if strings.HasPrefix(part, flat) {
+				b.WriteString(part + " ")
+			}
+		}
+	}
+	return b.String()
+}
