@@ -9,10 +9,17 @@ import (
 
 // callDriver is a family that can switch one flat's calls (see
 // reconcile.CallSwitch). A family without it cannot block calls: Calls and
-// SetCalls answer reconcile.ErrNoCalls, and check names the panel.
+// SetCalls answer reconcile.ErrNoCalls, and check names the panel. A
+// family with models that cannot (Akuvox E12/R20A) also implements
+// callModel.
 type callDriver interface {
 	calls(ctx context.Context, flat int) (reconcile.CallSetting, error)
 	setCalls(ctx context.Context, flat int, s reconcile.CallSetting) error
+}
+
+// callModel is a callDriver whose model may lack the per-flat switch.
+type callModel interface {
+	switchesCalls() bool
 }
 
 var _ reconcile.CallSwitch = (*Client)(nil)
@@ -20,8 +27,8 @@ var _ reconcile.CallSwitch = (*Client)(nil)
 // SwitchesCalls reports whether the panel's family can turn a flat's calls
 // off.
 func (c *Client) SwitchesCalls() bool {
-	_, ok := c.drv.(callDriver)
-	return ok
+	_, err := c.callDriver(1)
+	return err == nil
 }
 
 // Calls reads one flat's call setting.
@@ -45,6 +52,9 @@ func (c *Client) SetCalls(ctx context.Context, flat int, s reconcile.CallSetting
 
 func (c *Client) callDriver(flat int) (callDriver, error) {
 	d, ok := c.drv.(callDriver)
+	if m, can := c.drv.(callModel); ok && can && !m.switchesCalls() {
+		ok = false
+	}
 	if !ok {
 		return nil, fmt.Errorf("panels: %s at %s: %w", c.family, c.addr, reconcile.ErrNoCalls)
 	}
