@@ -221,3 +221,84 @@ func (r *Runner) callRecords(ctx context.Context, panels []int) ([]CallRecord, e
 	}
 	return recs, nil
 }
+
+// Call states explain says of a flat.
+const (
+	CallsOn      = "on"           // calls go through; yardsync leaves them as they are
+	CallsOff     = "off"          // yardsync turned them off (or is to, at the next run)
+	CallsOffHand = "off_as_found" // off when yardsync came to turn them off: it leaves them off
+	CallsRestore = "restore"      // yardsync is to put back what it found at the next run
+	CallsAsIs    = "as_is"        // block_calls is off, or the flat is frozen: left as it is
+)
+
+// ExplainedCalls is the calls of a contract's flat on one panel.
+type ExplainedCalls struct {
+	Flat  int    `json:"flat"`
+	State string `json:"state"` // CallsOn, CallsOff, CallsOffHand, CallsRestore or CallsAsIs
+	// Found is what yardsync found before it turned the calls off: what
+	// "on again" puts back.
+	Found *CallSetting `json:"found,omitempty"`
+	Reason string       `json:"reason"` // one sentence
+}
+
+// explainCalls says, for each panel, what yardsync does with the calls of
+// the contract's flat and why.
+func (r *Runner) explainCalls(ctx context.Context, uid int64, panels []ExplainedPanel, in Inputs, d Desired) error {
+	var c Contract
+	for _, row := range in.Contracts {
+		if row.UID == uid {
+			c = row
+		}
+	}
+	flat, ok := FlatNumber(c.Flat)
+	if !ok || !c.CamsOpen || len(panels) == 0 {
+		return nil
+	}
+	ids := make([]int, len(panels))
+	for i, p := range panels {
+		ids[i] = p.DeviceID
+	}
+	recs, err := r.callRecords(ctx, ids)
+	if err != nil {
+		return err
+	}
+	at := callRecordsAt(recs)
+	for i := range panels {
+		f, ok := d.Calls[panels[i].DeviceID][flat]
+		if !ok {
+			continue
+		}
+		var rec *CallRecord
+		for _, x := range at[panels[i].DeviceID] {
+			if x.Flat == flat {
+				rec = &x
+			}
+		}
+		panels[i].Calls = r.explainFlat(flat, f, rec)
+	}
+	return nil
+}
+
+// explainFlat says what becomes of one flat's calls.
+func (r *Runner) explainFlat(flat int, f FlatCalls, rec *CallRecord) *ExplainedCalls {
+	ec := &ExplainedCalls{Flat: flat}
+	if rec != nil {
+		ec.Found = &rec.Found
+	}
+	blocked := r.Opts.BlockCalls && f.Blocked()
+	switch {
+	case f.Frozen:
+		ec.State, ec.Reason = CallsAsIs, fmt.Sprintf("A contract of flat %d has several billing rows: its calls are left as they are.", flat)
+	case blocked && rec != nil && rec.Found.Off():
+		ec.State, ec.Reason = CallsOffHand, fmt.Sprintf("No contract of flat %d on this panel has paid; its calls were already off when yardsync came to turn them off, and stay off when one pays.", flat)
+	case blocked:
+		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid and %d is connected but unpaid: its calls are off until one pays.", flat, len(f.Unpaid))
+	case rec != nil:
+		ec.State, ec.Reason = CallsRestore, fmt.Sprintf("yardsync turned the calls of flat %d off; the next run puts back what it found (%s).", flat, describeCalls(rec.Found))
+	case !r.Opts.BlockCalls:
+		ec.State, ec.Reason = CallsAsIs, "reconcile.block_calls is off: yardsync leaves calls as they are."
+	default:
+		ec.State, ec.Reason = CallsOn, fmt.Sprintf("A contract of flat %d on this panel has paid: yardsync leaves its calls on.", flat)
+	}
+	return ec
+}

@@ -135,6 +135,10 @@ func testCallsLifecycle(t *testing.T, w *world) {
 		if offs != 2 {
 			t.Fatalf("change log: want calls_off of flat 12 on two panels, got %+v", log)
 		}
+		on, off := true, false
+		w.explainCalls(301, reconcile.CallsOff, &on)
+		w.explainCalls(303, reconcile.CallsOffHand, &off)
+		w.explainCalls(304, reconcile.CallsOn, nil)
 	})
 	t.Run("NothingMore", func(t *testing.T) {
 		p0.ResetRequests()
@@ -161,7 +165,31 @@ func testCallsLifecycle(t *testing.T, w *world) {
 		if err != nil || len(recs) != 0 {
 			t.Fatalf("call records must be gone: %v %v", recs, err)
 		}
+		w.explainCalls(301, reconcile.CallsOn, nil)
 	})
+}
+
+// explainCalls checks what explain says of uid's flat's calls on panel 0,
+// and, when handset is set, that it names what was found, handset on or off.
+func (w *world) explainCalls(uid int64, state string, handset *bool) {
+	w.t.Helper()
+	ex, err := w.runner.Explain(bg, uid, w.db)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, p := range ex.Panels {
+		if p.DeviceID != w.panels[0] {
+			continue
+		}
+		if p.Calls == nil || p.Calls.State != state || (p.Calls.Found != nil) != (handset != nil) || p.Calls.Reason == "" {
+			w.t.Fatalf("explain %d: calls %+v, want state %s (found named: %t)", uid, p.Calls, state, handset != nil)
+		}
+		if handset != nil && p.Calls.Found.Handset != *handset {
+			w.t.Fatalf("explain %d: found %+v, want handset %t as yardsync found it", uid, *p.Calls.Found, *handset)
+		}
+		return
+	}
+	w.t.Fatalf("explain %d names no panel %d: %+v", uid, w.panels[0], ex.Panels)
 }
 
 // untouched renders the flats yardsync must leave alone: 18 (a paid and an

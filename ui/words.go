@@ -24,6 +24,8 @@ var words = map[string]map[string]string{
 		"op:add":         "добавление",
 		"op:delete":      "удаление",
 		"op:rebind":      "перепривязка",
+		"op:calls_off":   "звонки отключены",
+		"op:calls_on":    "звонки включены",
 		"result:ok":      "выполнено",
 		"result:failed":  "не удалось",
 		"via:right":      "по праву на панель",
