@@ -237,7 +237,7 @@ type ExplainedCalls struct {
 	State string `json:"state"` // CallsOn, CallsOff, CallsOffHand, CallsRestore or CallsAsIs
 	// Found is what yardsync found before it turned the calls off: what
 	// "on again" puts back.
-	Found *CallSetting `json:"found,omitempty"`
+	Found  *CallSetting `json:"found,omitempty"`
 	Reason string       `json:"reason"` // one sentence
 }
 
