@@ -219,3 +219,104 @@ func untouchedOf(all string) string {
 	}
 	return b.String()
 }
+
+// TestCallsGuard: block_calls switched on over many contracts that never
+// paid is a mass revocation: the guard counts the flats it would turn off
+// and holds them (keys and calls alike) until a forced run.
+func TestCallsGuard(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 1)
+	w.runner.Opts.GuardMin = 2
+	w.contract(401, "1", true, true, "0000000000DD01", 0)
+	for uid := 402; uid <= 405; uid++ {
+		w.contract(uid, fmt.Sprint(uid-400), true, false, fmt.Sprintf("0000000000DD%02d", uid-400), 0)
+	}
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Added != 1 {
+		t.Fatalf("first run without block_calls: %+v", res.Summary)
+	}
+	w.runner.Opts.BlockCalls = true
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusGuarded || res.CallsOff != 0 {
+		t.Fatalf("got %+v calls off %d, want the run held", res.Summary, res.CallsOff)
+	}
+	if g := res.Plan.Guard; g.CallsOff != 4 || g.Revoking != 4 || !g.Held {
+		t.Fatalf("guard %+v: want 4 flats of 4 contracts held", g)
+	}
+	if len(res.Plan.Panels) != 1 || len(res.Plan.Panels[0].CallsHeld) != 4 {
+		t.Fatalf("plan: want the 4 flats held, got %+v", res.Plan.Panels)
+	}
+	for flat := 2; flat <= 5; flat++ {
+		if c, _ := w.fleet.Panel(0).FlatCalls(flat); !c.Handset || !c.SIP {
+			t.Fatalf("flat %d turned off by a held run: %+v", flat, c)
+		}
+	}
+	res = w.run(reconcile.Request{Force: true})
+	if res.Status != reconcile.StatusOK || res.CallsOff != 4 {
+		t.Fatalf("forced: got %+v calls off %d", res.Summary, res.CallsOff)
+	}
+	if c, _ := w.fleet.Panel(0).FlatCalls(1); !c.Handset || !c.SIP {
+		t.Fatalf("the payer's flat must stay on: %+v", c)
+	}
+}
+
+// noCallsPanel is a panel client of a model that cannot switch calls.
+type noCallsPanel struct{ reconcile.Panel }
+
+// TestCallsModelWithoutSwitch: a panel whose model cannot turn calls off
+// keeps its flats as they are, and that makes no run partial and the panel
+// not failing.
+func TestCallsModelWithoutSwitch(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "beward", 1)
+	w.runner.Opts.BlockCalls, w.runner.Opts.GuardMin = true, 10
+	dial := w.runner.Dial
+	w.runner.Dial = func(d reconcile.PanelDevice) (reconcile.Panel, error) {
+		p, err := dial(d)
+		return noCallsPanel{p}, err
+	}
+	w.contract(501, "7", true, false, "0000000000EE01", 0)
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.CallsOff != 0 || len(res.Failed) != 0 {
+		t.Fatalf("got %+v calls off %d failed %v", res.Summary, res.CallsOff, res.Failed)
+	}
+	if c, _ := w.fleet.Panel(0).FlatCalls(7); !c.Handset || !c.SIP {
+		t.Fatalf("flat 7 changed on a model without the switch: %+v", c)
+	}
+	if reconcile.CanSwitchCalls(noCallsPanel{}) {
+		t.Fatal("a client without Calls said it can switch calls")
+	}
+}
+
+// TestCallsReadBack: a panel that acknowledges a call write and keeps
+// nothing fails the session (the run is partial); the record keeps what was
+// found, and the next run, once the panel keeps writes, turns the flat off
+// with it and later restores exactly that.
+func TestCallsReadBack(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "sokol", 1)
+	w.runner.Opts.BlockCalls, w.runner.Opts.GuardMin = true, 10
+	p := w.fleet.Panel(0)
+	p.SetFlatCalls(9, panelsim.FlatCalls{Handset: false, SIP: true})
+	w.contract(601, "9", true, false, "0000000000FF01", 0)
+	p.SetFaults(panelsim.Faults{DropCalls: true})
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusPartial || res.CallsOff != 0 || !strings.Contains(res.Failed[w.panels[0]], "calls of flat 9") {
+		t.Fatalf("got %+v calls off %d failed %v", res.Summary, res.CallsOff, res.Failed)
+	}
+	log, err := w.db.Changes(bg, reconcile.ChangeFilter{UID: 601})
+	if err != nil || len(log) == 0 || log[0].Op != reconcile.OpCallsOff || log[0].Result != reconcile.ResultFailed {
+		t.Fatalf("change log: %+v %v, want a failed calls_off", log, err)
+	}
+	p.SetFaults(panelsim.Faults{})
+	p.SetFlatCalls(9, panelsim.FlatCalls{}) // as if the dropped write had landed late: found must not become "off"
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.CallsOff != 1 {
+		t.Fatalf("second run: %+v calls off %d failed %v", res.Summary, res.CallsOff, res.Failed)
+	}
+	w.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 601`)
+	if res := w.run(reconcile.Request{}); res.CallsOn != 1 {
+		t.Fatalf("pays: %+v calls on %d failed %v", res.Summary, res.CallsOn, res.Failed)
+	}
+	if c, _ := p.FlatCalls(9); c.Handset || !c.SIP {
+		t.Fatalf("flat 9 must be back as first found (handset off, SIP on): %+v", c)
+	}
+}
