@@ -56,7 +56,7 @@ func (c *Client) callDriver(flat int) (callDriver, error) {
 		ok = false
 	}
 	if !ok {
-		return nil, fmt.Errorf("panels: %s at %s: %w", c.family, c.addr, reconcile.ErrNoCalls)
+		return nil, fmt.Errorf("panels: %s %s: %w", c.family, c.addr, reconcile.ErrNoCalls)
 	}
 	if flat < 1 || flat > 9999 {
 		return nil, c.fail(reconcile.ErrPermanent, "", "calls: flat %d out of range", flat)
