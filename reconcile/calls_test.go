@@ -15,9 +15,10 @@ func callsDesired(contracts ...Contract) Desired {
 	return Desire(in)
 }
 
-
 func TestCalculateCalls(t *testing.T) {
-	paid := func(uid int64, flat string) Contract { return Contract{UID: uid, Flat: flat, CamsOpen: true, CamsPaid: true} }
+	paid := func(uid int64, flat string) Contract {
+		return Contract{UID: uid, Flat: flat, CamsOpen: true, CamsPaid: true}
+	}
 	unpaid := func(uid int64, flat string) Contract { return Contract{UID: uid, Flat: flat, CamsOpen: true} }
 	closed := func(uid int64, flat string) Contract { return Contract{UID: uid, Flat: flat} }
 	found := CallSetting{Handset: true}

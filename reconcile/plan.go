@@ -262,7 +262,8 @@ func (p Plan) Counts() (add, rebind, del int) {
 
 // without drops every step of the plan on codes and, if it dropped any,
 // the clear-and-push (it would rewrite them): the panel keeps those codes
-// as they are. Listed forms are compared normalised.
+// as they are. Listed forms are compared normalised. The flats' calls are
+// dropped too (see below).
 func (pp PanelPlan) without(codes map[string]bool) PanelPlan {
 	if len(codes) == 0 {
 		return pp
@@ -281,6 +282,9 @@ func (pp PanelPlan) without(codes map[string]bool) PanelPlan {
 	if pp.steps() != n {
 		pp.Whole = nil
 	}
+	// A newer run read the billing later and may have switched these
+	// flats already: their calls wait for the next run's plan.
+	pp.CallsOff, pp.CallsOn = nil, nil
 	return pp
 }
 

@@ -80,6 +80,12 @@ type Observer interface {
 	Progress(stage string, done, total int)
 }
 
+// CallsObserver is an Observer told how many flats a run switched
+// (reconcile.block_calls).
+type CallsObserver interface {
+	CallsDone(off, on int)
+}
+
 // Stages of a run, as Observer.Progress names them.
 const (
 	StageLock  = "waiting for another run"
@@ -283,6 +289,9 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 	}
 	if r.Observer != nil {
 		r.Observer.RunDone(req.Trigger, res.Summary, took)
+		if co, ok := r.Observer.(CallsObserver); ok {
+			co.CallsDone(res.CallsOff, res.CallsOn)
+		}
 		if len(req.UIDs) == 0 {
 			r.Observer.Duplicates(len(res.Plan.Duplicates))
 		}
