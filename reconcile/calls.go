@@ -291,8 +291,10 @@ func (r *Runner) explainFlat(flat int, f FlatCalls, rec *CallRecord) *ExplainedC
 		ec.State, ec.Reason = CallsAsIs, fmt.Sprintf("A contract of flat %d has several billing rows: its calls are left as they are.", flat)
 	case blocked && rec != nil && rec.Found.Off():
 		ec.State, ec.Reason = CallsOffHand, fmt.Sprintf("No contract of flat %d on this panel has paid; its calls were already off when yardsync came to turn them off, and stay off when one pays.", flat)
-	case blocked:
+	case blocked && rec != nil && rec.Seen:
 		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid and %d is connected but unpaid: its calls are off until one pays.", flat, len(f.Unpaid))
+	case blocked:
+		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid and %d is connected but unpaid: the next run turns its calls off, unless the guard holds it; they are not seen off yet.", flat, len(f.Unpaid))
 	case rec != nil:
 		ec.State, ec.Reason = CallsRestore, fmt.Sprintf("yardsync turned the calls of flat %d off; the next run puts back what it found (%s).", flat, describeCalls(rec.Found))
 	case !r.Opts.BlockCalls:

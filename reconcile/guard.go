@@ -61,10 +61,15 @@ type Guard struct {
 const guardListed = 1000
 
 // String says what the guard found, e.g. "would revoke 37 of 120 contracts
-// (limit 24: max_revoke 20 %, guard_min 10)".
+// (limit 24: max_revoke 20 %, guard_min 10)", and how many flats' calls it
+// would turn off when it would.
 func (g Guard) String() string {
-	return fmt.Sprintf("would revoke %d of %d contracts (limit %d: max_revoke %s %%, guard_min %d)",
+	s := fmt.Sprintf("would revoke %d of %d contracts (limit %d: max_revoke %s %%, guard_min %d)",
 		g.Revoking, g.Before, g.Limit, percent(g.Share), g.Min)
+	if g.CallsOff > 0 {
+		s += fmt.Sprintf(", turning off the calls of %d flats", g.CallsOff)
+	}
+	return s
 }
 
 func percent(share float64) string {
