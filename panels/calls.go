@@ -22,7 +22,15 @@ type callModel interface {
 	switchesCalls() bool
 }
 
-var _ reconcile.CallSwitch = (*Client)(nil)
+// CallSwitch and CallSetting are reconcile's, named here too for the
+// drivers' readers: a Client is a CallSwitch for every family it drives
+// that has a per-flat call setting.
+type (
+	CallSwitch  = reconcile.CallSwitch
+	CallSetting = reconcile.CallSetting
+)
+
+var _ CallSwitch = (*Client)(nil)
 
 // SwitchesCalls reports whether the panel's family can turn a flat's calls
 // off.
