@@ -299,7 +299,7 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	ferr := r.retry(ctx, pp.Device.Family, "finish", p.Finish)
 	if unreachable(ferr) {
 		r.logSession(ctx, pp, nil, ferr)
-		return 0, 0, 0, ferr
+		return 0, 0, 0, errors.Join(ferr, cerr)
 	}
 	var have []PanelKey
 	lerr := r.retry(ctx, pp.Device.Family, "readback", func(ctx context.Context) (err error) {
@@ -308,7 +308,7 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	})
 	if lerr != nil {
 		r.logSession(ctx, pp, nil, lerr)
-		return 0, 0, 0, errors.Join(lerr, ferr)
+		return 0, 0, 0, errors.Join(lerr, ferr, cerr)
 	}
 	v := verify(pp, have)
 	r.logSession(ctx, pp, &v, errors.Join(werr, ferr))
