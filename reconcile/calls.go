@@ -114,7 +114,8 @@ type CallOn struct {
 // flatCalls gives each panel's flats their billing state: contracts in
 // state 1 or 2 with a usable flat that reach the panel. State 0 and bad
 // flats change nothing; a uid with several rows freezes every flat it
-// lists.
+// lists. A targeted run observes only some contracts: what it sees of a
+// flat is then evidence of a payer, never of the absence of one.
 func flatCalls(in Inputs, contracts map[int64]Contract, dups []int64, d *Desired) map[int]map[int]FlatCalls {
 	out := map[int]map[int]FlatCalls{}
 	at := func(id, flat int) (FlatCalls, bool) {
@@ -134,8 +135,7 @@ func flatCalls(in Inputs, contracts map[int64]Contract, dups []int64, d *Desired
 		}
 		for _, id := range d.Reaches[uid] {
 			if f, ok := at(id, flat); ok {
-				f.Paid = f.Paid || c.CamsPaid
-				f.All = append(f.All, uid)
+				f.Paid, f.All = f.Paid || c.CamsPaid, append(f.All, uid)
 				if !c.CamsPaid {
 					f.Unpaid = append(f.Unpaid, uid)
 				}
@@ -158,20 +158,23 @@ func flatCalls(in Inputs, contracts map[int64]Contract, dups []int64, d *Desired
 	return out
 }
 
-// callsOf plans one panel's flats: off where the billing blocks a flat and
-// no seen record says it is off already, on where a record stands for a
-// flat the billing no longer blocks. A targeted run looks only at the
-// flats of its contracts.
+// callsOf plans one panel's flats. A full (or one-panel) run sees every
+// contract: it turns off where the billing blocks a flat and no seen record
+// says it is off already, and puts back a recorded flat the billing no
+// longer blocks. A targeted run sees only its contracts (another contract
+// of the flat may have paid), so it turns nothing off and puts a flat back
+// only when it sees a payer there: "on again" is not kept waiting for the
+// next full run.
 func (s scope) callsOf(id int, flats map[int]FlatCalls, recs []CallRecord, block bool) (off []CallOff, on []CallOn) {
 	byFlat := map[int]CallRecord{}
 	for _, r := range recs {
 		byFlat[r.Flat] = r
 	}
-	mine := func(uids []int64) bool { return s.uids == nil || slices.ContainsFunc(uids, s.mine) }
+	full := s.uids == nil
 	for _, flat := range sortedKeys(flats) {
 		f := flats[flat]
 		rec, has := byFlat[flat]
-		if !block || !f.Blocked() || !mine(f.Unpaid) || has && rec.Seen {
+		if !full || !block || !f.Blocked() || has && rec.Seen {
 			continue
 		}
 		c := CallOff{Flat: flat, UIDs: f.Unpaid}
@@ -182,7 +185,7 @@ func (s scope) callsOf(id int, flats map[int]FlatCalls, recs []CallRecord, block
 	}
 	for _, flat := range sortedKeys(byFlat) {
 		rec, f := byFlat[flat], flats[flat]
-		if block && f.Blocked() || f.Frozen || !mine(rec.UIDs) && !mine(f.All) {
+		if f.Frozen || full && block && f.Blocked() || !full && !f.Paid {
 			continue
 		}
 		on = append(on, CallOn{Flat: flat, UIDs: rec.UIDs, Found: rec.Found})
@@ -227,6 +230,7 @@ const (
 	CallsOn      = "on"           // calls go through; yardsync leaves them as they are
 	CallsOff     = "off"          // yardsync turned them off (or is to, at the next run)
 	CallsOffHand = "off_as_found" // off when yardsync came to turn them off: it leaves them off
+	CallsOffNext = "off_next_run" // unpaid: the next full run turns them off unless another contract of the flat paid
 	CallsRestore = "restore"      // yardsync is to put back what it found at the next run
 	CallsAsIs    = "as_is"        // block_calls is off, or the flat is frozen: left as it is
 )
@@ -274,33 +278,37 @@ func (r *Runner) explainCalls(ctx context.Context, uid int64, panels []Explained
 				rec = &x
 			}
 		}
-		panels[i].Calls = r.explainFlat(flat, f, rec)
+		panels[i].Calls = r.explainFlat(flat, c.CamsPaid, f, rec)
 	}
 	return nil
 }
 
-// explainFlat says what becomes of one flat's calls.
-func (r *Runner) explainFlat(flat int, f FlatCalls, rec *CallRecord) *ExplainedCalls {
+// explainFlat says what becomes of one flat's calls. Explain observes one
+// contract: what it says of the flat rests on that contract and the
+// flat's record, never on the absence of other payers.
+func (r *Runner) explainFlat(flat int, paid bool, f FlatCalls, rec *CallRecord) *ExplainedCalls {
 	ec := &ExplainedCalls{Flat: flat}
 	if rec != nil {
 		ec.Found = &rec.Found
 	}
-	blocked := r.Opts.BlockCalls && f.Blocked()
+	block := r.Opts.BlockCalls
 	switch {
 	case f.Frozen:
 		ec.State, ec.Reason = CallsAsIs, fmt.Sprintf("A contract of flat %d has several billing rows: its calls are left as they are.", flat)
-	case blocked && rec != nil && rec.Found.Off():
+	case paid && rec != nil:
+		ec.State, ec.Reason = CallsRestore, fmt.Sprintf("yardsync turned the calls of flat %d off; now that the contract has paid, the next run puts back what it found (%s).", flat, describeCalls(rec.Found))
+	case paid && block:
+		ec.State, ec.Reason = CallsOn, fmt.Sprintf("The contract has paid: yardsync leaves the calls of flat %d on.", flat)
+	case rec != nil && rec.Found.Off():
 		ec.State, ec.Reason = CallsOffHand, fmt.Sprintf("No contract of flat %d on this panel has paid; its calls were already off when yardsync came to turn them off, and stay off when one pays.", flat)
-	case blocked && rec != nil && rec.Seen:
-		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid and %d is connected but unpaid: its calls are off until one pays.", flat, len(f.Unpaid))
-	case blocked:
-		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid and %d is connected but unpaid: the next run turns its calls off, unless the guard holds it; they are not seen off yet.", flat, len(f.Unpaid))
+	case rec != nil && rec.Seen:
+		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid: yardsync turned its calls off until one pays.", flat)
 	case rec != nil:
-		ec.State, ec.Reason = CallsRestore, fmt.Sprintf("yardsync turned the calls of flat %d off; the next run puts back what it found (%s).", flat, describeCalls(rec.Found))
-	case !r.Opts.BlockCalls:
-		ec.State, ec.Reason = CallsAsIs, "reconcile.block_calls is off: yardsync leaves calls as they are."
+		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid: yardsync is turning its calls off (not seen off yet; the next run retries).", flat)
+	case block:
+		ec.State, ec.Reason = CallsOffNext, fmt.Sprintf("The contract has not paid: the next full run turns the calls of flat %d off, unless another contract of the flat has paid there (or the guard holds the run).", flat)
 	default:
-		ec.State, ec.Reason = CallsOn, fmt.Sprintf("A contract of flat %d on this panel has paid: yardsync leaves its calls on.", flat)
+		ec.State, ec.Reason = CallsAsIs, "reconcile.block_calls is off: yardsync leaves calls as they are."
 	}
 	return ec
 }

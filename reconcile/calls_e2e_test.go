@@ -140,6 +140,13 @@ func testCallsLifecycle(t *testing.T, w *world) {
 		w.explainCalls(303, reconcile.CallsOffHand, &off)
 		w.explainCalls(304, reconcile.CallsOn, nil)
 	})
+	t.Run("TargetedRunOfTheUnpaidOne", func(t *testing.T) {
+		// 305 is unpaid on flat 18 but 304 pays there: a run of 305 alone
+		// cannot see 304, so it turns nothing off.
+		if res := w.run(namedRun(305)); res.CallsOff != 0 || w.untouched() != untouchedOf(before) {
+			t.Fatalf("got %+v calls off %d, flats %s", res.Summary, res.CallsOff, w.untouched())
+		}
+	})
 	t.Run("NothingMore", func(t *testing.T) {
 		p0.ResetRequests()
 		res := w.run(reconcile.Request{})

@@ -56,7 +56,7 @@ type Desired struct {
 	// keys are left as they are.
 	Duplicates []int64
 	// Calls maps device id -> flat -> what the billing says of its calls
-	// (see calls.go); only flats with a contract in state 1 or 2 appear.
+	// (see calls.go); only flats with an unpaid (or frozen) contract appear.
 	Calls map[int]map[int]FlatCalls
 }
 
