@@ -81,6 +81,9 @@ type CallBook interface {
 	CallsSeenOff(ctx context.Context, deviceID, flat int) error
 	// ForgetCalls drops a flat's record once its setting is back.
 	ForgetCalls(ctx context.Context, deviceID, flat int) error
+	// ContractsReaching lists the contracts whose rights reach one of
+	// panels, with the panels among them each reaches.
+	ContractsReaching(ctx context.Context, panels []int) (map[int64][]int, error)
 }
 
 // FlatCalls is what the billing says of one flat on one panel.
@@ -161,20 +164,21 @@ func flatCalls(in Inputs, contracts map[int64]Contract, dups []int64, d *Desired
 // callsOf plans one panel's flats. A full (or one-panel) run sees every
 // contract: it turns off where the billing blocks a flat and no seen record
 // says it is off already, and puts back a recorded flat the billing no
-// longer blocks. A targeted run sees only its contracts (another contract
-// of the flat may have paid), so it turns nothing off and puts a flat back
-// only when it sees a payer there: "on again" is not kept waiting for the
-// next full run.
-func (s scope) callsOf(id int, flats map[int]FlatCalls, recs []CallRecord, block bool) (off []CallOff, on []CallOn) {
+// longer blocks. A targeted run sees every contract only of the flats
+// completeFlats read whole (those where one of its contracts is unpaid);
+// elsewhere another contract of the flat may have paid, so it turns
+// nothing off there and puts a flat back only when it sees a payer.
+func (s scope) callsOf(id int, d Desired, recs []CallRecord, block bool) (off []CallOff, on []CallOn) {
 	byFlat := map[int]CallRecord{}
 	for _, r := range recs {
 		byFlat[r.Flat] = r
 	}
+	flats, whole := d.Calls[id], d.CallsWhole[id]
 	full := s.uids == nil
 	for _, flat := range sortedKeys(flats) {
 		f := flats[flat]
 		rec, has := byFlat[flat]
-		if !full || !block || !f.Blocked() || has && rec.Seen {
+		if !full && !whole[flat] || !block || !f.Blocked() || has && rec.Seen {
 			continue
 		}
 		c := CallOff{Flat: flat, UIDs: f.Unpaid}
@@ -185,7 +189,7 @@ func (s scope) callsOf(id int, flats map[int]FlatCalls, recs []CallRecord, block
 	}
 	for _, flat := range sortedKeys(byFlat) {
 		rec, f := byFlat[flat], flats[flat]
-		if f.Frozen || full && block && f.Blocked() || !full && !f.Paid {
+		if f.Frozen || (full || whole[flat]) && block && f.Blocked() || !full && !whole[flat] && !f.Paid {
 			continue
 		}
 		on = append(on, CallOn{Flat: flat, UIDs: rec.UIDs, Found: rec.Found})
@@ -230,7 +234,7 @@ const (
 	CallsOn      = "on"           // calls go through; yardsync leaves them as they are
 	CallsOff     = "off"          // yardsync turned them off (or is to, at the next run)
 	CallsOffHand = "off_as_found" // off when yardsync came to turn them off: it leaves them off
-	CallsOffNext = "off_next_run" // unpaid: the next full run turns them off unless another contract of the flat paid
+	CallsOffNext = "off_next_run" // unpaid, no payer on the flat: the next run turns them off
 	CallsRestore = "restore"      // yardsync is to put back what it found at the next run
 	CallsAsIs    = "as_is"        // block_calls is off, or the flat is frozen: left as it is
 )
@@ -266,10 +270,14 @@ func (r *Runner) explainCalls(ctx context.Context, uid int64, panels []Explained
 	if err != nil {
 		return err
 	}
+	if r.Opts.BlockCalls && !c.CamsPaid {
+		if err := r.completeFlats(ctx, &d, in, []int64{uid}); err != nil {
+			return err
+		}
+	}
 	at := callRecordsAt(recs)
 	for i := range panels {
-		f, ok := d.Calls[panels[i].DeviceID][flat]
-		if !ok {
+		if _, ok := d.Calls[panels[i].DeviceID][flat]; !ok {
 			continue
 		}
 		var rec *CallRecord
@@ -278,7 +286,7 @@ func (r *Runner) explainCalls(ctx context.Context, uid int64, panels []Explained
 				rec = &x
 			}
 		}
-		panels[i].Calls = r.explainFlat(flat, c.CamsPaid, f, rec)
+		panels[i].Calls = r.explainFlat(panels[i].DeviceID, flat, c.CamsPaid, d, rec)
 	}
 	return nil
 }
@@ -286,7 +294,8 @@ func (r *Runner) explainCalls(ctx context.Context, uid int64, panels []Explained
 // explainFlat says what becomes of one flat's calls. Explain observes one
 // contract: what it says of the flat rests on that contract and the
 // flat's record, never on the absence of other payers.
-func (r *Runner) explainFlat(flat int, paid bool, f FlatCalls, rec *CallRecord) *ExplainedCalls {
+func (r *Runner) explainFlat(panel, flat int, paid bool, d Desired, rec *CallRecord) *ExplainedCalls {
+	f := d.Calls[panel][flat]
 	ec := &ExplainedCalls{Flat: flat}
 	if rec != nil {
 		ec.Found = &rec.Found
@@ -299,6 +308,10 @@ func (r *Runner) explainFlat(flat int, paid bool, f FlatCalls, rec *CallRecord) 
 		ec.State, ec.Reason = CallsRestore, fmt.Sprintf("yardsync turned the calls of flat %d off; now that the contract has paid, the next run puts back what it found (%s).", flat, describeCalls(rec.Found))
 	case paid && block:
 		ec.State, ec.Reason = CallsOn, fmt.Sprintf("The contract has paid: yardsync leaves the calls of flat %d on.", flat)
+	case d.CallsWhole[panel][flat] && !f.Blocked() && rec != nil:
+		ec.State, ec.Reason = CallsRestore, fmt.Sprintf("Another contract of flat %d on this panel has paid: the next run puts back what yardsync found (%s).", flat, describeCalls(rec.Found))
+	case block && d.CallsWhole[panel][flat] && !f.Blocked():
+		ec.State, ec.Reason = CallsOn, fmt.Sprintf("Another contract of flat %d on this panel has paid: yardsync leaves its calls on.", flat)
 	case rec != nil && rec.Found.Off():
 		ec.State, ec.Reason = CallsOffHand, fmt.Sprintf("No contract of flat %d on this panel has paid; its calls were already off when yardsync came to turn them off, and stay off when one pays.", flat)
 	case rec != nil && rec.Seen:
@@ -306,9 +319,83 @@ func (r *Runner) explainFlat(flat int, paid bool, f FlatCalls, rec *CallRecord) 
 	case rec != nil:
 		ec.State, ec.Reason = CallsOff, fmt.Sprintf("No contract of flat %d on this panel has paid: yardsync is turning its calls off (not seen off yet; the next run retries).", flat)
 	case block:
-		ec.State, ec.Reason = CallsOffNext, fmt.Sprintf("The contract has not paid: the next full run turns the calls of flat %d off, unless another contract of the flat has paid there (or the guard holds the run).", flat)
+		ec.State, ec.Reason = CallsOffNext, fmt.Sprintf("No contract of flat %d on this panel has paid: the next run turns its calls off (unless the guard holds the run).", flat)
 	default:
 		ec.State, ec.Reason = CallsAsIs, "reconcile.block_calls is off: yardsync leaves calls as they are."
 	}
 	return ec
+}
+
+// completeFlats reads, for a run of some contracts, every contract of each
+// flat where one of the run's contracts is connected but unpaid: the other
+// contracts reaching the panel (the store's rights and doors) and their
+// billing rows. Those flats are then known whole (Desired.CallsWhole) and
+// the run may turn their calls off. A billing or store error fails the run.
+func (r *Runner) completeFlats(ctx context.Context, d *Desired, in Inputs, uids []int64) error {
+	book, ok := r.Store.(CallBook)
+	if !ok {
+		return nil
+	}
+	want := map[int]map[int]bool{} // panel -> flats to complete
+	var panels []int
+	for id, flats := range d.Calls {
+		for flat, f := range flats {
+			if f.Blocked() && slices.ContainsFunc(f.Unpaid, func(uid int64) bool { return slices.Contains(uids, uid) }) {
+				if want[id] == nil {
+					want[id] = map[int]bool{}
+					panels = append(panels, id)
+				}
+				want[id][flat] = true
+			}
+		}
+	}
+	if len(panels) == 0 {
+		return nil
+	}
+	reach, err := book.ContractsReaching(ctx, uniqueSorted(panels))
+	if err != nil {
+		return fmt.Errorf("read store, nothing changed: %w", err)
+	}
+	seen := map[int64]bool{}
+	for _, c := range in.Contracts {
+		seen[c.UID] = true
+	}
+	var others []int64
+	for uid := range reach {
+		if !seen[uid] {
+			others = append(others, uid)
+		}
+	}
+	rows, err := r.contractsOf(ctx, uniqueSorted(others))
+	if err != nil {
+		return fmt.Errorf("billing snapshot, nothing changed: %w", err)
+	}
+	d.foldFlats(want, reach, rows)
+	return nil
+}
+
+// foldFlats adds the contracts rows (reaching the panels reach says) to
+// the flats of want, and marks those flats whole.
+func (d *Desired) foldFlats(want map[int]map[int]bool, reach map[int64][]int, rows []Contract) {
+	dups := Duplicates(rows)
+	for _, c := range rows {
+		flat, ok := FlatNumber(c.Flat)
+		if !ok || !c.CamsOpen && !slices.Contains(dups, c.UID) {
+			continue
+		}
+		for _, id := range reach[c.UID] {
+			if !want[id][flat] {
+				continue
+			}
+			f := d.Calls[id][flat]
+			switch {
+			case slices.Contains(dups, c.UID):
+				f.Frozen = true
+			default:
+				f.Paid, f.All = f.Paid || c.CamsPaid, append(slices.Clone(f.All), c.UID)
+			}
+			d.Calls[id][flat] = f
+		}
+	}
+	d.CallsWhole = want
 }

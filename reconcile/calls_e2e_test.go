@@ -141,11 +141,12 @@ func testCallsLifecycle(t *testing.T, w *world) {
 		w.explainCalls(304, reconcile.CallsOn, nil)
 	})
 	t.Run("TargetedRunOfTheUnpaidOne", func(t *testing.T) {
-		// 305 is unpaid on flat 18 but 304 pays there: a run of 305 alone
-		// cannot see 304, so it turns nothing off.
+		// 305 is unpaid on flat 18 but 304 pays there: a run of 305 reads
+		// the flat's other contracts first, and turns nothing off.
 		if res := w.run(namedRun(305)); res.CallsOff != 0 || w.untouched() != untouchedOf(before) {
 			t.Fatalf("got %+v calls off %d, flats %s", res.Summary, res.CallsOff, w.untouched())
 		}
+		w.explainCalls(305, reconcile.CallsOn, nil)
 	})
 	t.Run("NothingMore", func(t *testing.T) {
 		p0.ResetRequests()
@@ -325,5 +326,38 @@ func TestCallsReadBack(t *testing.T) {
 	}
 	if c, _ := p.FlatCalls(9); c.Handset || !c.SIP {
 		t.Fatalf("flat 9 must be back as first found (handset off, SIP on): %+v", c)
+	}
+}
+
+// TestCallsNamedRuns: runs of one contract (sync/ with its uid, as the
+// billing's module makes) turn a flat off only once they have read every
+// contract of the flat: a flat with another payer stays on; the last payer
+// to stop turns it off; the first to pay again turns it back.
+func TestCallsNamedRuns(t *testing.T) {
+	for _, family := range []string{"beward", "sokol"} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, family, 1)
+			w.runner.Opts.BlockCalls = true
+			w.contract(701, "5", true, true, "0000000000AB01", 0)
+			w.contract(702, "5", true, true, "0000000000AB02", 0)
+			w.contract(703, "6", true, true, "0000000000AB03", 0)
+			w.run(reconcile.Request{})
+			p := w.fleet.Panel(0)
+			on := func(flat int) bool { c, _ := p.FlatCalls(flat); return c.Handset || c.SIP }
+			step := func(sql string, uid int64, off, back int, flat5, flat6 bool) {
+				t.Helper()
+				w.exec(sql)
+				res := w.run(namedRun(uid))
+				if res.Status != reconcile.StatusOK || res.CallsOff != off || res.CallsOn != back || on(5) != flat5 || on(6) != flat6 {
+					t.Fatalf("after %q: got %+v calls %d/%d, flat 5 on %t, flat 6 on %t", sql, res.Summary, res.CallsOff, res.CallsOn, on(5), on(6))
+				}
+			}
+			step(`UPDATE contracts SET cams_paid = false WHERE uid = 703`, 703, 1, 0, true, false)
+			step(`UPDATE contracts SET cams_paid = false WHERE uid = 701`, 701, 0, 0, true, false)
+			step(`UPDATE contracts SET cams_paid = false WHERE uid = 702`, 702, 1, 0, false, false)
+			step(`UPDATE contracts SET cams_paid = true WHERE uid = 701`, 701, 0, 1, true, false)
+			step(`UPDATE contracts SET cams_paid = true WHERE uid = 703`, 703, 0, 1, true, true)
+		})
 	}
 }

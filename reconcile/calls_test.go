@@ -30,6 +30,7 @@ func TestCalculateCalls(t *testing.T) {
 		wantOff   []CallOff
 		wantOn    []CallOn
 		wantHeld  []int
+		whole     map[int]map[int]bool // Desired.CallsWhole of a targeted run
 	}{
 		{name: "UnpaidFlatGoesOff", contracts: []Contract{unpaid(1, "12")},
 			wantOff: []CallOff{{Flat: 12, UIDs: []int64{1}}}},
@@ -60,6 +61,9 @@ func TestCalculateCalls(t *testing.T) {
 		{name: "TargetedRunWithoutAPayerWaits", contracts: []Contract{closed(1, "12")},
 			recs: []CallRecord{{DeviceID: 1, Flat: 12, Found: found, UIDs: []int64{1}, Seen: true}},
 			opt:  PlanOptions{UIDs: []int64{1}, Named: true}},
+		{name: "TargetedRunTurnsOffAFlatReadWhole", contracts: []Contract{unpaid(1, "12"), unpaid(2, "14")},
+			opt: PlanOptions{UIDs: []int64{2}, Named: true}, whole: map[int]map[int]bool{1: {14: true}},
+			wantOff: []CallOff{{Flat: 14, UIDs: []int64{2}}}},
 		{name: "FullRunRestoresWhenNobodyIsUnpaid", contracts: []Contract{closed(1, "12")},
 			recs:   []CallRecord{{DeviceID: 1, Flat: 12, Found: found, UIDs: []int64{1}, Seen: true}},
 			wantOn: []CallOn{{Flat: 12, UIDs: []int64{1}, Found: found}}},
@@ -78,7 +82,9 @@ func TestCalculateCalls(t *testing.T) {
 			if opt.MaxRevoke == 0 {
 				opt.MaxRevoke, opt.GuardMin = 1, 10
 			}
-			p := Calculate(callsDesired(tt.contracts...), map[int][]PanelKey{1: nil}, nil, opt)
+			d := callsDesired(tt.contracts...)
+			d.CallsWhole = tt.whole
+			p := Calculate(d, map[int][]PanelKey{1: nil}, nil, opt)
 			var pp PanelPlan
 			if len(p.Panels) > 0 {
 				pp = p.Panels[0]

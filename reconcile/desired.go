@@ -58,6 +58,9 @@ type Desired struct {
 	// Calls maps device id -> flat -> what the billing says of its calls
 	// (see calls.go); only flats with an unpaid (or frozen) contract appear.
 	Calls map[int]map[int]FlatCalls
+	// CallsWhole marks, on a run of some contracts, the flats whose every
+	// contract was read (see completeFlats); nil on a full run, which reads all.
+	CallsWhole map[int]map[int]bool
 }
 
 // Access is the state of one (uid, device) pair: AccessNone, AccessUnpaid or AccessPaid.

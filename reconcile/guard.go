@@ -105,7 +105,7 @@ func guardOf(desired Desired, opt PlanOptions, s scope) *Guard {
 	if opt.BlockCalls {
 		at := callRecordsAt(opt.Calls)
 		for _, id := range s.panels {
-			off, _ := s.callsOf(id, desired.Calls[id], at[id], true)
+			off, _ := s.callsOf(id, desired, at[id], true)
 			g.CallsOff += len(off)
 			for _, c := range off {
 				for _, uid := range c.UIDs {

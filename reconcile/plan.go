@@ -186,7 +186,7 @@ func (b *planner) plan(id int, keys []PanelKey) panelPlan {
 		return panelPlan{pp: b.s.diffTombstone(dev, keys, own)}
 	}
 	pp := b.s.diff(b.desired.Panels[id], b.desired.Keys[id], keys, own)
-	pp.CallsOff, pp.CallsOn = b.s.callsOf(id, b.desired.Calls[id], b.callsAt[id], b.opt.BlockCalls)
+	pp.CallsOff, pp.CallsOn = b.s.callsOf(id, b.desired, b.callsAt[id], b.opt.BlockCalls)
 	if b.guard.Held {
 		// The guard holds every deletion on a live panel, the calls it
 		// would turn off, and the clear-and-push that would make them.

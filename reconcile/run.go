@@ -366,6 +366,16 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	opt.Recorded = o.access
 	desired := r.desire(req, o.in)
+	if err == nil && opt.BlockCalls && len(req.UIDs) > 0 {
+		err = r.completeFlats(ctx, &desired, o.in, req.UIDs)
+	}
+	if err != nil {
+		if reads != nil {
+			reads.cancel()
+		}
+		r.fail(res, err)
+		return
+	}
 	o.in = Inputs{} // read into desired: let it go before the panels are planned
 	s := newScope(desired, o.owned, opt)
 	if opt.Calls, err = r.callRecords(ctx, s.panels); err != nil {

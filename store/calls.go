@@ -71,3 +71,35 @@ func (db *DB) ForgetCalls(ctx context.Context, deviceID, flat int) error {
 	}
 	return nil
 }
+
+// ContractsReaching lists every contract whose rights reach one of panels (the
+// panel itself, or a lock whose door names it as its cam), with the panels
+// among them it reaches: a run of a few contracts reads them to see every
+// contract of a flat before it turns the flat's calls off.
+func (db *DB) ContractsReaching(ctx context.Context, panels []int) (map[int64][]int, error) {
+	ids := make([]int32, len(panels))
+	for i, id := range panels {
+		ids[i] = int32(id)
+	}
+	query := `
+		SELECT DISTINCT r.uid::int8, p
+		FROM rights r CROSS JOIN unnest($1::int4[]) AS p
+		WHERE p = ANY(r.uid_right)
+		   OR EXISTS (SELECT 1 FROM doors d WHERE d.cam = p AND d.device_id = ANY(r.uid_right))
+		ORDER BY 1, 2`
+	rows, err := db.pool.Query(ctx, query, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: contracts reaching panels: %w", err)
+	}
+	out := map[int64][]int{}
+	var uid int64
+	var panel int32
+	_, err = pgx.ForEachRow(rows, []any{&uid, &panel}, func() error {
+		out[uid] = append(out[uid], int(panel))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: contracts reaching panels: %w", err)
+	}
+	return out, nil
+}

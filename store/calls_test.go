@@ -61,3 +61,34 @@ func TestCallRecords(t *testing.T) {
 		}
 	})
 }
+
+// TestContractsReaching: a contract reaches a panel by its own right or by
+// a lock whose door names the panel as its cam; others are not listed.
+func TestContractsReaching(t *testing.T) {
+	t.Parallel()
+	db := storetest.MustOpenDB(t)
+	add := func(uuid string, typ int) int {
+		t.Helper()
+		id, err := db.AddDevice(ctx, reconcile.Device{UUID: uuid, Type: typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	panel := add("8ee703fe-5e92-4f6e-a6bb-e194a8825b01", reconcile.TypeCam)
+	other := add("8ee703fe-5e92-4f6e-a6bb-e194a8825b02", reconcile.TypeCam)
+	lock := add("8ee703fe-5e92-4f6e-a6bb-e194a8825b03", reconcile.TypeLock)
+	if _, _, err := db.AddDoor(ctx, reconcile.Door{DeviceID: lock, Cam: panel, Open: "GET"}); err != nil {
+		t.Fatal(err)
+	}
+	for uid, devices := range map[int64][]int{1: {panel}, 2: {lock}, 3: {other}, 4: {panel, other}} {
+		if err := db.AddRights(ctx, uid, devices); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.ContractsReaching(ctx, []int{panel})
+	want := map[int64][]int{1: {panel}, 2: {panel}, 4: {panel}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v %v, want %v", got, err, want)
+	}
+}
