@@ -41,7 +41,7 @@ func (r *Runner) switchCalls(ctx context.Context, p Panel, pp PanelPlan, prev er
 	}
 	book, ok := r.Store.(CallBook)
 	cs, can := p.(CallSwitch)
-	if !ok || !can {
+	if !ok || !can || !CanSwitchCalls(p) {
 		return nil
 	}
 	s := callSession{r: r, book: book, cs: cs, dev: pp.Device}
