@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"yardsync/panels/panelsim"
@@ -34,6 +35,9 @@ func TestContractCalls(t *testing.T) {
 	a := b.get("/ui/contracts?by=uid&q=501")
 	mustContain(t, "calls on the contract page", a.body, `id="calls-`, `data-state="off"`, "Calls of flat 12",
 		"off: no contract of the flat here has paid", "as yardsync found them: handset on, SIP off")
+	panel := b.get("/ui/panels/" + strconv.Itoa(w.panels[0]))
+	mustContain(t, "calls on the panel page", panel.body, `id="calls-off"`, "Flats whose calls yardsync turned off",
+		"<td>12</td><td>handset on, SIP off</td>", "q=501")
 	b.lang = "ru"
 	a = b.get("/ui/contracts?by=uid&q=501")
 	mustContain(t, "calls on the Russian contract page", a.body, "Звонки в квартиру 12", "отключены: никто по квартире не оплатил",
