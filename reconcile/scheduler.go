@@ -10,14 +10,16 @@ import (
 	"time"
 )
 
-// Scheduler turns triggers (cron ticks, sync/ calls, API changes) into runs,
-// one at a time. A trigger for a run already waiting joins it: a burst of
-// triggers during a run queues one follow-up of each kind, never a pile.
-// Three kinds of run wait: a full run; a run of contracts named by sync/
-// (not guarded); and a batch of contracts changed through the API (guarded,
-// like a full run). The scheduler does no store I/O under its mutex.
-// Full runs go one at a time; the others do not wait for them (their
-// panels' leases keep two runs off one panel), up to maxTargeted at once.
+// Scheduler turns triggers (cron ticks, sync/ calls, API changes, the
+// billing watch) into runs. A trigger for a run already waiting joins it: a
+// burst of triggers during a run queues one follow-up of each kind, never a
+// pile. Four kinds of run wait: a full run; a run of contracts named by
+// sync/ (not guarded); a batch of contracts changed through the API or seen
+// changed by the watch (guarded, like a full run); and a run of one panel.
+// Up to 1+maxTargeted runs go at once: full runs one at a time, and the
+// other kinds beside it, up to maxTargeted of them (their panels' leases
+// keep two runs off one panel). The scheduler does no store I/O under its
+// mutex.
 type Scheduler struct {
 	runner   *Runner
 	log      *slog.Logger
@@ -38,11 +40,12 @@ type Scheduler struct {
 	wake    chan struct{}
 	stopped bool
 	full    bool // a full run is under way
-	running int  // runs of contracts under way
+	running int  // other runs under way (named, batch, panel)
 	runs    sync.WaitGroup
 }
 
-// maxTargeted bounds the runs of contracts one scheduler makes at once.
+// maxTargeted bounds the runs other than full runs (named, batch and panel
+// runs) one scheduler makes at once.
 const maxTargeted = 4
 
 type jobKind int
@@ -76,7 +79,7 @@ func NewScheduler(r *Runner, debounce time.Duration) *Scheduler {
 	return &Scheduler{runner: r, log: r.Log, debounce: debounce, touched: map[int64]bool{}, revoked: map[int64]bool{}, wake: make(chan struct{}, 1)}
 }
 
-// Start runs queued jobs until ctx is done; the run in flight finishes first.
+// Start runs queued jobs until ctx is done; the runs in flight finish first.
 func (s *Scheduler) Start(ctx context.Context) error {
 	for {
 		select {
@@ -110,7 +113,7 @@ func (s *Scheduler) dispatch(ctx context.Context) {
 }
 
 // next takes the first queued job that may start now: a full run when no
-// other full run is under way, a run of contracts while there is room.
+// other full run is under way, any other kind while there is room.
 func (s *Scheduler) next() *job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
