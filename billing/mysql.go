@@ -65,9 +65,12 @@ func openPool(c limitedConnector, n int) *sql.DB {
 // driver asks for utf8mb4 and the server converts cp1251 or latin1 columns.
 func connCharset(mc *mysql.Config) (*encoding.Decoder, error) {
 	dsn := mc.FormatDSN()
-	q, err := url.ParseQuery(dsn[strings.LastIndex(dsn, "?")+1:])
-	if !strings.Contains(dsn, "?") || err != nil {
+	if !strings.Contains(dsn, "?") {
 		return nil, nil
+	}
+	q, err := url.ParseQuery(dsn[strings.LastIndex(dsn, "?")+1:])
+	if err != nil {
+		return nil, fmt.Errorf("its parameters do not parse (is a value not escaped?): %w", err)
 	}
 	cs := strings.ToLower(strings.Split(q.Get("charset"), ",")[0])
 	switch cs {

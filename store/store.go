@@ -108,7 +108,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	}
 	sqlDB := stdlib.OpenDBFromPool(db.pool)
 	defer sqlDB.Close()
-	provider, err := newMigrator(sqlDB, log)
+	provider, err := newMigrator(sqlDB)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-func newMigrator(sqlDB *sql.DB, log *slog.Logger) (*goose.Provider, error) {
+func newMigrator(sqlDB *sql.DB) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)
