@@ -21,32 +21,44 @@ import (
 // changes are queued as one batch run.
 const touchDebounce = 300 * time.Millisecond
 
-// drainTimeout bounds how long serve waits for a run to drain at stop.
-const drainTimeout = 60 * time.Second
+// stopTimeout bounds serve's stop, from the signal to the release of the
+// store: the requests in flight and the runs draining share it. systemd's
+// TimeoutStopSec (45 s in deploy/yardsync.service) must exceed it with room
+// for the closers and the exit, or the unit kills what the drain waits for
+// (TestStopFitsTheUnit).
+const stopTimeout = 30 * time.Second
 
 // daemon holds the long-lived parts serve starts beside the HTTP listener.
 type daemon struct {
 	closers []func()
 	runners []func(context.Context)
 	wg      sync.WaitGroup
-	// syncWrite is the write deadline of a sync/ answer (0: the api default).
-	syncWrite time.Duration
-	// bodyTimeout is api.body_timeout (0: the api default).
-	bodyTimeout time.Duration
+	// http tunes the HTTP server (a zero field takes the api default); serve
+	// sets sync/'s write deadline and api.body_timeout here, tests shorter
+	// timeouts.
+	http api.ServerOptions
+	// stopTimeout is the stop's bound (0: stopTimeout).
+	stopTimeout time.Duration
+	// drained says the runners ended within the stop's bound; when they did
+	// not, a run still holds store connections and the store is left open.
+	drained bool
 }
 
 // syncWrite is how long a sync/ answer may take to be written: its wait
 // (api.sync_wait) and then as long as any other answer.
 func syncWrite(wait time.Duration) time.Duration { return wait + api.DefaultWriteTimeout }
 
-// close waits for the runners (a run drains: its requests in flight finish)
-// and then releases everything in reverse order.
-func (d *daemon) close(log *slog.Logger) {
+// close waits until by for the runners (a run drains: its requests in
+// flight finish) and then releases everything in reverse order.
+func (d *daemon) close(log *slog.Logger, by time.Time) {
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
+	wait := time.NewTimer(time.Until(by))
+	defer wait.Stop()
 	select {
 	case <-done:
-	case <-time.After(drainTimeout):
+		d.drained = true
+	case <-wait.C:
 		log.Warn("run still draining at stop; the next run will finish its work")
 	}
 	for i := len(d.closers) - 1; i >= 0; i-- {
