@@ -84,7 +84,7 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 			BewardUpdate: e.cfg.Panels.BewardUpdate, Log: e.log}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
 			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, GuardMin: rc.GuardMin, LockWait: lockWait,
-			Families: e.families()},
+			StoreTimeout: e.storeBound(), Families: e.families()},
 		Log:      e.log,
 		Observer: obs,
 		Desires:  reconcile.NewDesireCache(),
@@ -122,7 +122,9 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 		"Unix time the newest full run that ended ok or partial finished, any instance's (from the store); 0 before the first, -1 when the store does not answer.",
 		lastFullRun(db))
 	m.Panels(db.PanelStatuses)
-	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
+	d.runners = append(d.runners, func(ctx context.Context) {
+		pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.storeBound(), e.log)
+	})
 	runner := e.recording(e.newRunner(db, cached, m, time.Minute), db)
 	sched := reconcile.NewScheduler(runner, touchDebounce)
 	sched.SyncWait = e.cfg.API.SyncWait
@@ -165,12 +167,14 @@ func (e *env) newWatcher(bill *billing.Cached, sched *reconcile.Scheduler) *reco
 }
 
 // pruneChangeLog deletes change log entries past the retention, at start
-// and then hourly, until ctx is done.
-func pruneChangeLog(ctx context.Context, db *store.DB, retention time.Duration, log *slog.Logger) {
+// and then hourly, until ctx is done; each pass may take bound.
+func pruneChangeLog(ctx context.Context, db *store.DB, retention, bound time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := db.PruneChanges(ctx, time.Now().Add(-retention))
+		pctx, cancel := context.WithTimeout(ctx, bound)
+		n, err := db.PruneChanges(pctx, time.Now().Add(-retention))
+		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("change log not pruned", slog.Any("error", err))
