@@ -10,7 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"yardsync/internal/testdb"
 	"yardsync/store"
 	"yardsync/store/storetest"
 )
@@ -21,8 +20,7 @@ import (
 // is gone.
 func TestStatementTimeout(t *testing.T) {
 	ctx := context.Background()
-	dsn := testdb.Postgres(t)
-	storetest.MustOpenDSN(t, dsn)
+	dsn := storetest.MigratedDSN(t)
 	const timeout = 500 * time.Millisecond
 	db, err := store.OpenConfig(ctx, store.Config{DSN: dsn, StatementTimeout: timeout})
 	if err != nil {
