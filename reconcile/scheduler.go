@@ -206,7 +206,7 @@ func (s *Scheduler) push(kind jobKind, req Request) *job {
 }
 
 // Tick queues a scheduled full run unless a full run is waiting already. The
-// run skips (changes nothing, fails as busy) when another full run, of this
+// run is skipped (not started, not recorded) when another full run, of this
 // instance or another, holds the run lock.
 func (s *Scheduler) Tick() {
 	s.mu.Lock()
