@@ -229,7 +229,7 @@ func explainedPanels(uid int64, d Desired, owned []OwnedKey) []int {
 }
 
 func explainPanel(uid int64, p PanelDevice, in Inputs, d Desired, owned []OwnedKey) ExplainedPanel {
-	ep := ExplainedPanel{DeviceID: p.ID, Title: deviceTitle(in.Devices, p.ID), Via: via(uid, p.ID, in, d)}
+	ep := ExplainedPanel{DeviceID: p.ID, Title: deviceTitle(in.Devices, p.ID), Via: via(uid, p.ID, in)}
 	codes := slices.Clone(d.Codes[uid])
 	own := map[string]bool{}
 	for _, o := range owned {
@@ -247,7 +247,7 @@ func explainPanel(uid int64, p PanelDevice, in Inputs, d Desired, owned []OwnedK
 
 // via says how the contract reaches the panel: its own right, a door of a
 // lock in its rights, or not any more (keys it owns are still there).
-func via(uid int64, panel int, in Inputs, d Desired) string {
+func via(uid int64, panel int, in Inputs) string {
 	rights := in.Rights[uid]
 	if slices.Contains(rights, panel) {
 		return "right"

@@ -104,6 +104,7 @@ type Options struct {
 	GuardMin     int           // revoking up to this many contracts is never held (see guard.go)
 	LockWait     time.Duration // how long a run that must happen waits for another full run, or for a busy panel
 	LeaseTTL     time.Duration // panel lease lifetime; 0 or not above PanelTimeout: 3 × PanelTimeout
+	StoreTimeout time.Duration // bound of each step of a run's store calls (0: DefaultStoreTimeout)
 	// Settle is how long after an add or rebind was sent the key may still
 	// land on the panel (every try, and a request's time after the last);
 	// 0: (Retries + 2) × PanelTimeout. A record of a key deleted sooner
@@ -225,10 +226,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	start := time.Now()
 	res := Result{}
 	if !req.DryRun {
-		if err := r.Store.CloseInterrupted(ctx); err != nil {
-			return res, err
-		}
-		if res.RunID, err = r.Store.StartRun(ctx, req.RunID, req.Trigger, req.UIDs); err != nil {
+		if res.RunID, err = r.startRun(ctx, req); err != nil {
 			return res, err
 		}
 	}
@@ -363,7 +361,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 		UIDs: req.UIDs, Named: req.Named, Panel: req.Panel, BlockCalls: r.Opts.BlockCalls}
 	o, reads, err := r.observeReading(ctx, req, l, opt)
 	if err == nil && req.MeasureFleet && len(req.UIDs) > 0 {
-		opt.PaidFleet, err = r.Store.PaidContracts(ctx)
+		err = r.storeStep(ctx, func(ctx context.Context) (err error) { opt.PaidFleet, err = r.Store.PaidContracts(ctx); return err })
 	}
 	if err != nil {
 		if reads != nil {
@@ -375,7 +373,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	opt.Recorded = o.access
 	desired := r.desire(req, o.in)
 	if err == nil && opt.BlockCalls && len(req.UIDs) > 0 {
-		err = r.completeFlats(ctx, &desired, o.in, req.UIDs)
+		err = r.storeStep(ctx, func(ctx context.Context) error { return r.completeFlats(ctx, &desired, o.in, req.UIDs) })
 	}
 	if err != nil {
 		if reads != nil {
@@ -386,7 +384,8 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	o.in = Inputs{} // read into desired: let it go before the panels are planned
 	s := newScope(desired, o.owned, opt)
-	if opt.Calls, err = r.callRecords(ctx, s.panels); err != nil {
+	err = r.storeStep(ctx, func(ctx context.Context) (err error) { opt.Calls, err = r.callRecords(ctx, s.panels); return err })
+	if err != nil {
 		if reads != nil {
 			reads.cancel()
 		}
@@ -399,7 +398,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	b := s.planner(desired, o.owned, opt)
 	if b.guard.Held && !req.DryRun {
-		if err := r.Store.MarkHeld(ctx, res.RunID); err != nil {
+		if err := r.storeStep(ctx, func(ctx context.Context) error { return r.Store.MarkHeld(ctx, res.RunID) }); err != nil {
 			reads.cancel()
 			r.fail(res, err)
 			return
@@ -431,7 +430,9 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	r.apply(ctx, sess, clients, res.Plan, out)
 	out.into(res, desired)
 	r.Contacts.applied(l, out.clients, res)
-	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
+	err = r.storeStep(ctx, func(ctx context.Context) error {
+		return errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
+	})
 	if err != nil {
 		r.fail(res, err)
 	}
