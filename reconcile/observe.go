@@ -43,7 +43,7 @@ func (r *Runner) observe(ctx context.Context, req Request) (observed, error) {
 // rest of the store are read and the desired state is built: a no-op run
 // waits for the slower of the two, not their sum. A targeted run learns its
 // panels from its contracts' rights: it reads them once it knows them.
-func (r *Runner) observeReading(ctx context.Context, req Request, l *leases, opt PlanOptions) (observed, *panelReads, error) {
+func (r *run) observeReading(ctx context.Context, req Request, l *leases, opt PlanOptions) (observed, *panelReads, error) {
 	if len(req.UIDs) > 0 {
 		o, err := r.observe(ctx, req)
 		return o, nil, err

@@ -178,7 +178,9 @@ type Result struct {
 	read int
 }
 
-// Runner runs reconciles: observe, calculate, apply.
+// Runner runs reconciles: observe, calculate, apply. It is configuration
+// and dependencies only, built once and shared by concurrent runs; each run
+// keeps its own state in a run (see Run).
 type Runner struct {
 	Billing  Billing
 	Store    Store
@@ -193,11 +195,18 @@ type Runner struct {
 	// daemon's): a run whose billing and store read the same as the last
 	// full run's reuses it.
 	Desires *DesireCache
-	// stop is the drain signal (Request.Stop) of the one run this copy of
-	// the Runner performs: Run sets it on its own copy, so concurrent runs
-	// never share it, and every panel request checks it before it starts.
-	// It is a field, not a context value, so the context keeps its one job
-	// (deadlines and cancellation) while a drain stops only new requests.
+}
+
+// run is one run's state, apart from the Runner that performs it: the
+// Runner is configuration and dependencies, shared by concurrent runs;
+// each run is its own value, so nothing of one run leaks into another.
+type run struct {
+	*Runner
+	req Request
+	// stop is the run's drain signal (Request.Stop): every panel request
+	// checks it before it starts. It is a field, not a context value, so
+	// the context keeps its one job (deadlines and cancellation) while a
+	// drain stops only new requests.
 	stop <-chan struct{}
 	// changes gathers this run's panel writes for the change log.
 	changes *runChanges
@@ -210,6 +219,16 @@ type Runner struct {
 	calls *callTally
 	// progress is the run's Request.Progress.
 	progress *Progress
+}
+
+// newRun starts the state of one run of req, recorded as run id.
+func (r *Runner) newRun(req Request, id int64) *run {
+	rn := &run{Runner: r, req: req, stop: req.Stop, uncertain: &uidSet{}, lost: &uidSet{}, calls: &callTally{},
+		progress: req.Progress}
+	if !req.DryRun {
+		rn.changes = newRunChanges(r.Store, id)
+	}
+	return rn
 }
 
 // Run performs one run. Full runs take turns under the run lock; a full
@@ -230,17 +249,10 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 			return res, err
 		}
 	}
-	run := *r
-	run.stop = req.Stop
-	run.uncertain, run.lost = &uidSet{}, &uidSet{}
-	run.calls = &callTally{}
-	run.progress = req.Progress
-	if !req.DryRun {
-		run.changes = newRunChanges(r.Store, res.RunID)
-	}
+	run := r.newRun(req, res.RunID)
 	l := run.newLeases(res.RunID, lock)
 	l.start(ctx)
-	run.execute(ctx, req, &res, l)
+	run.execute(ctx, &res, l)
 	l.close(ctx)
 	if !req.DryRun {
 		res.CallsOff, res.CallsOn = run.calls.counts()
@@ -355,7 +367,8 @@ func heldCount(p Plan) int {
 // is written at once, under the lease it was read under: a slow panel
 // delays only itself. Panels a full run read while it was still reading
 // the billing are written after the reads, each under a new lease.
-func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *leases) {
+func (r *run) execute(ctx context.Context, res *Result, l *leases) {
+	req := r.req
 	defer settle(res)
 	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, GuardMin: r.Opts.GuardMin, Force: req.Force,
 		UIDs: req.UIDs, Named: req.Named, Panel: req.Panel, BlockCalls: r.Opts.BlockCalls}
