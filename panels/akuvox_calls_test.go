@@ -6,7 +6,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"yardsync/panels"
 	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
 )
@@ -129,6 +131,32 @@ func TestAkuvoxE12CallsUnprobed(t *testing.T) {
 			}
 			if c.SwitchesCalls() {
 				t.Error("a probed E12/R20A said it can switch calls")
+			}
+		})
+	}
+}
+
+// TestAkuvoxCallsAsCheckSees: check pings every panel, then asks a client
+// from the same Dialer whether it can switch calls: the probed model
+// answers, so an E12 and an R20A are named and an S532 is not.
+func TestAkuvoxCallsAsCheckSees(t *testing.T) {
+	for _, sim := range akuvoxModels {
+		t.Run(sim, func(t *testing.T) {
+			p := panelsim.New(sim, panelsim.Options{Login: "admin", Password: testPassword})
+			t.Cleanup(p.Close)
+			host, port := hostPort(t, newServer(t, p).Listener.Addr())
+			dial := panels.Dialer(panels.Options{Port: port, Timeout: time.Second})
+			d := reconcile.PanelDevice{ID: 1, Family: reconcile.PanelAkuvox, IP: host, Login: "admin", Password: testPassword}
+			c, err := dial(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.(*panels.Client).Ping(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			again, _ := dial(d)
+			if got, want := reconcile.CanSwitchCalls(again), sim == panelsim.AkuvoxS532; got != want {
+				t.Fatalf("CanSwitchCalls after the probe: got %t, want %t", got, want)
 			}
 		})
 	}
