@@ -36,8 +36,8 @@ const akuvoxScheduleRelay = "1001-1;"
 
 // S532 user names: a key is the user RFIDx<code> (named RFID), a flat the
 // user FLATx<n> (named FLAT), whose AnalogNumber turns the flat's handset
-// off ("9999") or on (""). yardsync writes RFID users only; call blocking
-// will write FLAT users, found by akuvoxFlatUser.
+// off ("9999") or on (""). yardsync adds and deletes RFID users only; call
+// blocking changes a FLAT user's AnalogNumber in place (akuvox_calls.go).
 const (
 	akuvoxRFIDPrefix = "RFIDx"
 	akuvoxRFIDName   = "RFID"
