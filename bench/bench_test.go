@@ -85,10 +85,14 @@ func benchFirstSync(b *testing.B, w *bench.World) bench.RunStats {
 	b.ReportMetric(float64(st.Result.Added), "keys_added")
 	// The same fleet traffic at the request cost the transport alone achieves
 	// here, on panels of the world's families.
-	perReq := bench.Calibrate(b, min(benchConcurrency, w.Scale.Panels), benchLatency, w.Scale.Families...)
-	floor := st.Limit.Bound().Seconds() * float64(perReq) / float64(benchLatency)
-	b.ReportMetric(ms(perReq), "transport_ms/req")
+	tr := bench.Calibrate(b, min(benchConcurrency, w.Scale.Panels), benchLatency, w.Scale.Families...)
+	floor := st.Limit.Bound().Seconds() * float64(tr.PerRequest) / float64(benchLatency)
+	b.ReportMetric(ms(tr.PerRequest), "transport_ms/req")
 	b.ReportMetric(st.Took.Seconds()/floor, "x_transport")
+	// The run's CPU against the transport's for as many requests: what
+	// yardsync adds, whatever else shares the cores.
+	b.ReportMetric(float64(tr.CPU.Microseconds()), "transport_cpu_us/req")
+	b.ReportMetric(st.CPU.Seconds()/(tr.CPU.Seconds()*float64(st.Requests)), "x_transport_cpu")
 	b.ReportMetric(bench.RSS(), "rss_MB")
 	return st
 }

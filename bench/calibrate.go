@@ -12,6 +12,12 @@ import (
 	"yardsync/reconcile"
 )
 
+// Transport is what one panel request costs the transport alone (Calibrate).
+type Transport struct {
+	PerRequest time.Duration // wall time per request, over the sessions
+	CPU        time.Duration // this process's CPU per request: client and emulator
+}
+
 // Calibrate measures what one panel request really costs in this process
 // when sessions panel sessions run at once, each sending requests one at a
 // time to its own emulated panel (adds of one key each, in its family's
@@ -20,8 +26,9 @@ import (
 // them out (Beward alone when none is given), so a mixed fleet's floor
 // prices each family's requests. On 2 cores the emulators and the client
 // share the CPU, and sessions released by the same timer tick queue behind
-// one another.
-func Calibrate(tb testing.TB, sessions int, latency time.Duration, families ...string) time.Duration {
+// one another. The CPU per request does not depend on what else runs on
+// the machine, the wall time does.
+func Calibrate(tb testing.TB, sessions int, latency time.Duration, families ...string) Transport {
 	tb.Helper()
 	const adds = 25
 	if len(families) == 0 {
@@ -33,7 +40,7 @@ func Calibrate(tb testing.TB, sessions int, latency time.Duration, families ...s
 	dial := panels.Dialer(panels.Options{Port: port})
 	errs := make(chan error, sessions)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu := time.Now(), CPUTime()
 	for _, p := range l.Panels {
 		wg.Add(1)
 		go func() {
@@ -42,7 +49,7 @@ func Calibrate(tb testing.TB, sessions int, latency time.Duration, families ...s
 		}()
 	}
 	wg.Wait()
-	took := time.Since(start)
+	took, cpu := time.Since(start), CPUTime()-cpu
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -55,7 +62,7 @@ func Calibrate(tb testing.TB, sessions int, latency time.Duration, families ...s
 	for _, s := range sims {
 		requests += len(s.Requests())
 	}
-	return took * time.Duration(sessions) / time.Duration(requests)
+	return Transport{PerRequest: took * time.Duration(sessions) / time.Duration(requests), CPU: cpu / time.Duration(requests)}
 }
 
 func session(dial reconcile.PanelDialer, p SimPanel, adds int) error {

@@ -96,17 +96,16 @@ var requestModels = []requestModel{
 	{panelsim.Sokol, 1, func(pp reconcile.PanelPlan, _ bool) int {
 		return 2 + sokolWrites(pp) + readBack(pp)
 	}},
-	// No probe. A list, a delete per key, and each push (rebinds, then
-	// adds) lists the panel again before it adds one key a request; a
-	// rebound key is held (the panel binds no flat), so it is not sent. A
-	// read-back.
+	// No probe. A list, a delete per key, an add per key (a rebound key is
+	// held, the panel binds no flat, so it is not sent; the driver knows
+	// what the list read) and a read-back.
 	{panelsim.Qtech, 0, func(pp reconcile.PanelPlan, _ bool) int {
-		return 1 + deletes(pp) + relists(pp) + len(pp.Add) + readBack(pp)
+		return 1 + deletes(pp) + len(pp.Add) + readBack(pp)
 	}},
 	// As Qtech, but adds go in packs of at most 400 (one key alone by
 	// POST /rfids).
 	{panelsim.Rubetek, 0, func(pp reconcile.PanelPlan, _ bool) int {
-		return 1 + deletes(pp) + relists(pp) + rubetekPacks(len(pp.Add)) + readBack(pp)
+		return 1 + deletes(pp) + rubetekPacks(len(pp.Add)) + readBack(pp)
 	}},
 }
 
@@ -141,19 +140,6 @@ func readBack(pp reconcile.PanelPlan) int {
 		return 1
 	}
 	return 0
-}
-
-// relists are the lists a Qtech or Rubetek session makes before pushing:
-// one per non-empty push (rebinds and adds are pushed apart).
-func relists(pp reconcile.PanelPlan) int {
-	n := 0
-	if len(pp.Rebind) > 0 {
-		n++
-	}
-	if len(pp.Add) > 0 {
-		n++
-	}
-	return n
 }
 
 // rubetekPacks is the requests that add n keys to a Rubetek.
