@@ -25,6 +25,8 @@ var firstSyncFloors = []struct {
 	{panelsim.Sokol, func(n int) int { return 1 }, "one merge holds every key"},
 	{panelsim.Qtech, func(n int) int { return n }, "one add per key, no save"},
 	{panelsim.Rubetek, func(n int) int { return (n + 399) / 400 }, "one pack per 400 keys"},
+	{panelsim.Akuvox, func(n int) int { return 1 }, "one user add holds every key (E12: up to its 1,000 users)"},
+	{panelsim.AkuvoxS532, func(n int) int { return (n + 999) / 1000 }, "one add per batch of 1,000 users"},
 }
 
 // BenchmarkFirstSyncFamilies counts the HTTP requests a first sync (a

@@ -76,7 +76,8 @@ func (s Scale) familyOf(i int) string {
 
 // paneltype is the default devices.paneltype of a panelsim family.
 func paneltype(family string) int {
-	f, ok := reconcile.ParseFamily(strings.TrimSuffix(family, "-mifare"))
+	name, _, _ := strings.Cut(family, "-") // beward-mifare, akuvox-s532: the family, not the model
+	f, ok := reconcile.ParseFamily(name)
 	if !ok {
 		panic("bench: no paneltype for panelsim family " + family)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,27 +16,14 @@ import (
 // action"; any other request fails the test.
 func qtechCaptures(t *testing.T, routes map[string]reply) *panels.Client {
 	t.Helper()
-	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := captures(t, "qtech", routes, func(r *http.Request) string {
 		var env struct{ Target, Action string }
 		body, _ := io.ReadAll(r.Body)
 		if r.Method != http.MethodPost || r.URL.Path != "/api" || json.Unmarshal(body, &env) != nil {
-			t.Errorf("unexpected request %s %s %s", r.Method, r.URL.Path, body)
-			http.NotFound(w, r)
-			return
+			return byPath(r) + " " + string(body)
 		}
-		rep, ok := routes[env.Target+" "+env.Action]
-		if !ok {
-			t.Errorf("unexpected call %s %s", env.Target, env.Action)
-			http.NotFound(w, r)
-			return
-		}
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "panels", "qtech", rep.file))
-		if err != nil {
-			t.Error(err)
-		}
-		w.WriteHeader(rep.status)
-		_, _ = w.Write(b)
-	}))
+		return env.Target + " " + env.Action
+	}, nil)
 	return mustClient(t, srv, reconcile.PanelQtech, "admin", testPassword, time.Second)
 }
 

@@ -3,6 +3,7 @@ package panels_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,28 +20,46 @@ type reply struct {
 	file   string
 }
 
-// capturePanel serves captured answers by "METHOD path" plus, for Beward,
-// "?action=<action>"; any other request is a 404 and fails the test.
-func capturePanel(t *testing.T, routes map[string]reply) *panels.Client {
+// captures serves the files under testdata/panels/dir by each request's
+// route (route names it, e.g. "GET /api/v1/rfids"); a request with no
+// route is a 404 and fails the test. header, when set, adds headers to an
+// answer.
+func captures(t *testing.T, dir string, routes map[string]reply, route func(*http.Request) string, header func(http.Header, reply)) *httptest.Server {
 	t.Helper()
-	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Method + " " + r.URL.Path
-		if a := r.URL.Query().Get("action"); a != "" {
-			key += "?action=" + a
-		}
+	return newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := route(r)
 		rep, ok := routes[key]
 		if !ok {
 			t.Errorf("unexpected request %s", key)
 			http.NotFound(w, r)
 			return
 		}
-		body, err := os.ReadFile(filepath.Join("..", "testdata", "panels", rep.file))
+		body, err := os.ReadFile(filepath.Join("..", "testdata", "panels", dir, rep.file))
 		if err != nil {
 			t.Error(err)
+		}
+		if header != nil {
+			header(w.Header(), rep)
 		}
 		w.WriteHeader(rep.status)
 		_, _ = w.Write(body)
 	}))
+}
+
+// byPath routes a request by "METHOD path".
+func byPath(r *http.Request) string { return r.Method + " " + r.URL.Path }
+
+// capturePanel serves captured answers by "METHOD path" plus, for Beward,
+// "?action=<action>"; any other request is a 404 and fails the test.
+func capturePanel(t *testing.T, routes map[string]reply) *panels.Client {
+	t.Helper()
+	srv := captures(t, "", routes, func(r *http.Request) string {
+		key := byPath(r)
+		if a := r.URL.Query().Get("action"); a != "" {
+			key += "?action=" + a
+		}
+		return key
+	}, nil)
 	kind := reconcile.PanelBeward
 	if filepath.Dir(firstFile(routes)) == "sokol" {
 		kind = reconcile.PanelSokol

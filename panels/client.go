@@ -36,6 +36,20 @@ type Options struct {
 	// rfid_cgi?action=update&Key&Apartment instead of delete + add
 	// (panels.beward_update). Unverified on real firmware: opt-in.
 	BewardUpdate bool
+	// AkuvoxPause is the pause between two batches of 1,000 users written
+	// to an Akuvox S532 (SmartYard-Server waits 1 s: larger or faster
+	// uploads may freeze the panel); 0 means DefaultAkuvoxPause.
+	AkuvoxPause time.Duration
+}
+
+// DefaultAkuvoxPause is Options.AkuvoxPause when it is zero.
+const DefaultAkuvoxPause = time.Second
+
+func (o Options) akuvoxPause() time.Duration {
+	if o.AkuvoxPause <= 0 {
+		return DefaultAkuvoxPause
+	}
+	return o.AkuvoxPause
 }
 
 // Info is what a panel says about itself when pinged.
@@ -78,18 +92,20 @@ type driver interface {
 // New returns a client for the device's family. An unknown family or a bad
 // address is an error wrapping reconcile.ErrPermanent.
 func New(d reconcile.PanelDevice, opts Options) (*Client, error) {
-	return newClient(d, opts, newTransport(), make(chan struct{}, 1), newTraitCache())
+	return newClient(d, opts, newTransport(), make(chan struct{}, 1), newTraitCache(), nil)
 }
 
 // Dialer returns a reconcile.PanelDialer whose clients share one connection
 // pool and, per panel address, one request gate, so two clients for the same
-// panel still send one request at a time, and the Beward key-table variant
-// once probed.
+// panel still send one request at a time, the Beward key-table variant
+// once probed, and an Akuvox's Digest nonce (a session after the first is
+// not challenged again).
 func Dialer(opts Options) reconcile.PanelDialer {
 	tr := newTransport()
 	tables := newTraitCache()
 	var mu sync.Mutex
 	gates := map[string]chan struct{}{}
+	digests := map[string]*digest{}
 	return func(d reconcile.PanelDevice) (reconcile.Panel, error) {
 		mu.Lock()
 		g, ok := gates[d.IP]
@@ -97,12 +113,19 @@ func Dialer(opts Options) reconcile.PanelDialer {
 			g = make(chan struct{}, 1)
 			gates[d.IP] = g
 		}
+		dg := digests[d.IP]
+		if d.Family == reconcile.PanelAkuvox && (dg == nil || dg.login != d.Login || dg.password != d.Password) {
+			dg = newDigest(tr, d.Login, d.Password) // new credentials start without a nonce
+			digests[d.IP] = dg
+		}
 		mu.Unlock()
-		return newClient(d, opts, tr, g, tables)
+		return newClient(d, opts, tr, g, tables, dg)
 	}
 }
 
-func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tc *traitCache) (*Client, error) {
+// newClient builds a client; dg is the Digest state an Akuvox's requests go
+// through (nil: a new one).
+func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate chan struct{}, tc *traitCache, dg *digest) (*Client, error) {
 	scheme, port, err := opts.endpoint()
 	c := &Client{family: reconcile.Family(d.Family).String(), addr: net.JoinHostPort(d.IP, strconv.Itoa(port)),
 		password: d.Password, gate: gate, traits: tc, update: opts.BewardUpdate, timeout: opts.timeout(), log: opts.Log}
@@ -121,11 +144,20 @@ func newClient(d reconcile.PanelDevice, opts Options, tr http.RoundTripper, gate
 		c.drv = &qtech{c: c}
 	case reconcile.PanelRubetek:
 		c.drv = &rubetek{c: c}
+	case reconcile.PanelAkuvox:
+		c.drv = &akuvox{c: c, pause: opts.akuvoxPause()}
 	default:
 		return nil, c.fail(reconcile.ErrPermanent, "", "unknown panel family %d", d.Family)
 	}
 	c.base = scheme + "://" + c.addr
-	c.http = newResty(tr, d.Login, d.Password, c.timeout)
+	if d.Family == reconcile.PanelAkuvox {
+		if dg == nil {
+			dg = newDigest(tr, d.Login, d.Password)
+		}
+		c.http = newResty(dg, c.timeout) // Akuvox firmware takes Digest only
+	} else {
+		c.http = newResty(tr, c.timeout).SetBasicAuth(d.Login, d.Password)
+	}
 	return c, nil
 }
 
@@ -195,10 +227,9 @@ func (t onceTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.RoundTripper.RoundTrip(r)
 }
 
-func newResty(tr http.RoundTripper, login, password string, timeout time.Duration) *resty.Client {
+func newResty(tr http.RoundTripper, timeout time.Duration) *resty.Client {
 	hc := &http.Client{Transport: tr, Timeout: timeout}
 	return resty.NewWithClient(hc).
-		SetBasicAuth(login, password).
 		SetRedirectPolicy(resty.NoRedirectPolicy()).
 		SetRetryCount(0).
 		SetResponseBodyLimit(maxBody).

@@ -25,6 +25,9 @@ var conformance = []struct {
 	{panelsim.Sokol, reconcile.PanelSokol, true, "00000A1B2C3D4E", "00000A1B2C3D4E"},
 	{panelsim.Qtech, reconcile.PanelQtech, false, "0a1b2c3d4e", "00000A1B2C3D4E"},
 	{panelsim.Rubetek, reconcile.PanelRubetek, false, "0A1B2C3D4E", "00000A1B2C3D4E"},
+	{panelsim.Akuvox, reconcile.PanelAkuvox, false, "0a1b2c3d4e", "00000A1B2C3D4E"},
+	{panelsim.AkuvoxR20A, reconcile.PanelAkuvox, false, "0a1b2c3d4e", "00000A1B2C3D4E"},
+	{panelsim.AkuvoxS532, reconcile.PanelAkuvox, false, "0a1b2c3d4e", "00000A1B2C3D4E"},
 }
 
 // TestConformance runs one driver contract against every family's

@@ -1,5 +1,6 @@
 // Package panels drives intercom panels over HTTP: one client per family
-// (Beward DKS, paneltype 1; Sokol / IS ISCom X1, paneltype 2). docs/panels.md
+// (Beward DKS, paneltype 1; Sokol / IS ISCom X1, paneltype 2; Qtech, 11;
+// Akuvox E12/R20A/S532 over HTTP Digest, 12; Rubetek, 13). docs/panels.md
 // says, per family, what is sent, what is tolerated and what is unverified
 // on real firmware; testdata/panels holds the answers the parsers are
 // checked against.

@@ -19,6 +19,7 @@ type traits struct {
 	flats   tristate    // Beward: lists Apartment<n> beside its keys
 	extApt  tristate    // Beward mifare: extrfid_cgi takes Apartment on add
 	keyMode tristate    // Sokol: /key/settings checked and in mode 2
+	akuvox  akuvoxModel // Akuvox: the model /api/system/info named; "" until probed
 }
 
 // traitCache remembers traits per panel address. A Dialer's clients share

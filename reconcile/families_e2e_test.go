@@ -1,8 +1,14 @@
 package reconcile_test
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
+	"yardsync/panels"
+	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
 )
 
@@ -11,7 +17,7 @@ import (
 // PostgreSQL and the family's emulator. The flat lives in yardsync's
 // ownership record: a run after the first changes nothing.
 func TestEndToEndFamilies(t *testing.T) {
-	for _, family := range []string{"qtech", "rubetek"} {
+	for _, family := range []string{"qtech", "rubetek", "akuvox", "akuvox-r20a", "akuvox-s532"} {
 		t.Run(family, func(t *testing.T) {
 			t.Parallel()
 			testUnboundLifecycle(t, newWorld(t, family, 2))
@@ -53,4 +59,94 @@ func testUnboundLifecycle(t *testing.T, w *world) {
 			t.Fatalf("got %v %v, want BB01 owned on flat 12", owned, err)
 		}
 	})
+}
+
+// TestEndToEndAkuvoxSharedUser: on an E12 another system put a payer's code
+// on one user with a card of its own. yardsync adopts the payer's code;
+// when the payer stops paying, the code goes and the foreign card stays on
+// its user, with its name, under prune: owned. A full table refuses the
+// payer's add; the run is partial and names a full table.
+func TestEndToEndAkuvoxSharedUser(t *testing.T) {
+	w := newWorld(t, "akuvox", 1)
+	w.contract(301, "21", true, true, "0000000000CC01", 0)
+	w.contract(302, "22", true, true, "0000000000CC02", 0)
+	p := w.fleet.Panel(0)
+	p.SetAkuvoxUsers([]panelsim.AkuvoxUser{{UserID: "kv21", Name: "Sidorov", CardCode: "CC01;C0FFEE01", ScheduleRelay: "1001-1;"}})
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.Added != 1 || w.keys(0) != "0000000000CC01=0 0000000000CC02=0 C0FFEE01=0 " {
+		t.Fatalf("first run: got %+v failed %v, panel %q", res.Summary, res.Failed, w.keys(0))
+	}
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 301`)
+	res = w.run(reconcile.Request{})
+	if res.Deleted != 1 || w.keys(0) != "0000000000CC02=0 C0FFEE01=0 " {
+		t.Fatalf("stops paying: got %+v, panel %q", res.Summary, w.keys(0))
+	}
+	var foreign *panelsim.AkuvoxUser
+	for _, u := range p.AkuvoxUsers() {
+		if u.Name == "Sidorov" {
+			foreign = &u
+		}
+	}
+	if foreign == nil || foreign.CardCode != "C0FFEE01" || foreign.UserID != "kv21" {
+		t.Fatalf("users %+v: want Sidorov's user holding C0FFEE01 alone", p.AkuvoxUsers())
+	}
+	for _, r := range p.Requests() { // prune: owned never clears a table holding foreign users
+		if r.Path == "/api/user/clear" || strings.Contains(r.Body, `"clear"`) {
+			t.Errorf("a clear went out: %+v", r)
+		}
+	}
+	t.Run("ErrFull", func(t *testing.T) {
+		p.SetCapacity(len(p.AkuvoxUsers()))
+		w.exec(`UPDATE contracts SET cams_paid = true WHERE uid = 301`)
+		res := w.run(namedRun(301))
+		if res.Status != reconcile.StatusPartial || len(res.Failed) != 1 {
+			t.Fatalf("got %+v failed %v, want partial", res.Summary, res.Failed)
+		}
+		for _, why := range res.Failed {
+			if reconcile.HintClass(why) != reconcile.HintFull {
+				t.Errorf("failure %q: hint class %q, want full", why, reconcile.HintClass(why))
+			}
+		}
+	})
+}
+
+// TestEndToEndAkuvoxRequests counts the requests of a first sync of 50 keys
+// and of 1,000, the numbers docs/panels.md gives: the Digest challenge, the
+// model probe, the run's listing, the add's listing, one add per 1,000
+// users and the read-back; then those of a later run that revokes one key.
+func TestEndToEndAkuvoxRequests(t *testing.T) {
+	for _, c := range []struct {
+		family string
+		keys   int
+		want   int
+	}{{"akuvox", 50, 6}, {"akuvox-s532", 50, 6}, {"akuvox-r20a", 1000, 6}, {"akuvox-s532", 2500, 8}} {
+		t.Run(c.family+"/"+strconv.Itoa(c.keys), func(t *testing.T) {
+			w := newWorld(t, c.family, 1)
+			w.runner.Dial = panels.Dialer(panels.Options{Port: w.port, Scheme: "http", Timeout: 5 * time.Second, AkuvoxPause: time.Millisecond})
+			w.runner.Opts.PanelTimeout = 5 * time.Second
+			for i := range c.keys {
+				w.contract(1000+i, strconv.Itoa(1+i), true, true, fmt.Sprintf("%014X", 0xA000000+i), 0)
+			}
+			res := w.run(reconcile.Request{})
+			if res.Status != reconcile.StatusOK || res.Added != c.keys {
+				t.Fatalf("got %+v failed %v", res.Summary, res.Failed)
+			}
+			if n := len(w.fleet.Panel(0).Requests()); n != c.want {
+				for _, r := range w.fleet.Panel(0).Requests() {
+					t.Logf("%s %s?%s authed %v", r.Method, r.Path, r.Query, r.Authed)
+				}
+				t.Errorf("%d requests, want %d", n, c.want)
+			}
+			// a later session of the same daemon: no challenge, no probe,
+			// one list; a payer gone is one del
+			w.fleet.Panel(0).ResetRequests()
+			w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 1000`)
+			if res := w.run(reconcile.Request{}); res.Deleted != 1 {
+				t.Fatalf("second run: got %+v failed %v", res.Summary, res.Failed)
+			}
+			if n := len(w.fleet.Panel(0).Requests()); n != 4 {
+				t.Errorf("second run: %d requests, want 4 (list, the delete's lookup, del, read-back)", n)
+			}
+		})
+	}
 }

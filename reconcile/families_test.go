@@ -8,7 +8,7 @@ func TestFamilies(t *testing.T) {
 		return Device{ID: 7, Type: TypeCam, IsActive: &on, PanelType: &pt, PanelIP: &ip}
 	}
 	t.Run("Defaults", func(t *testing.T) {
-		for pt, want := range map[int]string{1: "beward", 2: "sokol", 11: "qtech", 13: "rubetek"} {
+		for pt, want := range map[int]string{1: "beward", 2: "sokol", 11: "qtech", 12: "akuvox", 13: "rubetek"} {
 			p, ok := cam(pt).Panel()
 			if !ok || Family(p.Family).String() != want {
 				t.Errorf("paneltype %d: got %v %v, want %s", pt, Family(p.Family), ok, want)
@@ -28,16 +28,16 @@ func TestFamilies(t *testing.T) {
 			t.Error("UnknownFamily: want 2 unknown, 21 known")
 		}
 	})
-	t.Run("NotDrivenYet", func(t *testing.T) {
-		// Akuvox (12) is named by the defaults but has no driver yet: its
-		// devices are reported and left alone, never failed every run.
-		if _, ok := cam(12).Panel(); ok || !cam(12).UnknownFamily(nil) {
-			t.Error("paneltype 12 (akuvox, no driver yet) must not be a panel runs write")
+	t.Run("Akuvox", func(t *testing.T) {
+		// Akuvox (12) is driven: its devices are panels runs write.
+		p, ok := cam(12).Panel()
+		if !ok || p.Family != PanelAkuvox || cam(12).UnknownFamily(nil) {
+			t.Errorf("paneltype 12: got %v %v, want akuvox, a panel runs write", Family(p.Family), ok)
 		}
 		list := []PanelStatus{{DeviceID: 3, PanelType: 12}}
 		NameFamilies(list, nil)
-		if list[0].Family != "akuvox" || list[0].LastError == "" {
-			t.Errorf("got %+v, want akuvox named with why runs leave it alone", list)
+		if list[0].Family != "akuvox" || list[0].LastError != "" {
+			t.Errorf("got %+v, want akuvox with no error", list)
 		}
 	})
 	t.Run("ErrUnknown", func(t *testing.T) {

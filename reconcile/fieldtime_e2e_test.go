@@ -268,18 +268,26 @@ func (w *world) settleOf() time.Duration {
 	return time.Duration(w.runner.Opts.Retries+2) * w.runner.Opts.PanelTimeout
 }
 
-// A Sokol applies DELETE /key/store/clear and its answer is lost on every
-// try: the merge of the whole list still follows, so no payer is locked out.
-func TestLostClearAnswerKeepsPayers(t *testing.T) {
-	t.Parallel()
+// sokolOfPayers is one Sokol holding the keys of n paying contracts from
+// uid first on (flats 1 to n), written by a first run; no guard.
+func sokolOfPayers(t *testing.T, first, n int) *world {
+	t.Helper()
 	w := newWorld(t, panelsim.Sokol, 1)
 	w.runner.Opts.MaxRevoke = 1
-	for i := range 10 {
-		w.contract(6001+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000006%03d", i), 0)
+	for i := range n {
+		w.contract(first+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("0000000%07d", first+i), 0)
 	}
 	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
 		t.Fatalf("first run: %+v", res.Summary)
 	}
+	return w
+}
+
+// A Sokol applies DELETE /key/store/clear and its answer is lost on every
+// try: the merge of the whole list still follows, so no payer is locked out.
+func TestLostClearAnswerKeepsPayers(t *testing.T) {
+	t.Parallel()
+	w := sokolOfPayers(t, 6001, 10)
 	// Three contracts stop paying: a full run clears the store and pushes the 7 payers.
 	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid > 6007`)
 	w.fleet.Panel(0).SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteClear})
@@ -420,14 +428,7 @@ func TestNamedRevocationDoesNotYieldToAHeldRun(t *testing.T) {
 // emptied by the retry. Every payer stays on the door.
 func TestSlowSokolClearKeepsPayers(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, panelsim.Sokol, 1)
-	w.runner.Opts.MaxRevoke = 1
-	for i := range 10 {
-		w.contract(6101+i, fmt.Sprint(i+1), true, true, fmt.Sprintf("00000000061%03d", i), 0)
-	}
-	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
-		t.Fatalf("first run: %+v", res.Summary)
-	}
+	w := sokolOfPayers(t, 6101, 10)
 	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid > 6107`)
 	p := w.fleet.Panel(0)
 	p.SetFaults(panelsim.Faults{WriteDelay: 3 * w.runner.Opts.PanelTimeout / 2})

@@ -10,14 +10,13 @@ import (
 	"time"
 )
 
-// Scheduler turns triggers (cron ticks, sync/ calls, API changes) into runs,
-// one at a time. A trigger for a run already waiting joins it: a burst of
-// triggers during a run queues one follow-up of each kind, never a pile.
-// Three kinds of run wait: a full run; a run of contracts named by sync/
-// (not guarded); and a batch of contracts changed through the API (guarded,
-// like a full run). The scheduler does no store I/O under its mutex.
-// Full runs go one at a time; the others do not wait for them (their
-// panels' leases keep two runs off one panel), up to maxTargeted at once.
+// Scheduler turns triggers (cron ticks, sync/ calls, API changes, the
+// billing watch, a panel that lost its keys) into runs. Its rules are the
+// table below (rules): what each trigger queues, which waiting run a new
+// request joins, and how many runs of each kind go at once. A trigger for a
+// run already waiting joins it, so a burst of triggers during a run queues
+// one follow-up of each kind, never a pile. The scheduler does no store I/O
+// under its mutex.
 type Scheduler struct {
 	runner   *Runner
 	log      *slog.Logger
@@ -27,6 +26,8 @@ type Scheduler struct {
 	// panels still in progress, and the run goes on. Zero waits for the
 	// whole run. Set it before the first call.
 	SyncWait time.Duration
+	// run performs one run: runner.Run, or a test's stand-in.
+	run func(ctx context.Context, req Request) (Result, error)
 
 	mu      sync.Mutex
 	queue   []*job         // waiting, in order
@@ -37,22 +38,67 @@ type Scheduler struct {
 	last    time.Time // latest touch
 	wake    chan struct{}
 	stopped bool
-	full    bool // a full run is under way
-	running int  // runs of contracts under way
+	running [pools]int // runs under way, by pool
 	runs    sync.WaitGroup
 }
-
-// maxTargeted bounds the runs of contracts one scheduler makes at once.
-const maxTargeted = 4
 
 type jobKind int
 
 const (
-	fullJob  jobKind = iota
-	namedJob         // contracts named by sync/
-	batchJob         // contracts changed through the API
-	panelJob         // one panel, e.g. after it was replaced
+	fullJob  jobKind = iota // every contract and panel
+	namedJob                // contracts named: sync/ {"uid"}, or revoked by name
+	batchJob                // contracts changed through the API or seen changed by the watch
+	panelJob                // one panel: sync/ {"device_id"}, or a refill
 )
+
+// A pool is a set of kinds whose runs share a cap on how many go at once.
+type pool int
+
+const (
+	fullRuns     pool = iota // full runs, one at a time
+	targetedRuns             // every other kind, beside a full run
+	pools
+)
+
+// caps is how many runs of each pool go at once. Runs of different pools
+// go side by side: their panels' leases keep two runs off one panel.
+var caps = [pools]int{fullRuns: 1, targetedRuns: maxTargeted}
+
+// maxTargeted bounds the runs other than full runs (named, batch and
+// panel runs) one scheduler makes at once.
+const maxTargeted = 4
+
+// rule is how the scheduler treats one kind of run.
+type rule struct {
+	pool pool
+	// joins reports whether a new request of the kind joins waiting, a
+	// run of the kind already queued, instead of queueing a run of its own.
+	joins func(waiting, req Request) bool
+}
+
+// rules is the scheduler in one table. Who queues each kind:
+//
+//	kind   queued by                                   joins          guarded  waits for
+//	full   Tick (cron), Sync uid 0                      any waiting    yes      the full run under way
+//	named  Sync uid, Revoke (after debounce), Recheck   any waiting    no       maxTargeted others
+//	batch  Touch (after debounce), Batch (watch)        any waiting    yes      maxTargeted others
+//	panel  SyncPanel, Refill                            same panel     -        maxTargeted others
+//
+// Debounce: Touch and Revoke gather uids until none came for the debounce
+// interval, at most maxGather intervals from the first. A uid named by
+// Sync or Revoke leaves the waiting batch (the named run covers it, without
+// the guard), and a batch gathers no uid the waiting named run holds.
+// Rechecks of uncertain writes come back as Revoke after Result.RecheckAfter;
+// a panel whose read-back found keys gone comes back as Refill at once,
+// except from a refill run.
+var rules = map[jobKind]rule{
+	fullJob:  {pool: fullRuns, joins: anyWaiting},
+	namedJob: {pool: targetedRuns, joins: anyWaiting},
+	batchJob: {pool: targetedRuns, joins: anyWaiting},
+	panelJob: {pool: targetedRuns, joins: func(waiting, req Request) bool { return waiting.Panel == req.Panel }},
+}
+
+func anyWaiting(Request, Request) bool { return true }
 
 type job struct {
 	kind     jobKind
@@ -73,7 +119,8 @@ func (j *job) end() {
 // NewScheduler builds a scheduler; debounce is how long API changes are
 // gathered before their batch run is queued.
 func NewScheduler(r *Runner, debounce time.Duration) *Scheduler {
-	return &Scheduler{runner: r, log: r.Log, debounce: debounce, touched: map[int64]bool{}, revoked: map[int64]bool{}, wake: make(chan struct{}, 1)}
+	return &Scheduler{runner: r, log: r.Log, debounce: debounce, run: r.Run,
+		touched: map[int64]bool{}, revoked: map[int64]bool{}, wake: make(chan struct{}, 1)}
 }
 
 // Start runs queued jobs until ctx is done; the run in flight finishes first.
@@ -109,8 +156,8 @@ func (s *Scheduler) dispatch(ctx context.Context) {
 	}
 }
 
-// next takes the first queued job that may start now: a full run when no
-// other full run is under way, a run of contracts while there is room.
+// next takes the first queued job that may start now: one whose pool is
+// under its cap.
 func (s *Scheduler) next() *job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,16 +165,12 @@ func (s *Scheduler) next() *job {
 		return nil
 	}
 	for i, j := range s.queue {
-		full := j.kind == fullJob
-		if full && s.full || !full && s.running >= maxTargeted {
+		p := rules[j.kind].pool
+		if s.running[p] >= caps[p] {
 			continue
 		}
 		s.queue = append(s.queue[:i:i], s.queue[i+1:]...)
-		if full {
-			s.full = true
-		} else {
-			s.running++
-		}
+		s.running[p]++
 		return j
 	}
 	return nil
@@ -136,11 +179,7 @@ func (s *Scheduler) next() *job {
 // finished frees the job's slot and wakes the loop for the jobs it held back.
 func (s *Scheduler) finished(j *job) {
 	s.mu.Lock()
-	if j.kind == fullJob {
-		s.full = false
-	} else {
-		s.running--
-	}
+	s.running[rules[j.kind].pool]--
 	s.mu.Unlock()
 	s.kick()
 }
@@ -164,7 +203,7 @@ func (s *Scheduler) stop() {
 }
 
 func (s *Scheduler) runJob(ctx context.Context, j *job) {
-	j.res, j.err = s.runner.Run(ctx, j.req)
+	j.res, j.err = s.run(ctx, j.req)
 	if uids := j.res.Recheck; j.err == nil && len(uids) > 0 {
 		// Keys deleted so soon after their add that the add may still
 		// land: look again, by name, once it cannot.
@@ -191,14 +230,24 @@ func (s *Scheduler) runJob(ctx context.Context, j *job) {
 	j.end()
 }
 
-// waiting returns the queued job of a kind, or nil. Caller holds s.mu.
-func (s *Scheduler) waiting(kind jobKind) *job {
+// waiting returns the queued job of kind that req joins (see rules), or
+// nil. Caller holds s.mu.
+func (s *Scheduler) waiting(kind jobKind, req Request) *job {
 	for _, j := range s.queue {
-		if j.kind == kind {
+		if j.kind == kind && rules[kind].joins(j.req, req) {
 			return j
 		}
 	}
 	return nil
+}
+
+// enqueue returns the queued job of kind that req joins, or queues req as a
+// new one. Caller holds s.mu.
+func (s *Scheduler) enqueue(kind jobKind, req Request) (j *job, joined bool) {
+	if j := s.waiting(kind, req); j != nil {
+		return j, true
+	}
+	return s.push(kind, req), false
 }
 
 // push queues a new job and wakes the loop. Caller holds s.mu.
@@ -214,10 +263,10 @@ func (s *Scheduler) push(kind jobKind, req Request) *job {
 func (s *Scheduler) Tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stopped || s.waiting(fullJob) != nil {
+	if s.stopped {
 		return
 	}
-	s.push(fullJob, Request{Trigger: "cron", Skip: true})
+	s.enqueue(fullJob, Request{Trigger: "cron", Skip: true})
 }
 
 // Sync queues a run for the API (uid 0: full; else that contract, by name,
@@ -281,12 +330,8 @@ func (s *Scheduler) panelJob(deviceID int, id int64, trigger string) (*job, erro
 	if s.stopped {
 		return nil, ErrStopped
 	}
-	for _, j := range s.queue {
-		if j.kind == panelJob && j.req.Panel == deviceID {
-			return j, nil
-		}
-	}
-	return s.push(panelJob, Request{Trigger: trigger, Panel: deviceID, RunID: id}), nil
+	j, _ := s.enqueue(panelJob, Request{Trigger: trigger, Panel: deviceID, RunID: id})
+	return j, nil
 }
 
 // syncJob finds or queues the job a sync/ joins and returns it with its run id.
@@ -301,9 +346,9 @@ func (s *Scheduler) syncJob(uid, id int64) (*job, int64, error) {
 		kind, req.UIDs, req.Named = namedJob, []int64{uid}, true
 		s.unbatch(uid)
 	}
-	j := s.waiting(kind)
-	if j == nil {
-		return s.push(kind, req), id, nil
+	j, joined := s.enqueue(kind, req)
+	if !joined {
+		return j, id, nil
 	}
 	if j.req.RunID == 0 {
 		// An API call joining a queued scheduled run makes it a run that
@@ -319,7 +364,7 @@ func (s *Scheduler) syncJob(uid, id int64) (*job, int64, error) {
 // unbatch takes uid out of the waiting batch: the named run covers it, and
 // without the guard. A batch left empty is dropped. Caller holds s.mu.
 func (s *Scheduler) unbatch(uid int64) {
-	b := s.waiting(batchJob)
+	b := s.waiting(batchJob, Request{})
 	if b == nil {
 		return
 	}
@@ -402,16 +447,14 @@ func (s *Scheduler) flushTouched(trigger string) {
 	if s.stopped {
 		return
 	}
-	named := s.waiting(namedJob)
+	named := s.waiting(namedJob, Request{})
 	if named != nil {
 		for _, uid := range named.req.UIDs {
 			delete(uids, uid)
 		}
 	}
 	if len(revoked) > 0 {
-		if named == nil {
-			named = s.push(namedJob, Request{Trigger: trigger, Named: true})
-		}
+		named, _ = s.enqueue(namedJob, Request{Trigger: trigger, Named: true})
 		for uid := range revoked {
 			delete(uids, uid)
 			s.unbatch(uid)
@@ -421,10 +464,7 @@ func (s *Scheduler) flushTouched(trigger string) {
 	if len(uids) == 0 {
 		return
 	}
-	b := s.waiting(batchJob)
-	if b == nil {
-		b = s.push(batchJob, Request{Trigger: trigger})
-	}
+	b, _ := s.enqueue(batchJob, Request{Trigger: trigger})
 	b.req.MeasureFleet = b.req.MeasureFleet || trigger == "watch"
 	b.req.UIDs = uniqueSorted(append(b.req.UIDs, slices.Collect(maps.Keys(uids))...))
 }

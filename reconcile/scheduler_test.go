@@ -179,3 +179,127 @@ func TestSchedulerSyncWaitClientGone(t *testing.T) {
 		t.Fatalf("queue %+v: want the run still queued", got)
 	}
 }
+
+// loop is a scheduler whose dispatch loop runs, with runs that record their
+// request and hold until released: the rules are tested as the loop applies
+// them, with no store.
+type loop struct {
+	s       *Scheduler
+	started chan Request
+	release chan Result // ends a run other than a full one
+	full    chan Result // ends a full run
+}
+
+func startLoop(t *testing.T) *loop {
+	t.Helper()
+	s, _ := newTestScheduler()
+	l := &loop{s: s, started: make(chan Request, 64), release: make(chan Result), full: make(chan Result)}
+	s.run = func(ctx context.Context, req Request) (Result, error) {
+		l.started <- req
+		if req.Panel == 0 && len(req.UIDs) == 0 {
+			return <-l.full, nil
+		}
+		return <-l.release, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = s.Start(ctx); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		for {
+			select {
+			case l.release <- Result{}: // let held runs end so Start returns
+			case l.full <- Result{}:
+			case <-done:
+				return
+			}
+		}
+	})
+	return l
+}
+
+// next waits for the next run to start.
+func (l *loop) next(t *testing.T) Request {
+	t.Helper()
+	select {
+	case req := <-l.started:
+		return req
+	case <-time.After(10 * time.Second):
+		t.Fatal("no run started")
+		return Request{}
+	}
+}
+
+// none checks no run starts for a while.
+func (l *loop) none(t *testing.T) {
+	t.Helper()
+	select {
+	case req := <-l.started:
+		t.Fatalf("run %+v started, want none", req)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// Full runs go one at a time; ticks during one queue one follow-up; runs
+// of the other kinds go beside it, up to maxTargeted at once.
+func TestSchedulerLoopPools(t *testing.T) {
+	l := startLoop(t)
+	l.s.Tick()
+	if req := l.next(t); req.Trigger != "cron" {
+		t.Fatalf("started %+v, want the scheduled full run", req)
+	}
+	l.s.Tick()
+	l.s.Tick()
+	l.none(t) // one full run at a time
+	for i := range maxTargeted + 1 {
+		if _, err := l.s.SyncPanel(context.Background(), i+1, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range maxTargeted {
+		if req := l.next(t); req.Panel == 0 {
+			t.Fatalf("started %+v, want a panel run beside the full run", req)
+		}
+	}
+	l.none(t) // maxTargeted targeted runs at once
+	l.release <- Result{}
+	if req := l.next(t); req.Panel != maxTargeted+1 {
+		t.Fatalf("started %+v, want the waiting panel run once a slot freed", req)
+	}
+	l.full <- Result{}
+	if req := l.next(t); req.Trigger != "cron" {
+		t.Fatalf("started %+v, want the full follow-up once the full run ended", req)
+	}
+	l.none(t) // the two ticks queued one follow-up, not two
+}
+
+// A panel whose read-back found keys gone gets a run of its own at once;
+// a refill for a panel already waiting joins its run; a refill run that
+// finds keys gone again queues nothing.
+func TestSchedulerLoopRefill(t *testing.T) {
+	l := startLoop(t)
+	if _, err := l.s.Sync(context.Background(), 5, false); err != nil {
+		t.Fatal(err)
+	}
+	l.next(t)
+	l.release <- Result{Refill: []int{3, 4}}
+	got := map[int]string{}
+	for range 2 {
+		req := l.next(t)
+		got[req.Panel] = req.Trigger
+	}
+	if got[3] != "refill" || got[4] != "refill" {
+		t.Fatalf("started %v, want refill runs of panels 3 and 4", got)
+	}
+	l.release <- Result{Refill: []int{3}}
+	l.release <- Result{}
+	l.none(t)
+	l.s.mu.Lock()
+	j1, _ := l.s.panelJob(7, 0, "refill")
+	j2, _ := l.s.panelJob(7, 0, "refill")
+	j3, _ := l.s.panelJob(8, 0, "refill")
+	l.s.mu.Unlock()
+	if j1 != j2 || j1 == j3 {
+		t.Fatal("a refill of a panel whose run waits must join it, and only it")
+	}
+}

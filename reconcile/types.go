@@ -63,7 +63,8 @@ func DefaultFamilies() Families {
 // undriven are the families named in config whose driver is not written
 // yet: their devices are reported (check, panels, the status page) and
 // left alone by runs, like an unknown paneltype, never failed run after run.
-var undriven = map[Family]bool{PanelAkuvox: true}
+// Every named family is driven today; the set stays for the next one.
+var undriven = map[Family]bool{}
 
 // Of returns the family paneltype names; false when it names none, or a
 // family yardsync does not drive yet, which is never guessed.

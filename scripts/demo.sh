@@ -52,6 +52,7 @@ fleet beward-mifare 1  2 127.0.2.1 "'http://ADDR/cgi-bin/mifare_cgi?action=list'
 fleet sokol         2  3 127.0.3.1 "http://ADDR/key/store"
 fleet qtech         11 1 127.0.4.1 "http://ADDR/api -d '{\"target\": \"rfkey\", \"action\": \"get\", \"data\": {}}'"
 fleet rubetek       13 1 127.0.5.1 "http://ADDR/api/v1/rfids"
+fleet akuvox        12 1 127.0.6.1 "--digest http://ADDR/api/user/get"
 GATE_PANEL=127.0.3.3 # the panel that sees the yard's gate: every contract's key goes there too
 API_PORT=${DEMO_API_PORT:-$(FIRST=8080 free_port 127.0.0.1)}
 PANEL_PORT=${DEMO_PANEL_PORT:-$(FIRST=18081 free_port "${PANEL_HOSTS[@]}")}

@@ -104,6 +104,9 @@ type PanelsConfig struct {
 	// request instead of delete + add); unverified on real firmware, so off
 	// by default.
 	BewardUpdate bool `yaml:"beward_update"`
+	// AkuvoxPause is the pause between two batches of 1,000 users written
+	// to an Akuvox S532 (an upload too fast may freeze it); 0: 1 s.
+	AkuvoxPause time.Duration `yaml:"akuvox_pause"`
 	// Families names the family of each devices.paneltype; entries in the
 	// file are added to the defaults (1 beward, 2 sokol, 11 qtech, 12
 	// akuvox, 13 rubetek) or replace them.
@@ -230,6 +233,7 @@ func (c *Config) Validate() error {
 		{"panels.port", portNumber(c.Panels.Port)},
 		{"panels.scheme", oneOf(c.Panels.Scheme, "http", "https")},
 		{"panels.families", validFamilies(c.Panels.Families)},
+		{"panels.akuvox_pause", atLeastDuration(c.Panels.AkuvoxPause, 0)},
 		{"ui.time_zone", c.UI.validZone()},
 	}
 	for _, ch := range checks {

@@ -46,6 +46,15 @@ func TestLoadConfig(t *testing.T) {
 			t.Fatalf("got %+v, %v: want beward_update read, and false by default", cfg.Panels, err)
 		}
 	})
+	t.Run("AkuvoxPause", func(t *testing.T) {
+		cfg, err := LoadConfig(writeConfig(t, "panels:\n  akuvox_pause: 250ms\n"), true, noEnv)
+		if err != nil || cfg.Panels.AkuvoxPause != 250*time.Millisecond || DefaultConfig().Panels.AkuvoxPause != 0 {
+			t.Fatalf("got %+v, %v: want akuvox_pause read, and 0 (1 s) by default", cfg.Panels, err)
+		}
+		if _, err := LoadConfig(writeConfig(t, "panels:\n  akuvox_pause: -1s\n"), true, noEnv); err == nil || !strings.Contains(err.Error(), "panels.akuvox_pause") {
+			t.Errorf("a negative pause: got %v, want it named", err)
+		}
+	})
 	t.Run("ChangesOverlap", func(t *testing.T) {
 		if got := DefaultConfig().Billing.ChangesOverlap; got != 2*time.Minute {
 			t.Fatalf("default billing.changes_overlap %s, want 2m", got)

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"yardsync/internal/testnet"
+	"yardsync/panels"
 	"yardsync/panels/panelsim"
+	"yardsync/reconcile"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while the command writes it.
@@ -249,5 +251,34 @@ func TestPanelsimFlagErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), bad[0]) || !strings.Contains(err.Error(), strings.TrimPrefix(bad[1], "add,")) {
 			t.Errorf("%v: got %v, want an error naming the flag and its value", bad, err)
 		}
+	}
+}
+
+// TestPanelsimAkuvox: --family akuvox and akuvox-s532 serve the model each
+// names under Digest auth, seeded with --keys, as the driver reads them.
+func TestPanelsimAkuvox(t *testing.T) {
+	for family, model := range map[string]string{"akuvox": "E12W", "akuvox-r20a": "R20A", "akuvox-s532": "S532"} {
+		t.Run(family, func(t *testing.T) {
+			addr := startPanelsim(t, "--family", family, "--keys", "3", "--password", "secret", "--junk", "1")
+			host, port, _ := strings.Cut(addr, ":")
+			p, _ := strconv.Atoi(port)
+			c, err := panels.New(reconcile.PanelDevice{ID: 1, Family: reconcile.PanelAkuvox, IP: host, Login: "admin", Password: "secret"},
+				panels.Options{Port: p, Timeout: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			info, err := c.Ping(ctx)
+			if err != nil || info.Model != model {
+				t.Fatalf("Ping: got %+v %v, want model %s", info, err, model)
+			}
+			keys, err := c.ListKeys(ctx)
+			if err != nil || len(keys) != 3 || c.Skipped() != 1 {
+				t.Errorf("ListKeys: got %v %v, %d skipped; want the 3 seeded keys and 1 foreign entry", keys, err, c.Skipped())
+			}
+			if status, _, err := panelCall(addr, "GET", "/api/user/get", ""); err != nil || status != http.StatusUnauthorized {
+				t.Errorf("Basic auth: got %d %v, want 401 (Digest only)", status, err)
+			}
+		})
 	}
 }

@@ -69,7 +69,7 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 		Billing: bill,
 		Store:   db,
 		Dial: panels.Dialer(panels.Options{Port: e.cfg.Panels.Port, Scheme: e.cfg.Panels.Scheme, Timeout: rc.PanelTimeout,
-			BewardUpdate: e.cfg.Panels.BewardUpdate, Log: e.log}),
+			BewardUpdate: e.cfg.Panels.BewardUpdate, AkuvoxPause: e.cfg.Panels.AkuvoxPause, Log: e.log}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
 			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, GuardMin: rc.GuardMin, LockWait: lockWait,
 			Families: e.families()},

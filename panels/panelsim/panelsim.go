@@ -1,8 +1,10 @@
 // Package panelsim emulates intercom panels over HTTP for tests, the demo and
 // benchmarks: Beward DKS with the internal key table ("beward") or the mifare
 // and external tables ("beward-mifare"), Sokol / IS ISCom X1 ("sokol") and
-// Qtech QDB-27C-H ("qtech") and Rubetek RV-3434/3437 ("rubetek").
-// Each Panel keeps its keys in memory, enforces HTTP Basic auth and answers as
+// Qtech QDB-27C-H ("qtech"), Rubetek RV-3434/3437 ("rubetek") and Akuvox
+// E12 ("akuvox"), R20A ("akuvox-r20a") and S532 ("akuvox-s532").
+// Each Panel keeps its keys in memory, enforces HTTP Basic auth (Digest on
+// an Akuvox) and answers as
 // docs/panels.md says the families do; fault switches (latency, errors, hangs,
 // resets, garbage, 401, 401 on writes only, writes acknowledged but not kept, capacity, writes
 // applied late or slowly, lost answers, a reboot that empties the tables,
@@ -28,10 +30,13 @@ const (
 	Sokol        = "sokol"         // IS ISCom X1 (Sokol), JSON key store
 	Qtech        = "qtech"         // Qtech QDB-27C-H, POST /api envelopes, keys bound to no flat
 	Rubetek      = "rubetek"       // Rubetek RV-3434/3437, /api/v1/rfids, packs of 400, keys bound to no flat
+	Akuvox       = "akuvox"        // Akuvox E12: Digest, /api/user/*, up to 4 codes a user, 1,000 users
+	AkuvoxR20A   = "akuvox-r20a"   // Akuvox R20A: as the E12, 4,000 users
+	AkuvoxS532   = "akuvox-s532"   // Akuvox S532: keys are users RFIDx<code>, flats FLATx<n>, 10,000 users
 )
 
 // simFamilies lists every family an emulator plays, in the order messages name them.
-var simFamilies = []string{Beward, BewardMifare, Sokol, Qtech, Rubetek}
+var simFamilies = []string{Beward, BewardMifare, Sokol, Qtech, Rubetek, Akuvox, AkuvoxR20A, AkuvoxS532}
 
 // Families lists the families an emulator plays.
 func Families() []string { return slices.Clone(simFamilies) }
@@ -97,7 +102,7 @@ type Options struct {
 	Login    string   // Basic auth user; empty means "admin"
 	Password string   // Basic auth password; empty means "admin"
 	DeviceID string   // reported by the liveness call; empty means "sim-<family>"
-	Capacity int      // maximum keys per table; 0 means unlimited
+	Capacity int      // maximum keys per table (users on an Akuvox); 0 means unlimited (an Akuvox: its model's limit)
 	Faults   Faults   // initial fault switches
 	Firmware Firmware // firmware variant; see SetFirmware
 }
@@ -124,14 +129,17 @@ type Panel struct {
 	// write never overtakes a slow one (WriteDelay) its client gave up on.
 	writing sync.Mutex
 
-	mu     sync.Mutex
-	keys   map[string]int // the listed table: rfid, mifare or the Sokol store
-	ext    map[string]int // beward-mifare: the external reader table
-	rfid   map[string]int // beward-mifare with Firmware.BothTables: rfid_cgi
-	faults Faults
-	log    []Request
-	saves  int
-	writes int // key writes applied since the faults were set (RebootAfter)
+	mu       sync.Mutex
+	keys     map[string]int    // the listed table: rfid, mifare or the Sokol store
+	ext      map[string]int    // beward-mifare: the external reader table
+	rfid     map[string]int    // beward-mifare with Firmware.BothTables: rfid_cgi
+	users    []AkuvoxUser      // akuvox: the users, in the order they are listed
+	nonces   map[string]uint64 // akuvox: Digest nonces given out, with the last nc seen
+	nextUser int               // akuvox: the last user ID given
+	faults   Faults
+	log      []Request
+	saves    int
+	writes   int // key writes applied since the faults were set (RebootAfter)
 
 	late     []lateWrite // LateApply's queue, oldest first
 	draining bool        // a goroutine applies the queue
@@ -157,7 +165,7 @@ func New(family string, opts Options) *Panel {
 		opts.DeviceID = "sim-" + family
 	}
 	return &Panel{family: family, opts: opts, done: make(chan struct{}),
-		keys: map[string]int{}, ext: map[string]int{}, rfid: map[string]int{}, faults: opts.Faults}
+		keys: map[string]int{}, ext: map[string]int{}, rfid: map[string]int{}, nonces: map[string]uint64{}, faults: opts.Faults}
 }
 
 // Family is the emulated family.
@@ -167,10 +175,14 @@ func (p *Panel) Family() string { return p.family }
 // stops applying LateApply's queue.
 func (p *Panel) Close() { p.close.Do(func() { close(p.done) }) }
 
-// Keys returns the listed key table, sorted by code.
+// Keys returns the listed key table, sorted by code; on an Akuvox every
+// code of every key user (an S532's RFIDx users), verbatim, on flat 0.
 func (p *Panel) Keys() []reconcile.PanelKey {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if isAkuvox(p.family) {
+		return p.akuvoxKeys()
+	}
 	return sorted(p.keys)
 }
 
@@ -181,10 +193,15 @@ func (p *Panel) ExtKeys() []reconcile.PanelKey {
 	return sorted(p.ext)
 }
 
-// SetKeys replaces every key table with keys (verbatim, not validated).
+// SetKeys replaces every key table with keys (verbatim, not validated); an
+// Akuvox gets a user for each key (an S532 an RFIDx user).
 func (p *Panel) SetKeys(keys []reconcile.PanelKey) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if isAkuvox(p.family) {
+		p.setAkuvoxKeys(keys)
+		return
+	}
 	p.keys, p.ext = map[string]int{}, map[string]int{}
 	for _, k := range keys {
 		p.keys[k.Code] = k.Flat
@@ -265,8 +282,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hook, leave := p.enter()
 	defer leave()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	user, pass, ok := r.BasicAuth()
-	authed := ok && user == p.opts.Login && pass == p.opts.Password
+	authed, stale := p.authed(r)
 	kind := p.writeKind(r, body)
 	req := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body), Authed: authed, Write: kind != 0}
 	f := p.record(req)
@@ -277,7 +293,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !authed || f.Unauthorized || f.RefuseWrites && req.Write {
-		p.unauthorized(w)
+		p.unauthorized(w, stale && !authed)
 		return
 	}
 	if f.Garbage {
@@ -301,6 +317,8 @@ func (p *Panel) serveFamily(w http.ResponseWriter, r *http.Request, body []byte)
 		p.serveQtech(w, r, body)
 	case Rubetek:
 		p.serveRubetek(w, r, body)
+	case Akuvox, AkuvoxR20A, AkuvoxS532:
+		p.serveAkuvox(w, r, body)
 	default:
 		p.serveBeward(w, r)
 	}
@@ -314,7 +332,24 @@ func (p *Panel) record(req Request) Faults {
 	return p.faults
 }
 
-func (p *Panel) unauthorized(w http.ResponseWriter) {
+// authed checks the request's credentials: HTTP Basic, or Digest on an
+// Akuvox (stale: right credentials under a nonce the panel dropped).
+func (p *Panel) authed(r *http.Request) (ok, stale bool) {
+	if isAkuvox(p.family) {
+		return p.digestAuth(r)
+	}
+	user, pass, ok := r.BasicAuth()
+	return ok && user == p.opts.Login && pass == p.opts.Password, false
+}
+
+// unauthorized answers 401 with the family's challenge; stale only matters
+// to Digest.
+func (p *Panel) unauthorized(w http.ResponseWriter, stale bool) {
+	if isAkuvox(p.family) {
+		p.challenge(w, stale)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"retcode": -1, "message": "Unauthorized"})
+		return
+	}
 	w.Header().Set("WWW-Authenticate", `Basic realm="`+p.family+`"`)
 	switch p.family {
 	case Sokol:

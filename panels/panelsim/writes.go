@@ -86,6 +86,8 @@ func (p *Panel) writeKind(r *http.Request, body []byte) Writes {
 		return qtechWriteKind(r, body)
 	case Rubetek:
 		return rubetekWriteKind(r)
+	case Akuvox, AkuvoxR20A, AkuvoxS532:
+		return akuvoxWriteKind(r, body)
 	}
 	p.mu.Lock()
 	fw := p.opts.Firmware
@@ -217,6 +219,7 @@ func (p *Panel) apply(w http.ResponseWriter, r *http.Request, body []byte) {
 		clear(p.keys)
 		clear(p.ext)
 		clear(p.rfid)
+		p.users = nil
 	}
 }
 
@@ -231,6 +234,9 @@ func (p *Panel) ack(w http.ResponseWriter) {
 		return
 	case Rubetek:
 		writeJSON(w, http.StatusOK, map[string]any{})
+		return
+	case Akuvox, AkuvoxR20A, AkuvoxS532:
+		akuvoxAnswer(w, 0, "", "OK", nil)
 		return
 	}
 	p.mu.Lock()
