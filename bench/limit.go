@@ -107,6 +107,17 @@ var requestModels = []requestModel{
 	{panelsim.Rubetek, 0, func(pp reconcile.PanelPlan, _ bool) int {
 		return 1 + deletes(pp) + rubetekPacks(len(pp.Add)) + readBack(pp)
 	}},
+	// Akuvox E12, R20A and S532 alike: the Digest challenge and the model
+	// probe (system/info), which a dialer does once per panel; a list; per
+	// deleted key the lookup of its user and a del; adds in batches of
+	// 1,000 users (held codes not sent, as Qtech); a read-back.
+	{panelsim.Akuvox, 2, akuvoxCold},
+	{panelsim.AkuvoxR20A, 2, akuvoxCold},
+	{panelsim.AkuvoxS532, 2, akuvoxCold},
+}
+
+func akuvoxCold(pp reconcile.PanelPlan, _ bool) int {
+	return 3 + 2*deletes(pp) + (len(pp.Add)+999)/1000 + readBack(pp)
 }
 
 // Driven lists the families the bench has a request model for: the mix of

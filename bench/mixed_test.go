@@ -59,6 +59,7 @@ func TestWorldMixed(t *testing.T) {
 		if st.Requests != st.Predicted {
 			t.Errorf("%s: the fleet saw %d requests %v, the plan predicts %d", name, st.Requests, st.FamilyRequests, st.Predicted)
 		}
+		t.Logf("%s: requests by family %v", name, st.FamilyRequests)
 		return st
 	}
 	if st := check("first sync", w.FreshRunner(8)); st.Result.Added == 0 {
