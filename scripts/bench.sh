@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make bench: run bench/ at several fleet sizes, then the fault matrix, keep
-# the raw output in bench/results/ (the mixed fleet's at the largest scale
-# in mixed-N.txt), write the "## Scale" section of
-# BENCHMARKS.md and the table of its "## Fault matrix" section, and draw
-# docs/bench-scale.svg; `go test ./bench/` then checks BENCHMARKS.md's
+# make bench: run bench/ at several fleet sizes, a mixed fleet of every
+# driven family at the largest, then the fault matrix, keep the raw output in
+# bench/results/ (the mixed fleet's in mixed-N.txt), write the "## Scale"
+# section of BENCHMARKS.md and the table of its "## Fault matrix" section,
+# and draw docs/bench-scale.svg; `go test ./bench/` then checks BENCHMARKS.md's
 # summary against the new raw output, so a changed number is a failing
 # test until the summary says it. Knobs (environment):
 #   SCALES="250 500 1000 2000"    panels per run (contracts: 50 per panel)
