@@ -26,9 +26,13 @@ type Metrics struct {
 	lastRun      *prometheus.GaugeVec
 	billingQuery *prometheus.HistogramVec
 	duplicates   prometheus.Gauge
+	calls        *prometheus.CounterVec
 }
 
-var _ reconcile.Observer = (*Metrics)(nil)
+var (
+	_ reconcile.Observer      = (*Metrics)(nil)
+	_ reconcile.CallsObserver = (*Metrics)(nil)
+)
 
 // New registers every collector.
 func New() *Metrics {
@@ -52,8 +56,11 @@ func New() *Metrics {
 			Help: "Billing query duration by query and result.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, []string{"query", "result"}),
 		duplicates: prometheus.NewGauge(prometheus.GaugeOpts{Name: "yardsync_billing_duplicate_contracts",
 			Help: "Contracts the last full run found with several snapshot rows; their panels are left as they are."}),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "yardsync_flat_calls_total",
+			Help: "Flats whose calls runs turned off (calls_off) and put back as found (calls_on), seen on the panel (reconcile.block_calls)."},
+			[]string{"op"}),
 	}
-	m.reg.MustRegister(m.runs, m.runDuration, m.panelOps, m.failing, m.guardTrips, m.runsGuarded, m.lastRun, m.billingQuery, m.duplicates,
+	m.reg.MustRegister(m.runs, m.runDuration, m.panelOps, m.failing, m.guardTrips, m.runsGuarded, m.lastRun, m.billingQuery, m.duplicates, m.calls,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -85,6 +92,12 @@ func (m *Metrics) RunDone(trigger string, s reconcile.Summary, took time.Duratio
 	m.lastRun.WithLabelValues("added").Set(float64(s.Added))
 	m.lastRun.WithLabelValues("rebound").Set(float64(s.Rebound))
 	m.lastRun.WithLabelValues("deleted").Set(float64(s.Deleted))
+}
+
+// CallsDone implements reconcile.CallsObserver.
+func (m *Metrics) CallsDone(off, on int) {
+	m.calls.WithLabelValues(reconcile.OpCallsOff).Add(float64(off))
+	m.calls.WithLabelValues(reconcile.OpCallsOn).Add(float64(on))
 }
 
 // Duplicates implements reconcile.Observer.

@@ -2,7 +2,9 @@ package panels_test
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,5 +203,143 @@ func conformJunk(t *testing.T, sim string, kind int) {
 	}
 	if c.Skipped() != 2 {
 		t.Errorf("Skipped() = %d, want 2", c.Skipped())
+	}
+}
+
+// TestConformanceCalls runs the call switch contract (reconcile.CallSwitch)
+// against every family's emulator that has a per-flat call setting, over
+// real HTTP: read, off, back exactly as found, refusals, bad credentials,
+// an acknowledged write the panel did not keep.
+func TestConformanceCalls(t *testing.T) {
+	for _, f := range conformance {
+		if noCallSwitch[f.sim] {
+			t.Run(f.sim+"/NoSwitch", func(t *testing.T) { conformNoCallSwitch(t, f.sim, f.kind) })
+			continue
+		}
+		t.Run(f.sim, func(t *testing.T) {
+			t.Run("OK", func(t *testing.T) { conformCalls(t, f.sim, f.kind) })
+			t.Run("ErrRefused", func(t *testing.T) { conformCallsRefused(t, f.sim, f.kind) })
+			t.Run("ErrCredentials", func(t *testing.T) { conformCallsCredentials(t, f.sim, f.kind) })
+			t.Run("ErrTransient", func(t *testing.T) { conformCallsTransient(t, f.sim, f.kind) })
+			t.Run("Unkept", func(t *testing.T) { conformCallsUnkept(t, f.sim, f.kind) })
+			t.Run("ErrFlat", func(t *testing.T) { conformCallsFlat(t, f.sim, f.kind) })
+		})
+	}
+}
+
+// noCallSwitch are the models whose driver cannot turn a flat's calls off:
+// the Akuvox E12 and R20A have no per-flat call setting (DESIGN); the
+// S532's flat user is not switched yet.
+var noCallSwitch = map[string]bool{panelsim.Akuvox: true, panelsim.AkuvoxR20A: true, panelsim.AkuvoxS532: true}
+
+// conformNoCallSwitch: a model without the switch says so, by
+// reconcile.ErrNoCalls, and sends nothing.
+func conformNoCallSwitch(t *testing.T, sim string, kind int) {
+	p, c := conformStart(t, sim, kind, panelsim.Options{})
+	if _, err := c.ListKeys(context.Background()); err != nil { // the model is probed with the first listing
+		t.Fatal(err)
+	}
+	p.ResetRequests()
+	if c.SwitchesCalls() {
+		t.Fatalf("%s: the driver claims a call switch", sim)
+	}
+	if _, err := c.Calls(context.Background(), 12); !errors.Is(err, reconcile.ErrNoCalls) {
+		t.Errorf("Calls: %v, want reconcile.ErrNoCalls", err)
+	}
+	if err := c.SetCalls(context.Background(), 12, reconcile.CallSetting{}); !errors.Is(err, reconcile.ErrNoCalls) {
+		t.Errorf("SetCalls: %v, want reconcile.ErrNoCalls", err)
+	}
+	if n := len(p.Requests()); n != 0 {
+		t.Errorf("%d requests sent to a panel that cannot switch calls", n)
+	}
+}
+
+// conformCallsStart is a panel whose flat 12 takes handset calls only.
+func conformCallsStart(t *testing.T, sim string, kind int, opts panelsim.Options) (*panelsim.Panel, *panels.Client) {
+	t.Helper()
+	p, c := conformStart(t, sim, kind, opts)
+	p.SetFlatCalls(12, panelsim.FlatCalls{Handset: true})
+	if !c.SwitchesCalls() {
+		t.Fatalf("%s: the driver cannot switch calls", sim)
+	}
+	return p, c
+}
+
+func conformCalls(t *testing.T, sim string, kind int) {
+	p, c := conformCallsStart(t, sim, kind, panelsim.Options{})
+	ctx := context.Background()
+	before, _ := p.FlatCalls(12)
+	found, err := c.Calls(ctx, 12)
+	if err != nil || !found.Handset || found.SIP {
+		t.Fatalf("Calls: got %+v %v, want handset on, SIP off", found, err)
+	}
+	if err := c.SetCalls(ctx, 12, reconcile.CallSetting{}); err != nil {
+		t.Fatalf("SetCalls off: %v", err)
+	}
+	if got, err := c.Calls(ctx, 12); err != nil || !got.Off() {
+		t.Fatalf("read back after off: %+v %v", got, err)
+	}
+	if got, _ := p.FlatCalls(12); got.Handset || got.SIP {
+		t.Fatalf("panel holds %+v after off", got)
+	}
+	if err := c.SetCalls(ctx, 12, found); err != nil {
+		t.Fatalf("SetCalls back: %v", err)
+	}
+	if got, err := c.Calls(ctx, 12); err != nil || got != found {
+		t.Fatalf("read back after on: %+v %v, want %+v", got, err, found)
+	}
+	if got, _ := p.FlatCalls(12); got != before {
+		t.Fatalf("panel holds %+v, want %+v as it was", got, before)
+	}
+	if sim == panelsim.Qtech { // Replace1 and Replace2 travel back unchanged
+		reqs := p.Requests()
+		if last := reqs[len(reqs)-2].Body; !strings.Contains(last, `"Replace1":"12"`) || !strings.Contains(last, `"Replace2":"100000012"`) {
+			t.Fatalf("dialreplace set lost the flat's numbers: %s", last)
+		}
+	}
+}
+
+func conformCallsRefused(t *testing.T, sim string, kind int) {
+	p, c := conformCallsStart(t, sim, kind, panelsim.Options{Faults: panelsim.Faults{RefuseWrites: true}})
+	err := c.SetCalls(context.Background(), 12, reconcile.CallSetting{})
+	checkErr(t, err, reconcile.ErrPermanent, c, "401")
+	if got, _ := p.FlatCalls(12); !got.Handset {
+		t.Errorf("a refused write changed the flat: %+v", got)
+	}
+}
+
+func conformCallsCredentials(t *testing.T, sim string, kind int) {
+	p := panelsim.New(sim, panelsim.Options{Login: "admin", Password: "right"})
+	t.Cleanup(p.Close)
+	p.SetFlatCalls(12, panelsim.FlatCalls{Handset: true})
+	c := mustClient(t, newServer(t, p), kind, "admin", testPassword, 2*time.Second)
+	_, err := c.Calls(context.Background(), 12)
+	checkErr(t, err, reconcile.ErrPermanent, c, "bad credentials")
+}
+
+func conformCallsTransient(t *testing.T, sim string, kind int) {
+	_, c := conformCallsStart(t, sim, kind, panelsim.Options{Faults: panelsim.Faults{ErrorRate: 1}})
+	_, err := c.Calls(context.Background(), 12)
+	checkErr(t, err, reconcile.ErrTransient, c, "")
+}
+
+func conformCallsUnkept(t *testing.T, sim string, kind int) {
+	_, c := conformCallsStart(t, sim, kind, panelsim.Options{Faults: panelsim.Faults{DropCalls: true}})
+	ctx := context.Background()
+	if err := c.SetCalls(ctx, 12, reconcile.CallSetting{}); err != nil {
+		t.Fatalf("SetCalls acknowledged: %v", err)
+	}
+	if got, err := c.Calls(ctx, 12); err != nil || got.Off() {
+		t.Errorf("read back shows %+v %v, want the unkept off missing", got, err)
+	}
+}
+
+func conformCallsFlat(t *testing.T, sim string, kind int) {
+	_, c := conformCallsStart(t, sim, kind, panelsim.Options{})
+	err := c.SetCalls(context.Background(), 10000, reconcile.CallSetting{})
+	checkErr(t, err, reconcile.ErrPermanent, c, "flat 10000")
+	if sim == panelsim.Rubetek { // an apartment the panel does not hold is no default
+		_, err := c.Calls(context.Background(), 77)
+		checkErr(t, err, reconcile.ErrPermanent, c, "apartment 77")
 	}
 }

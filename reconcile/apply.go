@@ -282,27 +282,29 @@ func (r *Runner) panelDeadline(ops int) time.Duration {
 // so an interruption at any point leaves records the next run can act on.
 func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
 	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace)
-	ctx, cancel := context.WithTimeout(ctx, r.panelDeadline(ops))
+	calls := len(pp.CallsOff) + len(pp.CallsOn) // each a read, a write and a read-back
+	ctx, cancel := context.WithTimeout(ctx, r.panelDeadline(ops+3*calls))
 	defer cancel()
 	if err := r.bookkeeping(ctx, pp); err != nil {
 		return 0, 0, 0, err
 	}
-	if ops == 0 {
+	if ops+calls == 0 {
 		return 0, 0, 0, nil
 	}
 	werr := r.write(ctx, p, pp)
-	if unreachable(werr) {
+	cerr := r.switchCalls(ctx, p, pp, werr) // before the save: a Beward saves flats with keys
+	if unreachable(werr) || unreachable(cerr) {
 		r.logSession(ctx, pp, nil, werr)
 		// No read-back: nothing counts, every record stays. But what went
 		// through before the panel stopped answering is saved if it can be
 		// (one try, no retry), or a Beward undoes it at its next reboot.
-		return 0, 0, 0, errors.Join(werr, p.Finish(ctx))
+		return 0, 0, 0, errors.Join(werr, cerr, p.Finish(ctx))
 	}
 	// Saved even after a refused add: the deletes must survive a reboot.
 	ferr := r.retry(ctx, pp.Device.Family, "finish", p.Finish)
 	if unreachable(ferr) {
 		r.logSession(ctx, pp, nil, ferr)
-		return 0, 0, 0, ferr
+		return 0, 0, 0, errors.Join(ferr, cerr)
 	}
 	var have []PanelKey
 	lerr := r.retry(ctx, pp.Device.Family, "readback", func(ctx context.Context) (err error) {
@@ -311,7 +313,7 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	})
 	if lerr != nil {
 		r.logSession(ctx, pp, nil, lerr)
-		return 0, 0, 0, errors.Join(lerr, ferr)
+		return 0, 0, 0, errors.Join(lerr, ferr, cerr)
 	}
 	v := verify(pp, have)
 	if len(v.missing) > 0 {
@@ -321,7 +323,7 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 	// The deletions are seen: record them even if the panel's deadline just passed.
 	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer fcancel()
-	err = errors.Join(ferr, r.forgetGone(fctx, pp.Device.ID, v.gone), v.err(werr))
+	err = errors.Join(ferr, r.forgetGone(fctx, pp.Device.ID, v.gone), v.err(werr), cerr)
 	return v.added, v.rebound, len(v.gone), err
 }
 

@@ -134,3 +134,23 @@ func sessionChanges(pp PanelPlan, owners map[ownedAt]OwnedKey, v *verified, err 
 	}
 	return out
 }
+
+// add puts changes of one panel made outside its key writes (a flat's
+// calls) in the log.
+func (l *runChanges) add(ctx context.Context, deviceID int, changes []Change) error {
+	if l == nil || len(changes) == 0 {
+		return nil
+	}
+	at := time.Now().UTC()
+	l.mu.Lock()
+	for _, c := range changes {
+		c.At, c.RunID, c.DeviceID = at, l.runID, deviceID
+		l.buf = append(l.buf, c)
+	}
+	full := len(l.buf) >= changeBatch
+	l.mu.Unlock()
+	if full {
+		return l.flush(ctx)
+	}
+	return nil
+}

@@ -210,3 +210,30 @@ func (b *ContactBatch) Flush(ctx context.Context) error {
 	}
 	return err
 }
+
+// Calls forwards to a panel that can switch a flat's calls (see CallSwitch).
+func (p *recordingPanel) Calls(ctx context.Context, flat int) (CallSetting, error) {
+	cs, ok := p.Panel.(CallSwitch)
+	if !ok {
+		return CallSetting{}, ErrNoCalls
+	}
+	got, err := cs.Calls(ctx, flat)
+	if errors.Is(err, ErrNoCalls) {
+		return got, err // the model, not the panel's health
+	}
+	return got, p.failed(ctx, err)
+}
+
+// SetCalls forwards to a panel that can switch a flat's calls.
+func (p *recordingPanel) SetCalls(ctx context.Context, flat int, s CallSetting) error {
+	cs, ok := p.Panel.(CallSwitch)
+	if !ok {
+		return ErrNoCalls
+	}
+	err := cs.SetCalls(ctx, flat, s)
+	if errors.Is(err, ErrNoCalls) {
+		return err
+	}
+	p.wrote.Store(true)
+	return p.failed(ctx, err)
+}

@@ -55,6 +55,12 @@ type Desired struct {
 	// row for: which row is true is unknown, so they get no grants and their
 	// keys are left as they are.
 	Duplicates []int64
+	// Calls maps device id -> flat -> what the billing says of its calls
+	// (see calls.go); only flats with an unpaid (or frozen) contract appear.
+	Calls map[int]map[int]FlatCalls
+	// CallsWhole marks, on a run of some contracts, the flats whose every
+	// contract was read (see completeFlats); nil on a full run, which reads all.
+	CallsWhole map[int]map[int]bool
 }
 
 // Access is the state of one (uid, device) pair: AccessNone, AccessUnpaid or AccessPaid.
@@ -106,6 +112,7 @@ func Desire(in Inputs) Desired {
 	for _, uid := range sortedKeys(contracts) {
 		d.grantContract(contracts[uid])
 	}
+	d.Calls = flatCalls(in, contracts, dups, &d)
 	slices.SortFunc(d.Conflicts, compareConflicts)
 	return d
 }

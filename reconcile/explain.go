@@ -64,6 +64,9 @@ type ExplainedPanel struct {
 	Via      string         `json:"via"`             // "right", "door N", or "owned" (keys left from an earlier reach)
 	Error    string         `json:"error,omitempty"` // why the panel could not be read
 	Keys     []ExplainedKey `json:"keys"`
+	// Calls is the contract's flat's calls there, when its flat is usable
+	// and its contract connected (reconcile.block_calls).
+	Calls *ExplainedCalls `json:"calls,omitempty"`
 }
 
 // ExplainedKey is one of the contract's keys on one panel.
@@ -103,6 +106,9 @@ func (r *Runner) Explain(ctx context.Context, uid int64, log ChangeReader) (Expl
 	ex.Reason = reasonText(uid, ex.ReasonCode, ex.ReasonArgs)
 	for _, id := range explainedPanels(uid, desired, owned) {
 		ex.Panels = append(ex.Panels, explainPanel(uid, desired.Panels[id], in, desired, owned))
+	}
+	if err := r.explainCalls(ctx, uid, ex.Panels, in, desired); err != nil {
+		return ex, err
 	}
 	r.readLive(ctx, ex.Panels, desired)
 	if log != nil {

@@ -20,6 +20,9 @@ import (
 //     whose every right is now below paid. It holds every deletion when that
 //     count exceeds both GuardMin and MaxRevoke × the contracts that were
 //     paid before it (Guard.Before).
+//   - With reconcile.block_calls, a flat whose calls the run would turn off
+//     is a revocation too: its unpaid contracts count among Revoking, and
+//     a held run turns no call off either (Guard.CallsOff).
 //
 // This is the one place the rule lives; Plan.Guard carries its numbers to
 // the log, the run report, explain, check and the status page.
@@ -48,6 +51,9 @@ type Guard struct {
 	// UIDs lists, sorted, the contracts counted in Revoking (at most
 	// guardListed of them), for explain.
 	UIDs []int64 `json:"uids,omitempty"`
+	// CallsOff counts the flats whose calls the run would turn off; their
+	// contracts are among Revoking.
+	CallsOff int `json:"calls_off,omitempty"`
 }
 
 // guardListed bounds Guard.UIDs: enough for explain to name a contract of a
@@ -55,10 +61,15 @@ type Guard struct {
 const guardListed = 1000
 
 // String says what the guard found, e.g. "would revoke 37 of 120 contracts
-// (limit 24: max_revoke 20 %, guard_min 10)".
+// (limit 24: max_revoke 20 %, guard_min 10)", and how many flats' calls it
+// would turn off when it would.
 func (g Guard) String() string {
-	return fmt.Sprintf("would revoke %d of %d contracts (limit %d: max_revoke %s %%, guard_min %d)",
+	s := fmt.Sprintf("would revoke %d of %d contracts (limit %d: max_revoke %s %%, guard_min %d)",
 		g.Revoking, g.Before, g.Limit, percent(g.Share), g.Min)
+	if g.CallsOff > 0 {
+		s += fmt.Sprintf(", turning off the calls of %d flats", g.CallsOff)
+	}
+	return s
 }
 
 func percent(share float64) string {
@@ -83,15 +94,32 @@ func guardOf(desired Desired, opt PlanOptions, s scope) *Guard {
 	if opt.PaidFleet > 0 && len(opt.UIDs) > 0 {
 		g.Before = max(opt.PaidFleet, g.Before)
 	}
+	revoking := map[int64]bool{}
 	for _, uid := range sortedKeys(paid) {
 		state, has := now[uid]
 		if !has || state == AccessPaid || slices.Contains(desired.Duplicates, uid) {
 			continue // no right left (not the billing's doing), still paid, or unknown
 		}
-		g.Revoking++
-		if len(g.UIDs) < guardListed {
-			g.UIDs = append(g.UIDs, uid)
+		revoking[uid] = true
+	}
+	if opt.BlockCalls {
+		at := callRecordsAt(opt.Calls)
+		for _, id := range s.panels {
+			off, _ := s.callsOf(id, desired, at[id], true)
+			g.CallsOff += len(off)
+			for _, c := range off {
+				for _, uid := range c.UIDs {
+					revoking[uid] = true
+				}
+			}
 		}
+	}
+	g.Revoking = len(revoking)
+	for _, uid := range sortedKeys(revoking) {
+		if len(g.UIDs) == guardListed {
+			break
+		}
+		g.UIDs = append(g.UIDs, uid)
 	}
 	g.Min = max(opt.GuardMin, 0)
 	g.Limit = max(g.Min, int(math.Floor(opt.MaxRevoke*float64(g.Before))))

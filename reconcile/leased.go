@@ -303,3 +303,22 @@ func (lp *leasedPanel) ReplaceKeys(ctx context.Context, keys []PanelKey) error {
 	}
 	return lp.call(ctx, func(ctx context.Context) error { return rp.ReplaceKeys(ctx, keys) })
 }
+
+// Calls forwards to a panel that can switch a flat's calls (see CallSwitch).
+func (lp *leasedPanel) Calls(ctx context.Context, flat int) (got CallSetting, err error) {
+	cs, ok := lp.p.(CallSwitch)
+	if !ok {
+		return CallSetting{}, ErrNoCalls
+	}
+	err = lp.call(ctx, func(ctx context.Context) error { got, err = cs.Calls(ctx, flat); return err })
+	return got, err
+}
+
+// SetCalls forwards to a panel that can switch a flat's calls.
+func (lp *leasedPanel) SetCalls(ctx context.Context, flat int, s CallSetting) error {
+	cs, ok := lp.p.(CallSwitch)
+	if !ok {
+		return ErrNoCalls
+	}
+	return lp.call(ctx, func(ctx context.Context) error { return cs.SetCalls(ctx, flat, s) })
+}

@@ -42,6 +42,12 @@ type PlanOptions struct {
 	// PaidFleet, when above 0, is the number of contracts paid across the
 	// fleet before the run: a watch batch is measured against all of them.
 	PaidFleet int
+	// BlockCalls turns off the calls of flats whose contracts are all
+	// connected but unpaid (reconcile.block_calls; see calls.go).
+	BlockCalls bool
+	// Calls are the call records of the panels in scope: flats whose
+	// calls yardsync turned off, restored once the billing lets them be.
+	Calls []CallRecord
 }
 
 // PanelPlan is what one panel needs. Add and Rebind are panel writes, Delete
@@ -78,6 +84,11 @@ type PanelPlan struct {
 	// scope: the session's read-back checks them too, so a panel that lost
 	// keys meanwhile (a reboot) is seen.
 	Keep []PanelKey `json:"-"`
+	// CallsOff lists the flats to turn calls off on, CallsOn those to put
+	// back as found, CallsHeld the flats the guard kept on (see calls.go).
+	CallsOff  []CallOff `json:"calls_off,omitempty"`
+	CallsOn   []CallOn  `json:"calls_on,omitempty"`
+	CallsHeld []int     `json:"calls_held,omitempty"`
 }
 
 // Plan is the pure outcome of one calculation: what to write to each panel
@@ -151,6 +162,7 @@ type planner struct {
 	owned   []OwnedKey
 	ownedAt map[int][]OwnedKey
 	opt     PlanOptions
+	callsAt map[int][]CallRecord
 	guard   *Guard // decided before any panel is read
 	p       Plan
 }
@@ -163,7 +175,7 @@ type panelPlan struct {
 // planner sorts owned by device (stably, in place) to index it.
 func (s scope) planner(desired Desired, owned []OwnedKey, opt PlanOptions) *planner {
 	g := guardOf(desired, opt, s)
-	return &planner{s: s, desired: desired, owned: owned, ownedAt: ownedIndex(owned), opt: opt, guard: g,
+	return &planner{s: s, desired: desired, owned: owned, ownedAt: ownedIndex(owned), opt: opt, guard: g, callsAt: callRecordsAt(opt.Calls),
 		p: Plan{Panel: s.panel, UIDs: s.uids, Named: s.named && s.uids != nil, Prune: s.prune, MaxRevoke: opt.MaxRevoke, Panels: []PanelPlan{},
 			Guarded: g.Held, Guard: g}}
 }
@@ -175,10 +187,15 @@ func (b *planner) plan(id int, keys []PanelKey) panelPlan {
 		return panelPlan{pp: b.s.diffTombstone(dev, keys, own)}
 	}
 	pp := b.s.diff(b.desired.Panels[id], b.desired.Keys[id], keys, own)
+	pp.CallsOff, pp.CallsOn = b.s.callsOf(id, b.desired, b.callsAt[id], b.opt.BlockCalls)
 	if b.guard.Held {
-		// The guard holds every deletion on a live panel, and the
-		// clear-and-push that would make them.
+		// The guard holds every deletion on a live panel, the calls it
+		// would turn off, and the clear-and-push that would make them.
 		pp.Held, pp.Delete = pp.Delete, nil
+		for _, c := range pp.CallsOff {
+			pp.CallsHeld = append(pp.CallsHeld, c.Flat)
+		}
+		pp.CallsOff = nil
 		return panelPlan{pp: pp}
 	}
 	pp.Whole = b.s.whole(b.desired.Keys[id], keys, pp)
@@ -187,7 +204,7 @@ func (b *planner) plan(id int, keys []PanelKey) panelPlan {
 
 // add keeps one panel's plan if it changes anything or holds deletions.
 func (b *planner) add(pp panelPlan) {
-	if pp.pp.changes() || len(pp.pp.Held) > 0 {
+	if pp.pp.changes() || len(pp.pp.Held)+len(pp.pp.CallsHeld) > 0 {
 		b.p.Panels = append(b.p.Panels, pp.pp)
 	}
 }
@@ -246,7 +263,8 @@ func (p Plan) Counts() (add, rebind, del int) {
 
 // without drops every step of the plan on codes and, if it dropped any,
 // the clear-and-push (it would rewrite them): the panel keeps those codes
-// as they are. Listed forms are compared normalised.
+// as they are. Listed forms are compared normalised. The flats' calls are
+// dropped too (see below).
 func (pp PanelPlan) without(codes map[string]bool) PanelPlan {
 	if len(codes) == 0 {
 		return pp
@@ -265,6 +283,9 @@ func (pp PanelPlan) without(codes map[string]bool) PanelPlan {
 	if pp.steps() != n {
 		pp.Whole = nil
 	}
+	// A newer run read the billing later and may have switched these
+	// flats already: their calls wait for the next run's plan.
+	pp.CallsOff, pp.CallsOn = nil, nil
 	return pp
 }
 
@@ -274,7 +295,7 @@ func (pp PanelPlan) steps() int {
 }
 
 func (pp PanelPlan) changes() bool {
-	return len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Adopt)+len(pp.Forget) > 0
+	return len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Adopt)+len(pp.Forget)+len(pp.CallsOff)+len(pp.CallsOn) > 0
 }
 
 // ownedIndex groups owned keys by device without copying them: owned is

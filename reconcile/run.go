@@ -80,6 +80,12 @@ type Observer interface {
 	Progress(stage string, done, total int)
 }
 
+// CallsObserver is an Observer told how many flats a run switched
+// (reconcile.block_calls).
+type CallsObserver interface {
+	CallsDone(off, on int)
+}
+
 // Stages of a run, as Observer.Progress names them.
 const (
 	StageLock  = "waiting for another run"
@@ -106,6 +112,9 @@ type Options struct {
 	// Families names the family of each devices.paneltype (panels.families);
 	// nil: DefaultFamilies. A paneltype it does not name is no panel.
 	Families Families
+	// BlockCalls turns off the calls of flats whose contracts are all
+	// connected but unpaid (reconcile.block_calls; see calls.go).
+	BlockCalls bool
 }
 
 // Request asks for one run.
@@ -151,6 +160,10 @@ type Result struct {
 	// afresh; they do not make this run partial.
 	Yielded map[int]string `json:"yielded,omitempty"`
 	Error   string         `json:"error,omitempty"` // why the run failed as a whole
+	// CallsOff and CallsOn count the flats whose calls the run turned off
+	// and put back, as the panels showed them (reconcile.block_calls).
+	CallsOff int `json:"calls_off"`
+	CallsOn  int `json:"calls_on"`
 	// Recheck lists the contracts whose keys were deleted so soon after an
 	// add that the add may still land: their records stay, and they are to
 	// be run again (by name) after RecheckAfter, when it cannot.
@@ -192,6 +205,8 @@ type Runner struct {
 	uncertain *uidSet
 	// lost gathers the panels whose read-back found desired keys gone.
 	lost *uidSet
+	// calls counts the flats this run switched (see switchCalls).
+	calls *callTally
 	// progress is the run's Request.Progress.
 	progress *Progress
 }
@@ -220,6 +235,7 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	run := *r
 	run.stop = req.Stop
 	run.uncertain, run.lost = &uidSet{}, &uidSet{}
+	run.calls = &callTally{}
 	run.progress = req.Progress
 	if !req.DryRun {
 		run.changes = newRunChanges(r.Store, res.RunID)
@@ -228,6 +244,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	l.start(ctx)
 	run.execute(ctx, req, &res, l)
 	l.close(ctx)
+	if !req.DryRun {
+		res.CallsOff, res.CallsOn = run.calls.counts()
+	}
 	if res.Recheck = run.uncertain.list(); len(res.Recheck) > 0 {
 		res.RecheckAfter = r.settle()
 	}
@@ -271,12 +290,16 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 	report := map[string]any{"panel": req.Panel, "guard": res.Plan.Guard, "recheck": res.Recheck, "refill": res.Refill, "failed": res.Failed, "conflicts": res.Plan.Conflicts, "bad_flats": res.Plan.BadFlats,
 		"held": heldCount(res.Plan), "unread": res.Plan.Unread, "duplicates": res.Plan.Duplicates,
 		"unburied": res.Unburied, "yielded": res.Yielded,
-		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld)}
+		"access_changes": len(res.Plan.Access) + len(res.Plan.AccessGone), "access_held": len(res.Plan.AccessHeld),
+		"calls_off": res.CallsOff, "calls_on": res.CallsOn, "calls_held": callsHeld(res.Plan)}
 	if err := r.Store.FinishRun(ctx, res.Summary, res.Error, report); err != nil {
 		r.Log.Error("run not recorded", slog.Int64("run_id", res.RunID), slog.Any("error", err))
 	}
 	if r.Observer != nil {
 		r.Observer.RunDone(req.Trigger, res.Summary, took)
+		if co, ok := r.Observer.(CallsObserver); ok {
+			co.CallsDone(res.CallsOff, res.CallsOn)
+		}
 		if len(req.UIDs) == 0 {
 			r.Observer.Duplicates(len(res.Plan.Duplicates))
 		}
@@ -285,6 +308,7 @@ func (r *Runner) record(ctx context.Context, req Request, res *Result, took time
 		slog.Bool("named", req.Named),
 		slog.String("status", res.Status), slog.Int("panels", res.Panels), slog.Int("failed_panels", res.FailedPanels),
 		slog.Int("added", res.Added), slog.Int("rebound", res.Rebound), slog.Int("deleted", res.Deleted),
+		slog.Int("calls_off", res.CallsOff), slog.Int("calls_on", res.CallsOn),
 		slog.Bool("guarded", res.Guarded), slog.Int("bad_flats", len(res.Plan.BadFlats)),
 		slog.Int("conflicts", len(res.Plan.Conflicts)), slog.Any("duplicates", res.Plan.Duplicates),
 		slog.Int("access_changes", len(res.Plan.Access)+len(res.Plan.AccessGone)), slog.Duration("took", took)}
@@ -309,6 +333,14 @@ func runLevel(status string) slog.Level {
 	return slog.LevelWarn // partial, guarded
 }
 
+func callsHeld(p Plan) int {
+	n := 0
+	for _, pp := range p.Panels {
+		n += len(pp.CallsHeld)
+	}
+	return n
+}
+
 func heldCount(p Plan) int {
 	n := 0
 	for _, pp := range p.Panels {
@@ -328,7 +360,7 @@ func heldCount(p Plan) int {
 func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *leases) {
 	defer settle(res)
 	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, GuardMin: r.Opts.GuardMin, Force: req.Force,
-		UIDs: req.UIDs, Named: req.Named, Panel: req.Panel}
+		UIDs: req.UIDs, Named: req.Named, Panel: req.Panel, BlockCalls: r.Opts.BlockCalls}
 	o, reads, err := r.observeReading(ctx, req, l, opt)
 	if err == nil && req.MeasureFleet && len(req.UIDs) > 0 {
 		opt.PaidFleet, err = r.Store.PaidContracts(ctx)
@@ -342,8 +374,25 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	opt.Recorded = o.access
 	desired := r.desire(req, o.in)
+	if err == nil && opt.BlockCalls && len(req.UIDs) > 0 {
+		err = r.completeFlats(ctx, &desired, o.in, req.UIDs)
+	}
+	if err != nil {
+		if reads != nil {
+			reads.cancel()
+		}
+		r.fail(res, err)
+		return
+	}
 	o.in = Inputs{} // read into desired: let it go before the panels are planned
 	s := newScope(desired, o.owned, opt)
+	if opt.Calls, err = r.callRecords(ctx, s.panels); err != nil {
+		if reads != nil {
+			reads.cancel()
+		}
+		r.fail(res, err)
+		return
+	}
 	r.changes.know(o.owned)
 	if reads == nil {
 		reads = r.startReads(ctx, l, s.devices(desired))
@@ -376,6 +425,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	res.Guarded = res.Plan.Guarded
 	if req.DryRun {
 		res.Added, res.Rebound, res.Deleted = res.Plan.Counts()
+		res.CallsOff, res.CallsOn = res.Plan.CallCounts()
 		return
 	}
 	r.apply(ctx, sess, clients, res.Plan, out)

@@ -75,6 +75,15 @@ func (pp PanelPlan) table(w io.Writer) {
 	for _, code := range pp.Forget {
 		fmt.Fprintf(w, "  forget\t%s\t\n", code)
 	}
+	for _, c := range pp.CallsOff {
+		fmt.Fprintf(w, "  calls off\tflat %d\tuids %v: none paid\n", c.Flat, c.UIDs)
+	}
+	for _, c := range pp.CallsOn {
+		fmt.Fprintf(w, "  calls on\tflat %d\tback as found: %s\n", c.Flat, describeCalls(c.Found))
+	}
+	for _, flat := range pp.CallsHeld {
+		fmt.Fprintf(w, "  calls held\tflat %d\tguarded: not turned off\n", flat)
+	}
 }
 
 func (p Plan) footer(w io.Writer) {

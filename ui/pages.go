@@ -63,6 +63,14 @@ type panelData struct {
 	Run     *runResult       // the run the sync button just made, as recorded
 	SyncErr string           // why the sync button made no run (only in the answer to its POST)
 	Held    *store.HeldGuard // as on the overview
+	// CallsOff lists the flats whose calls yardsync turned off on the panel
+	// (reconcile.block_calls), with what it found there.
+	CallsOff []reconcile.CallRecord
+}
+
+// callRecords is a Store that keeps call records (store.DB does).
+type callRecords interface {
+	CallRecords(ctx context.Context, devices []int) ([]reconcile.CallRecord, error)
 }
 
 // keyRow is one key of a panel: what yardsync owns and what the panel holds.
@@ -97,6 +105,9 @@ func (h *Handler) showPanel(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	if err == nil {
 		d.Run, err = h.syncResult(r)
+	}
+	if cr, ok := h.opts.Store.(callRecords); ok && err == nil {
+		d.CallsOff, err = cr.CallRecords(r.Context(), []int{st.DeviceID})
 	}
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "internal", err)

@@ -12,29 +12,43 @@ import (
 // itself.
 var words = map[string]map[string]string{
 	"ru": {
-		"status:ok":      "успешно",
-		"status:partial": "частично",
-		"status:guarded": "удержан защитой",
-		"status:failed":  "с ошибкой",
-		"status:running": "идёт",
-		"trigger:cli":    "командная строка",
-		"trigger:cron":   "по расписанию",
-		"trigger:api":    "по запросу",
-		"trigger:watch":  "изменение в биллинге",
-		"trigger:refill": "ключи пропали с панели",
-		"op:add":         "добавление",
-		"op:delete":      "удаление",
-		"op:rebind":      "перепривязка",
-		"result:ok":      "выполнено",
-		"result:failed":  "не удалось",
-		"via:right":      "по праву на панель",
-		"via:owned":      "ключи остались от прежнего доступа",
-		"via:door":       "через дверь %s",
+		"status:ok":          "успешно",
+		"status:partial":     "частично",
+		"status:guarded":     "удержан защитой",
+		"status:failed":      "с ошибкой",
+		"status:running":     "идёт",
+		"trigger:cli":        "командная строка",
+		"trigger:cron":       "по расписанию",
+		"trigger:api":        "по запросу",
+		"trigger:watch":      "изменение в биллинге",
+		"trigger:refill":     "ключи пропали с панели",
+		"op:add":             "добавление",
+		"op:delete":          "удаление",
+		"op:rebind":          "перепривязка",
+		"op:calls_off":       "звонки отключены",
+		"op:calls_on":        "звонки включены",
+		"calls:on":           "включены, остаются как есть",
+		"calls:off":          "отключены: никто по квартире не оплатил",
+		"calls:off_as_found": "были выключены до нас и останутся выключенными",
+		"calls:restore":      "следующий прогон вернёт, как было",
+		"calls:off_next_run": "отключит следующий прогон: по квартире никто не оплатил",
+		"calls:as_is":        "не трогаем",
+		"result:ok":          "выполнено",
+		"result:failed":      "не удалось",
+		"via:right":          "по праву на панель",
+		"via:owned":          "ключи остались от прежнего доступа",
+		"via:door":           "через дверь %s",
 	},
 	"en": {
-		"via:right": "via its right to the panel",
-		"via:owned": "keys left from an earlier reach",
-		"via:door":  "via door %s",
+		"calls:on":           "on; left as they are",
+		"calls:off":          "off: no contract of the flat here has paid",
+		"calls:off_as_found": "were off before yardsync and stay off",
+		"calls:restore":      "the next run puts them back as found",
+		"calls:off_next_run": "the next run turns them off: no contract of the flat here has paid",
+		"calls:as_is":        "left as they are",
+		"via:right":          "via its right to the panel",
+		"via:owned":          "keys left from an earlier reach",
+		"via:door":           "via door %s",
 	},
 }
 
@@ -53,6 +67,12 @@ func (p page) Trigger(s string) string { return p.word("trigger", s) }
 
 // Op names a change's operation.
 func (p page) Op(s string) string { return p.word("op", s) }
+
+// Calls names what becomes of a flat's calls (reconcile.ExplainedCalls.State).
+func (p page) Calls(s string) string { return p.word("calls", s) }
+
+// OnOff says a switch.
+func (p page) OnOff(on bool) string { return p.T(map[bool]string{true: "on", false: "off"}[on]) }
 
 // Result names a change's result.
 func (p page) Result(s string) string { return p.word("result", s) }

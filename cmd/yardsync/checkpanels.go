@@ -39,7 +39,31 @@ func (e *env) checkPanels(ctx context.Context, db *store.DB) []billing.Probe {
 	if w, ok := unknownFamilies(devices, e.families()); ok {
 		probes = append(probes, w)
 	}
+	if w, ok := noCallSwitch(dial, list, e.cfg.Reconcile.BlockCalls); ok {
+		probes = append(probes, w)
+	}
 	return probes
+}
+
+// noCallSwitch names the panels whose model cannot turn a flat's calls off
+// (reconcile.block_calls): runs leave their flats as they are. A warning,
+// never a failure: it makes no run partial and no panel failing.
+func noCallSwitch(dial reconcile.PanelDialer, list []reconcile.PanelDevice, block bool) (billing.Probe, bool) {
+	var names []string
+	for _, d := range list {
+		if p, err := dial(d); err == nil && !reconcile.CanSwitchCalls(p) {
+			names = append(names, fmt.Sprintf("panel %d (%s)", d.ID, reconcile.Family(d.Family)))
+		}
+	}
+	if len(names) == 0 {
+		return billing.Probe{}, false
+	}
+	state := "off"
+	if block {
+		state = "on"
+	}
+	return billing.Probe{Query: "call blocking", Status: "warning",
+		Detail: "cannot block calls (reconcile.block_calls is " + state + "; their flats are left as they are): " + strings.Join(names, ", ")}, true
 }
 
 // probePanels probes list at most checkPanelsAtOnce at a time: a line per

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"yardsync/panels"
 	"yardsync/reconcile"
 )
 
@@ -57,4 +58,25 @@ func TestCheckSkippedLines(t *testing.T) {
 			t.Fatalf("got %+v, want a line per panel and the summary, no warning", probes)
 		}
 	})
+}
+
+// TestCheckNoCallSwitch: check names, as a warning that does not fail it,
+// the panels whose model cannot turn a flat's calls off, and says nothing
+// when every panel can (a real Sokol client).
+func TestCheckNoCallSwitch(t *testing.T) {
+	list := []reconcile.PanelDevice{{ID: 4, Family: reconcile.PanelAkuvox, IP: "127.0.0.4"}, {ID: 5, Family: reconcile.PanelSokol, IP: "127.0.0.5"}}
+	dial := func(d reconcile.PanelDevice) (reconcile.Panel, error) {
+		if d.Family == reconcile.PanelAkuvox {
+			return skippingPanel{}, nil
+		}
+		return panels.New(d, panels.Options{})
+	}
+	w, ok := noCallSwitch(dial, list, true)
+	if !ok || w.Status != "warning" || w.Problem() || !strings.Contains(w.Detail, "panel 4 (akuvox)") || strings.Contains(w.Detail, "panel 5") ||
+		!strings.Contains(w.Detail, "block_calls is on") {
+		t.Fatalf("got %+v %t, want a warning naming panel 4 only", w, ok)
+	}
+	if _, ok := noCallSwitch(dial, list[1:], true); ok {
+		t.Fatal("a Sokol can switch calls: no warning expected")
+	}
 }

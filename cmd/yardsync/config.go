@@ -94,6 +94,9 @@ type ReconcileConfig struct {
 	GuardMin     int           `yaml:"guard_min"`     // revoking up to this many contracts is never held
 	Watch        time.Duration `yaml:"watch"`         // re-read the billing this often and run what changed; 0: off
 	LogRetention time.Duration `yaml:"log_retention"` // how long the change log keeps panel writes
+	// BlockCalls turns off the calls of a flat whose contracts on a panel are
+	// connected but none is paid, and puts back what it found once one pays.
+	BlockCalls bool `yaml:"block_calls"`
 }
 
 // PanelsConfig says how to reach panels at devices.panelip.

@@ -96,3 +96,20 @@ func TestConfigIndentEveryLine(t *testing.T) {
 		t.Fatalf("only %d moved lines were errors: the test moved too little", reported)
 	}
 }
+
+// TestConfigBlockCalls: reconcile.block_calls is off by default, read as a
+// boolean, and anything else is an error naming the key.
+func TestConfigBlockCalls(t *testing.T) {
+	cfg, err := LoadConfig(writeConfig(t, "reconcile:\n  schedule: \"@every 5m\"\n"), true, noEnv)
+	if err != nil || cfg.Reconcile.BlockCalls {
+		t.Fatalf("default: got %t %v, want off", cfg.Reconcile.BlockCalls, err)
+	}
+	cfg, err = LoadConfig(writeConfig(t, "reconcile:\n  block_calls: true\n"), true, noEnv)
+	if err != nil || !cfg.Reconcile.BlockCalls {
+		t.Fatalf("got %t %v, want on", cfg.Reconcile.BlockCalls, err)
+	}
+	_, err = LoadConfig(writeConfig(t, "reconcile:\n  block_calls: maybe\n"), true, noEnv)
+	if err == nil || !strings.Contains(err.Error(), "block_calls") {
+		t.Fatalf("got %v, want an error naming block_calls", err)
+	}
+}

@@ -73,6 +73,11 @@ func printExplanation(w io.Writer, ex reconcile.Explanation) {
 	}
 	_ = tw.Flush()
 	for _, p := range ex.Panels {
+		if p.Calls != nil {
+			fmt.Fprintf(w, "panel %d: calls of flat %d: %s %s\n", p.DeviceID, p.Calls.Flat, p.Calls.State, p.Calls.Reason)
+		}
+	}
+	for _, p := range ex.Panels {
 		if p.Error != "" {
 			fmt.Fprintf(w, "panel %d could not be read: %s\n", p.DeviceID, p.Error)
 			printHint(w, p.DeviceID, p.Error)

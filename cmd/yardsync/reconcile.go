@@ -100,6 +100,8 @@ func checkPanelID(ctx context.Context, db *store.DB, id int) error {
 type jsonSummary struct {
 	reconcile.Summary
 	AccessChanges int    `json:"access_changes"`
+	CallsOff      int    `json:"calls_off,omitempty"` // flats whose calls were turned off (reconcile.block_calls)
+	CallsOn       int    `json:"calls_on,omitempty"`  // and put back as found
 	Error         string `json:"error,omitempty"`
 }
 
@@ -118,11 +120,15 @@ func printResult(w io.Writer, res reconcile.Result, dry, asJSON bool) error {
 		return nil
 	case asJSON:
 		changes := len(res.Plan.Access) + len(res.Plan.AccessGone)
-		return json.NewEncoder(w).Encode(jsonSummary{Summary: res.Summary, AccessChanges: changes, Error: res.Error})
+		return json.NewEncoder(w).Encode(jsonSummary{Summary: res.Summary, AccessChanges: changes, Error: res.Error,
+			CallsOff: res.CallsOff, CallsOn: res.CallsOn})
 	}
 	fmt.Fprintf(w, "run %d: %s; panels %d (failed %d); added %d, rebound %d, deleted %d; guarded %t; access changes %d\n",
 		res.RunID, res.Status, res.Panels, res.FailedPanels, res.Added, res.Rebound, res.Deleted, res.Guarded,
 		len(res.Plan.Access)+len(res.Plan.AccessGone))
+	if res.CallsOff+res.CallsOn > 0 {
+		fmt.Fprintf(w, "calls: %d flats turned off, %d put back as found\n", res.CallsOff, res.CallsOn)
+	}
 	for _, uid := range res.Plan.Duplicates {
 		fmt.Fprintf(w, "contract %d: several billing rows, its panels left as they are\n", uid)
 	}

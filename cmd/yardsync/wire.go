@@ -72,7 +72,7 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 			BewardUpdate: e.cfg.Panels.BewardUpdate, AkuvoxPause: e.cfg.Panels.AkuvoxPause, Log: e.log}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
 			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, GuardMin: rc.GuardMin, LockWait: lockWait,
-			Families: e.families()},
+			Families: e.families(), BlockCalls: rc.BlockCalls},
 		Log:      e.log,
 		Observer: obs,
 		Desires:  reconcile.NewDesireCache(),

@@ -40,6 +40,8 @@ func (p *Panel) serveBeward(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, p.keyAction(q, tableKeys, "Key", true))
 	case cgi == "extrfid_cgi" && p.family == BewardMifare:
 		fmt.Fprint(w, p.keyAction(q, tableExt, "Key", true))
+	case cgi == "apartment_cgi":
+		p.bewardApartment(w, q)
 	case cgi == "systeminfo_cgi", cgi == "config_cgi":
 		fmt.Fprint(w, bewardFailed)
 	default:

@@ -70,6 +70,9 @@ type Faults struct {
 	// HideFlats makes a Beward list keys without Apartment<n> lines, as
 	// firmware that keeps no flat beside a key does.
 	HideFlats bool
+	// DropCalls acknowledges writes of a flat's call switches but keeps
+	// nothing.
+	DropCalls bool
 
 	// LateApply acknowledges key writes at once (whatever their outcome)
 	// and applies them this much later, in the order they came: one queue
@@ -139,7 +142,8 @@ type Panel struct {
 	faults   Faults
 	log      []Request
 	saves    int
-	writes   int // key writes applied since the faults were set (RebootAfter)
+	writes   int               // key writes applied since the faults were set (RebootAfter)
+	flats    map[int]flatState // flats whose call switches were set (calls.go)
 
 	late     []lateWrite // LateApply's queue, oldest first
 	draining bool        // a goroutine applies the queue

@@ -63,6 +63,8 @@ func (p *Panel) serveQtech(w http.ResponseWriter, r *http.Request, body []byte) 
 		p.qtechAdd(w, c.Data)
 	case "rfkey del":
 		p.qtechDel(w, c.Data)
+	case "dialreplace get", "dialreplace set":
+		p.qtechDialreplace(w, c.Action, c.Data)
 	default:
 		qtechAnswer(w, -1, "unsupported target or action", nil)
 	}

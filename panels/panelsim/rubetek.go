@@ -43,6 +43,8 @@ func (p *Panel) serveRubetek(w http.ResponseWriter, r *http.Request, body []byte
 		}
 		_ = json.Unmarshal(body, &pack)
 		p.rubetekAdd(w, pack.RFIDs)
+	case path == "/api/v1/apartments" && (r.Method == http.MethodGet || r.Method == http.MethodPost):
+		p.rubetekApartments(w, r, body)
 	case strings.HasPrefix(path, rubetekKeys+"/") && r.Method == http.MethodDelete:
 		p.rubetekDelete(w, strings.TrimPrefix(path, rubetekKeys+"/"))
 	default:

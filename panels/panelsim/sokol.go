@@ -54,6 +54,8 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 		w.WriteHeader(http.StatusOK)
 	case strings.HasPrefix(path, "/key/store/") && r.Method == http.MethodDelete:
 		p.deleteSokol(w, strings.TrimPrefix(path, "/key/store/"))
+	case strings.HasPrefix(path, "/panelCode/"):
+		p.sokolPanelCode(w, r, body)
 	case path == "/system/info", strings.HasPrefix(path, "/key/store"):
 		writeJSON(w, http.StatusMethodNotAllowed, errorsBody("method not allowed"))
 	default:
