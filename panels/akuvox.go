@@ -58,6 +58,7 @@ func akuvoxFlatUser(n int) string { return "FLATx" + strconv.Itoa(n) }
 type akuvox struct {
 	c     *Client
 	pause time.Duration // between two batches of users
+	view  codeView      // the codes as last listed and written
 }
 
 // akuvoxAnswer is the envelope every answer comes in.

@@ -16,7 +16,10 @@ import (
 // ownership record keeps the flat. SmartYard-Server's driver checks no
 // answer; yardsync takes a 2xx with a JSON object whose retcode is 0 (or
 // absent) as success, and anything else as a refusal.
-type qtech struct{ c *Client }
+type qtech struct {
+	c    *Client
+	view codeView // the codes as last listed and written
+}
 
 // qtechAnswer is the envelope every answer comes in.
 type qtechAnswer struct {
@@ -68,6 +71,7 @@ func (q *qtech) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		keys = append(keys, reconcile.PanelKey{Code: string(k.Code), Flat: reconcile.FlatUnlisted})
 	}
 	q.c.skipped.Store(int64(skipped))
+	q.view.listed(keys)
 	return keys, nil
 }
 
@@ -90,9 +94,10 @@ type qtechAdd struct {
 // addKeys adds one key a request: the panel has no bulk add. A key already
 // held is no change (the panel binds no flat, so there is nothing to
 // rebind); the panel refuses a second add of a code, so held keys are
-// skipped after one listing.
+// skipped: those of this client's last listing, as its writes changed it
+// (the reconciler has just listed the panel), or of a fresh listing.
 func (q *qtech) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	held, err := q.c.heldCodes(ctx, q.listKeys)
+	held, err := q.view.held(ctx, q.c, q.listKeys)
 	if err != nil {
 		return err
 	}
@@ -101,7 +106,9 @@ func (q *qtech) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 			continue
 		}
 		data := qtechAdd{Code: k.Code, Mon: 1, Tue: 1, Wed: 1, Thur: 1, Fri: 1, Sat: 1, Sun: 1, DoorNum: 1, WiegandNum: 2}
-		if err := q.call(ctx, "rfkey", "add", data, nil); err != nil {
+		err := q.call(ctx, "rfkey", "add", data, nil)
+		q.view.learn([]string{k.Code}, true, err)
+		if err != nil {
 			return err
 		}
 	}
@@ -113,8 +120,9 @@ func (q *qtech) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 func (q *qtech) deleteKey(ctx context.Context, code string) error {
 	err := q.call(ctx, "rfkey", "del", map[string]string{"code": code}, nil)
 	if refused(err) && q.c.absent(ctx, code, q.listKeys) {
-		return nil
+		return nil // the fresh listing is the view
 	}
+	q.view.learn([]string{code}, false, err)
 	return err
 }
 
