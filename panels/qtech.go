@@ -33,6 +33,23 @@ type qtechKey struct {
 	Code lenientString `json:"code"`
 }
 
+// qtechEntry is one member of a listing's data: a key object, or anything
+// else (the "num" count, another system's entry) that reads as no key. It
+// decodes in the listing's one pass, so one odd member never fails the
+// listing.
+type qtechEntry struct {
+	code string
+	read bool // an object with a code
+}
+
+func (e *qtechEntry) UnmarshalJSON(b []byte) error {
+	var k qtechKey
+	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &k) == nil {
+		e.code, e.read = string(k.Code), true
+	}
+	return nil
+}
+
 func (q *qtech) ping(ctx context.Context) (Info, error) {
 	var st struct {
 		MAC   string `json:"mac"`
@@ -50,7 +67,7 @@ func (q *qtech) ping(ctx context.Context) (Info, error) {
 // listKeys reads the table, {"num": N, "0": {"code"}, "1": ...}. An entry
 // whose code is no hex is another system's: skipped and counted.
 func (q *qtech) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
-	var table map[string]json.RawMessage
+	var table map[string]qtechEntry
 	if err := q.call(ctx, "rfkey", "get", struct{}{}, &table); err != nil {
 		return nil, err
 	}
@@ -59,16 +76,15 @@ func (q *qtech) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	}
 	keys := make([]reconcile.PanelKey, 0, len(table))
 	skipped := 0
-	for name, raw := range table {
+	for name, k := range table {
 		if name == "num" {
 			continue
 		}
-		var k qtechKey
-		if json.Unmarshal(raw, &k) != nil || !hexCode(string(k.Code)) {
+		if !k.read || !hexCode(k.code) {
 			skipped++
 			continue
 		}
-		keys = append(keys, reconcile.PanelKey{Code: string(k.Code), Flat: reconcile.FlatUnlisted})
+		keys = append(keys, reconcile.PanelKey{Code: k.code, Flat: reconcile.FlatUnlisted})
 	}
 	q.c.skipped.Store(int64(skipped))
 	q.view.listed(keys)
@@ -142,18 +158,33 @@ func (q *qtech) call(ctx context.Context, target, action string, data, out any) 
 	if err := q.c.statusError(req, a.status); err != nil {
 		return err
 	}
-	var ans qtechAnswer
-	if err := json.Unmarshal(bytes.TrimSpace(a.body), &ans); err != nil {
-		return q.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(a.body))
+	// One pass: the data goes straight into out. An answer whose data does
+	// not fit out (a refusal's, or junk) is read again for its head.
+	got := bytes.TrimSpace(a.body)
+	ans := qtechAnswerInto{Data: out}
+	if out == nil {
+		ans.Data = &json.RawMessage{}
+	}
+	derr := json.Unmarshal(got, &ans)
+	if derr != nil {
+		var head qtechAnswer
+		if json.Unmarshal(got, &head) != nil {
+			return q.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(a.body))
+		}
+		ans.Retcode, ans.Message = head.Retcode, head.Message
 	}
 	if ans.Retcode != nil && *ans.Retcode != 0 {
 		return q.c.refusal(req, action, ans.Message)
 	}
-	if out == nil || len(ans.Data) == 0 || string(ans.Data) == "null" {
-		return nil
-	}
-	if err := json.Unmarshal(ans.Data, out); err != nil {
-		return q.c.fail(reconcile.ErrPermanent, req, "unparsable data %s", snippet(ans.Data))
+	if derr != nil {
+		return q.c.fail(reconcile.ErrPermanent, req, "unparsable data %s", snippet(a.body))
 	}
 	return nil
+}
+
+// qtechAnswerInto is an answer whose data decodes into Data, a pointer.
+type qtechAnswerInto struct {
+	Retcode *flexInt `json:"retcode"`
+	Message string   `json:"message"`
+	Data    any      `json:"data"`
 }
