@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -59,13 +58,6 @@ type akuvox struct {
 	c     *Client
 	pause time.Duration // between two batches of users
 	view  codeView      // the codes as last listed and written
-}
-
-// akuvoxAnswer is the envelope every answer comes in.
-type akuvoxAnswer struct {
-	Retcode *flexInt        `json:"retcode"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data"`
 }
 
 func (a *akuvox) ping(ctx context.Context) (Info, error) {
@@ -146,17 +138,14 @@ func (a *akuvox) call(ctx context.Context, method, path string, body []byte, act
 	if err := a.c.statusError(req, ans.status); err != nil {
 		return err
 	}
-	var env akuvoxAnswer
-	if err := json.Unmarshal(bytes.TrimSpace(ans.body), &env); err != nil {
+	retcode, message, hasData, derr, err := readEnvelope(ans.body, out)
+	if err != nil {
 		return a.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(ans.body))
 	}
-	if env.Retcode != nil && *env.Retcode != 0 {
-		return a.c.refusal(req, action, env.Message)
+	if retcode != nil && *retcode != 0 {
+		return a.c.refusal(req, action, message)
 	}
-	if out == nil {
-		return nil
-	}
-	if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, out) != nil {
+	if out != nil && (!hasData || derr != nil) {
 		return a.c.fail(reconcile.ErrPermanent, req, "unparsable data %s", snippet(ans.body))
 	}
 	return nil

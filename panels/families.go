@@ -1,7 +1,9 @@
 package panels
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"maps"
 	"strings"
 	"sync"
@@ -118,4 +120,33 @@ func (v *codeView) learn(codes []string, held bool, err error) {
 			delete(v.codes, n)
 		}
 	}
+}
+
+// readEnvelope reads a Qtech or Akuvox answer, {"retcode", "message",
+// "data"}, in one pass: its data goes straight into out (nil: the data is
+// not read). An answer whose data does not fit out is read again for its
+// head alone, so a refusal's own data never hides its retcode; dataErr then
+// says the data did not fit. null reports as no data (hasData false); err
+// is an answer that is no JSON object at all.
+func readEnvelope(body []byte, out any) (retcode *flexInt, message string, hasData bool, dataErr, err error) {
+	body = bytes.TrimSpace(body)
+	if out == nil {
+		out = &json.RawMessage{}
+	}
+	ans := struct {
+		Retcode *flexInt `json:"retcode"`
+		Message string   `json:"message"`
+		Data    any      `json:"data"`
+	}{Data: out}
+	if dataErr = json.Unmarshal(body, &ans); dataErr != nil {
+		var head struct {
+			Retcode *flexInt `json:"retcode"`
+			Message string   `json:"message"`
+		}
+		if err := json.Unmarshal(body, &head); err != nil {
+			return nil, "", false, nil, err
+		}
+		return head.Retcode, head.Message, true, dataErr, nil
+	}
+	return ans.Retcode, ans.Message, ans.Data != nil, nil, nil
 }

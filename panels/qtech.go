@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -19,13 +18,6 @@ import (
 type qtech struct {
 	c    *Client
 	view codeView // the codes as last listed and written
-}
-
-// qtechAnswer is the envelope every answer comes in.
-type qtechAnswer struct {
-	Retcode *flexInt        `json:"retcode"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data"`
 }
 
 // qtechKey is one listed key; other fields (name, days, doors) are left unread.
@@ -158,33 +150,15 @@ func (q *qtech) call(ctx context.Context, target, action string, data, out any) 
 	if err := q.c.statusError(req, a.status); err != nil {
 		return err
 	}
-	// One pass: the data goes straight into out. An answer whose data does
-	// not fit out (a refusal's, or junk) is read again for its head.
-	got := bytes.TrimSpace(a.body)
-	ans := qtechAnswerInto{Data: out}
-	if out == nil {
-		ans.Data = &json.RawMessage{}
+	retcode, message, _, derr, err := readEnvelope(a.body, out)
+	if err != nil {
+		return q.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(a.body))
 	}
-	derr := json.Unmarshal(got, &ans)
-	if derr != nil {
-		var head qtechAnswer
-		if json.Unmarshal(got, &head) != nil {
-			return q.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(a.body))
-		}
-		ans.Retcode, ans.Message = head.Retcode, head.Message
-	}
-	if ans.Retcode != nil && *ans.Retcode != 0 {
-		return q.c.refusal(req, action, ans.Message)
+	if retcode != nil && *retcode != 0 {
+		return q.c.refusal(req, action, message)
 	}
 	if derr != nil {
 		return q.c.fail(reconcile.ErrPermanent, req, "unparsable data %s", snippet(a.body))
 	}
 	return nil
-}
-
-// qtechAnswerInto is an answer whose data decodes into Data, a pointer.
-type qtechAnswerInto struct {
-	Retcode *flexInt `json:"retcode"`
-	Message string   `json:"message"`
-	Data    any      `json:"data"`
 }
