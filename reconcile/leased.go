@@ -87,7 +87,11 @@ func (l *leases) acquire(ctx context.Context, left []int, write bool) (map[int]L
 	l.stmt.Lock()
 	defer l.stmt.Unlock()
 	sent := time.Now()
-	got, err := l.store.AcquireLeases(ctx, l.token, l.runID, left, l.batch, l.ttl, write)
+	// A lease taken later than its ttl would be expired already: the
+	// statement gets no longer than that.
+	actx, cancel := context.WithTimeout(ctx, l.ttl)
+	got, err := l.store.AcquireLeases(actx, l.token, l.runID, left, l.batch, l.ttl, write)
+	cancel()
 	if err != nil {
 		return nil, time.Time{}, Errorf(ErrTransient, "panel lease not taken: %v", err)
 	}

@@ -58,7 +58,7 @@ func (p *Progress) settled(id int, added, rebound, deleted int, failed bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.finished || !p.settle(id) {
+	if p.finished || !p.markDone(id) {
 		return
 	}
 	p.sum.Added += added
@@ -90,7 +90,7 @@ func (p *Progress) planned(plans []PanelPlan) {
 	}
 	for id, open := range p.panels {
 		if open && !writes[id] {
-			p.settle(id)
+			p.markDone(id)
 		}
 	}
 	p.wake()
@@ -108,9 +108,9 @@ func (p *Progress) finish(s Summary) {
 	p.wake()
 }
 
-// settle marks a panel done with and reports whether it was in progress;
+// markDone marks a panel done with and reports whether it was in progress;
 // a panel the run did not announce counts in, done. Caller holds p.mu.
-func (p *Progress) settle(id int) bool {
+func (p *Progress) markDone(id int) bool {
 	open, ok := p.panels[id]
 	if ok && !open {
 		return false

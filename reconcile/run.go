@@ -369,7 +369,7 @@ func heldCount(p Plan) int {
 // the billing are written after the reads, each under a new lease.
 func (r *run) execute(ctx context.Context, res *Result, l *leases) {
 	req := r.req
-	defer settle(res)
+	defer conclude(res)
 	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, GuardMin: r.Opts.GuardMin, Force: req.Force,
 		UIDs: req.UIDs, Named: req.Named, Panel: req.Panel, BlockCalls: r.Opts.BlockCalls}
 	o, reads, err := r.observeReading(ctx, req, l, opt)
@@ -473,8 +473,8 @@ func splitTombstones(failed map[int]string, desired Desired) (live, dead map[int
 	return failed, dead
 }
 
-// settle derives the failed count and status from what happened.
-func settle(res *Result) {
+// conclude derives the failed count and status from what happened.
+func conclude(res *Result) {
 	res.FailedPanels = len(res.Failed)
 	res.Status = status(res)
 }
