@@ -27,17 +27,29 @@ type sokol struct {
 	known    map[string]int
 	listed   []reconcile.PanelKey
 	listedOK bool
+	// raw is the body of that listing while it is still the store as this
+	// session knows it (no write sent since): a rev.5 upload carries its
+	// entries as read.
+	raw   []byte
+	rawOK bool
+	// batch holds a rev.5 session's key writes until Finish; nil when none.
+	batch *sokolBatch
+}
+
+// sokolInfo is GET /system/info: new firmware names its deviceModel,
+// legacy firmware its model.
+type sokolInfo struct {
+	DeviceID    flexString `json:"deviceID"`
+	DeviceModel string     `json:"deviceModel"`
+	Model       string     `json:"model"`
 }
 
 func (s *sokol) ping(ctx context.Context) (Info, error) {
-	var info struct {
-		DeviceID    flexString `json:"deviceID"`
-		DeviceModel string     `json:"deviceModel"`
-		Model       string     `json:"model"`
-	}
+	var info sokolInfo
 	if err := s.getJSON(ctx, "/system/info", &info); err != nil {
 		return Info{}, err
 	}
+	s.learnRev(info)
 	if info.DeviceID == "" {
 		return Info{}, s.c.fail(reconcile.ErrPermanent, "GET /system/info", "answer has no deviceID")
 	}
@@ -83,8 +95,13 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	if err := s.checkMode(ctx); err != nil {
 		return nil, err
 	}
+	const path = "/key/store"
+	a, err := s.c.get(ctx, path)
+	if err != nil {
+		return nil, err
+	}
 	var store []sokolListed
-	if err := s.getJSON(ctx, "/key/store", &store); err != nil {
+	if err := s.decode("GET "+path, a, &store); err != nil {
 		return nil, err
 	}
 	keys := make([]reconcile.PanelKey, 0, len(store))
@@ -97,16 +114,17 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		keys = append(keys, reconcile.PanelKey{Code: string(k.UUID), Flat: int(k.PanelCode)})
 	}
 	s.c.skipped.Store(int64(skipped))
-	s.setKnown(keys)
+	s.setKnown(keys, a.body)
 	return keys, nil
 }
 
-// setKnown keeps a listing as the session's view; view builds the map at
-// the first write, so a session that only lists builds none.
-func (s *sokol) setKnown(keys []reconcile.PanelKey) {
+// setKnown keeps a listing (and its body) as the session's view; view
+// builds the map at the first write, so a session that only lists builds none.
+func (s *sokol) setKnown(keys []reconcile.PanelKey, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.known, s.listed, s.listedOK = nil, keys, true
+	s.raw, s.rawOK = body, true
 }
 
 // view returns known, building it from the last listing first; s.mu is held.
@@ -124,6 +142,7 @@ func (s *sokol) view() map[string]int {
 // unknown drops the session's view; s.mu is held.
 func (s *sokol) unknown() {
 	s.known, s.listed, s.listedOK = nil, nil, false
+	s.raw, s.rawOK = nil, false
 }
 
 // held returns the flats of the codes the session's view holds, listing
@@ -146,12 +165,12 @@ func (s *sokol) held(ctx context.Context) (map[string]int, error) {
 	return held, nil
 }
 
-// addKeys sends every key in one merge. Keys already on their flat are
+// addNow sends every key in one merge. Keys already on their flat are
 // skipped. Nothing shows that a merge overwrites the panelCode of a uuid the
 // store holds (SmartYard-Server's is5 clears before it merges; the legacy
 // driver merges panelCode 0 only), so a key held on another flat is
 // deleted first: a rebind is a delete and the merge.
-func (s *sokol) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+func (s *sokol) addNow(ctx context.Context, keys []reconcile.PanelKey) error {
 	held, err := s.held(ctx)
 	if err != nil {
 		return err
@@ -163,7 +182,7 @@ func (s *sokol) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 			continue
 		}
 		if ok {
-			if err := s.deleteKey(ctx, k.Code); err != nil {
+			if err := s.deleteNow(ctx, k.Code); err != nil {
 				return err
 			}
 		}
@@ -185,6 +204,7 @@ func (s *sokol) learn(body []sokolKey, err error) error {
 		s.unknown()
 		return err
 	}
+	s.raw, s.rawOK = nil, false // the store changed since that body
 	for _, k := range body {
 		s.known[k.UUID] = int(k.PanelCode)
 	}
@@ -222,13 +242,31 @@ func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) erro
 	if holds(held, keys) {
 		return nil
 	}
-	cleared := s.write(ctx, http.MethodDelete, "/key/store/clear", nil)
-	if len(keys) == 0 || errors.Is(cleared, errNotSent) {
-		return s.forget(cleared)
+	var body []byte
+	if len(keys) > 0 {
+		objs := make([]sokolKey, len(keys))
+		for i, k := range keys {
+			objs[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
+		}
+		if body, err = json.Marshal(objs); err != nil {
+			return s.c.fail(reconcile.ErrPermanent, "PUT /key/store/merge", "encode: %v", err)
+		}
 	}
-	body := make([]sokolKey, len(keys))
-	for i, k := range keys {
-		body[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
+	cleared, merged := s.clearMerge(ctx, body)
+	return errors.Join(cleared, merged)
+}
+
+// clearMerge sends DELETE /key/store/clear, then one merge of body (none
+// when body is nil) under replaceKeys's rules: the merge follows whatever
+// became of the clear, after one request timeout when the clear went
+// unanswered, under a fresh deadline when ctx ended. It returns each
+// request's error (cleared wraps errNotSent when the clear never left, and
+// then no merge was sent). The session's view is dropped.
+func (s *sokol) clearMerge(ctx context.Context, body []byte) (cleared, merged error) {
+	defer s.forget(nil)
+	cleared = s.write(ctx, http.MethodDelete, "/key/store/clear", nil)
+	if body == nil || errors.Is(cleared, errNotSent) {
+		return cleared, nil
 	}
 	if errors.Is(cleared, reconcile.ErrUnanswered) {
 		wait := time.NewTimer(s.c.timeout)
@@ -243,7 +281,7 @@ func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) erro
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.c.timeout)
 		defer cancel()
 	}
-	return s.forget(errors.Join(cleared, s.merge(ctx, body)))
+	return cleared, s.write(ctx, http.MethodPut, "/key/store/merge", body)
 }
 
 // holds reports whether a store whose codes are on the flats in held is
@@ -277,9 +315,9 @@ func (s *sokol) forget(err error) error {
 	return err
 }
 
-// deleteKey deletes one uuid. A 404 (the store holds no such uuid) is
+// deleteNow deletes one uuid. A 404 (the store holds no such uuid) is
 // success: the key is gone, as the delete wanted.
-func (s *sokol) deleteKey(ctx context.Context, code string) error {
+func (s *sokol) deleteNow(ctx context.Context, code string) error {
 	path := "/key/store/" + url.PathEscape(code)
 	a, err := s.c.do(ctx, http.MethodDelete, path, nil)
 	if err == nil && a.status != http.StatusNotFound {
@@ -291,6 +329,7 @@ func (s *sokol) deleteKey(ctx context.Context, code string) error {
 		s.unknown()
 	} else if known := s.view(); known != nil {
 		delete(known, code)
+		s.raw, s.rawOK = nil, false
 	}
 	return err
 }
@@ -322,8 +361,6 @@ func (s *sokol) checkMode(ctx context.Context) error {
 	s.c.traits.update(s.c.addr, func(tr *traits) { tr.keyMode = yes })
 	return nil
 }
-
-func (s *sokol) finish(context.Context) error { return nil }
 
 // write sends a change and judges its answer.
 func (s *sokol) write(ctx context.Context, method, path string, body []byte) error {
