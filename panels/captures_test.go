@@ -165,7 +165,7 @@ func TestCapturedErrors(t *testing.T) {
 	_, err = c.ListKeys(ctx)
 	checkErr(t, err, reconcile.ErrPermanent, c, "status 401")
 	c = capturePanel(t, map[string]reply{"GET /key/settings": {200, "sokol/key-settings.json"}, "GET /key/store": {200, "sokol/key-store.json"},
-		"GET /system/info": {404, "sokol/error-404.json"}, // legacy firmware: a rev.2, written key by key
+		"GET /system/info":     {404, "sokol/error-404.json"}, // legacy firmware: a rev.2, written key by key
 		"PUT /key/store/merge": {422, "sokol/error-422.json"}})
 	err = c.AddKeys(ctx, []reconcile.PanelKey{{Code: "00000000C0FFEE", Flat: 4}})
 	checkErr(t, err, reconcile.ErrPermanent, c, `(panel says "key store is full"): status 422`)
