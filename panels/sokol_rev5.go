@@ -111,11 +111,11 @@ func (s *sokol) upload(ctx context.Context, b *sokolBatch) error {
 		return err
 	}
 	base := withCarry(store, b.carry)
-	result, changed := applyOps(base, b.ops)
+	result := applyOps(base, b.ops)
 	if !readable || len(result) > len(base) {
 		return s.keyByKey(ctx, b, store)
 	}
-	if !changed && len(base) == len(store) {
+	if sameKeys(result, store) { // nothing to do, or a retry after a lost answer finds it done
 		b.ops, b.carry = nil, nil
 		return nil
 	}
@@ -148,7 +148,7 @@ func (s *sokol) putBack(ctx context.Context, base []sokolEntry, ops []sokolOp) e
 			dels = append(dels, op)
 		}
 	}
-	kept, _ := applyOps(base, dels)
+	kept := applyOps(base, dels)
 	if len(kept) == 0 {
 		return nil
 	}
@@ -202,18 +202,16 @@ func withCarry(store, carry []sokolEntry) []sokolEntry {
 	return out
 }
 
-// applyOps returns base with the writes made, in order, and whether they
-// change it. A delete takes the entry listed under that code; an add of a
+// applyOps returns base with the writes made, in order. A delete takes the entry listed under that code; an add of a
 // code already on its flat keeps its entry as listed, any other add (or
 // rebind) is a new object opening every door, as addNow merges.
-func applyOps(base []sokolEntry, ops []sokolOp) ([]sokolEntry, bool) {
+func applyOps(base []sokolEntry, ops []sokolOp) []sokolEntry {
 	out := slices.Clone(base)
-	changed := false
 	at := func(code string) int { return slices.IndexFunc(out, func(e sokolEntry) bool { return e.code == code }) }
 	for _, op := range ops {
 		if op.add == nil {
 			if i := at(op.del); i >= 0 {
-				out, changed = slices.Delete(out, i, i+1), true
+				out = slices.Delete(out, i, i+1)
 			}
 			continue
 		}
@@ -229,10 +227,26 @@ func applyOps(base []sokolEntry, ops []sokolOp) ([]sokolEntry, bool) {
 			} else {
 				out = append(out, e)
 			}
-			changed = true
 		}
 	}
-	return out, changed
+	return out
+}
+
+// sameKeys reports whether two stores hold the same codes on the same flats.
+func sameKeys(a, b []sokolEntry) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	flats := make(map[string]int, len(a))
+	for _, e := range a {
+		flats[e.code] = e.flat
+	}
+	for _, e := range b {
+		if flat, ok := flats[e.code]; !ok || flat != e.flat {
+			return false
+		}
+	}
+	return true
 }
 
 // rawArray is the merge body of entries: their objects, as a JSON array.
