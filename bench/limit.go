@@ -46,30 +46,46 @@ func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
 // PredictRequests is what a run makes on one panel with this plan (warm:
 // with a dialer that has listed the panel before), by
 // family: the listing (Beward probes its key table first, a mifare panel
-// also whether rfid_cgi is a second table, a Sokol checks its key mode: the
-// harness builds a new Dialer per run, which a daemon does once), then a
+// also whether rfid_cgi is a second table, a Sokol checks its key mode and,
+// at its first write, its revision: the harness builds a new Dialer per
+// run, which a daemon does once), then a
 // session of writes — deletes first (Replace and Delete), Beward one request
 // per key added (two on mifare: extrfid then mifare) and a save; Sokol a
 // delete per rebound key, a merge for the rebinds and one for the adds, or
-// a clear and one merge where the plan has Whole — and, after any write,
-// one read-back list. update says Beward rebinds use rfid_cgi action=update
+// a clear and one merge where the plan has Whole (the emulator plays a
+// rev.2 unless told: a rev.5's sessions are counted in docs/panels.md) —
+// and, after any write, one read-back list. update says Beward rebinds use rfid_cgi action=update
 // (panels.beward_update): one request on the internal table.
 func PredictRequests(family string, pp reconcile.PanelPlan, update, warm bool) int {
 	n := predictCold(family, pp, update)
 	if warm {
-		n -= probes(family)
+		n -= probes(family, pp)
 	}
 	return n
 }
 
 // probes is the requests a dialer makes only the first time it lists a
 // panel, and remembers: the Beward key-table probe (and on mifare the
-// rfid_cgi list that shows the table missing), the Sokol key mode.
-func probes(family string) int {
-	if family == panelsim.BewardMifare {
+// rfid_cgi list that shows the table missing), the Sokol key mode and, in a
+// session that writes, its revision (GET /system/info).
+func probes(family string, pp reconcile.PanelPlan) int {
+	switch family {
+	case panelsim.BewardMifare:
 		return 2
+	case panelsim.Sokol:
+		return 1 + sokolProbe(pp)
 	}
 	return 1
+}
+
+// sokolProbe is the revision probe a Sokol session makes before its first
+// key-by-key write: 1 when the plan writes keys other than by Whole (clear
+// and merge, the same on both revisions), else 0.
+func sokolProbe(pp reconcile.PanelPlan) int {
+	if len(pp.Whole) == 0 && len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Replace) > 0 {
+		return 1
+	}
+	return 0
 }
 
 func predictCold(family string, pp reconcile.PanelPlan, update bool) int {
@@ -81,7 +97,7 @@ func predictCold(family string, pp reconcile.PanelPlan, update bool) int {
 	}
 	switch family {
 	case panelsim.Sokol:
-		return 2 + sokolWrites(pp) + session
+		return 2 + sokolProbe(pp) + sokolWrites(pp) + session
 	case panelsim.BewardMifare:
 		return 3 + 2*deletes + 2*push + 2*len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
 	}
