@@ -79,10 +79,9 @@ func probes(family string, pp reconcile.PanelPlan) int {
 }
 
 // sokolProbe is the revision probe a Sokol session makes before its first
-// key-by-key write: 1 when the plan writes keys other than by Whole (clear
-// and merge, the same on both revisions), else 0.
+// write: 1 when the plan writes keys, else 0.
 func sokolProbe(pp reconcile.PanelPlan) int {
-	if len(pp.Whole) == 0 && len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Replace) > 0 {
+	if len(pp.Whole)+len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Replace) > 0 {
 		return 1
 	}
 	return 0

@@ -221,6 +221,8 @@ func (s *sokol) learn(body []sokolKey, err error) error {
 // and sends nothing, instead of emptying it again. A store holding entries
 // yardsync cannot read (no uuid) is not cleared: the clear would take them;
 // that answers reconcile.ErrNoReplace and the caller writes key by key.
+// On an IS rev.5 the writes are held for the session's upload (Finish), which
+// clears and merges the same way but carries unchanged entries as listed.
 //
 // A clear whose outcome is unknown (an error status, a timeout, a lost
 // answer) may have emptied the store, so the merge follows whatever its
@@ -241,6 +243,12 @@ func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) erro
 	}
 	if holds(held, keys) {
 		return nil
+	}
+	if rev5, err := s.rev5(ctx); err != nil || rev5 {
+		if err == nil {
+			s.holdWhole(held, keys)
+		}
+		return err
 	}
 	var body []byte
 	if len(keys) > 0 {

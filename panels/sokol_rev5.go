@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -77,6 +78,26 @@ func (s *sokol) hold(ctx context.Context, op sokolOp) (bool, error) {
 	}
 	s.batch.ops = append(s.batch.ops, op)
 	return true, nil
+}
+
+// holdWhole holds the writes that make the store exactly keys (held is
+// the store as listed): a delete of every code not in keys, then keys.
+func (s *sokol) holdWhole(held map[string]int, keys []reconcile.PanelKey) {
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		want[k.Code] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.batch == nil {
+		s.batch = &sokolBatch{}
+	}
+	for _, code := range slices.Sorted(maps.Keys(held)) {
+		if !want[code] {
+			s.batch.ops = append(s.batch.ops, sokolOp{del: code})
+		}
+	}
+	s.batch.ops = append(s.batch.ops, sokolOp{add: slices.Clone(keys)})
 }
 
 // finish uploads a rev.5 session's held writes. On an error the writes not

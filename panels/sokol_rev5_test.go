@@ -119,6 +119,41 @@ func TestSokolRev5Upload(t *testing.T) {
 	}
 }
 
+// TestSokolRev5Replace: on a rev.5 ReplaceKeys (the reconciler's whole-table
+// plan) is held like any write: Finish clears and merges once, and a key
+// kept on its flat goes back as listed, with the doors it had.
+func TestSokolRev5Replace(t *testing.T) {
+	ctx := context.Background()
+	keys := makeKeys(3, 0)
+	sim, c := startPanel(t, panelsim.Sokol, reconcile.PanelSokol, panelsim.Options{Firmware: panelsim.Firmware{Rev5: true}}, time.Second)
+	kept := `{"uuid":"` + keys[0].Code + `","panelCode":1,"access":{"main":true,"second":false,"gates":{}},"profileNum":4}`
+	if err := sim.SetSokolStore([]string{kept, `{"uuid":"` + keys[1].Code + `","panelCode":2}`}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := []reconcile.PanelKey{keys[0], keys[2]}
+	if err := c.ReplaceKeys(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	if w := keyWrites(sim); len(w) != 0 {
+		t.Fatalf("writes before Finish: %q", w)
+	}
+	if err := c.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w, wantW := keyWrites(sim), []string{"DELETE /key/store/clear", "PUT /key/store/merge"}; !slices.Equal(w, wantW) {
+		t.Errorf("writes %q, want %q", w, wantW)
+	}
+	if !slices.Equal(sim.Keys(), want) {
+		t.Errorf("store %v, want %v", sim.Keys(), want)
+	}
+	if store := sim.SokolStore(); !strings.Contains(store[0], `"profileNum":4`) || !strings.Contains(store[0], `"second":false`) {
+		t.Errorf("kept key now %s, want its doors and profile as listed", store[0])
+	}
+}
+
 // TestSokolRev5KeyByKey: a store with an entry yardsync cannot read (no
 // uuid) is never cleared: the writes go one by one, at once, and the entry
 // stays. A session that would grow the store goes key by key too (a merge

@@ -199,6 +199,9 @@ func TestSokolReplaceKeysContextEnds(t *testing.T) {
 	if _, err := c.ListKeys(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.Ping(context.Background()); err != nil { // learns the revision: a rev.2
+		t.Fatal(err)
+	}
 	sim.ResetRequests()
 	sim.SetFaults(panelsim.Faults{WriteDelay: 200 * time.Millisecond})
 	want := makeKeys(3, 100)
