@@ -149,9 +149,12 @@ func (c *Client) do(ctx context.Context, method, pathQuery string, body []byte) 
 	resp, err := r.Execute(method, c.base+pathQuery)
 	if err != nil {
 		err = c.transportError(req, err)
+		c.faltering.Store(true)
 		c.debug(ctx, method, pathQuery, 0, start, err)
 		return answer{}, err
 	}
+	st := resp.StatusCode()
+	c.faltering.Store(st >= 500 || st == http.StatusRequestTimeout || st == http.StatusTooManyRequests)
 	c.debug(ctx, method, pathQuery, resp.StatusCode(), start, nil)
 	return answer{status: resp.StatusCode(), body: resp.Body()}, nil
 }

@@ -177,13 +177,16 @@ func (s *sokol) putBack(ctx context.Context, base []sokolEntry, ops []sokolOp) e
 }
 
 // storeEntries returns the store as this session last listed it, listing
-// it first unless that listing is still fresh; readable is false when an
-// entry has no uuid or an unreadable panelCode.
+// it first unless that listing is still fresh and the panel answered the
+// last request sent to it: a panel that just stopped answering (its call
+// switches timed out, say) gets no clear unless it answers a listing
+// first. readable is false when an entry has no uuid or an unreadable
+// panelCode.
 func (s *sokol) storeEntries(ctx context.Context) (entries []sokolEntry, readable bool, err error) {
 	s.mu.Lock()
 	raw, ok := s.raw, s.rawOK
 	s.mu.Unlock()
-	if !ok {
+	if !ok || s.c.faltering.Load() {
 		if _, err := s.listKeys(ctx); err != nil {
 			return nil, false, err
 		}

@@ -272,6 +272,40 @@ func TestSokolRev5MergeRetried(t *testing.T) {
 	}
 }
 
+// TestSokolRev5Faltering: a panel whose last request went unanswered gets
+// no clear at the session's end unless it answers a listing first; the
+// held writes wait for a Finish that can list.
+func TestSokolRev5Faltering(t *testing.T) {
+	ctx := context.Background()
+	keys := makeKeys(2, 0)
+	sim, c := rev5Panel(t, keys, panelsim.Faults{}, 200*time.Millisecond)
+	if _, err := c.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteKey(ctx, keys[0].Code); err != nil {
+		t.Fatal(err)
+	}
+	sim.SetFaults(panelsim.Faults{Hang: true})
+	if _, err := c.Ping(ctx); err == nil {
+		t.Fatal("Ping of a hanging panel: nil error")
+	}
+	sim.SetFaults(panelsim.Faults{ErrorRate: 1})
+	if err := c.Finish(ctx); err == nil || !reconcile.IsTransient(err) {
+		t.Errorf("Finish = %v, want the listing's transient error", err)
+	}
+	if w := keyWrites(sim); len(w) != 0 {
+		t.Errorf("writes %q to a panel that does not answer, want none", w)
+	}
+	sim.SetFaults(panelsim.Faults{})
+	if err := c.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w, want := keyWrites(sim), []string{"DELETE /key/store/clear", "PUT /key/store/merge"}; !slices.Equal(w, want) {
+		t.Errorf("writes %q, want %q", w, want)
+	}
+	checkForeign(t, sim)
+}
+
 // TestSokolRev5Probe: the revision is probed once per panel address
 // (clients of one Dialer share it); a rev.2 writes at once.
 func TestSokolRev5Probe(t *testing.T) {
