@@ -63,6 +63,41 @@ func TestEndToEndSokolRev5(t *testing.T) {
 	}
 }
 
+// TestEndToEndSokolRev5LostClear: the clear of a revocation's upload is
+// applied but its answer lost. The merge still follows, the reconciler
+// retries Finish, which finds the store right and sends nothing more; the
+// run is ok, the foreign key is there as it was, the debtor's key gone and
+// its record with it.
+func TestEndToEndSokolRev5LostClear(t *testing.T) {
+	const foreign = `{"uuid":"FFFFFFFF00F002","panelCode":9,"encryption":false,"access":{"main":true,"second":false,"gates":{"1":true}},"profileNum":5,"secretValue":"","securityLevel":0,"virtual":true}`
+	w := newWorld(t, "sokol", 1)
+	p := w.fleet.Panel(0)
+	p.SetFirmware(panelsim.Firmware{Rev5: true})
+	if err := p.SetSokolStore([]string{foreign}); err != nil {
+		t.Fatal(err)
+	}
+	w.contract(501, "12", true, true, "0000000000AB01", 0)
+	w.contract(502, "14", true, true, "0000000000AB02", 0)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || res.Added != 2 {
+		t.Fatalf("first run: got %+v failed %v", res.Summary, res.Failed)
+	}
+	p.ResetRequests()
+	p.SetFaults(panelsim.Faults{LoseAnswer: panelsim.WriteClear})
+	w.exec(`UPDATE contracts SET cams_paid = false WHERE uid = 501`)
+	res := w.run(reconcile.Request{})
+	if res.Status != reconcile.StatusOK || res.Deleted != 1 || w.keys(0) != "0000000000AB02=14 FFFFFFFF00F002=9 " {
+		t.Fatalf("stops paying: got %+v failed %v, panel %q", res.Summary, res.Failed, w.keys(0))
+	}
+	if got, want := writeLines(p), "DELETE /key/store/clear; PUT /key/store/merge"; got != want {
+		t.Errorf("writes %q, want %q", got, want)
+	}
+	checkStoreEntry(t, p, foreign)
+	owned, err := w.db.OwnedKeysOn(bg, w.panels[0])
+	if err != nil || len(owned) != 1 || owned[0].Code != "0000000000AB02" {
+		t.Errorf("owned %v, %v: want only AB02's record left", owned, err)
+	}
+}
+
 // checkStoreEntry asserts the Sokol lists entry (a JSON object) with every
 // field as given.
 func checkStoreEntry(t *testing.T, p *panelsim.Panel, entry string) {
