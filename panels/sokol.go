@@ -34,6 +34,7 @@ type sokol struct {
 	rawOK bool
 	// batch holds a rev.5 session's key writes until Finish; nil when none.
 	batch *sokolBatch
+	up    sync.Mutex // held by Finish while it uploads the batch
 }
 
 // sokolInfo is GET /system/info: new firmware names its deviceModel,

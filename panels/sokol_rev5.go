@@ -104,6 +104,8 @@ func (s *sokol) holdWhole(held map[string]int, keys []reconcile.PanelKey) {
 // known done stay held, so a retried Finish picks up where this one
 // stopped; the read-back decides what counts.
 func (s *sokol) finish(ctx context.Context) error {
+	s.up.Lock() // one upload at a time: it works on the batch outside s.mu
+	defer s.up.Unlock()
 	s.mu.Lock()
 	b := s.batch
 	s.mu.Unlock()
