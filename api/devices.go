@@ -131,18 +131,32 @@ func (h *handler) devicesMod(r *http.Request, b body) (int, any, error) {
 	return http.StatusOK, nil, nil
 }
 
+// deviceDel is the body of devices_del/.
+type deviceDel struct {
+	DeviceID ID `json:"device_id"`
+}
+
+func (d deviceDel) id() (string, ID) { return "device_id", d.DeviceID }
+
 func (h *handler) devicesDel(r *http.Request, b body) (int, any, error) {
-	req, err := decode[struct {
-		DeviceID ID `json:"device_id"`
-	}](b)
+	return deleteByID[deviceDel](h, r, b, h.db.DeleteDevice)
+}
+
+// delRequest is the body of a *_del/ call: one id, named.
+type delRequest interface{ id() (string, ID) }
+
+// deleteByID is a *_del/ call: it deletes the thing the body's id names
+// with del, and runs the contracts that lost access with it.
+func deleteByID[T delRequest](h *handler, r *http.Request, b body, del func(ctx context.Context, id int) ([]int64, error)) (int, any, error) {
+	req, err := decode[T](b)
 	if err != nil {
 		return 0, nil, err
 	}
-	id, err := requireID("device_id", req.DeviceID)
+	id, err := requireID(req.id())
 	if err != nil {
 		return 0, nil, err
 	}
-	uids, err := h.db.DeleteDevice(r.Context(), int(id))
+	uids, err := del(r.Context(), int(id))
 	if err != nil {
 		return 0, nil, err
 	}

@@ -147,21 +147,13 @@ func (h *handler) doorsMod(r *http.Request, b body) (int, any, error) {
 	return http.StatusOK, nil, nil
 }
 
+// doorDel is the body of doors_del/.
+type doorDel struct {
+	DoorsID ID `json:"doors_id"`
+}
+
+func (d doorDel) id() (string, ID) { return "doors_id", d.DoorsID }
+
 func (h *handler) doorsDel(r *http.Request, b body) (int, any, error) {
-	req, err := decode[struct {
-		DoorsID ID `json:"doors_id"`
-	}](b)
-	if err != nil {
-		return 0, nil, err
-	}
-	id, err := requireID("doors_id", req.DoorsID)
-	if err != nil {
-		return 0, nil, err
-	}
-	uids, err := h.db.DeleteDoor(r.Context(), int(id))
-	if err != nil {
-		return 0, nil, err
-	}
-	h.touch(uids...)
-	return http.StatusOK, nil, nil
+	return deleteByID[doorDel](h, r, b, h.db.DeleteDoor)
 }

@@ -30,6 +30,13 @@ type ServerOptions struct {
 	Log               *slog.Logger
 }
 
+// WithDefaults returns o with each zero field set to its default: the
+// server NewServer would build.
+func (o ServerOptions) WithDefaults() ServerOptions {
+	o.defaults()
+	return o
+}
+
 func (o *ServerOptions) defaults() {
 	set := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {

@@ -62,7 +62,7 @@ func BenchmarkYardsync(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { b.ReportMetric(bench.PeakRSS(), "peak_rss_MB") })
 }
 
-func benchFirstSync(b *testing.B, w *bench.World) {
+func benchFirstSync(b *testing.B, w *bench.World) bench.RunStats {
 	var st bench.RunStats
 	for range b.N {
 		b.StopTimer()
@@ -83,12 +83,18 @@ func benchFirstSync(b *testing.B, w *bench.World) {
 	}
 	reportRun(b, st, "first")
 	b.ReportMetric(float64(st.Result.Added), "keys_added")
-	// The same fleet traffic at the request cost the transport alone achieves here.
-	perReq := bench.Calibrate(b, min(benchConcurrency, w.Scale.Panels), benchLatency)
-	floor := st.Limit.Bound().Seconds() * float64(perReq) / float64(benchLatency)
-	b.ReportMetric(ms(perReq), "transport_ms/req")
+	// The same fleet traffic at the request cost the transport alone achieves
+	// here, on panels of the world's families.
+	tr := bench.Calibrate(b, min(benchConcurrency, w.Scale.Panels), benchLatency, w.Scale.Families...)
+	floor := st.Limit.Bound().Seconds() * float64(tr.PerRequest) / float64(benchLatency)
+	b.ReportMetric(ms(tr.PerRequest), "transport_ms/req")
 	b.ReportMetric(st.Took.Seconds()/floor, "x_transport")
+	// The run's CPU against the transport's for as many requests: what
+	// yardsync adds, whatever else shares the cores.
+	b.ReportMetric(float64(tr.CPU.Microseconds()), "transport_cpu_us/req")
+	b.ReportMetric(st.CPU.Seconds()/(tr.CPU.Seconds()*float64(st.Requests)), "x_transport_cpu")
 	b.ReportMetric(bench.RSS(), "rss_MB")
+	return st
 }
 
 // noChangeLog is the store without its change log: a reconcile.Store
@@ -140,12 +146,7 @@ func benchNoop(b *testing.B, w *bench.World) {
 // the one key it added.
 func benchOneEach(b *testing.B, w *bench.World) {
 	mustSynced(b, w)
-	first := map[int]int64{} // panel index -> a paying contract behind it
-	for _, uid := range w.Layout.Active {
-		if _, ok := first[w.PanelOf(uid)]; !ok {
-			first[w.PanelOf(uid)] = uid
-		}
-	}
+	first := firstPerPanel(w)
 	var st bench.RunStats
 	for i := range b.N {
 		b.StopTimer()

@@ -12,52 +12,61 @@ import (
 	"yardsync/reconcile"
 )
 
+// Transport is what one panel request costs the transport alone (Calibrate).
+type Transport struct {
+	PerRequest time.Duration // wall time per request, over the sessions
+	CPU        time.Duration // this process's CPU per request: client and emulator
+}
+
 // Calibrate measures what one panel request really costs in this process
 // when sessions panel sessions run at once, each sending requests one at a
-// time to its own emulated panel (Beward adds of one key each),
-// with no reconciler, database or bookkeeping: the transport's own floor.
-// On 2 cores the emulators and the client share the CPU, and sessions
-// released by the same timer tick queue behind one another.
-func Calibrate(tb testing.TB, sessions int, latency time.Duration) time.Duration {
+// time to its own emulated panel (adds of one key each, in its family's
+// protocol), with no reconciler, database or bookkeeping: the transport's
+// own floor. The sessions play families in turn, as Scale.Families deals
+// them out (Beward alone when none is given), so a mixed fleet's floor
+// prices each family's requests. On 2 cores the emulators and the client
+// share the CPU, and sessions released by the same timer tick queue behind
+// one another. The CPU per request does not depend on what else runs on
+// the machine, the wall time does.
+func Calibrate(tb testing.TB, sessions int, latency time.Duration, families ...string) Transport {
 	tb.Helper()
 	const adds = 25
-	bases, port := freeBases(tb)
-	fl, err := panelsim.StartFleet(context.Background(), panelsim.Beward, sessions, bases[panelsim.Beward].String(), port,
-		panelsim.Options{Faults: panelsim.Faults{Latency: latency}})
-	if err != nil {
-		tb.Fatal(err)
+	if len(families) == 0 {
+		families = []string{panelsim.Beward}
 	}
-	defer fl.Close()
+	bases, port := freeBases(tb)
+	l := Plan(Scale{Panels: sessions, Families: families}, bases)
+	sims := startFleets(tb, l.Panels, bases, port, latency)
 	dial := panels.Dialer(panels.Options{Port: port})
 	errs := make(chan error, sessions)
 	var wg sync.WaitGroup
-	start := time.Now()
-	for i, addr := range fl.Addrs() {
+	start, cpu := time.Now(), CPUTime()
+	for _, p := range l.Panels {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- session(dial, i, addr[:len(addr)-len(fmt.Sprint(port))-1], adds)
+			errs <- session(dial, p, adds)
 		}()
 	}
 	wg.Wait()
-	took := time.Since(start)
+	took, cpu := time.Since(start), CPUTime()-cpu
 	close(errs)
 	for err := range errs {
 		if err != nil {
 			tb.Fatal(err)
 		}
 	}
-	// Count what the panels received rather than assume the client's
-	// sequence (a probe, a list, then an add per key).
+	// Count what the panels received rather than assume each client's
+	// sequence (a probe, a list, then an add per key, a list per add, ...).
 	requests := 0
-	for i := range fl.Len() {
-		requests += len(fl.Panel(i).Requests())
+	for _, s := range sims {
+		requests += len(s.Requests())
 	}
-	return took * time.Duration(sessions) / time.Duration(requests)
+	return Transport{PerRequest: took * time.Duration(sessions) / time.Duration(requests), CPU: cpu / time.Duration(requests)}
 }
 
-func session(dial reconcile.PanelDialer, id int, ip string, adds int) error {
-	c, err := dial(reconcile.PanelDevice{ID: id, Family: reconcile.PanelBeward, IP: ip, Login: "admin", Password: "admin"})
+func session(dial reconcile.PanelDialer, p SimPanel, adds int) error {
+	c, err := dial(reconcile.PanelDevice{ID: p.DeviceID, Family: paneltype(p.Family), IP: p.IP.String(), Login: "admin", Password: "admin"})
 	if err != nil {
 		return err
 	}

@@ -44,69 +44,128 @@ func LimitOf(counts []int, latency time.Duration, concurrency int) Limit {
 }
 
 // PredictRequests is what a run makes on one panel with this plan (warm:
-// with a dialer that has listed the panel before), by
-// family: the listing (Beward probes its key table first, a mifare panel
-// also whether rfid_cgi is a second table, a Sokol checks its key mode and,
-// at its first write, its revision: the harness builds a new Dialer per
-// run, which a daemon does once), then a
-// session of writes — deletes first (Replace and Delete), Beward one request
-// per key added (two on mifare: extrfid then mifare) and a save; Sokol a
-// delete per rebound key, a merge for the rebinds and one for the adds, or
-// a clear and one merge where the plan has Whole (the emulator plays a
-// rev.2 unless told: a rev.5's sessions are counted in docs/panels.md) —
-// and, after any write, one read-back list. update says Beward rebinds use rfid_cgi action=update
+// with a dialer that has listed the panel before), by family (see
+// requestModels): the listing, with the family's probes when cold (the
+// harness builds a new Dialer per first sync, which a daemon does once),
+// then a session of writes, deletes first (Replace and Delete), and, after
+// any write, the save where the family has one and one read-back list.
+// update says Beward rebinds use rfid_cgi action=update
 // (panels.beward_update): one request on the internal table.
 func PredictRequests(family string, pp reconcile.PanelPlan, update, warm bool) int {
-	n := predictCold(family, pp, update)
+	m := modelOf(family)
+	n := m.cold(pp, update)
 	if warm {
-		n -= probes(family, pp)
+		n -= m.probes
 	}
 	return n
 }
 
-// probes is the requests a dialer makes only the first time it lists a
-// panel, and remembers: the Beward key-table probe (and on mifare the
-// rfid_cgi list that shows the table missing), the Sokol key mode and, in a
-// session that writes, its revision (GET /system/info).
-func probes(family string, pp reconcile.PanelPlan) int {
-	switch family {
-	case panelsim.BewardMifare:
-		return 2
-	case panelsim.Sokol:
-		return 1 + sokolProbe(pp)
-	}
-	return 1
+// requestModel is one panelsim family's requests in a run.
+type requestModel struct {
+	family string
+	// probes are the requests a dialer makes only the first time it lists
+	// a panel, and remembers.
+	probes int
+	// cold is the requests of a run on a dialer that has not listed the
+	// panel yet, probes included.
+	cold func(pp reconcile.PanelPlan, update bool) int
 }
 
-// sokolProbe is the revision probe a Sokol session makes before its first
-// write: 1 when the plan writes keys, else 0.
-func sokolProbe(pp reconcile.PanelPlan) int {
-	if len(pp.Whole)+len(pp.Add)+len(pp.Rebind)+len(pp.Delete)+len(pp.Replace) > 0 {
+// requestModels are the families the bench drives, in the order a mixed
+// fleet deals them out (Driven). A family yardsync learns to drive is one
+// entry here, read off its driver in panels/ and checked by
+// BenchmarkFirstSyncFamilies and TestWorldMixed.
+var requestModels = []requestModel{
+	// The key-table probe (extrfid_cgi), a list, then one request per key
+	// added or deleted and a delete + add per rebind (one update with
+	// update), a save and a read-back.
+	{panelsim.Beward, 1, func(pp reconcile.PanelPlan, update bool) int {
+		if update {
+			return 2 + deletes(pp) + pushes(pp) + 2*readBack(pp)
+		}
+		return 2 + deletes(pp) + pushes(pp) + len(pp.Rebind) + 2*readBack(pp)
+	}},
+	// The probe and the rfid_cgi list that shows that table missing, the
+	// mifare_cgi list, then every write twice (mifare_cgi and its
+	// extrfid_cgi mirror), a rebind deletes first; a save and a read-back.
+	{panelsim.BewardMifare, 2, func(pp reconcile.PanelPlan, _ bool) int {
+		return 3 + 2*deletes(pp) + 2*pushes(pp) + 2*len(pp.Rebind) + 2*readBack(pp)
+	}},
+	// The key-mode probe (/key/settings) and the revision probe
+	// (/system/info), a list, the writes (sokolWrites) and a read-back. The
+	// emulator plays a rev.2 unless told: a rev.5's sessions are counted in
+	// docs/panels.md.
+	{panelsim.Sokol, 2, func(pp reconcile.PanelPlan, _ bool) int {
+		return 3 + sokolWrites(pp) + readBack(pp)
+	}},
+	// No probe. A list, a delete per key, an add per key (a rebound key is
+	// held, the panel binds no flat, so it is not sent; the driver knows
+	// what the list read) and a read-back.
+	{panelsim.Qtech, 0, func(pp reconcile.PanelPlan, _ bool) int {
+		return 1 + deletes(pp) + len(pp.Add) + readBack(pp)
+	}},
+	// As Qtech, but adds go in packs of at most 400 (one key alone by
+	// POST /rfids).
+	{panelsim.Rubetek, 0, func(pp reconcile.PanelPlan, _ bool) int {
+		return 1 + deletes(pp) + rubetekPacks(len(pp.Add)) + readBack(pp)
+	}},
+	// Akuvox E12, R20A and S532 alike: the Digest challenge and the model
+	// probe (system/info), which a dialer does once per panel; a list; per
+	// deleted key the lookup of its user and a del; adds in batches of
+	// 1,000 users (held codes not sent, as Qtech); a read-back.
+	{panelsim.Akuvox, 2, akuvoxCold},
+	{panelsim.AkuvoxR20A, 2, akuvoxCold},
+	{panelsim.AkuvoxS532, 2, akuvoxCold},
+}
+
+func akuvoxCold(pp reconcile.PanelPlan, _ bool) int {
+	return 3 + 2*deletes(pp) + (len(pp.Add)+999)/1000 + readBack(pp)
+}
+
+// Driven lists the families the bench has a request model for: the mix of
+// a fleet of every family (Scale.Families).
+func Driven() []string {
+	out := make([]string, 0, len(requestModels))
+	for _, m := range requestModels {
+		out = append(out, m.family)
+	}
+	return out
+}
+
+func modelOf(family string) requestModel {
+	for _, m := range requestModels {
+		if m.family == family {
+			return m
+		}
+	}
+	panic("bench: no request model for panelsim family " + family + ": add one to requestModels")
+}
+
+// pushes are the keys a session adds or rebinds.
+func pushes(pp reconcile.PanelPlan) int { return len(pp.Add) + len(pp.Rebind) }
+
+// deletes are the per-key deletions: deleted keys and other listed forms.
+func deletes(pp reconcile.PanelPlan) int { return len(pp.Delete) + len(pp.Replace) }
+
+// readBack is 1 when the plan writes: the read-back (a Beward also saves).
+func readBack(pp reconcile.PanelPlan) int {
+	if pushes(pp)+deletes(pp) > 0 {
 		return 1
 	}
 	return 0
 }
 
-func predictCold(family string, pp reconcile.PanelPlan, update bool) int {
-	push := len(pp.Add) + len(pp.Rebind)
-	deletes := len(pp.Delete) + len(pp.Replace)
-	session := 0
-	if push+deletes > 0 {
-		session = 1 // the read-back
+// rubetekPacks is the requests that add n keys to a Rubetek.
+func rubetekPacks(n int) int {
+	if n == 1 {
+		return 1
 	}
-	switch family {
-	case panelsim.Sokol:
-		return 2 + sokolProbe(pp) + sokolWrites(pp) + session
-	case panelsim.BewardMifare:
-		return 3 + 2*deletes + 2*push + 2*len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
-	}
-	if update {
-		return 2 + deletes + push + 2*session // a rebind is one update
-	}
-	return 2 + deletes + push + len(pp.Rebind) + 2*session // a rebind deletes first; save and read-back
+	return (n + 399) / 400
 }
 
-// sokolWrites is the write requests of a Sokol session.
+// sokolWrites is the write requests of a Sokol session: a clear and one
+// merge where the plan has Whole, else a delete per deleted or rebound key,
+// a merge for the rebinds and one for the adds.
 func sokolWrites(pp reconcile.PanelPlan) int {
 	if len(pp.Whole) > 0 {
 		return 2
@@ -121,11 +180,9 @@ func sokolWrites(pp reconcile.PanelPlan) int {
 	return n
 }
 
-// IsWrite reports whether a request the panel received changes it.
+// IsWrite reports whether a request the panel received changes it: a key
+// write as the emulator tells it (add, delete, clear, update, whatever the
+// family's method; a Qtech list is a POST), or a Beward save.
 func IsWrite(r panelsim.Request) bool {
-	if r.Method != "GET" {
-		return true
-	}
-	return strings.Contains(r.Query, "action=add") || strings.Contains(r.Query, "action=delete") ||
-		strings.Contains(r.Path, "config_cgi")
+	return r.Write || strings.Contains(r.Path, "config_cgi")
 }

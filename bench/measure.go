@@ -22,6 +22,8 @@ type RunStats struct {
 	Predicted int   // requests PredictRequests expects from the plan
 	Queries   int64 // billing queries
 	Limit     Limit
+	// FamilyRequests is Requests by panelsim family.
+	FamilyRequests map[string]int
 	// CPU is the CPU time (user and system) this process used during the
 	// run: yardsync's and the emulated panels' work, not PostgreSQL's. It
 	// varies far less than the wall time when other work shares the cores.
@@ -45,6 +47,10 @@ func (w *World) MeasureRun(ctx context.Context, r *reconcile.Runner, req reconci
 	requests, writes := w.Traffic()
 	st.Limit = LimitOf(requests, w.Latency, r.Opts.Concurrency)
 	st.Requests, st.Writes = sum(requests), sum(writes)
+	st.FamilyRequests = map[string]int{}
+	for i, n := range requests {
+		st.FamilyRequests[w.Layout.Panels[i].Family] += n
+	}
 	st.Predicted = w.predict(res.Plan, warm)
 	return st, nil
 }

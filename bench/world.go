@@ -142,8 +142,15 @@ func freePort(first int) (int, bool) {
 
 func (w *World) startFleets(tb testing.TB, bases map[string]netip.Addr) {
 	tb.Helper()
+	w.sims = startFleets(tb, w.Layout.Panels, bases, w.Port, w.Latency)
+}
+
+// startFleets starts one panelsim fleet per family the panels play, closed
+// when tb ends, and returns each panel's emulator in the panels' order.
+func startFleets(tb testing.TB, panels []SimPanel, bases map[string]netip.Addr, port int, latency time.Duration) []*panelsim.Panel {
+	tb.Helper()
 	count := map[string]int{}
-	for _, p := range w.Layout.Panels {
+	for _, p := range panels {
 		count[p.Family]++
 	}
 	fleets := map[string]*panelsim.Fleet{}
@@ -151,19 +158,21 @@ func (w *World) startFleets(tb testing.TB, bases map[string]netip.Addr) {
 		if count[f] == 0 {
 			continue
 		}
-		fl, err := panelsim.StartFleet(context.Background(), f, count[f], bases[f].String(), w.Port,
-			panelsim.Options{Faults: panelsim.Faults{Latency: w.Latency}})
+		fl, err := panelsim.StartFleet(context.Background(), f, count[f], bases[f].String(), port,
+			panelsim.Options{Faults: panelsim.Faults{Latency: latency}})
 		if err != nil {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(fl.Close)
 		fleets[f] = fl
 	}
+	sims := make([]*panelsim.Panel, 0, len(panels))
 	seen := map[string]int{}
-	for _, p := range w.Layout.Panels {
-		w.sims = append(w.sims, fleets[p.Family].Panel(seen[p.Family]))
+	for _, p := range panels {
+		sims = append(sims, fleets[p.Family].Panel(seen[p.Family]))
 		seen[p.Family]++
 	}
+	return sims
 }
 
 // Sim returns the emulator of the i-th panel (device id i+1).

@@ -48,6 +48,42 @@ type rowSink interface {
 	row(vals []any) error
 }
 
+// cursor is what both drivers' rows offer.
+type cursor interface {
+	Next() bool
+	Err() error
+}
+
+// feed gives sink the columns cols and then each row of rows, as values
+// reads the current one. The columns are judged at the first row, or after
+// the end when none came: a statement that fails (a write, a timeout) says
+// so at its end, and that error, not its columns, is the one to report.
+func feed(rows cursor, cols []string, sink rowSink, values func() ([]any, error)) error {
+	judged := false
+	for rows.Next() {
+		if !judged {
+			if err := sink.columns(cols); err != nil {
+				return err
+			}
+			judged = true
+		}
+		vals, err := values()
+		if err != nil {
+			return err
+		}
+		if err := sink.row(vals); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if !judged {
+		return sink.columns(cols)
+	}
+	return nil
+}
+
 // sinkError marks an error of the sink (a column or value the query got
 // wrong), not of the database.
 type sinkError struct{ err error }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +99,10 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := billing.Open(ctx, billing.Config{Driver: "mysql", DSN: "root@tcp(127.0.0.1:3306)/x?charset=big5"}); !errors.Is(err, reconcile.ErrInvalid) {
 		t.Errorf("unsupported charset: %v", err)
+	}
+	// A parameter the DSN's query cannot carry is said, not read as "no charset".
+	_, err := billing.Open(ctx, billing.Config{Driver: "mysql", DSN: "root@tcp(127.0.0.1:3306)/x?charset=cp1251;koi8r"})
+	if !errors.Is(err, reconcile.ErrInvalid) || !strings.Contains(err.Error(), "billing: dsn: its parameters do not parse") {
+		t.Errorf("unparsable parameters: %v, want ErrInvalid saying the dsn's parameters do not parse", err)
 	}
 }

@@ -65,9 +65,12 @@ func openPool(c limitedConnector, n int) *sql.DB {
 // driver asks for utf8mb4 and the server converts cp1251 or latin1 columns.
 func connCharset(mc *mysql.Config) (*encoding.Decoder, error) {
 	dsn := mc.FormatDSN()
-	q, err := url.ParseQuery(dsn[strings.LastIndex(dsn, "?")+1:])
-	if !strings.Contains(dsn, "?") || err != nil {
+	if !strings.Contains(dsn, "?") {
 		return nil, nil
+	}
+	q, err := url.ParseQuery(dsn[strings.LastIndex(dsn, "?")+1:])
+	if err != nil {
+		return nil, fmt.Errorf("its parameters do not parse (is a value not escaped?): %w", err)
 	}
 	cs := strings.ToLower(strings.Split(q.Get("charset"), ",")[0])
 	switch cs {
@@ -118,32 +121,13 @@ func (r *myRunner) read(rows *sql.Rows, sink rowSink) error {
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	judged := false // as in pgRunner.query: a failing statement's own error first
-	for rows.Next() {
-		if !judged {
-			if err := sink.columns(cols); err != nil {
-				return err
-			}
-			judged = true
-		}
+	return feed(rows, cols, sink, func() ([]any, error) {
 		clear(vals)
 		if err := rows.Scan(ptrs...); err != nil {
-			return err
+			return nil, err
 		}
-		if err := r.text(vals); err != nil {
-			return err
-		}
-		if err := sink.row(vals); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if !judged {
-		return sink.columns(cols)
-	}
-	return nil
+		return vals, r.text(vals)
+	})
 }
 
 // text turns the driver's []byte values into UTF-8 strings.

@@ -3,7 +3,6 @@ package billing_test
 import (
 	"context"
 	"database/sql"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -14,11 +13,8 @@ import (
 func TestMySQLFixture(t *testing.T) {
 	t.Parallel()
 	c := open(t, billing.Config{Driver: "mysql", DSN: mysqlBilling(t), Queries: fixtureQueries(t, "mysql.yaml")})
-	ctx := context.Background()
-
-	t.Run("UIDs", func(t *testing.T) {
-		t.Parallel()
-		cases := map[string][]int64{
+	testFixture(t, c, fixtureCase{
+		uids: map[string][]int64{
 			"+7 (910) 123-45-67": {1, 2}, // users_contacts; uid 4 is deleted
 			"8(4932)55-66-77":    {2},    // second number of "a; b"
 			"89105550001":        {3},    // legacy users_pi.phone "89105550001,8910"
@@ -26,21 +22,8 @@ func TestMySQLFixture(t *testing.T) {
 			"89105550006":        {6}, // "8 910 555 00 06 / +7 910 555 00 07"
 			"9105550007":         {6},
 			"89999999999":        {},
-		}
-		for phone, want := range cases {
-			got, err := c.UIDs(ctx, phone)
-			if err != nil {
-				t.Fatalf("UIDs(%q): %v", phone, err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("UIDs(%q) = %v, want %v", phone, got, want)
-			}
-		}
-	})
-
-	t.Run("Cams", func(t *testing.T) {
-		t.Parallel()
-		cases := map[int64]reconcile.CamsState{
+		},
+		cams: map[int64]reconcile.CamsState{
 			1:  {CamsOpen: true, CamsPaid: true}, // expire 0000-00-00: not set
 			2:  {CamsOpen: true},                 // status 5: small deposit
 			3:  {},
@@ -48,25 +31,8 @@ func TestMySQLFixture(t *testing.T) {
 			5:  {CamsOpen: true, CamsPaid: true},
 			6:  {CamsOpen: true}, // account disabled for debt
 			99: {},
-		}
-		for uid, want := range cases {
-			got, err := c.Cams(ctx, uid)
-			if err != nil {
-				t.Fatalf("Cams(%d): %v", uid, err)
-			}
-			if got != want {
-				t.Errorf("Cams(%d) = %+v, want %+v", uid, got, want)
-			}
-		}
-	})
-
-	t.Run("List", func(t *testing.T) {
-		t.Parallel()
-		got, err := c.List(ctx, "8-910-123-45-67")
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []reconcile.BillingRow{{
+		},
+		lists: []listCase{{name: "List", phone: "8-910-123-45-67", want: []reconcile.BillingRow{{
 			Login: "ivanov", Address: "Иваново, ул. Ленина, 1, кв. 12",
 			Internet: 550, TV: 199, Cams: 99, CamsName: "Умный домофон",
 			Balans: 120.5, Payment: 728, Invoice: true, Receipt: true,
@@ -74,41 +40,17 @@ func TestMySQLFixture(t *testing.T) {
 			Login: "petrova", Address: "Иваново, ул. Ленина, 1, кв. 7а",
 			Internet: 550, Cams: 99, CamsName: "Умный домофон",
 			Balans: -35.25, Payment: 685, Invoice: true, Receipt: true,
-		}}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("List:\n got %+v\nwant %+v", got, want)
-		}
-	})
-
-	t.Run("ListNoPersonalData", func(t *testing.T) {
-		t.Parallel()
-		got, err := c.List(ctx, "79105550005")
-		if err != nil || len(got) != 1 {
-			t.Fatalf("List = %+v, %v", got, err)
-		}
-		want := reconcile.BillingRow{Login: "kuznetsov", Cams: 149.5, CamsData: "2099-12-31",
-			CamsName: "Домофон+видео", Payment: 150, Invoice: true, Receipt: true}
-		if got[0] != want {
-			t.Errorf("no users_pi, no bills row:\n got %+v\nwant %+v", got[0], want)
-		}
-	})
-
-	t.Run("Snapshot", func(t *testing.T) {
-		t.Parallel()
-		got, err := c.Snapshot(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []reconcile.Contract{
+		}}}, {name: "ListNoPersonalData", phone: "79105550005", want: []reconcile.BillingRow{{ // no users_pi, no bills row
+			Login: "kuznetsov", Cams: 149.5, CamsData: "2099-12-31",
+			CamsName: "Домофон+видео", Payment: 150, Invoice: true, Receipt: true,
+		}}}},
+		snapshot: []reconcile.Contract{
 			{UID: 1, Flat: "12", CamsOpen: true, CamsPaid: true},
 			{UID: 2, Flat: "7а", CamsOpen: true},
 			{UID: 3, Flat: ""},
 			{UID: 5, Flat: "", CamsOpen: true, CamsPaid: true},
 			{UID: 6, Flat: "12/1", CamsOpen: true},
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("Snapshot:\n got %+v\nwant %+v", got, want)
-		}
+		},
 	})
 }
 

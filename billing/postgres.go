@@ -63,37 +63,15 @@ func (r *pgRunner) query(ctx context.Context, q compiled, args []any, sink rowSi
 	for _, f := range rows.FieldDescriptions() {
 		cols = append(cols, f.Name)
 	}
-	// The columns are judged at the first row, or after the end when none
-	// came: a statement that fails (a write, a timeout) says so at its
-	// end, and that error, not its columns, is the one to report.
-	judged := false
-	for rows.Next() {
-		if !judged {
-			if err := sink.columns(cols); err != nil {
-				return err
-			}
-			judged = true
-		}
+	return feed(rows, cols, sink, func() ([]any, error) {
 		vals, err := rows.Values()
-		if err != nil {
-			return err
-		}
 		for i, v := range vals {
 			if b, ok := v.([]byte); ok {
 				vals[i] = string(b)
 			}
 		}
-		if err := sink.row(vals); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("%w", err)
-	}
-	if !judged {
-		return sink.columns(cols)
-	}
-	return nil
+		return vals, err
+	})
 }
 
 // begin opens the read-only transaction of q. A query of @since runs with

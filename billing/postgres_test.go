@@ -16,32 +16,16 @@ import (
 func TestPostgresFixture(t *testing.T) {
 	t.Parallel()
 	c := open(t, billing.Config{Driver: "postgres", DSN: postgresBilling(t), Queries: fixtureQueries(t, "postgres.yaml")})
-	ctx := context.Background()
-
-	t.Run("UIDs", func(t *testing.T) {
-		t.Parallel()
-		cases := map[string][]int64{
+	testFixture(t, c, fixtureCase{
+		uids: map[string][]int64{
 			"+7 (910) 123-45-67": {1001, 1002}, // 1002 lists it as 8-910-…; 1004 is deleted
 			"8(4932)55-66-77":    {1002},       // second number of a "a; b" field
 			"89105550002":        {1003},       // second of "a,b"
 			"+7 910 555 00 01":   {1003},
 			"9101112233":         {1005}, // stored without 8
 			"89999999999":        {},
-		}
-		for phone, want := range cases {
-			got, err := c.UIDs(ctx, phone)
-			if err != nil {
-				t.Fatalf("UIDs(%q): %v", phone, err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("UIDs(%q) = %v, want %v", phone, got, want)
-			}
-		}
-	})
-
-	t.Run("Cams", func(t *testing.T) {
-		t.Parallel()
-		cases := map[int64]reconcile.CamsState{
+		},
+		cams: map[int64]reconcile.CamsState{
 			1001: {CamsOpen: true, CamsPaid: true},
 			1002: {CamsOpen: true}, // blocked
 			1003: {},               // no intercom service
@@ -49,25 +33,8 @@ func TestPostgresFixture(t *testing.T) {
 			1006: {CamsOpen: true}, // paid till 2020
 			1004: {},               // deleted: no row
 			9999: {},               // unknown: no row
-		}
-		for uid, want := range cases {
-			got, err := c.Cams(ctx, uid)
-			if err != nil {
-				t.Fatalf("Cams(%d): %v", uid, err)
-			}
-			if got != want {
-				t.Errorf("Cams(%d) = %+v, want %+v", uid, got, want)
-			}
-		}
-	})
-
-	t.Run("List", func(t *testing.T) {
-		t.Parallel()
-		got, err := c.List(ctx, "89101234567")
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []reconcile.BillingRow{{
+		},
+		lists: []listCase{{name: "List", phone: "89101234567", want: []reconcile.BillingRow{{
 			Login: "ivanov", Address: "Иваново, ул. Ленина, д. 1, кв. 12",
 			Internet: 550, InternetData: "2099-12-31", TV: 199, TVData: "",
 			Cams: 99, CamsData: "2099-12-31", CamsName: "Умный домофон",
@@ -77,46 +44,25 @@ func TestPostgresFixture(t *testing.T) {
 			Internet: 450, InternetData: "2099-12-31",
 			Cams: 99, CamsData: "2099-12-31", CamsName: "Умный домофон",
 			Balans: -35, Payment: 584,
-		}}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("List:\n got %+v\nwant %+v", got, want)
-		}
-	})
-
-	t.Run("ListNullsAndInfinity", func(t *testing.T) {
-		t.Parallel()
-		got, err := c.List(ctx, "79105550001")
-		if err != nil || len(got) != 1 {
-			t.Fatalf("List = %+v, %v", got, err)
-		}
-		want := reconcile.BillingRow{Login: "sidorov", Address: "Иваново, ул. Мира, д. 5", Internet: 450, Payment: 450}
-		if got[0] != want {
-			t.Errorf("no flat, NULL balance and detail:\n got %+v\nwant %+v", got[0], want)
-		}
-		got, err = c.List(ctx, "9101112233")
-		if err != nil || len(got) != 1 {
-			t.Fatalf("List = %+v, %v", got, err)
-		}
-		if got[0].TVData != "" || got[0].TV != 299.99 || got[0].Cams != 149.5 {
-			t.Errorf("infinity date and DECIMAL: got %+v", got[0])
-		}
-	})
-
-	t.Run("Snapshot", func(t *testing.T) {
-		t.Parallel()
-		got, err := c.Snapshot(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []reconcile.Contract{
+		}}}, {name: "ListNulls", phone: "79105550001", want: []reconcile.BillingRow{ // no flat, NULL balance and detail
+			{Login: "sidorov", Address: "Иваново, ул. Мира, д. 5", Internet: 450, Payment: 450},
+		}}},
+		snapshot: []reconcile.Contract{
 			{UID: 1001, Flat: "12", CamsOpen: true, CamsPaid: true},
 			{UID: 1002, Flat: "7а", CamsOpen: true},
 			{UID: 1003, Flat: ""},
 			{UID: 1005, Flat: "12/1", CamsOpen: true, CamsPaid: true},
 			{UID: 1006, Flat: "5", CamsOpen: true},
+		},
+	})
+	t.Run("ListInfinity", func(t *testing.T) {
+		t.Parallel()
+		got, err := c.List(context.Background(), "9101112233")
+		if err != nil || len(got) != 1 {
+			t.Fatalf("List = %+v, %v", got, err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("Snapshot:\n got %+v\nwant %+v", got, want)
+		if got[0].TVData != "" || got[0].TV != 299.99 || got[0].Cams != 149.5 {
+			t.Errorf("infinity date and DECIMAL: got %+v", got[0])
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -36,8 +35,8 @@ const akuvoxScheduleRelay = "1001-1;"
 
 // S532 user names: a key is the user RFIDx<code> (named RFID), a flat the
 // user FLATx<n> (named FLAT), whose AnalogNumber turns the flat's handset
-// off ("9999") or on (""). yardsync writes RFID users only; call blocking
-// will write FLAT users, found by akuvoxFlatUser.
+// off ("9999") or on (""). yardsync adds and deletes RFID users only; call
+// blocking changes a FLAT user's AnalogNumber in place (akuvox_calls.go).
 const (
 	akuvoxRFIDPrefix = "RFIDx"
 	akuvoxRFIDName   = "RFID"
@@ -58,13 +57,7 @@ func akuvoxFlatUser(n int) string { return "FLATx" + strconv.Itoa(n) }
 type akuvox struct {
 	c     *Client
 	pause time.Duration // between two batches of users
-}
-
-// akuvoxAnswer is the envelope every answer comes in.
-type akuvoxAnswer struct {
-	Retcode *flexInt        `json:"retcode"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data"`
+	view  codeView      // the codes as last listed and written
 }
 
 func (a *akuvox) ping(ctx context.Context) (Info, error) {
@@ -145,17 +138,14 @@ func (a *akuvox) call(ctx context.Context, method, path string, body []byte, act
 	if err := a.c.statusError(req, ans.status); err != nil {
 		return err
 	}
-	var env akuvoxAnswer
-	if err := json.Unmarshal(bytes.TrimSpace(ans.body), &env); err != nil {
+	retcode, message, hasData, derr, err := readEnvelope(ans.body, out)
+	if err != nil {
 		return a.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(ans.body))
 	}
-	if env.Retcode != nil && *env.Retcode != 0 {
-		return a.c.refusal(req, action, env.Message)
+	if retcode != nil && *retcode != 0 {
+		return a.c.refusal(req, action, message)
 	}
-	if out == nil {
-		return nil
-	}
-	if len(env.Data) == 0 || string(env.Data) == "null" || json.Unmarshal(env.Data, out) != nil {
+	if out != nil && (!hasData || derr != nil) {
 		return a.c.fail(reconcile.ErrPermanent, req, "unparsable data %s", snippet(ans.body))
 	}
 	return nil

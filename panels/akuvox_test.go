@@ -51,8 +51,9 @@ func TestAkuvoxDigest(t *testing.T) {
 			t.Fatalf("AddKeys after the nonce went stale: %v", err)
 		}
 		reqs := p.Requests()
-		if len(reqs) != 3 || reqs[0].Authed || !allAuthed(reqs[1:]) || len(p.Keys()) != 1 {
-			t.Fatalf("requests %+v, keys %v: want a stale answer, then the listing and the add", reqs, p.Keys())
+		// the add needs no listing: the client has just listed the panel
+		if len(reqs) != 2 || reqs[0].Authed || !allAuthed(reqs[1:]) || len(p.Keys()) != 1 {
+			t.Fatalf("requests %+v, keys %v: want a stale answer, then the add", reqs, p.Keys())
 		}
 	})
 	t.Run("ErrCredentials", func(t *testing.T) {

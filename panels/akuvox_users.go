@@ -112,6 +112,7 @@ func (a *akuvox) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		}
 	}
 	a.c.skipped.Store(int64(skipped))
+	a.view.listed(keys)
 	return keys, nil
 }
 
@@ -137,27 +138,35 @@ func akuvoxCode(code string) string {
 // of 1,000 with a pause between them. One code a user makes a delete one
 // request, and never touches another code (SmartYard-Server packs 4 codes a
 // user; see docs/panels.md). The panel binds no flat: a held code is left.
+// The held codes are those of this client's last listing, as its writes
+// changed it (the reconciler has just listed the panel), or of a fresh one.
 func (a *akuvox) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 	m, err := a.model(ctx)
 	if err != nil {
 		return err
 	}
-	held, err := a.c.heldCodes(ctx, a.listKeys)
+	held, err := a.view.held(ctx, a.c, a.listKeys)
 	if err != nil {
 		return err
 	}
-	var items []map[string]string
+	var codes []string
 	for _, k := range keys {
 		if !held[k.Code] {
-			items = append(items, akuvoxNewUser(m, k.Code))
+			codes = append(codes, k.Code)
 		}
 	}
-	for i := 0; i < len(items); i += akuvoxBatch {
+	for i := 0; i < len(codes); i += akuvoxBatch {
 		if i > 0 && !sleepCtx(ctx, a.pause) {
 			return a.c.transportError("POST /api user add", fmt.Errorf("%w (%w)", ctx.Err(), errNotSent))
 		}
-		batch := items[i:min(i+akuvoxBatch, len(items))]
-		if err := a.post(ctx, "user", "add", map[string]any{"item": batch}); err != nil {
+		batch := codes[i:min(i+akuvoxBatch, len(codes))]
+		items := make([]map[string]string, len(batch))
+		for j, code := range batch {
+			items[j] = akuvoxNewUser(m, code)
+		}
+		err := a.post(ctx, "user", "add", map[string]any{"item": items})
+		a.view.learn(batch, true, err)
+		if err != nil {
 			return a.full(ctx, m, len(batch), err)
 		}
 	}
@@ -210,9 +219,11 @@ func (a *akuvox) deleteKey(ctx context.Context, code string) error {
 			continue
 		}
 		if err := a.deleteUser(ctx, u, n, rest); err != nil {
+			a.view.learn(nil, false, err)
 			return err
 		}
 	}
+	a.view.learn([]string{n}, false, nil)
 	return nil
 }
 

@@ -35,3 +35,25 @@ func BenchmarkAddKeys(b *testing.B) {
 }
 
 func latName(d time.Duration) string { return fmt.Sprintf("%dms", d.Milliseconds()) }
+
+// BenchmarkListKeys lists one emulated panel of each conformance family
+// holding 90 keys (a no-op run's per-panel work) over real HTTP, latency 0:
+// the client's CPU per listing, the emulator's included.
+func BenchmarkListKeys(b *testing.B) {
+	for _, f := range conformance {
+		b.Run(f.sim, func(b *testing.B) {
+			sim, c := startPanel(b, f.sim, f.kind, panelsim.Options{}, 10*time.Second)
+			sim.SetKeys(makeKeys(90, 0))
+			if _, err := c.ListKeys(context.Background()); err != nil { // probes, Digest challenge
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := c.ListKeys(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

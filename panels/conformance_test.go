@@ -228,9 +228,8 @@ func TestConformanceCalls(t *testing.T) {
 }
 
 // noCallSwitch are the models whose driver cannot turn a flat's calls off:
-// the Akuvox E12 and R20A have no per-flat call setting (DESIGN); the
-// S532's flat user is not switched yet.
-var noCallSwitch = map[string]bool{panelsim.Akuvox: true, panelsim.AkuvoxR20A: true, panelsim.AkuvoxS532: true}
+// the Akuvox E12 and R20A have no per-flat call setting (DESIGN).
+var noCallSwitch = map[string]bool{panelsim.Akuvox: true, panelsim.AkuvoxR20A: true}
 
 // conformNoCallSwitch: a model without the switch says so, by
 // reconcile.ErrNoCalls, and sends nothing.
@@ -341,5 +340,9 @@ func conformCallsFlat(t *testing.T, sim string, kind int) {
 	if sim == panelsim.Rubetek { // an apartment the panel does not hold is no default
 		_, err := c.Calls(context.Background(), 77)
 		checkErr(t, err, reconcile.ErrPermanent, c, "apartment 77")
+	}
+	if sim == panelsim.AkuvoxS532 { // nor is a flat without its FLAT user
+		_, err := c.Calls(context.Background(), 77)
+		checkErr(t, err, reconcile.ErrPermanent, c, "flat 77 has no user FLATx77")
 	}
 }

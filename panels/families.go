@@ -1,8 +1,12 @@
 package panels
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"maps"
 	"strings"
+	"sync"
 
 	"yardsync/reconcile"
 )
@@ -55,4 +59,94 @@ func hexCode(s string) bool {
 		}
 	}
 	return true
+}
+
+// codeView is the codes a panel that binds no flat (Qtech, Rubetek) holds,
+// as this client last listed them and changed them since, so the add
+// right after the reconciler's list does not list the panel again. It is
+// unknown (nil) until a list, and again after a failed write, whose effect
+// is uncertain. A Beward keeps its own view, with flats (beward.known).
+type codeView struct {
+	mu    sync.Mutex
+	codes map[string]bool // normalised codes; nil: unknown
+}
+
+// listed records a listing as the view.
+func (v *codeView) listed(keys []reconcile.PanelKey) {
+	codes := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if n, err := reconcile.NormalizeKey(k.Code); err == nil {
+			codes[n] = true
+		}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.codes = codes
+}
+
+// held returns the codes the panel holds: the view, or a fresh listing
+// (which list records) when the view is unknown.
+func (v *codeView) held(ctx context.Context, c *Client, list func(context.Context) ([]reconcile.PanelKey, error)) (map[string]bool, error) {
+	v.mu.Lock()
+	codes := maps.Clone(v.codes)
+	v.mu.Unlock()
+	if codes != nil {
+		return codes, nil
+	}
+	return c.heldCodes(ctx, list)
+}
+
+// learn records a write of codes: held after an add, gone after a delete;
+// a failed write makes the view unknown.
+func (v *codeView) learn(codes []string, held bool, err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.codes == nil {
+		return
+	}
+	if err != nil {
+		v.codes = nil
+		return
+	}
+	for _, code := range codes {
+		n, nerr := reconcile.NormalizeKey(code)
+		switch {
+		case nerr != nil:
+			v.codes = nil // a code the view cannot name: read the panel next time
+			return
+		case held:
+			v.codes[n] = true
+		default:
+			delete(v.codes, n)
+		}
+	}
+}
+
+// readEnvelope reads a Qtech or Akuvox answer, {"retcode", "message",
+// "data"}, in one pass: its data goes straight into out (nil: the data is
+// not read). An answer whose data does not fit out is read again for its
+// head alone, so a refusal's own data never hides its retcode; dataErr then
+// says the data did not fit. null reports as no data (hasData false); err
+// is an answer that is no JSON object at all.
+func readEnvelope(body []byte, out any) (retcode *flexInt, message string, hasData bool, dataErr, err error) {
+	body = bytes.TrimSpace(body)
+	if out == nil {
+		out = &json.RawMessage{}
+	}
+	ans := struct {
+		Retcode *flexInt `json:"retcode"`
+		Message string   `json:"message"`
+		Data    any      `json:"data"`
+	}{Data: out}
+	if dataErr = json.Unmarshal(body, &ans); dataErr != nil {
+		var head struct {
+			Retcode *flexInt `json:"retcode"`
+			Message string   `json:"message"`
+		}
+		if err := json.Unmarshal(body, &head); err != nil {
+			return nil, "", false, nil, err
+		}
+		return head.Retcode, head.Message, true, dataErr, nil
+	}
+	return ans.Retcode, ans.Message, ans.Data != nil, nil, nil
 }

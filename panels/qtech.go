@@ -1,7 +1,6 @@
 package panels
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -16,18 +15,31 @@ import (
 // ownership record keeps the flat. SmartYard-Server's driver checks no
 // answer; yardsync takes a 2xx with a JSON object whose retcode is 0 (or
 // absent) as success, and anything else as a refusal.
-type qtech struct{ c *Client }
-
-// qtechAnswer is the envelope every answer comes in.
-type qtechAnswer struct {
-	Retcode *flexInt        `json:"retcode"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data"`
+type qtech struct {
+	c    *Client
+	view codeView // the codes as last listed and written
 }
 
 // qtechKey is one listed key; other fields (name, days, doors) are left unread.
 type qtechKey struct {
 	Code lenientString `json:"code"`
+}
+
+// qtechEntry is one member of a listing's data: a key object, or anything
+// else (the "num" count, another system's entry) that reads as no key. It
+// decodes in the listing's one pass, so one odd member never fails the
+// listing.
+type qtechEntry struct {
+	code string
+	read bool // an object with a code
+}
+
+func (e *qtechEntry) UnmarshalJSON(b []byte) error {
+	var k qtechKey
+	if len(b) > 0 && b[0] == '{' && json.Unmarshal(b, &k) == nil {
+		e.code, e.read = string(k.Code), true
+	}
+	return nil
 }
 
 func (q *qtech) ping(ctx context.Context) (Info, error) {
@@ -47,7 +59,7 @@ func (q *qtech) ping(ctx context.Context) (Info, error) {
 // listKeys reads the table, {"num": N, "0": {"code"}, "1": ...}. An entry
 // whose code is no hex is another system's: skipped and counted.
 func (q *qtech) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
-	var table map[string]json.RawMessage
+	var table map[string]qtechEntry
 	if err := q.call(ctx, "rfkey", "get", struct{}{}, &table); err != nil {
 		return nil, err
 	}
@@ -56,18 +68,18 @@ func (q *qtech) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	}
 	keys := make([]reconcile.PanelKey, 0, len(table))
 	skipped := 0
-	for name, raw := range table {
+	for name, k := range table {
 		if name == "num" {
 			continue
 		}
-		var k qtechKey
-		if json.Unmarshal(raw, &k) != nil || !hexCode(string(k.Code)) {
+		if !k.read || !hexCode(k.code) {
 			skipped++
 			continue
 		}
-		keys = append(keys, reconcile.PanelKey{Code: string(k.Code), Flat: reconcile.FlatUnlisted})
+		keys = append(keys, reconcile.PanelKey{Code: k.code, Flat: reconcile.FlatUnlisted})
 	}
 	q.c.skipped.Store(int64(skipped))
+	q.view.listed(keys)
 	return keys, nil
 }
 
@@ -90,9 +102,10 @@ type qtechAdd struct {
 // addKeys adds one key a request: the panel has no bulk add. A key already
 // held is no change (the panel binds no flat, so there is nothing to
 // rebind); the panel refuses a second add of a code, so held keys are
-// skipped after one listing.
+// skipped: those of this client's last listing, as its writes changed it
+// (the reconciler has just listed the panel), or of a fresh listing.
 func (q *qtech) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	held, err := q.c.heldCodes(ctx, q.listKeys)
+	held, err := q.view.held(ctx, q.c, q.listKeys)
 	if err != nil {
 		return err
 	}
@@ -101,7 +114,9 @@ func (q *qtech) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 			continue
 		}
 		data := qtechAdd{Code: k.Code, Mon: 1, Tue: 1, Wed: 1, Thur: 1, Fri: 1, Sat: 1, Sun: 1, DoorNum: 1, WiegandNum: 2}
-		if err := q.call(ctx, "rfkey", "add", data, nil); err != nil {
+		err := q.call(ctx, "rfkey", "add", data, nil)
+		q.view.learn([]string{k.Code}, true, err)
+		if err != nil {
 			return err
 		}
 	}
@@ -113,8 +128,9 @@ func (q *qtech) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 func (q *qtech) deleteKey(ctx context.Context, code string) error {
 	err := q.call(ctx, "rfkey", "del", map[string]string{"code": code}, nil)
 	if refused(err) && q.c.absent(ctx, code, q.listKeys) {
-		return nil
+		return nil // the fresh listing is the view
 	}
+	q.view.learn([]string{code}, false, err)
 	return err
 }
 
@@ -134,18 +150,15 @@ func (q *qtech) call(ctx context.Context, target, action string, data, out any) 
 	if err := q.c.statusError(req, a.status); err != nil {
 		return err
 	}
-	var ans qtechAnswer
-	if err := json.Unmarshal(bytes.TrimSpace(a.body), &ans); err != nil {
+	retcode, message, _, derr, err := readEnvelope(a.body, out)
+	if err != nil {
 		return q.c.fail(reconcile.ErrPermanent, req, "unparsable answer %s", snippet(a.body))
 	}
-	if ans.Retcode != nil && *ans.Retcode != 0 {
-		return q.c.refusal(req, action, ans.Message)
+	if retcode != nil && *retcode != 0 {
+		return q.c.refusal(req, action, message)
 	}
-	if out == nil || len(ans.Data) == 0 || string(ans.Data) == "null" {
-		return nil
-	}
-	if err := json.Unmarshal(ans.Data, out); err != nil {
-		return q.c.fail(reconcile.ErrPermanent, req, "unparsable data %s", snippet(ans.Data))
+	if derr != nil {
+		return q.c.fail(reconcile.ErrPermanent, req, "unparsable data %s", snippet(a.body))
 	}
 	return nil
 }

@@ -23,7 +23,10 @@ var rubetekDoors = []int{1, 5}
 // Basic. Keys open doors, not flats: they are listed with
 // reconcile.FlatUnlisted and yardsync's ownership record keeps the flat.
 // Success is a 2xx; a 4xx is a refusal, with the panel's message.
-type rubetek struct{ c *Client }
+type rubetek struct {
+	c    *Client
+	view codeView // the codes as last listed and written
+}
 
 func (r *rubetek) ping(ctx context.Context) (Info, error) {
 	var v struct {
@@ -61,14 +64,17 @@ func (r *rubetek) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		keys = append(keys, reconcile.PanelKey{Code: string(k.RFID), Flat: reconcile.FlatUnlisted})
 	}
 	r.c.skipped.Store(int64(skipped))
+	r.view.listed(keys)
 	return keys, nil
 }
 
 // addKeys adds one key with POST /rfids, more in packs of at most 400 with
-// POST /rfids_pack. Codes the listing shows are not sent again: the panel
-// binds no flat, so there is nothing to rebind.
+// POST /rfids_pack. Codes the panel holds are not sent again (the panel
+// binds no flat, so there is nothing to rebind): those of this client's
+// last listing, as its writes changed it (the reconciler has just listed
+// the panel), or of a fresh listing.
 func (r *rubetek) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	held, err := r.c.heldCodes(ctx, r.listKeys)
+	held, err := r.view.held(ctx, r.c, r.listKeys)
 	if err != nil {
 		return err
 	}
@@ -79,12 +85,16 @@ func (r *rubetek) addKeys(ctx context.Context, keys []reconcile.PanelKey) error 
 		}
 	}
 	if len(codes) == 1 {
-		return r.write(ctx, http.MethodPost, "/api/v1/rfids", map[string]any{"rfid": codes[0], "door_access": rubetekDoors})
+		err := r.write(ctx, http.MethodPost, "/api/v1/rfids", map[string]any{"rfid": codes[0], "door_access": rubetekDoors})
+		r.view.learn(codes, true, err)
+		return err
 	}
 	for len(codes) > 0 {
 		n := min(len(codes), rubetekPack)
 		body := map[string]any{"rfids": codes[:n], "door_access": rubetekDoors}
-		if err := r.write(ctx, http.MethodPost, "/api/v1/rfids_pack", body); err != nil {
+		err := r.write(ctx, http.MethodPost, "/api/v1/rfids_pack", body)
+		r.view.learn(codes[:n], true, err)
+		if err != nil {
 			return err
 		}
 		codes = codes[n:]
@@ -96,10 +106,11 @@ func (r *rubetek) addKeys(ctx context.Context, keys []reconcile.PanelKey) error 
 func (r *rubetek) deleteKey(ctx context.Context, code string) error {
 	path := "/api/v1/rfids/" + url.PathEscape(code)
 	a, err := r.c.do(ctx, http.MethodDelete, path, nil)
-	if err != nil || a.status == http.StatusNotFound {
-		return err
+	if err == nil && a.status != http.StatusNotFound {
+		err = r.judge(http.MethodDelete+" "+path, a)
 	}
-	return r.judge(http.MethodDelete+" "+path, a)
+	r.view.learn([]string{code}, false, err)
+	return err
 }
 
 func (r *rubetek) finish(context.Context) error { return nil } // no save step

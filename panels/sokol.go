@@ -346,11 +346,20 @@ func (s *sokol) deleteNow(ctx context.Context, code string) error {
 // checkMode reads /key/settings once per panel address: yardsync's codes are
 // 7-byte UIDs, key mode 2. Another mode is reported, never changed: changing
 // it may drop every key the panel holds. Firmware without /key/settings
-// (404) is taken as it is.
+// (404) is taken as it is. The revision is probed with it (see rev5), so a
+// panel a dialer has listed is probed.
 func (s *sokol) checkMode(ctx context.Context) error {
-	if s.c.traits.get(s.c.addr).keyMode == yes {
-		return nil
+	if s.c.traits.get(s.c.addr).keyMode != yes {
+		if err := s.readMode(ctx); err != nil {
+			return err
+		}
 	}
+	_, err := s.rev5(ctx)
+	return err
+}
+
+// readMode reads /key/settings and remembers a mode yardsync can work with.
+func (s *sokol) readMode(ctx context.Context) error {
 	const path = "/key/settings"
 	a, err := s.c.get(ctx, path)
 	if err != nil {

@@ -44,7 +44,7 @@ type listed struct {
 }
 
 // startReads starts reading the panels of scope.
-func (r *Runner) startReads(ctx context.Context, l *leases, scope []PanelDevice) *panelReads {
+func (r *run) startReads(ctx context.Context, l *leases, scope []PanelDevice) *panelReads {
 	ctx, stop := context.WithCancel(ctx)
 	p := &panelReads{done: make(chan struct{}), stop: stop, clients: map[int]Panel{}, read: map[int]bool{}, failed: map[int]string{},
 		progress: r.progress}
@@ -55,7 +55,7 @@ func (r *Runner) startReads(ctx context.Context, l *leases, scope []PanelDevice)
 	return p
 }
 
-func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice, p *panelReads) {
+func (r *run) readPanels(ctx context.Context, l *leases, scope []PanelDevice, p *panelReads) {
 	ids, byID := devicesOf(scope)
 	r.progress.expect(ids)
 	l.each(ctx, ids, r.Opts.Concurrency, false, func(g grant) {
@@ -89,7 +89,7 @@ func (r *Runner) readPanels(ctx context.Context, l *leases, scope []PanelDevice,
 
 // writeWith makes the reads write every panel planned from now on at once,
 // under the lease it was read under, with its outcome in out.
-func (p *panelReads) writeWith(r *Runner, s *panelSessions, out *sessionsOut) {
+func (p *panelReads) writeWith(r *run, s *panelSessions, out *sessionsOut) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.write = func(ctx context.Context, id int, client Panel, pp PanelPlan) {
@@ -162,7 +162,7 @@ func (p *panelReads) cancel() {
 	<-p.done
 }
 
-func (r *Runner) readPanel(ctx context.Context, l *leases, d PanelDevice) (Panel, []PanelKey, error) {
+func (r *run) readPanel(ctx context.Context, l *leases, d PanelDevice) (Panel, []PanelKey, error) {
 	client, err := r.Dial(d)
 	if err != nil {
 		return nil, nil, err
@@ -179,7 +179,7 @@ func (r *Runner) readPanel(ctx context.Context, l *leases, d PanelDevice) (Panel
 // apply writes the panels of the plan that were not written as they were
 // read (a full run reads some before it has its plan), concurrently, each
 // under a new lease, then forgets orphans.
-func (r *Runner) apply(ctx context.Context, s *panelSessions, clients map[int]Panel, plan Plan, out *sessionsOut) {
+func (r *run) apply(ctx context.Context, s *panelSessions, clients map[int]Panel, plan Plan, out *sessionsOut) {
 	var plans []PanelPlan
 	for _, pp := range plan.Panels {
 		if clients[pp.Device.ID] != nil {
@@ -216,7 +216,7 @@ func newSessionsOut() *sessionsOut {
 }
 
 // add counts one panel's session, held with client, in.
-func (o *sessionsOut) add(r *Runner, id int, client Panel, added, rebound, deleted int, err error) {
+func (o *sessionsOut) add(r *run, id int, client Panel, added, rebound, deleted int, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.clients[id] = client
@@ -280,7 +280,7 @@ func (r *Runner) panelDeadline(ops int) time.Duration {
 // write counts only when the read-back shows it, and an ownership record
 // goes only when its key is seen gone. Records are written before the push,
 // so an interruption at any point leaves records the next run can act on.
-func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
+func (r *run) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, rebound, deleted int, err error) {
 	ops := len(pp.Add) + len(pp.Rebind) + len(pp.Delete) + len(pp.Replace)
 	calls := len(pp.CallsOff) + len(pp.CallsOn) // each a read, a write and a read-back
 	ctx, cancel := context.WithTimeout(ctx, r.panelDeadline(ops+3*calls))
@@ -328,7 +328,7 @@ func (r *Runner) applyPanel(ctx context.Context, p Panel, pp PanelPlan) (added, 
 }
 
 // logSession puts a session's writes in the run's change log.
-func (r *Runner) logSession(ctx context.Context, pp PanelPlan, v *verified, err error) {
+func (r *run) logSession(ctx context.Context, pp PanelPlan, v *verified, err error) {
 	if err := r.changes.session(ctx, pp, v, err); err != nil {
 		r.Log.Warn("change log not written", slog.Int("panel_id", pp.Device.ID), slog.Any("error", err))
 	}
@@ -339,7 +339,7 @@ func (r *Runner) logSession(ctx context.Context, pp PanelPlan, v *verified, err 
 // never blocks a revocation, then rebinds, then adds. A write the panel
 // refuses does not stop the others; a panel that stops answering gets no
 // further request.
-func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
+func (r *run) write(ctx context.Context, p Panel, pp PanelPlan) error {
 	if rp, ok := p.(Replacer); ok && len(pp.Whole) > 0 {
 		err := r.retry(ctx, pp.Device.Family, "replace", func(ctx context.Context) error { return rp.ReplaceKeys(ctx, pp.Whole) })
 		if !errors.Is(err, ErrNoReplace) {
@@ -359,7 +359,7 @@ func (r *Runner) write(ctx context.Context, p Panel, pp PanelPlan) error {
 
 // push adds or rebinds keys in one call. Rebinds and adds are pushed apart,
 // so a Sokol merge refused for want of room does not take the rebinds with it.
-func (r *Runner) push(ctx context.Context, p Panel, family int, keys []PanelKey) error {
+func (r *run) push(ctx context.Context, p Panel, family int, keys []PanelKey) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -374,7 +374,7 @@ func unreachable(err error) bool { return err != nil && IsTransient(err) }
 // bookkeeping records adopted keys, claims the keys about to be pushed,
 // marks the keys about to be deleted, and forgets the records of keys seen
 // gone for good.
-func (r *Runner) bookkeeping(ctx context.Context, pp PanelPlan) error {
+func (r *run) bookkeeping(ctx context.Context, pp PanelPlan) error {
 	if err := r.Store.ClaimKeys(ctx, pp.Adopt, false); err != nil {
 		return err
 	}
@@ -390,7 +390,7 @@ func (r *Runner) bookkeeping(ctx context.Context, pp PanelPlan) error {
 // forgetGone lets the records of codes seen gone go, and keeps the run
 // told of those the store kept because their add may still land: the run
 // looks at them again once it cannot (see Result.Recheck).
-func (r *Runner) forgetGone(ctx context.Context, id int, codes []string) error {
+func (r *run) forgetGone(ctx context.Context, id int, codes []string) error {
 	kept, err := r.Store.ForgetGone(ctx, id, codes, r.settle())
 	r.uncertain.add(kept)
 	return err
@@ -450,7 +450,7 @@ func normalisedAll(forms []string) []string {
 // refuses does not stop the others; one it does not answer does, unless a
 // listing then shows the key gone: the panel applied it and only the
 // answer was lost, so the session goes on.
-func (r *Runner) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
+func (r *run) deleteKeys(ctx context.Context, p Panel, pp PanelPlan) error {
 	var errs error
 	for _, code := range slices.Concat(pp.Replace, pp.Delete) {
 		err := r.retry(ctx, pp.Device.Family, "delete", func(ctx context.Context) error { return p.DeleteKey(ctx, code) })
@@ -477,7 +477,7 @@ func (r *Runner) listedGone(ctx context.Context, p Panel, code string) bool {
 
 // retry calls fn until it succeeds, fails permanently, or the retries are
 // spent, sleeping an exponential backoff with jitter between attempts.
-func (r *Runner) retry(ctx context.Context, family int, op string, fn func(context.Context) error) error {
+func (r *run) retry(ctx context.Context, family int, op string, fn func(context.Context) error) error {
 	delay := r.Opts.Backoff
 	if delay <= 0 {
 		delay = 200 * time.Millisecond
@@ -508,7 +508,7 @@ func (r *Runner) retry(ctx context.Context, family int, op string, fn func(conte
 var errStopping = Errorf(ErrTransient, "not started: yardsync is stopping")
 
 // draining reports whether the run's drain signal has come.
-func (r *Runner) draining() bool {
+func (r *run) draining() bool {
 	select {
 	case <-r.stop:
 		return true

@@ -11,7 +11,7 @@ import (
 // though the context is still alive; before it, requests go out.
 func TestRetryDrains(t *testing.T) {
 	stop := make(chan struct{})
-	r := &Runner{Opts: Options{Retries: 2}, stop: stop}
+	r := (&Runner{Opts: Options{Retries: 2}}).newRun(Request{Stop: stop, DryRun: true}, 0)
 	var calls atomic.Int32
 	fn := func(context.Context) error { calls.Add(1); return nil }
 	if err := r.retry(context.Background(), PanelSokol, "list", fn); err != nil || calls.Load() != 1 {

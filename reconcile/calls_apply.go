@@ -35,7 +35,7 @@ func (t *callTally) counts() (off, on int) {
 // before yardsync turned it off is recorded before the write goes out. It
 // sends nothing after keys' writes found the panel gone (prev), and a model
 // that cannot switch calls (ErrNoCalls) is no failure.
-func (r *Runner) switchCalls(ctx context.Context, p Panel, pp PanelPlan, prev error) error {
+func (r *run) switchCalls(ctx context.Context, p Panel, pp PanelPlan, prev error) error {
 	if len(pp.CallsOff)+len(pp.CallsOn) == 0 || unreachable(prev) {
 		return nil
 	}
@@ -74,7 +74,7 @@ func (r *Runner) switchCalls(ctx context.Context, p Panel, pp PanelPlan, prev er
 
 // callSession is one panel session's call switching.
 type callSession struct {
-	r         *Runner
+	r         *run
 	book      CallBook
 	cs        CallSwitch
 	dev       PanelDevice

@@ -9,6 +9,9 @@ import (
 	"yardsync/reconcile"
 )
 
+// callFamilies are the families (and the Akuvox model) that can block calls.
+var callFamilies = []string{"beward", "sokol", "qtech", "rubetek", "akuvox-s532"}
+
 // TestEndToEndCalls takes flats of each family that can block calls
 // through paying, not paying and paying again with reconcile.block_calls,
 // against real PostgreSQL and the family's emulator over HTTP: a debtor's
@@ -17,7 +20,7 @@ import (
 // unpaid contract, a contract in state 0 and a flat without a contract are
 // never touched.
 func TestEndToEndCalls(t *testing.T) {
-	for _, family := range []string{"beward", "sokol", "qtech", "rubetek"} {
+	for _, family := range callFamilies {
 		t.Run(family, func(t *testing.T) {
 			t.Parallel()
 			testCallsLifecycle(t, newCallsWorld(t, family, true))
@@ -28,7 +31,7 @@ func TestEndToEndCalls(t *testing.T) {
 // TestEndToEndCallsDisabled runs the same contracts without block_calls:
 // no flat's calls are read or written.
 func TestEndToEndCallsDisabled(t *testing.T) {
-	for _, family := range []string{"beward", "sokol", "qtech", "rubetek"} {
+	for _, family := range callFamilies {
 		t.Run(family, func(t *testing.T) {
 			t.Parallel()
 			w := newCallsWorld(t, family, false)
@@ -91,7 +94,8 @@ func (w *world) flatCalls() string {
 }
 
 func callRequest(r panelsim.Request) bool {
-	return strings.Contains(r.Path, "apartment") || strings.HasPrefix(r.Path, "/panelCode") || strings.Contains(r.Body, "dialreplace")
+	return strings.Contains(r.Path, "apartment") || strings.HasPrefix(r.Path, "/panelCode") || strings.Contains(r.Body, "dialreplace") ||
+		strings.Contains(r.Query, "FLATx") || strings.Contains(r.Body, `"action":"set"`) // S532: the FLAT user
 }
 
 func testCallsLifecycle(t *testing.T, w *world) {

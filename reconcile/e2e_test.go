@@ -45,7 +45,7 @@ type world struct {
 
 func newWorld(t *testing.T, family string, count int) *world {
 	t.Helper()
-	w := &world{t: t, dsn: testdb.Postgres(t)}
+	w := &world{t: t, dsn: storetest.MigratedDSN(t)}
 	w.db = storetest.MustOpenDSN(t, w.dsn)
 	dsn := testdb.Postgres(t)
 	conn, err := pgx.Connect(bg, dsn)

@@ -20,7 +20,9 @@ var (
 	// ErrUnavailable marks a dependency that is not configured or not reachable.
 	ErrUnavailable = errors.New("unavailable")
 
-	// ErrBusy marks the run lock held by another run for longer than the caller waits.
+	// ErrBusy marks what another run holds for longer than the caller waits:
+	// the run lock, or a panel's lease (also a lease that ran out before this
+	// run could write the panel).
 	ErrBusy = errors.New("busy")
 
 	// ErrTransient marks a panel or billing failure worth retrying: a timeout,

@@ -110,7 +110,7 @@ func (r *Runner) Explain(ctx context.Context, uid int64, log ChangeReader) (Expl
 	if err := r.explainCalls(ctx, uid, ex.Panels, in, desired); err != nil {
 		return ex, err
 	}
-	r.readLive(ctx, ex.Panels, desired)
+	r.look().readLive(ctx, ex.Panels, desired)
 	if log != nil {
 		if err := lastChanges(ctx, log, ex.Panels); err != nil {
 			return ex, err
@@ -229,7 +229,7 @@ func explainedPanels(uid int64, d Desired, owned []OwnedKey) []int {
 }
 
 func explainPanel(uid int64, p PanelDevice, in Inputs, d Desired, owned []OwnedKey) ExplainedPanel {
-	ep := ExplainedPanel{DeviceID: p.ID, Title: deviceTitle(in.Devices, p.ID), Via: via(uid, p.ID, in, d)}
+	ep := ExplainedPanel{DeviceID: p.ID, Title: deviceTitle(in.Devices, p.ID), Via: via(uid, p.ID, in)}
 	codes := slices.Clone(d.Codes[uid])
 	own := map[string]bool{}
 	for _, o := range owned {
@@ -247,7 +247,7 @@ func explainPanel(uid int64, p PanelDevice, in Inputs, d Desired, owned []OwnedK
 
 // via says how the contract reaches the panel: its own right, a door of a
 // lock in its rights, or not any more (keys it owns are still there).
-func via(uid int64, panel int, in Inputs, d Desired) string {
+func via(uid int64, panel int, in Inputs) string {
 	rights := in.Rights[uid]
 	if slices.Contains(rights, panel) {
 		return "right"
@@ -269,8 +269,12 @@ func deviceTitle(devices []Device, id int) string {
 	return ""
 }
 
+// look is the state of a look at panels that writes nothing (explain, a
+// panel's page): no run id, no change log, no drain signal.
+func (r *Runner) look() *run { return r.newRun(Request{DryRun: true}, 0) }
+
 // readLive lists each panel's keys at once (see listLive).
-func (r *Runner) readLive(ctx context.Context, panels []ExplainedPanel, d Desired) {
+func (r *run) readLive(ctx context.Context, panels []ExplainedPanel, d Desired) {
 	devs := make([]PanelDevice, 0, len(panels))
 	at := map[int]*ExplainedPanel{}
 	for i := range panels {
@@ -285,7 +289,7 @@ func (r *Runner) readLive(ctx context.Context, panels []ExplainedPanel, d Desire
 func (r *Runner) ListPanel(ctx context.Context, dev PanelDevice) ([]PanelKey, error) {
 	var keys []PanelKey
 	err := errors.New("panel not read")
-	r.listLive(ctx, []PanelDevice{dev}, func(_ int, k []PanelKey, e error) { keys, err = k, e })
+	r.look().listLive(ctx, []PanelDevice{dev}, func(_ int, k []PanelKey, e error) { keys, err = k, e })
 	return keys, err
 }
 
@@ -293,7 +297,7 @@ func (r *Runner) ListPanel(ctx context.Context, dev PanelDevice) ([]PanelKey, er
 // a run reads it, and hands each outcome to done: a look never talks to a
 // panel another run is working on (it says who holds it instead). It waits
 // up to ExplainTimeout for the leases, then up to as long for each list.
-func (r *Runner) listLive(ctx context.Context, devs []PanelDevice, done func(id int, keys []PanelKey, err error)) {
+func (r *run) listLive(ctx context.Context, devs []PanelDevice, done func(id int, keys []PanelKey, err error)) {
 	ctx, cancel := context.WithTimeout(ctx, 2*ExplainTimeout)
 	defer cancel()
 	l := r.newLeases(0, nil)

@@ -75,7 +75,7 @@ type leases struct {
 }
 
 // newLeases prepares the leases of one run; start begins renewing them.
-func (r *Runner) newLeases(runID int64, lock Lock) *leases {
+func (r *run) newLeases(runID int64, lock Lock) *leases {
 	margin := r.Opts.PanelTimeout
 	if margin <= 0 {
 		margin = 10 * time.Second

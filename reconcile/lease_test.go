@@ -106,7 +106,7 @@ func testLeases(t *testing.T, f *fakeLeaser, lock Lock) *leases {
 
 // newLeasesOn is newLeases on another Leaser than the runner's store.
 func (r *Runner) newLeasesOn(store Leaser, runID int64, lock Lock) *leases {
-	l := r.newLeases(runID, lock)
+	l := r.look().newLeases(runID, lock)
 	l.store = store
 	return l
 }

@@ -43,7 +43,7 @@ func (r *Runner) observe(ctx context.Context, req Request) (observed, error) {
 // rest of the store are read and the desired state is built: a no-op run
 // waits for the slower of the two, not their sum. A targeted run learns its
 // panels from its contracts' rights: it reads them once it knows them.
-func (r *Runner) observeReading(ctx context.Context, req Request, l *leases, opt PlanOptions) (observed, *panelReads, error) {
+func (r *run) observeReading(ctx context.Context, req Request, l *leases, opt PlanOptions) (observed, *panelReads, error) {
 	if len(req.UIDs) > 0 {
 		o, err := r.observe(ctx, req)
 		return o, nil, err
@@ -65,10 +65,13 @@ func (r *Runner) observeReading(ctx context.Context, req Request, l *leases, opt
 // observeFleet reads the devices and the tombstones: what tells a full run
 // which panels to read.
 func (r *Runner) observeFleet(ctx context.Context) (devices []Device, tombstones []PanelDevice, err error) {
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { devices, err = r.Store.Devices(gctx); return err })
-	g.Go(func() (err error) { tombstones, err = r.Store.Tombstones(gctx); return err })
-	if err := g.Wait(); err != nil {
+	err = r.storeStep(ctx, func(ctx context.Context) error {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) { devices, err = r.Store.Devices(gctx); return err })
+		g.Go(func() (err error) { tombstones, err = r.Store.Tombstones(gctx); return err })
+		return g.Wait()
+	})
+	if err != nil {
 		return nil, nil, fmt.Errorf("read store, nothing changed: %w", err)
 	}
 	return devices, tombstones, nil
@@ -85,19 +88,19 @@ func (r *Runner) observeRest(ctx context.Context, o *observed) error {
 		}
 		return nil
 	})
-	store := func(read func() error) {
+	store := func(read func(ctx context.Context) error) {
 		g.Go(func() error {
-			if err := read(); err != nil {
+			if err := r.storeStep(gctx, read); err != nil {
 				return fmt.Errorf("read store, nothing changed: %w", err)
 			}
 			return nil
 		})
 	}
-	store(func() (err error) { o.in.Doors, err = r.Store.Doors(gctx); return err })
-	store(func() (err error) { o.in.Rights, err = r.Store.AllRights(gctx); return err })
-	store(func() (err error) { o.in.Keys, err = r.Store.AllKeys(gctx); return err })
-	store(func() (err error) { o.owned, err = r.Store.OwnedKeys(gctx); return err })
-	store(func() (err error) { o.access, err = r.Store.AccessOf(gctx, nil); return err })
+	store(func(ctx context.Context) (err error) { o.in.Doors, err = r.Store.Doors(ctx); return err })
+	store(func(ctx context.Context) (err error) { o.in.Rights, err = r.Store.AllRights(ctx); return err })
+	store(func(ctx context.Context) (err error) { o.in.Keys, err = r.Store.AllKeys(ctx); return err })
+	store(func(ctx context.Context) (err error) { o.owned, err = r.Store.OwnedKeys(ctx); return err })
+	store(func(ctx context.Context) (err error) { o.access, err = r.Store.AccessOf(ctx, nil); return err })
 	return g.Wait()
 }
 
@@ -109,14 +112,14 @@ func (r *Runner) observeRest(ctx context.Context, o *observed) error {
 func (r *Runner) observeContracts(ctx context.Context, req Request) (observed, error) {
 	o := observed{in: Inputs{Families: r.Opts.Families}}
 	var err error
-	if o.in.Keys, err = r.Store.KeysSharing(ctx, req.UIDs); err != nil {
+	if err = r.storeStep(ctx, func(ctx context.Context) (err error) { o.in.Keys, err = r.Store.KeysSharing(ctx, req.UIDs); return err }); err != nil {
 		return o, fmt.Errorf("read store, nothing changed: %w", err)
 	}
 	uids := uniqueSorted(append(slices.Collect(maps.Keys(o.in.Keys)), req.UIDs...))
 	if o.in.Contracts, err = r.contractsOf(ctx, uids); err != nil {
 		return o, fmt.Errorf("billing snapshot, nothing changed: %w", err)
 	}
-	if err := r.observeDevices(ctx, req, uids, &o); err != nil {
+	if err := r.storeStep(ctx, func(ctx context.Context) error { return r.observeDevices(ctx, req, uids, &o) }); err != nil {
 		return o, fmt.Errorf("read store, nothing changed: %w", err)
 	}
 	return o, nil

@@ -104,6 +104,7 @@ type Options struct {
 	GuardMin     int           // revoking up to this many contracts is never held (see guard.go)
 	LockWait     time.Duration // how long a run that must happen waits for another full run, or for a busy panel
 	LeaseTTL     time.Duration // panel lease lifetime; 0 or not above PanelTimeout: 3 × PanelTimeout
+	StoreTimeout time.Duration // bound of each step of a run's store calls (0: DefaultStoreTimeout)
 	// Settle is how long after an add or rebind was sent the key may still
 	// land on the panel (every try, and a request's time after the last);
 	// 0: (Retries + 2) × PanelTimeout. A record of a key deleted sooner
@@ -177,7 +178,9 @@ type Result struct {
 	read int
 }
 
-// Runner runs reconciles: observe, calculate, apply.
+// Runner runs reconciles: observe, calculate, apply. It is configuration
+// and dependencies only, built once and shared by concurrent runs; each run
+// keeps its own state in a run (see Run).
 type Runner struct {
 	Billing  Billing
 	Store    Store
@@ -192,11 +195,18 @@ type Runner struct {
 	// daemon's): a run whose billing and store read the same as the last
 	// full run's reuses it.
 	Desires *DesireCache
-	// stop is the drain signal (Request.Stop) of the one run this copy of
-	// the Runner performs: Run sets it on its own copy, so concurrent runs
-	// never share it, and every panel request checks it before it starts.
-	// It is a field, not a context value, so the context keeps its one job
-	// (deadlines and cancellation) while a drain stops only new requests.
+}
+
+// run is one run's state, apart from the Runner that performs it: the
+// Runner is configuration and dependencies, shared by concurrent runs;
+// each run is its own value, so nothing of one run leaks into another.
+type run struct {
+	*Runner
+	req Request
+	// stop is the run's drain signal (Request.Stop): every panel request
+	// checks it before it starts. It is a field, not a context value, so
+	// the context keeps its one job (deadlines and cancellation) while a
+	// drain stops only new requests.
 	stop <-chan struct{}
 	// changes gathers this run's panel writes for the change log.
 	changes *runChanges
@@ -209,6 +219,16 @@ type Runner struct {
 	calls *callTally
 	// progress is the run's Request.Progress.
 	progress *Progress
+}
+
+// newRun starts the state of one run of req, recorded as run id.
+func (r *Runner) newRun(req Request, id int64) *run {
+	rn := &run{Runner: r, req: req, stop: req.Stop, uncertain: &uidSet{}, lost: &uidSet{}, calls: &callTally{},
+		progress: req.Progress}
+	if !req.DryRun {
+		rn.changes = newRunChanges(r.Store, id)
+	}
+	return rn
 }
 
 // Run performs one run. Full runs take turns under the run lock; a full
@@ -225,24 +245,14 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	start := time.Now()
 	res := Result{}
 	if !req.DryRun {
-		if err := r.Store.CloseInterrupted(ctx); err != nil {
-			return res, err
-		}
-		if res.RunID, err = r.Store.StartRun(ctx, req.RunID, req.Trigger, req.UIDs); err != nil {
+		if res.RunID, err = r.startRun(ctx, req); err != nil {
 			return res, err
 		}
 	}
-	run := *r
-	run.stop = req.Stop
-	run.uncertain, run.lost = &uidSet{}, &uidSet{}
-	run.calls = &callTally{}
-	run.progress = req.Progress
-	if !req.DryRun {
-		run.changes = newRunChanges(r.Store, res.RunID)
-	}
+	run := r.newRun(req, res.RunID)
 	l := run.newLeases(res.RunID, lock)
 	l.start(ctx)
-	run.execute(ctx, req, &res, l)
+	run.execute(ctx, &res, l)
 	l.close(ctx)
 	if !req.DryRun {
 		res.CallsOff, res.CallsOn = run.calls.counts()
@@ -357,13 +367,14 @@ func heldCount(p Plan) int {
 // is written at once, under the lease it was read under: a slow panel
 // delays only itself. Panels a full run read while it was still reading
 // the billing are written after the reads, each under a new lease.
-func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *leases) {
+func (r *run) execute(ctx context.Context, res *Result, l *leases) {
+	req := r.req
 	defer settle(res)
 	opt := PlanOptions{Prune: r.Opts.Prune, MaxRevoke: r.Opts.MaxRevoke, GuardMin: r.Opts.GuardMin, Force: req.Force,
 		UIDs: req.UIDs, Named: req.Named, Panel: req.Panel, BlockCalls: r.Opts.BlockCalls}
 	o, reads, err := r.observeReading(ctx, req, l, opt)
 	if err == nil && req.MeasureFleet && len(req.UIDs) > 0 {
-		opt.PaidFleet, err = r.Store.PaidContracts(ctx)
+		err = r.storeStep(ctx, func(ctx context.Context) (err error) { opt.PaidFleet, err = r.Store.PaidContracts(ctx); return err })
 	}
 	if err != nil {
 		if reads != nil {
@@ -375,7 +386,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	opt.Recorded = o.access
 	desired := r.desire(req, o.in)
 	if err == nil && opt.BlockCalls && len(req.UIDs) > 0 {
-		err = r.completeFlats(ctx, &desired, o.in, req.UIDs)
+		err = r.storeStep(ctx, func(ctx context.Context) error { return r.completeFlats(ctx, &desired, o.in, req.UIDs) })
 	}
 	if err != nil {
 		if reads != nil {
@@ -386,7 +397,8 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	o.in = Inputs{} // read into desired: let it go before the panels are planned
 	s := newScope(desired, o.owned, opt)
-	if opt.Calls, err = r.callRecords(ctx, s.panels); err != nil {
+	err = r.storeStep(ctx, func(ctx context.Context) (err error) { opt.Calls, err = r.callRecords(ctx, s.panels); return err })
+	if err != nil {
 		if reads != nil {
 			reads.cancel()
 		}
@@ -399,7 +411,7 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	}
 	b := s.planner(desired, o.owned, opt)
 	if b.guard.Held && !req.DryRun {
-		if err := r.Store.MarkHeld(ctx, res.RunID); err != nil {
+		if err := r.storeStep(ctx, func(ctx context.Context) error { return r.Store.MarkHeld(ctx, res.RunID) }); err != nil {
 			reads.cancel()
 			r.fail(res, err)
 			return
@@ -431,7 +443,9 @@ func (r *Runner) execute(ctx context.Context, req Request, res *Result, l *lease
 	r.apply(ctx, sess, clients, res.Plan, out)
 	out.into(res, desired)
 	r.Contacts.applied(l, out.clients, res)
-	err = errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
+	err = r.storeStep(ctx, func(ctx context.Context) error {
+		return errors.Join(r.Store.ApplyAccess(ctx, res.Plan.Access, res.Plan.AccessGone), r.Store.DropTombstones(ctx))
+	})
 	if err != nil {
 		r.fail(res, err)
 	}

@@ -123,7 +123,7 @@ func NewScheduler(r *Runner, debounce time.Duration) *Scheduler {
 		touched: map[int64]bool{}, revoked: map[int64]bool{}, wake: make(chan struct{}, 1)}
 }
 
-// Start runs queued jobs until ctx is done; the run in flight finishes first.
+// Start runs queued jobs until ctx is done; the runs in flight finish first.
 func (s *Scheduler) Start(ctx context.Context) error {
 	for {
 		select {
@@ -259,7 +259,9 @@ func (s *Scheduler) push(kind jobKind, req Request) *job {
 	return j
 }
 
-// Tick queues a scheduled full run; it skips if another instance is running one.
+// Tick queues a scheduled full run unless a full run is waiting already. The
+// run is skipped (not started, not recorded) when another full run, of this
+// instance or another, holds the run lock.
 func (s *Scheduler) Tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -381,8 +383,9 @@ func (s *Scheduler) unbatch(uid int64) {
 func (s *Scheduler) Touch(uids ...int64) { s.touch(false, uids) }
 
 // Revoke is Touch for a revocation someone asked for by naming the
-// contract (rights_del, keys_del, users/clients/delete): contracts only
-// ever revoked this way in a batch run by name, never held by the guard.
+// contract (rights_del, keys_del, users/clients/delete): a contract only
+// revoked this way while changes gather goes into a named run, never held
+// by the guard; one also changed otherwise goes with the batch.
 func (s *Scheduler) Revoke(uids ...int64) { s.touch(true, uids) }
 
 func (s *Scheduler) touch(named bool, uids []int64) {

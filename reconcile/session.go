@@ -22,7 +22,7 @@ type panelSessions struct {
 
 // readLeased reads one panel under its lease; the caller releases it, or
 // writes the panel under it first.
-func (r *Runner) readLeased(ctx context.Context, l *leases, d PanelDevice, g grant) (Panel, []PanelKey, error) {
+func (r *run) readLeased(ctx context.Context, l *leases, d PanelDevice, g grant) (Panel, []PanelKey, error) {
 	if g.err != nil {
 		return nil, nil, g.err
 	}
@@ -37,7 +37,7 @@ func (r *Runner) readLeased(ctx context.Context, l *leases, d PanelDevice, g gra
 // runs that started after this one (and were not held by the guard) are
 // left as they are: that run read the billing later. A panel a newer full
 // run wrote is left alone.
-func (r *Runner) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp PanelPlan, g grant) (added, rebound, deleted int, err error) {
+func (r *run) writeLeased(ctx context.Context, s *panelSessions, p Panel, pp PanelPlan, g grant) (added, rebound, deleted int, err error) {
 	if g.err != nil {
 		return 0, 0, 0, g.err
 	}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make bench: run bench/ at several fleet sizes, then the fault matrix, keep
-# the raw output in bench/results/, write the "## Scale" section of
-# BENCHMARKS.md and the table of its "## Fault matrix" section, and draw
-# docs/bench-scale.svg; `go test ./bench/` then checks BENCHMARKS.md's
+# make bench: run bench/ at several fleet sizes, a mixed fleet of every
+# driven family at the largest, then the fault matrix, keep the raw output in
+# bench/results/ (the mixed fleet's in mixed-N.txt), write the "## Scale"
+# section of BENCHMARKS.md and the table of its "## Fault matrix" section,
+# and draw docs/bench-scale.svg; `go test ./bench/` then checks BENCHMARKS.md's
 # summary against the new raw output, so a changed number is a failing
 # test until the summary says it. Knobs (environment):
 #   SCALES="250 500 1000 2000"    panels per run (contracts: 50 per panel)
@@ -49,6 +50,16 @@ for p in $SCALES; do
     env "${envs[@]}" go test -bench "$scaled" -benchtime 1x -run '^$' -skip "$skip" -timeout 60m ./bench/
   } 2>&1 | tee "$OUT/panels-$p.txt"
 done
+
+# A mixed fleet (every family the bench drives, in turn) at the largest
+# scale: first sync against the transport floor, and the no-op run.
+envs=(YARDSYNC_BENCH_PANELS="$largest" "${knobs[@]}")
+cmd="go test -bench '^BenchmarkYardsyncMixed\$' -benchtime 1x -run '^\$' -timeout 60m ./bench/"
+echo "bench: ${envs[*]} $cmd"
+{
+  echo "# ${envs[*]} $cmd"
+  env "${envs[@]}" go test -bench '^BenchmarkYardsyncMixed$' -benchtime 1x -run '^$' -timeout 60m ./bench/
+} 2>&1 | tee "$OUT/mixed-$largest.txt"
 
 # First-sync requests per panel family: a few seconds, latency 0, any scale.
 cmd="go test -run '^\$' -bench FirstSyncFamilies -benchtime 1x ./bench/"

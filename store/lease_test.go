@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"yardsync/internal/testdb"
 	"yardsync/reconcile"
 	"yardsync/store"
 	"yardsync/store/storetest"
@@ -186,7 +185,7 @@ func TestRunRecordsOfOverlappingRuns(t *testing.T) {
 // The run lock notices when its session is terminated.
 func TestRunLockCheck(t *testing.T) {
 	t.Parallel()
-	dsn := testdb.Postgres(t)
+	dsn := storetest.MigratedDSN(t)
 	db := storetest.MustOpenDSN(t, dsn)
 	lock, err := db.RunLock(ctx, 0)
 	if err != nil {

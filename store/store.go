@@ -12,7 +12,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +36,18 @@ type DB struct {
 	sizes  sizes
 }
 
+// DefaultStatementTimeout is store.statement_timeout's default.
+const DefaultStatementTimeout = 30 * time.Second
+
+// Config is how the store is reached.
+type Config struct {
+	DSN string
+	// StatementTimeout ends, on the server, any statement of the store's
+	// sessions that runs longer, waiting for a lock included
+	// (store.statement_timeout); 0 sends none. Migrations run without it.
+	StatementTimeout time.Duration
+}
+
 // sizes remembers how many rows the last full read of each big table
 // returned, so the next one allocates once instead of doubling its way
 // there (which also leaves up to half of it unused).
@@ -52,15 +66,24 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Open connects to the store. It does not run migrations.
+// Open connects to the store at dsn with DefaultStatementTimeout. It does
+// not run migrations.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	return OpenConfig(ctx, Config{DSN: dsn, StatementTimeout: DefaultStatementTimeout})
+}
+
+// OpenConfig connects to the store as c says. It does not run migrations.
+func OpenConfig(ctx context.Context, c Config) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(c.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse dsn: %w", redact(err))
 	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		host, _ := os.Hostname()
 		cfg.ConnConfig.RuntimeParams["application_name"] = fmt.Sprintf("yardsync@%s pid %d", host, os.Getpid())
+	}
+	if c.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(c.StatementTimeout.Milliseconds(), 10)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -106,9 +129,18 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	if st.Newer() {
 		return newerError(st)
 	}
-	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	// A migration may rewrite a big table: its sessions have no statement
+	// timeout.
+	cfg := db.pool.Config()
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", redact(err))
+	}
+	defer pool.Close()
+	sqlDB := stdlib.OpenDBFromPool(pool)
 	defer sqlDB.Close()
-	provider, err := newMigrator(sqlDB, log)
+	provider, err := newMigrator(sqlDB)
 	if err != nil {
 		return err
 	}
@@ -122,7 +154,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-func newMigrator(sqlDB *sql.DB, log *slog.Logger) (*goose.Provider, error) {
+func newMigrator(sqlDB *sql.DB) (*goose.Provider, error) {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("store: migrations: %w", err)

@@ -52,9 +52,7 @@ func billingConfig(t *testing.T, edit func(*Config)) string {
 // migratedStore is a fresh store database with every migration applied.
 func migratedStore(t *testing.T) string {
 	t.Helper()
-	dsn := testdb.Postgres(t)
-	storetest.MustOpenDSN(t, dsn)
-	return dsn
+	return storetest.MigratedDSN(t)
 }
 
 func writeBillingConfig(t *testing.T, cfg Config) string {

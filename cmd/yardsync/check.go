@@ -39,7 +39,7 @@ func checkCommand() *cli.Command {
 // migrated (or was migrated by a newer yardsync) still has its panels
 // probed where its devices can be read.
 func (e *env) check(ctx context.Context, in billing.CheckInput) []billing.Probe {
-	db, line, current := checkStore(ctx, e.cfg.Store.DSN)
+	db, line, current := checkStore(ctx, e.storeConfig())
 	if db != nil {
 		defer db.Close()
 	}
@@ -57,10 +57,10 @@ func (e *env) check(ctx context.Context, in billing.CheckInput) []billing.Probe 
 // checkStore connects to the store and reads its schema state. db is nil
 // when the store cannot be reached; current says its schema is this
 // yardsync's.
-func checkStore(ctx context.Context, dsn string) (db *store.DB, line billing.Probe, current bool) {
+func checkStore(ctx context.Context, cfg store.Config) (db *store.DB, line billing.Probe, current bool) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	db, err := store.Open(ctx, dsn)
+	db, err := store.OpenConfig(ctx, cfg)
 	if err == nil {
 		if err = db.Ping(ctx); err != nil {
 			db.Close()

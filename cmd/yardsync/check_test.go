@@ -23,6 +23,7 @@ func checkLine(out, name string) string {
 // passes with its migration.
 func TestCheckStoreSchema(t *testing.T) {
 	in := newInstall(t, 1)
+	in.unmigrated()
 	out, code := in.cli("check")
 	if line := checkLine(out, "store"); code != 1 || !strings.Contains(line, "FAIL") || !strings.Contains(line, "yardsync migrate") {
 		t.Fatalf("unmigrated: got %q exit %d, want the store line failing and saying to run yardsync migrate\n%s", line, code, out)

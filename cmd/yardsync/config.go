@@ -19,6 +19,7 @@ import (
 
 	"yardsync/api"
 	"yardsync/reconcile"
+	"yardsync/store"
 )
 
 // Config is the whole of yardsync.yaml.
@@ -34,6 +35,10 @@ type Config struct {
 // StoreConfig locates the SmartYard PostgreSQL database.
 type StoreConfig struct {
 	DSN string `yaml:"dsn"` // env YARDSYNC_STORE_DSN
+	// StatementTimeout ends any store statement that runs longer (lock
+	// waits included), and bounds each step of a run's store calls: a stuck
+	// store fails that run, and the next one tries again.
+	StatementTimeout time.Duration `yaml:"statement_timeout"`
 }
 
 // APIConfig is the /bill/api listener.
@@ -119,7 +124,7 @@ type PanelsConfig struct {
 // DefaultConfig returns the configuration used for every key the file leaves out.
 func DefaultConfig() Config {
 	return Config{
-		Store: StoreConfig{DSN: "postgres:///smartyard?host=/var/run/postgresql"},
+		Store: StoreConfig{DSN: "postgres:///smartyard?host=/var/run/postgresql", StatementTimeout: store.DefaultStatementTimeout},
 		API: APIConfig{Listen: "127.0.0.1:8080", TokenTTL: 24 * time.Hour, SyncWait: 10 * time.Second,
 			BodyTimeout: api.DefaultBodyTimeout},
 		Billing: BillingConfig{
@@ -206,6 +211,7 @@ func (c *Config) Validate() error {
 		err error
 	}{
 		{"store.dsn", nonEmpty(c.Store.DSN)},
+		{"store.statement_timeout", atLeastDuration(c.Store.StatementTimeout, time.Second)},
 		{"api.listen", validListen(c.API.Listen)},
 		{"api.tokens", validTokens(c.API.Tokens)},
 		{"api.allow", validCIDRs(c.API.Allow)},

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -61,11 +64,74 @@ func TestDaemonServe(t *testing.T) {
 			if err := d.serve(ctx, listenLoopback(t), http.NotFoundHandler(), log); err != nil {
 				t.Fatal(err)
 			}
-			if !p.started.Load() || !p.stopped.Load() {
-				t.Fatalf("round %d: started %v stopped %v: want the part run and stopped when serve returns", i, p.started.Load(), p.stopped.Load())
+			if !p.started.Load() || !p.stopped.Load() || !d.drained {
+				t.Fatalf("round %d: started %v stopped %v drained %v: want the part run and stopped when serve returns", i, p.started.Load(), p.stopped.Load(), d.drained)
 			}
 		}
 	})
+	t.Run("StopIsBounded", func(t *testing.T) {
+		// A request in flight and a run that does not drain share one bound:
+		// serve returns by it, not after the one and then the other.
+		const bound = time.Second
+		release, arrived := make(chan struct{}), make(chan struct{})
+		defer close(release)
+		stuck := func(ctx context.Context) { <-ctx.Done(); <-release }
+		d := &daemon{runners: []func(context.Context){stuck}, stopTimeout: bound}
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { close(arrived); <-release })
+		var logged bytes.Buffer
+		ln := listenLoopback(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() { served <- d.serve(ctx, ln, h, slog.New(slog.NewTextHandler(&logged, nil))) }()
+		go func() {
+			if resp, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		<-arrived
+		began := time.Now()
+		cancel()
+		err := <-served
+		took := time.Since(began)
+		if took < bound || took > bound+bound*3/4 {
+			t.Errorf("serve returned %s after the stop, want its bound %s (the request and the drain share it)", took, bound)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("got %v, want the request cut at the bound", err)
+		}
+		if d.drained || !strings.Contains(logged.String(), "run still draining at stop") {
+			t.Errorf("drained %v, log %q: want the undrained run said", d.drained, logged.String())
+		}
+	})
+}
+
+// TestStopFitsTheUnit: serve's whole stop ends well before systemd's
+// TimeoutStopSec kills it, and the README states both.
+func TestStopFitsTheUnit(t *testing.T) {
+	unit, err := os.ReadFile("../../deploy/yardsync.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^TimeoutStopSec=(\S+)$`).FindSubmatch(unit)
+	if m == nil {
+		t.Fatal("deploy/yardsync.service sets no TimeoutStopSec")
+	}
+	limit, err := time.ParseDuration(string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if margin := 10 * time.Second; stopTimeout+margin > limit {
+		t.Errorf("serve may take %s to stop, the unit kills it after %s: want %s of margin", stopTimeout, limit, margin)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("%d s at most", stopTimeout/time.Second), "TimeoutStopSec=" + string(m[1])} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("the README does not say %q", want)
+		}
+	}
 }
 
 func TestServeListenTaken(t *testing.T) {

@@ -61,9 +61,11 @@ func unknownCommand(c *cli.Context) error {
 }
 
 // exitCode maps an error to the process status; commands that promise a
-// specific status (reconcile: 2 for partial) return a cli.ExitCoder.
+// specific status (reconcile: 2 for partial) return a cli.ExitCoder, which
+// keeps its status when wrapped.
 func exitCode(err error) int {
-	if ec, ok := err.(cli.ExitCoder); ok {
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
 		return ec.ExitCode()
 	}
 	return 1

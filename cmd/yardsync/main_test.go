@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/urfave/cli/v2"
 
 	"yardsync/reconcile"
 )
@@ -39,6 +43,26 @@ func TestCLIBasics(t *testing.T) {
 			t.Fatalf("got %q exit %d, want a word that no config file was found", errOut, code)
 		}
 	})
+}
+
+// A command's promised status survives the context a caller wraps around it.
+func TestExitCode(t *testing.T) {
+	partial := cli.Exit("", 2)
+	for _, c := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"ExitCoder", partial, 2},
+		{"Wrapped", fmt.Errorf("reconcile: %w", partial), 2},
+		{"WrappedTwice", fmt.Errorf("serve: %w", fmt.Errorf("run: %w", cli.Exit("usage", exitUsage))), exitUsage},
+		{"Joined", errors.Join(errors.New("close"), partial), 2},
+		{"Plain", errors.New("store unreachable"), 1},
+	} {
+		if got := exitCode(c.err); got != c.want {
+			t.Errorf("%s: exitCode(%v) = %d, want %d", c.name, c.err, got, c.want)
+		}
+	}
 }
 
 func TestJSONLogDurations(t *testing.T) {

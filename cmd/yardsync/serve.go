@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,16 +63,20 @@ func (e *env) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 	opts := e.apiOptions(db)
 	d, err := e.wire(ctx, db, &opts)
 	if err != nil {
+		db.Close()
 		return err
 	}
-	d.syncWrite, d.bodyTimeout = syncWrite(e.cfg.API.SyncWait), e.cfg.API.BodyTimeout
+	d.http = api.ServerOptions{LongWrite: syncWrite(e.cfg.API.SyncWait), BodyTimeout: e.cfg.API.BodyTimeout}
 	opts.UI = e.statusPage(db, api.NewUserVerifier(opts.Users), &opts)
 	e.log.Info("serving", slog.String("listen", ln.Addr().String()), slog.Bool("billing", opts.Billing != nil))
-	return d.serve(ctx, ln, api.NewHandler(opts), e.log)
+	err = d.serve(ctx, ln, api.NewHandler(opts), e.log)
+	if d.drained {
+		db.Close()
+	} // else Close would wait for the run's connections: the process ends without them, the next run converges
+	return err
 }
 
 // apiOptions is the API's access configuration: who is served, with which
@@ -87,39 +92,49 @@ func (e *env) apiOptions(db *store.DB) api.Options {
 
 // serve runs the daemon's parts beside the HTTP server on ln until ctx is
 // done or the server fails. Either way the parts are told to stop and
-// waited for, so a dead listener does not leave the scheduler running.
+// waited for, so a dead listener does not leave the scheduler running. The
+// requests in flight and the runs' drain share one bound, stopTimeout from
+// the stop.
 func (d *daemon) serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d.start(ctx)
-	err := serveHTTP(ctx, ln, h, api.ServerOptions{LongWrite: d.syncWrite, BodyTimeout: d.bodyTimeout, Log: log})
+	o := d.http
+	o.Log = log
+	grace := cmp.Or(d.stopTimeout, stopTimeout)
+	by, err := serveHTTP(ctx, ln, h, o, grace)
+	if by.IsZero() { // the server failed: the stop starts now
+		by = time.Now().Add(grace)
+	}
 	cancel()
-	d.close(log)
+	d.close(log, by)
 	return err
 }
 
-// serveHTTP serves until ctx is done, then lets requests in flight finish;
-// o sets the timeouts and the cap on open connections.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, o api.ServerOptions) error {
+// serveHTTP serves until ctx is done, then lets requests in flight finish
+// for up to grace, and returns when that grace ends (zero when the server
+// failed first); o sets the timeouts and the cap on open connections.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, o api.ServerOptions, grace time.Duration) (time.Time, error) {
 	log := o.Log
 	srv, ln := api.NewServer(ln, h, o)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return err
+		return time.Time{}, err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	by := time.Now().Add(grace)
+	shutCtx, cancel := context.WithDeadline(context.Background(), by)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		return by, fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+		return by, err
 	}
-	return nil
+	return by, nil
 }
 
 // allowList parses api.allow (validated already): CIDRs or single addresses.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"yardsync/internal/testnet"
 	"yardsync/panels/panelsim"
 	"yardsync/reconcile"
+	"yardsync/store/storetest"
 )
 
 // install is a whole yardsync installation for one test: a config file
@@ -69,7 +71,9 @@ func newInstallConfig(t *testing.T, panels int, apiKeys, reconcileKeys string) *
 		t.Fatal(err)
 	}
 	t.Cleanup(fleet.Close)
-	in := &install{t: t, listen: testnet.FreeAddr(t), fleet: fleet, billing: conn, storeDSN: testdb.Postgres(t)}
+	// The store as `yardsync migrate` leaves it (a copy of a migrated
+	// template: cheaper than migrating); unmigrated gives an empty one.
+	in := &install{t: t, listen: testnet.FreeAddr(t), fleet: fleet, billing: conn, storeDSN: storetest.MigratedDSN(t)}
 	in.config = writeConfig(t, fmt.Sprintf(`
 store:
   dsn: %q
@@ -88,6 +92,19 @@ reconcile:
   port: %d
 `, in.storeDSN, in.listen, apiKeys, billDSN, reconcileKeys, port))
 	return in
+}
+
+// unmigrated points the install at a new, empty store database, as an
+// installation's is before its first migrate.
+func (in *install) unmigrated() {
+	in.t.Helper()
+	config, err := os.ReadFile(in.config)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	old := in.storeDSN
+	in.storeDSN = testdb.Postgres(in.t)
+	in.config = writeConfig(in.t, strings.Replace(string(config), fmt.Sprintf("%q", old), fmt.Sprintf("%q", in.storeDSN), 1))
 }
 
 func (in *install) exec(sql string, args ...any) {

@@ -13,7 +13,7 @@ import (
 // openStore connects to the store, retrying briefly so a daemon started
 // together with PostgreSQL does not die on the first refused connection.
 func (e *env) openStore(ctx context.Context) (*store.DB, error) {
-	db, err := store.Open(ctx, e.cfg.Store.DSN)
+	db, err := store.OpenConfig(ctx, e.storeConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +32,16 @@ func (e *env) openStore(ctx context.Context) (*store.DB, error) {
 		}
 	}
 }
+
+// storeConfig is how the commands reach the store.
+func (e *env) storeConfig() store.Config {
+	return store.Config{DSN: e.cfg.Store.DSN, StatementTimeout: e.cfg.Store.StatementTimeout}
+}
+
+// storeBound is the deadline of a step of store calls that has no other:
+// the statement timeout and a margin for the round trip, so the server's
+// own error comes first.
+func (e *env) storeBound() time.Duration { return e.cfg.Store.StatementTimeout + 5*time.Second }
 
 // openMigratedStore opens the store and brings its schema up to date, as
 // every command that works on it does first.

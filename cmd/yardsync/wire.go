@@ -21,32 +21,44 @@ import (
 // changes are queued as one batch run.
 const touchDebounce = 300 * time.Millisecond
 
-// drainTimeout bounds how long serve waits for a run to drain at stop.
-const drainTimeout = 60 * time.Second
+// stopTimeout bounds serve's stop, from the signal to the release of the
+// store: the requests in flight and the runs draining share it. systemd's
+// TimeoutStopSec (45 s in deploy/yardsync.service) must exceed it with room
+// for the closers and the exit, or the unit kills what the drain waits for
+// (TestStopFitsTheUnit).
+const stopTimeout = 30 * time.Second
 
 // daemon holds the long-lived parts serve starts beside the HTTP listener.
 type daemon struct {
 	closers []func()
 	runners []func(context.Context)
 	wg      sync.WaitGroup
-	// syncWrite is the write deadline of a sync/ answer (0: the api default).
-	syncWrite time.Duration
-	// bodyTimeout is api.body_timeout (0: the api default).
-	bodyTimeout time.Duration
+	// http tunes the HTTP server (a zero field takes the api default); serve
+	// sets sync/'s write deadline and api.body_timeout here, tests shorter
+	// timeouts.
+	http api.ServerOptions
+	// stopTimeout is the stop's bound (0: stopTimeout).
+	stopTimeout time.Duration
+	// drained says the runners ended within the stop's bound; when they did
+	// not, a run still holds store connections and the store is left open.
+	drained bool
 }
 
 // syncWrite is how long a sync/ answer may take to be written: its wait
 // (api.sync_wait) and then as long as any other answer.
 func syncWrite(wait time.Duration) time.Duration { return wait + api.DefaultWriteTimeout }
 
-// close waits for the runners (a run drains: its requests in flight finish)
-// and then releases everything in reverse order.
-func (d *daemon) close(log *slog.Logger) {
+// close waits until by for the runners (a run drains: its requests in
+// flight finish) and then releases everything in reverse order.
+func (d *daemon) close(log *slog.Logger, by time.Time) {
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
+	wait := time.NewTimer(time.Until(by))
+	defer wait.Stop()
 	select {
 	case <-done:
-	case <-time.After(drainTimeout):
+		d.drained = true
+	case <-wait.C:
 		log.Warn("run still draining at stop; the next run will finish its work")
 	}
 	for i := len(d.closers) - 1; i >= 0; i-- {
@@ -72,7 +84,7 @@ func (e *env) newRunner(db *store.DB, bill reconcile.Billing, obs reconcile.Obse
 			BewardUpdate: e.cfg.Panels.BewardUpdate, AkuvoxPause: e.cfg.Panels.AkuvoxPause, Log: e.log}),
 		Opts: reconcile.Options{Concurrency: rc.Concurrency, PanelTimeout: rc.PanelTimeout, Retries: rc.Retries,
 			Prune: rc.Prune, MaxRevoke: rc.MaxRevoke, GuardMin: rc.GuardMin, LockWait: lockWait,
-			Families: e.families(), BlockCalls: rc.BlockCalls},
+			StoreTimeout: e.storeBound(), Families: e.families(), BlockCalls: rc.BlockCalls},
 		Log:      e.log,
 		Observer: obs,
 		Desires:  reconcile.NewDesireCache(),
@@ -110,7 +122,9 @@ func (e *env) wire(ctx context.Context, db *store.DB, opts *api.Options) (*daemo
 		"Unix time the newest full run that ended ok or partial finished, any instance's (from the store); 0 before the first, -1 when the store does not answer.",
 		lastFullRun(db))
 	m.Panels(db.PanelStatuses)
-	d.runners = append(d.runners, func(ctx context.Context) { pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.log) })
+	d.runners = append(d.runners, func(ctx context.Context) {
+		pruneChangeLog(ctx, db, e.cfg.Reconcile.LogRetention, e.storeBound(), e.log)
+	})
 	runner := e.recording(e.newRunner(db, cached, m, time.Minute), db)
 	sched := reconcile.NewScheduler(runner, touchDebounce)
 	sched.SyncWait = e.cfg.API.SyncWait
@@ -153,12 +167,14 @@ func (e *env) newWatcher(bill *billing.Cached, sched *reconcile.Scheduler) *reco
 }
 
 // pruneChangeLog deletes change log entries past the retention, at start
-// and then hourly, until ctx is done.
-func pruneChangeLog(ctx context.Context, db *store.DB, retention time.Duration, log *slog.Logger) {
+// and then hourly, until ctx is done; each pass may take bound.
+func pruneChangeLog(ctx context.Context, db *store.DB, retention, bound time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := db.PruneChanges(ctx, time.Now().Add(-retention))
+		pctx, cancel := context.WithTimeout(ctx, bound)
+		n, err := db.PruneChanges(pctx, time.Now().Add(-retention))
+		cancel()
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("change log not pruned", slog.Any("error", err))

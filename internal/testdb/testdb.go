@@ -42,6 +42,13 @@ func uniqueName(prefix string) string {
 // Postgres creates a fresh PostgreSQL database and returns a DSN for it.
 func Postgres(tb testing.TB) string {
 	tb.Helper()
+	return createPostgres(tb, "")
+}
+
+// createPostgres creates a database with the CREATE DATABASE options opts
+// (e.g. its template), dropped when the test ends, and returns a DSN for it.
+func createPostgres(tb testing.TB, opts string) string {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin := PostgresAdminDSN()
@@ -51,7 +58,7 @@ func Postgres(tb testing.TB) string {
 	}
 	defer conn.Close(ctx)
 	name := uniqueName("yardsync_test")
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" "+opts); err != nil {
 		tb.Fatalf("testdb: create database: %v", err)
 	}
 	tb.Cleanup(func() { dropPostgres(tb, admin, name) })

@@ -24,6 +24,10 @@ type AkuvoxUser struct {
 	ScheduleDash  string `json:"Schedule-Relay,omitempty"` // the S532's name for it
 	Group         string `json:"Group"`
 	AnalogNumber  string `json:"AnalogNumber"`
+	// Fields an S532 FLAT user carries that a user set must keep.
+	PhoneNum     string `json:"PhoneNum,omitempty"`
+	AnalogSystem string `json:"AnalogSystem,omitempty"`
+	AnalogMode   string `json:"AnalogMode,omitempty"`
 }
 
 // akuvoxLimits are the users each model holds (SmartYard-Server's
@@ -98,6 +102,8 @@ func (p *Panel) serveAkuvox(w http.ResponseWriter, r *http.Request, body []byte)
 			p.akuvoxAdd(w, c.Data.Item)
 		case c.Target == "user" && c.Action == "del":
 			p.akuvoxDel(w, c.Data.Item)
+		case c.Target == "user" && c.Action == "set":
+			p.akuvoxSet(w, c.Data.Item)
 		case c.Target == "user" && c.Action == "clear":
 			p.akuvoxClear(w)
 		default:

@@ -14,8 +14,10 @@ import (
 // neutral view: Handset is Beward BlockCMS=off, Sokol callsEnabled.handset,
 // Qtech tags 0 (not 2 or 3), a Rubetek call_type naming analog; SIP is
 // Beward PhonesActive=on, Sokol callsEnabled.sip, a Rubetek call_type
-// naming sip (a Qtech has no per-flat SIP switch: false). Raw is the Qtech
-// tags and the Rubetek call_type as the panel holds them.
+// naming sip (a Qtech and an S532 have no per-flat SIP switch: false); on
+// an S532 Handset is a FLATx<n> user whose AnalogNumber is not 9999. Raw
+// is the Qtech tags, the Rubetek call_type and the S532 AnalogNumber as the
+// panel holds them.
 type FlatCalls struct {
 	Handset bool
 	SIP     bool
@@ -65,20 +67,28 @@ func (p *Panel) view(st flatState) FlatCalls {
 }
 
 // FlatCalls returns a flat's call switches; false for a Rubetek apartment
-// the panel does not hold.
+// or an S532 FLAT user the panel does not hold.
 func (p *Panel) FlatCalls(flat int) (FlatCalls, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.family == AkuvoxS532 {
+		return p.akuvoxFlatCalls(flat)
+	}
 	st, ok := p.flat(flat)
 	return p.view(st), ok
 }
 
 // SetFlatCalls sets a flat's call switches, as an operator would on the
-// panel (on a Rubetek it creates the apartment). Raw, when set, is the
-// Qtech tags or the Rubetek call_type.
+// panel (on a Rubetek it creates the apartment, on an S532 the FLAT user).
+// Raw, when set, is the Qtech tags, the Rubetek call_type or the S532 FLAT
+// user's AnalogNumber.
 func (p *Panel) SetFlatCalls(flat int, c FlatCalls) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.family == AkuvoxS532 {
+		p.setAkuvoxFlatCalls(flat, c)
+		return
+	}
 	st, _ := p.flat(flat)
 	if st.replace1 == "" {
 		st.replace1 = strconv.Itoa(flat)

@@ -74,16 +74,32 @@ func qtechAnswer(w http.ResponseWriter, code int, msg string, data any) {
 	writeJSON(w, http.StatusOK, map[string]any{"retcode": code, "message": msg, "data": data})
 }
 
+// qtechRow is one listed key, its fields in the panel's order.
+type qtechRow struct {
+	ID         int    `json:"id"`
+	Name       string `json:"name"`
+	Code       string `json:"code"`
+	Mon        int    `json:"mon"`
+	Tue        int    `json:"tue"`
+	Wed        int    `json:"wed"`
+	Thur       int    `json:"thur"`
+	Fri        int    `json:"fri"`
+	Sat        int    `json:"sat"`
+	Sun        int    `json:"sun"`
+	DoorNum    int    `json:"door_num"`
+	WiegandNum int    `json:"door_wiegand_num"`
+}
+
 // qtechTable lists the keys as {"num": N, "0": {...}, ...}; junk entries
 // (Faults.Junk) have a code that is no hex.
 func (p *Panel) qtechTable() map[string]any {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := map[string]any{}
+	out := make(map[string]any, p.faults.Junk+len(p.keys)+1)
 	i := 0
 	entry := func(code string) {
-		out[strconv.Itoa(i)] = map[string]any{"id": i + 1, "name": "", "code": code, "mon": 1, "tue": 1, "wed": 1,
-			"thur": 1, "fri": 1, "sat": 1, "sun": 1, "door_num": 1, "door_wiegand_num": 2}
+		out[strconv.Itoa(i)] = qtechRow{ID: i + 1, Code: code, Mon: 1, Tue: 1, Wed: 1, Thur: 1, Fri: 1, Sat: 1, Sun: 1,
+			DoorNum: 1, WiegandNum: 2}
 		i++
 	}
 	for j := range p.faults.Junk {

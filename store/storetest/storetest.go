@@ -3,8 +3,13 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
 	"testing"
 
 	"yardsync/internal/testdb"
@@ -15,20 +20,66 @@ import (
 // migration applied; the database is dropped when the test ends.
 func MustOpenDB(tb testing.TB) *store.DB {
 	tb.Helper()
-	return MustOpenDSN(tb, testdb.Postgres(tb))
+	return open(tb, MigratedDSN(tb))
+}
+
+// MigratedDSN creates a new PostgreSQL database with every migration
+// applied and returns a DSN for it; the database is dropped when the test
+// ends. It is a copy of a template migrated once (see testdb.PostgresFrom),
+// named after the migrations it holds, so a test pays for a copy, not for
+// the migrations.
+func MigratedDSN(tb testing.TB) string {
+	tb.Helper()
+	return testdb.PostgresFrom(tb, templateName(tb), func(dsn string) error {
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return db.Migrate(context.Background(), discard)
+	})
 }
 
 // MustOpenDSN opens and migrates the store at dsn, closing it when the test ends.
 func MustOpenDSN(tb testing.TB, dsn string) *store.DB {
 	tb.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, dsn)
+	db := open(tb, dsn)
+	if err := db.Migrate(context.Background(), discard); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// open opens the store at dsn, closing it when the test ends.
+func open(tb testing.TB, dsn string) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(db.Close)
-	if err := db.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		tb.Fatal(err)
-	}
 	return db
+}
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// templateName names the migrated template after a hash of the migration
+// files, so a changed or added migration gets a template of its own.
+func templateName(tb testing.TB) string {
+	tb.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	paths, err := filepath.Glob(filepath.Join(filepath.Dir(file), "..", "migrations", "*.sql"))
+	if err != nil || len(paths) == 0 {
+		tb.Fatalf("storetest: no migrations found beside %s: %v", file, err)
+	}
+	h := sha256.New()
+	for _, p := range paths { // Glob sorts
+		data, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		h.Write([]byte(filepath.Base(p) + "\x00"))
+		h.Write(data)
+	}
+	return "yardsync_tpl_" + hex.EncodeToString(h.Sum(nil))[:16]
 }
