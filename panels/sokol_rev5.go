@@ -328,7 +328,8 @@ func lostCarry(b *sokolBatch, store []sokolEntry) []sokolEntry {
 
 // rev5 reports whether the panel is an IS rev.5 on new firmware, probing
 // GET /system/info once per panel address (Ping learns it too). Firmware
-// without /system/info (404) is taken as legacy.
+// without /system/info (404), or whose answer names no rev.5 or cannot be
+// read, is taken as legacy: written key by key, which is always safe.
 func (s *sokol) rev5(ctx context.Context) (bool, error) {
 	switch s.c.traits.get(s.c.addr).rev5 {
 	case yes:
@@ -343,9 +344,10 @@ func (s *sokol) rev5(ctx context.Context) (bool, error) {
 	}
 	var info sokolInfo
 	if a.status != http.StatusNotFound {
-		if err := s.decode("GET "+path, a, &info); err != nil {
+		if err := s.c.statusError("GET "+path, a.status); err != nil {
 			return false, err
 		}
+		_ = json.Unmarshal(a.body, &info) // an answer it cannot read names no rev.5
 	}
 	s.learnRev(info)
 	return s.c.traits.get(s.c.addr).rev5 == yes, nil

@@ -3,6 +3,7 @@ package panels_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"slices"
@@ -304,6 +305,31 @@ func TestSokolRev5Faltering(t *testing.T) {
 		t.Errorf("writes %q, want %q", w, want)
 	}
 	checkForeign(t, sim)
+}
+
+// TestSokolProbeUnreadable: a /system/info answer that cannot be read is
+// a rev.2 (always safe): the listing works and writes go at once.
+func TestSokolProbeUnreadable(t *testing.T) {
+	ctx := context.Background()
+	sim := panelsim.New(panelsim.Sokol, panelsim.Options{Login: "admin", Password: testPassword, Firmware: panelsim.Firmware{Rev5: true}})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/system/info" {
+			_, _ = w.Write([]byte("<html>ISCom X1 rev.5</html>"))
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c := mustClient(t, srv, reconcile.PanelSokol, "admin", testPassword, time.Second)
+	if _, err := c.ListKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddKeys(ctx, makeKeys(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if w := keyWrites(sim); len(w) != 1 || len(sim.Keys()) != 1 {
+		t.Errorf("writes %q, keys %v: want the merge at once, as on a rev.2", w, sim.Keys())
+	}
 }
 
 // TestSokolRev5Probe: the revision is probed once per panel address
