@@ -101,11 +101,14 @@ func TestCapturedLists(t *testing.T) {
 		{"beward-mifare/both-tables", map[string]reply{"GET /cgi-bin/extrfid_cgi": {200, "beward/extrfid-list.txt"},
 			"GET /cgi-bin/mifare_cgi?action=list": {200, "beward/mifare-list.txt"}, "GET /cgi-bin/rfid_cgi?action=list": {200, "beward/rfid-list-axiostv.txt"}},
 			[]reconcile.PanelKey{{Code: codeA, Flat: 12}, {Code: codeB, Flat: 7}, {Code: "0a1b2c3d4e", Flat: unlisted}, {Code: "3375a686", Flat: unlisted}}},
-		{"sokol/rev5", map[string]reply{"GET /key/settings": {200, "sokol/key-settings.json"}, "GET /key/store": {200, "sokol/key-store.json"}},
+		{"sokol/rev5", map[string]reply{"GET /key/settings": {200, "sokol/key-settings.json"}, "GET /key/store": {200, "sokol/key-store.json"},
+			"GET /system/info": {200, "sokol/system-info.json"}},
 			[]reconcile.PanelKey{{Code: codeA, Flat: 12}, {Code: codeB, Flat: 0}}},
-		{"sokol/legacy", map[string]reply{"GET /key/settings": {404, "sokol/error-404.json"}, "GET /key/store": {200, "sokol/key-store-legacy.json"}},
+		{"sokol/legacy", map[string]reply{"GET /key/settings": {404, "sokol/error-404.json"}, "GET /key/store": {200, "sokol/key-store-legacy.json"},
+			"GET /system/info": {404, "sokol/error-404.json"}},
 			[]reconcile.PanelKey{{Code: codeA, Flat: 12}, {Code: codeB, Flat: 0}}},
-		{"sokol/axiostv", map[string]reply{"GET /key/settings": {200, "sokol/key-settings.json"}, "GET /key/store": {200, "sokol/key-store-axiostv.json"}},
+		{"sokol/axiostv", map[string]reply{"GET /key/settings": {200, "sokol/key-settings.json"}, "GET /key/store": {200, "sokol/key-store-axiostv.json"},
+			"GET /system/info": {404, "sokol/error-404.json"}},
 			[]reconcile.PanelKey{{Code: "0a1b2c3d4e", Flat: 0}, {Code: "3375a686", Flat: 0}}},
 	}
 	for _, tc := range cases {
@@ -165,6 +168,7 @@ func TestCapturedErrors(t *testing.T) {
 	_, err = c.ListKeys(ctx)
 	checkErr(t, err, reconcile.ErrPermanent, c, "status 401")
 	c = capturePanel(t, map[string]reply{"GET /key/settings": {200, "sokol/key-settings.json"}, "GET /key/store": {200, "sokol/key-store.json"},
+		"GET /system/info":     {404, "sokol/error-404.json"}, // legacy firmware: a rev.2, written key by key
 		"PUT /key/store/merge": {422, "sokol/error-422.json"}})
 	err = c.AddKeys(ctx, []reconcile.PanelKey{{Code: "00000000C0FFEE", Flat: 4}})
 	checkErr(t, err, reconcile.ErrPermanent, c, `(panel says "key store is full"): status 422`)

@@ -73,6 +73,10 @@ type Client struct {
 	log      *slog.Logger  // debug line per request; nil: none
 	drv      driver
 	skipped  atomic.Int64 // entries the last listing could not read (Skipped)
+	// faltering is set when the last request sent to the panel went
+	// unanswered or was answered with a status that says try again: a
+	// Sokol rev.5 then lists before it clears (see sokol.storeEntries).
+	faltering atomic.Bool
 }
 
 var (

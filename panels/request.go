@@ -75,7 +75,13 @@ func (c *Client) ReplaceKeys(ctx context.Context, keys []reconcile.PanelKey) err
 }
 
 // Finish ends a session of writes: Beward saves its configuration to flash
-// (or the keys are lost at reboot); Sokol needs nothing.
+// (or the keys are lost at reboot); an IS rev.5 Sokol uploads the session's
+// adds and deletes, which it held until now, as DELETE /key/store/clear and
+// one merge of the whole resulting store (or key by key, see
+// docs/panels.md); a rev.2 Sokol needs nothing. Until Finish a rev.5's
+// AddKeys and DeleteKey answer nil without a request: only the read-back
+// after Finish shows what the panel holds. A failed Finish keeps what it
+// did not write, so calling it again goes on.
 func (c *Client) Finish(ctx context.Context) error { return c.drv.finish(ctx) }
 
 // Tables names the key tables a Beward held code in (as listed) when this
@@ -143,9 +149,12 @@ func (c *Client) do(ctx context.Context, method, pathQuery string, body []byte) 
 	resp, err := r.Execute(method, c.base+pathQuery)
 	if err != nil {
 		err = c.transportError(req, err)
+		c.faltering.Store(true)
 		c.debug(ctx, method, pathQuery, 0, start, err)
 		return answer{}, err
 	}
+	st := resp.StatusCode()
+	c.faltering.Store(st >= 500 || st == http.StatusRequestTimeout || st == http.StatusTooManyRequests)
 	c.debug(ctx, method, pathQuery, resp.StatusCode(), start, nil)
 	return answer{status: resp.StatusCode(), body: resp.Body()}, nil
 }

@@ -27,17 +27,30 @@ type sokol struct {
 	known    map[string]int
 	listed   []reconcile.PanelKey
 	listedOK bool
+	// raw is the body of that listing while it is still the store as this
+	// session knows it (no write sent since): a rev.5 upload carries its
+	// entries as read.
+	raw   []byte
+	rawOK bool
+	// batch holds a rev.5 session's key writes until Finish; nil when none.
+	batch *sokolBatch
+	up    sync.Mutex // held by Finish while it uploads the batch
+}
+
+// sokolInfo is GET /system/info: new firmware names its deviceModel,
+// legacy firmware its model.
+type sokolInfo struct {
+	DeviceID    flexString `json:"deviceID"`
+	DeviceModel string     `json:"deviceModel"`
+	Model       string     `json:"model"`
 }
 
 func (s *sokol) ping(ctx context.Context) (Info, error) {
-	var info struct {
-		DeviceID    flexString `json:"deviceID"`
-		DeviceModel string     `json:"deviceModel"`
-		Model       string     `json:"model"`
-	}
+	var info sokolInfo
 	if err := s.getJSON(ctx, "/system/info", &info); err != nil {
 		return Info{}, err
 	}
+	s.learnRev(info)
 	if info.DeviceID == "" {
 		return Info{}, s.c.fail(reconcile.ErrPermanent, "GET /system/info", "answer has no deviceID")
 	}
@@ -83,8 +96,13 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 	if err := s.checkMode(ctx); err != nil {
 		return nil, err
 	}
+	const path = "/key/store"
+	a, err := s.c.get(ctx, path)
+	if err != nil {
+		return nil, err
+	}
 	var store []sokolListed
-	if err := s.getJSON(ctx, "/key/store", &store); err != nil {
+	if err := s.decode("GET "+path, a, &store); err != nil {
 		return nil, err
 	}
 	keys := make([]reconcile.PanelKey, 0, len(store))
@@ -97,16 +115,17 @@ func (s *sokol) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 		keys = append(keys, reconcile.PanelKey{Code: string(k.UUID), Flat: int(k.PanelCode)})
 	}
 	s.c.skipped.Store(int64(skipped))
-	s.setKnown(keys)
+	s.setKnown(keys, a.body)
 	return keys, nil
 }
 
-// setKnown keeps a listing as the session's view; view builds the map at
-// the first write, so a session that only lists builds none.
-func (s *sokol) setKnown(keys []reconcile.PanelKey) {
+// setKnown keeps a listing (and its body) as the session's view; view
+// builds the map at the first write, so a session that only lists builds none.
+func (s *sokol) setKnown(keys []reconcile.PanelKey, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.known, s.listed, s.listedOK = nil, keys, true
+	s.raw, s.rawOK = body, true
 }
 
 // view returns known, building it from the last listing first; s.mu is held.
@@ -124,6 +143,7 @@ func (s *sokol) view() map[string]int {
 // unknown drops the session's view; s.mu is held.
 func (s *sokol) unknown() {
 	s.known, s.listed, s.listedOK = nil, nil, false
+	s.raw, s.rawOK = nil, false
 }
 
 // held returns the flats of the codes the session's view holds, listing
@@ -146,12 +166,12 @@ func (s *sokol) held(ctx context.Context) (map[string]int, error) {
 	return held, nil
 }
 
-// addKeys sends every key in one merge. Keys already on their flat are
+// addNow sends every key in one merge. Keys already on their flat are
 // skipped. Nothing shows that a merge overwrites the panelCode of a uuid the
 // store holds (SmartYard-Server's is5 clears before it merges; the legacy
 // driver merges panelCode 0 only), so a key held on another flat is
 // deleted first: a rebind is a delete and the merge.
-func (s *sokol) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
+func (s *sokol) addNow(ctx context.Context, keys []reconcile.PanelKey) error {
 	held, err := s.held(ctx)
 	if err != nil {
 		return err
@@ -163,7 +183,7 @@ func (s *sokol) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 			continue
 		}
 		if ok {
-			if err := s.deleteKey(ctx, k.Code); err != nil {
+			if err := s.deleteNow(ctx, k.Code); err != nil {
 				return err
 			}
 		}
@@ -185,6 +205,7 @@ func (s *sokol) learn(body []sokolKey, err error) error {
 		s.unknown()
 		return err
 	}
+	s.raw, s.rawOK = nil, false // the store changed since that body
 	for _, k := range body {
 		s.known[k.UUID] = int(k.PanelCode)
 	}
@@ -201,6 +222,8 @@ func (s *sokol) learn(body []sokolKey, err error) error {
 // and sends nothing, instead of emptying it again. A store holding entries
 // yardsync cannot read (no uuid) is not cleared: the clear would take them;
 // that answers reconcile.ErrNoReplace and the caller writes key by key.
+// On an IS rev.5 the writes are held for the session's upload (Finish), which
+// clears and merges the same way but carries unchanged entries as listed.
 //
 // A clear whose outcome is unknown (an error status, a timeout, a lost
 // answer) may have emptied the store, so the merge follows whatever its
@@ -222,13 +245,37 @@ func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) erro
 	if holds(held, keys) {
 		return nil
 	}
-	cleared := s.write(ctx, http.MethodDelete, "/key/store/clear", nil)
-	if len(keys) == 0 || errors.Is(cleared, errNotSent) {
-		return s.forget(cleared)
+	if rev5, err := s.rev5(ctx); err != nil || rev5 {
+		if err == nil {
+			s.holdWhole(held, keys)
+		}
+		return err
 	}
-	body := make([]sokolKey, len(keys))
-	for i, k := range keys {
-		body[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
+	var body []byte
+	if len(keys) > 0 {
+		objs := make([]sokolKey, len(keys))
+		for i, k := range keys {
+			objs[i] = sokolKey{UUID: k.Code, PanelCode: flexInt(k.Flat), Access: fullAccess()}
+		}
+		if body, err = json.Marshal(objs); err != nil {
+			return s.c.fail(reconcile.ErrPermanent, "PUT /key/store/merge", "encode: %v", err)
+		}
+	}
+	cleared, merged := s.clearMerge(ctx, body)
+	return errors.Join(cleared, merged)
+}
+
+// clearMerge sends DELETE /key/store/clear, then one merge of body (none
+// when body is nil) under replaceKeys's rules: the merge follows whatever
+// became of the clear, after one request timeout when the clear went
+// unanswered, under a fresh deadline when ctx ended. It returns each
+// request's error (cleared wraps errNotSent when the clear never left, and
+// then no merge was sent). The session's view is dropped.
+func (s *sokol) clearMerge(ctx context.Context, body []byte) (cleared, merged error) {
+	defer s.forget(nil)
+	cleared = s.write(ctx, http.MethodDelete, "/key/store/clear", nil)
+	if body == nil || errors.Is(cleared, errNotSent) {
+		return cleared, nil
 	}
 	if errors.Is(cleared, reconcile.ErrUnanswered) {
 		wait := time.NewTimer(s.c.timeout)
@@ -243,7 +290,7 @@ func (s *sokol) replaceKeys(ctx context.Context, keys []reconcile.PanelKey) erro
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), s.c.timeout)
 		defer cancel()
 	}
-	return s.forget(errors.Join(cleared, s.merge(ctx, body)))
+	return cleared, s.write(ctx, http.MethodPut, "/key/store/merge", body)
 }
 
 // holds reports whether a store whose codes are on the flats in held is
@@ -277,9 +324,9 @@ func (s *sokol) forget(err error) error {
 	return err
 }
 
-// deleteKey deletes one uuid. A 404 (the store holds no such uuid) is
+// deleteNow deletes one uuid. A 404 (the store holds no such uuid) is
 // success: the key is gone, as the delete wanted.
-func (s *sokol) deleteKey(ctx context.Context, code string) error {
+func (s *sokol) deleteNow(ctx context.Context, code string) error {
 	path := "/key/store/" + url.PathEscape(code)
 	a, err := s.c.do(ctx, http.MethodDelete, path, nil)
 	if err == nil && a.status != http.StatusNotFound {
@@ -291,6 +338,7 @@ func (s *sokol) deleteKey(ctx context.Context, code string) error {
 		s.unknown()
 	} else if known := s.view(); known != nil {
 		delete(known, code)
+		s.raw, s.rawOK = nil, false
 	}
 	return err
 }
@@ -298,11 +346,20 @@ func (s *sokol) deleteKey(ctx context.Context, code string) error {
 // checkMode reads /key/settings once per panel address: yardsync's codes are
 // 7-byte UIDs, key mode 2. Another mode is reported, never changed: changing
 // it may drop every key the panel holds. Firmware without /key/settings
-// (404) is taken as it is.
+// (404) is taken as it is. The revision is probed with it (see rev5), so a
+// panel a dialer has listed is probed.
 func (s *sokol) checkMode(ctx context.Context) error {
-	if s.c.traits.get(s.c.addr).keyMode == yes {
-		return nil
+	if s.c.traits.get(s.c.addr).keyMode != yes {
+		if err := s.readMode(ctx); err != nil {
+			return err
+		}
 	}
+	_, err := s.rev5(ctx)
+	return err
+}
+
+// readMode reads /key/settings and remembers a mode yardsync can work with.
+func (s *sokol) readMode(ctx context.Context) error {
 	const path = "/key/settings"
 	a, err := s.c.get(ctx, path)
 	if err != nil {
@@ -322,8 +379,6 @@ func (s *sokol) checkMode(ctx context.Context) error {
 	s.c.traits.update(s.c.addr, func(tr *traits) { tr.keyMode = yes })
 	return nil
 }
-
-func (s *sokol) finish(context.Context) error { return nil }
 
 // write sends a change and judges its answer.
 func (s *sokol) write(ctx context.Context, method, path string, body []byte) error {

@@ -20,6 +20,7 @@ type traits struct {
 	extApt  tristate    // Beward mifare: extrfid_cgi takes Apartment on add
 	keyMode tristate    // Sokol: /key/settings checked and in mode 2
 	akuvox  akuvoxModel // Akuvox: the model /api/system/info named; "" until probed
+	rev5    tristate    // Sokol: /system/info names an IS rev.5 (written by clear + whole list)
 }
 
 // traitCache remembers traits per panel address. A Dialer's clients share

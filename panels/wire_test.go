@@ -48,6 +48,7 @@ func TestWire(t *testing.T) {
 			"GET /cgi-bin/config_cgi?action=forcesave",
 		}},
 		{panelsim.Sokol, reconcile.PanelSokol, []string{
+			"GET /system/info?",  // rev.2 or rev.5, probed once per address (here by the add, before any list)
 			"GET /key/settings?", // key mode 2 (7-byte UID), checked once per address
 			"GET /key/store?",    // which uuids are held: a rebind deletes first
 			`PUT /key/store/merge? [{"uuid":"` + k + `","panelCode":12,"encryption":false,` + access + `}]`,

@@ -119,7 +119,7 @@ func unkeptFaults(ops string) (panelsim.Faults, error) {
 
 // firmwareNames are the --firmware variants (see panelsim.Firmware).
 var firmwareNames = []string{"no-flats", "both-tables", "loose-codes", "empty-body", "body=TEXT",
-	"ext-no-apartment", "update", "key-mode=N", "no-key-settings", "merge-keeps-flat"}
+	"ext-no-apartment", "update", "key-mode=N", "no-key-settings", "merge-keeps-flat", "rev5"}
 
 // firmwareOf reads --firmware; no-flats is a list fault, so it sets faults.
 func firmwareOf(list string, faults *panelsim.Faults) (panelsim.Firmware, error) {
@@ -149,6 +149,8 @@ func firmwareOf(list string, faults *panelsim.Faults) (panelsim.Firmware, error)
 			fw.NoKeySettings = true
 		case "merge-keeps-flat":
 			fw.MergeKeepsFlat = true
+		case "rev5":
+			fw.Rev5 = true
 		default:
 			err = errors.New("unknown")
 		}

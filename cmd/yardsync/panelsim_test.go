@@ -132,8 +132,8 @@ func TestPanelsimFaultFlags(t *testing.T) {
 
 func TestFirmwareOf(t *testing.T) {
 	var f panelsim.Faults
-	fw, err := firmwareOf("no-flats, both-tables,loose-codes,body=Success,ext-no-apartment,update,key-mode=1,no-key-settings,merge-keeps-flat", &f)
-	want := panelsim.Firmware{BothTables: true, LooseCodes: true, WriteBody: "Success", ExtNoApartment: true, Update: true, KeyMode: 1, NoKeySettings: true, MergeKeepsFlat: true}
+	fw, err := firmwareOf("no-flats, both-tables,loose-codes,body=Success,ext-no-apartment,update,key-mode=1,no-key-settings,merge-keeps-flat,rev5", &f)
+	want := panelsim.Firmware{BothTables: true, LooseCodes: true, WriteBody: "Success", ExtNoApartment: true, Update: true, KeyMode: 1, NoKeySettings: true, MergeKeepsFlat: true, Rev5: true}
 	if err != nil || fw != want || !f.HideFlats {
 		t.Errorf("got %+v, %+v, %v", fw, f, err)
 	}

@@ -38,6 +38,11 @@ type Firmware struct {
 	// MergeKeepsFlat makes a Sokol merge leave the panelCode of a uuid it
 	// already holds, as firmware might: nothing shows a merge overwrites it.
 	MergeKeepsFlat bool
+	// Rev5 makes a Sokol an ISCom X1 rev.5 on new firmware: /system/info
+	// names "ISCom X1 rev.5" as its deviceModel (else "ISCom X1 rev.2"),
+	// and the store keeps every field a merge sends (encryption, access,
+	// profileNum, secretValue, ...) and lists it back as sent.
+	Rev5 bool
 }
 
 // BodyEmpty, as Firmware.WriteBody, answers successful Beward writes with an

@@ -133,12 +133,13 @@ type Panel struct {
 	writing sync.Mutex
 
 	mu       sync.Mutex
-	keys     map[string]int    // the listed table: rfid, mifare or the Sokol store
-	ext      map[string]int    // beward-mifare: the external reader table
-	rfid     map[string]int    // beward-mifare with Firmware.BothTables: rfid_cgi
-	users    []AkuvoxUser      // akuvox: the users, in the order they are listed
-	nonces   map[string]uint64 // akuvox: Digest nonces given out, with the last nc seen
-	nextUser int               // akuvox: the last user ID given
+	keys     map[string]int         // the listed table: rfid, mifare or the Sokol store
+	fields   map[string]sokolFields // Sokol with Firmware.Rev5: each uuid's other fields, as merged
+	ext      map[string]int         // beward-mifare: the external reader table
+	rfid     map[string]int         // beward-mifare with Firmware.BothTables: rfid_cgi
+	users    []AkuvoxUser           // akuvox: the users, in the order they are listed
+	nonces   map[string]uint64      // akuvox: Digest nonces given out, with the last nc seen
+	nextUser int                    // akuvox: the last user ID given
 	faults   Faults
 	log      []Request
 	saves    int
@@ -169,7 +170,7 @@ func New(family string, opts Options) *Panel {
 		opts.DeviceID = "sim-" + family
 	}
 	return &Panel{family: family, opts: opts, done: make(chan struct{}),
-		keys: map[string]int{}, ext: map[string]int{}, rfid: map[string]int{}, nonces: map[string]uint64{}, faults: opts.Faults}
+		keys: map[string]int{}, fields: map[string]sokolFields{}, ext: map[string]int{}, rfid: map[string]int{}, nonces: map[string]uint64{}, faults: opts.Faults}
 }
 
 // Family is the emulated family.
@@ -206,7 +207,7 @@ func (p *Panel) SetKeys(keys []reconcile.PanelKey) {
 		p.setAkuvoxKeys(keys)
 		return
 	}
-	p.keys, p.ext = map[string]int{}, map[string]int{}
+	p.keys, p.ext, p.fields = map[string]int{}, map[string]int{}, map[string]sokolFields{}
 	for _, k := range keys {
 		p.keys[k.Code] = k.Flat
 		if p.family == BewardMifare {

@@ -37,7 +37,7 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 	path := r.URL.Path
 	switch {
 	case path == "/system/info" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, map[string]string{"deviceID": p.opts.DeviceID, "deviceModel": "ISCom X1 rev.5", "model": "ISCom X1"})
+		writeJSON(w, http.StatusOK, map[string]string{"deviceID": p.opts.DeviceID, "deviceModel": p.sokolModel(), "model": "ISCom X1"})
 	case path == "/key/store" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, p.sokolStore())
 	case path == "/key/settings":
@@ -48,6 +48,7 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 		p.mu.Lock()
 		if !p.faults.DropDeletes {
 			clear(p.keys)
+			clear(p.fields)
 			p.faults.Junk = 0 // a clear empties the whole store, foreign entries too
 		}
 		p.mu.Unlock()
@@ -63,15 +64,15 @@ func (p *Panel) serveSokol(w http.ResponseWriter, r *http.Request, body []byte) 
 	}
 }
 
-func (p *Panel) sokolStore() []sokolKey {
+func (p *Panel) sokolStore() []any {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]sokolKey, 0, p.faults.Junk+len(p.keys))
+	out := make([]any, 0, p.faults.Junk+len(p.keys))
 	for i := range p.faults.Junk {
 		out = append(out, sokolKey{PanelCode: 12 + i, Access: allDoors()}) // no uuid
 	}
 	for _, k := range sorted(p.keys) {
-		out = append(out, sokolKey{UUID: k.Code, PanelCode: k.Flat, Access: allDoors()})
+		out = append(out, p.sokolEntry(k))
 	}
 	return out
 }
@@ -88,7 +89,8 @@ func (p *Panel) merge(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	var keys []mergeKey
-	if err := json.Unmarshal(body, &keys); err != nil {
+	var objects []map[string]json.RawMessage
+	if json.Unmarshal(body, &keys) != nil || json.Unmarshal(body, &objects) != nil {
 		writeJSON(w, http.StatusBadRequest, errorsBody("body must be an array of keys"))
 		return
 	}
@@ -98,7 +100,7 @@ func (p *Panel) merge(w http.ResponseWriter, r *http.Request, body []byte) {
 			return
 		}
 	}
-	if status, msg := p.upsert(keys); status != http.StatusOK {
+	if status, msg := p.upsert(keys, objects); status != http.StatusOK {
 		writeJSON(w, status, errorsBody(msg))
 		return
 	}
@@ -113,13 +115,13 @@ func (p *Panel) checkMergeKey(k mergeKey) string {
 		return "uuid must be 14 upper-case hex digits"
 	case k.PanelCode == nil || *k.PanelCode < 0 || *k.PanelCode > 9999:
 		return "panelCode must be 0 to 9999"
-	case k.Encryption != nil && *k.Encryption:
+	case k.Encryption != nil && *k.Encryption && !p.opts.Firmware.Rev5:
 		return "encryption is not supported"
 	}
 	return ""
 }
 
-func (p *Panel) upsert(keys []mergeKey) (int, string) {
+func (p *Panel) upsert(keys []mergeKey, objects []map[string]json.RawMessage) (int, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fresh := map[string]bool{}
@@ -134,11 +136,12 @@ func (p *Panel) upsert(keys []mergeKey) (int, string) {
 	if p.faults.DropAdds {
 		return http.StatusOK, ""
 	}
-	for _, k := range keys {
+	for i, k := range keys {
 		if _, held := p.keys[*k.UUID]; held && p.opts.Firmware.MergeKeepsFlat {
 			continue
 		}
 		p.keys[*k.UUID] = *k.PanelCode
+		p.keepFields(*k.UUID, objects[i])
 	}
 	return http.StatusOK, ""
 }
@@ -148,6 +151,7 @@ func (p *Panel) deleteSokol(w http.ResponseWriter, code string) {
 	_, ok := p.keys[code]
 	if !p.faults.DropDeletes {
 		delete(p.keys, code)
+		delete(p.fields, code)
 	}
 	p.mu.Unlock()
 	if !ok {

@@ -16,7 +16,7 @@ func TestSokol(t *testing.T) {
 	const js = "application/json"
 	merge := `[{"uuid":"` + code + `","panelCode":12,"encryption":false},{"uuid":"04A1B2C3D4E5F6","panelCode":3,"encryption":false}]`
 	run(t, base, []exchange{
-		{"GET", "/system/info", "", "", 200, `{"deviceID":"42","deviceModel":"ISCom X1 rev.5","model":"ISCom X1"}` + "\n"},
+		{"GET", "/system/info", "", "", 200, `{"deviceID":"42","deviceModel":"ISCom X1 rev.2","model":"ISCom X1"}` + "\n"},
 		{"GET", "/key/store", "", "", 200, "[]\n"},
 		{"PUT", "/key/store/merge", js, merge, 200, ""},
 		{"PUT", "/key/store/merge", js, `[{"uuid":"` + code + `","panelCode":13,"encryption":false}]`, 200, ""},
