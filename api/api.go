@@ -14,7 +14,6 @@ import (
 	"yardsync/internal/realip"
 	"yardsync/internal/throttle"
 	"yardsync/reconcile"
-	"yardsync/store"
 )
 
 // Billing is the read side of the billing the API answers from.
@@ -43,7 +42,7 @@ type Syncer interface {
 // Options are the handler's dependencies; Billing and Syncer may be nil
 // until configured, and their calls then answer 503.
 type Options struct {
-	Store *store.DB
+	Store Store
 	// Families names the family of each paneltype in panels/ answers; nil:
 	// the defaults.
 	Families reconcile.Families

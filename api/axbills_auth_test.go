@@ -22,7 +22,7 @@ func TestAXbillsReplayWithLogin(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, func(o *Options) {
 		o.Users = withoutRoles(map[string]string{"axbills": mustHash(t, "the password", bcrypt.MinCost)})
-		o.TokenStore = o.Store
+		o.TokenStore = o.Store.(TokenStore) // the store.DB newServer made keeps tokens too
 	})
 	srv := httptest.NewServer(fromAddr(s.h, "192.0.2.50:40000"))
 	defer srv.Close()

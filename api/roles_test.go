@@ -69,7 +69,7 @@ func matrixServer(t *testing.T) (*server, map[string]access.Role) {
 	}
 	users["axbills"] = access.User{Hash: hash, Role: access.Billing}
 	s := newServer(t, func(o *Options) {
-		o.Tokens, o.Users, o.TokenStore = tokens, users, o.Store
+		o.Tokens, o.Users, o.TokenStore = tokens, users, o.Store.(TokenStore)
 		o.Billing = &fakeBilling{}
 		o.Explain = func(_ context.Context, uid int64) (reconcile.Explanation, error) {
 			return reconcile.Explanation{UID: uid}, nil

@@ -1,7 +1,10 @@
 package api
 
+import "context"
+
 // Store is what the /bill/api calls need of the store, one small interface
-// per group of calls; *store.DB satisfies it with fixed SQL in each method.
+// per group of calls, and Ping for /readyz; *store.DB satisfies it with
+// fixed SQL in each method.
 type Store interface {
 	deviceStore
 	doorStore
@@ -9,4 +12,5 @@ type Store interface {
 	keyStore
 	addressStore
 	journalStore
+	Ping(ctx context.Context) error
 }
