@@ -145,15 +145,9 @@ func (a *akuvox) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
 	if err != nil {
 		return err
 	}
-	held, err := a.view.held(ctx, a.c, a.listKeys)
+	codes, err := a.view.unheld(ctx, a.c, a.listKeys, keys)
 	if err != nil {
 		return err
-	}
-	var codes []string
-	for _, k := range keys {
-		if !held[k.Code] {
-			codes = append(codes, k.Code)
-		}
 	}
 	for i := 0; i < len(codes); i += akuvoxBatch {
 		if i > 0 && !sleepCtx(ctx, a.pause) {

@@ -30,24 +30,7 @@ func qtechCaptures(t *testing.T, routes map[string]reply) *panels.Client {
 func TestQtechCaptures(t *testing.T) {
 	ctx := context.Background()
 	t.Run("OK", func(t *testing.T) {
-		c := qtechCaptures(t, map[string]reply{"firmware status": {200, "firmware-status.json"}, "rfkey get": {200, "rfkey-get.json"}})
-		info, err := c.Ping(ctx)
-		if err != nil || info.DeviceID != "001c12abcdef" || info.Model != "QDB-27C-H" {
-			t.Fatalf("Ping: got %+v %v", info, err)
-		}
-		keys, err := c.ListKeys(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := map[string]bool{"0000003375A686": true, "0a1b2c3d4e": true}
-		for _, k := range keys {
-			if !want[k.Code] || k.Flat != reconcile.FlatUnlisted {
-				t.Errorf("listed %+v, want one of %v unbound", k, want)
-			}
-		}
-		if len(keys) != 2 || c.Skipped() != 2 {
-			t.Errorf("got %d keys, %d skipped; want 2 and 2", len(keys), c.Skipped())
-		}
+		checkUnboundCapture(t, qtechCaptures(t, map[string]reply{"firmware status": {200, "firmware-status.json"}, "rfkey get": {200, "rfkey-get.json"}}), "001c12abcdef", "QDB-27C-H")
 	})
 	t.Run("ErrFull", func(t *testing.T) {
 		c := qtechCaptures(t, map[string]reply{"rfkey get": {200, "rfkey-get.json"}, "rfkey add": {200, "rfkey-full.json"}})

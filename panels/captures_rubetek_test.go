@@ -22,24 +22,7 @@ func rubetekCaptures(t *testing.T, routes map[string]reply) *panels.Client {
 func TestRubetekCaptures(t *testing.T) {
 	ctx := context.Background()
 	t.Run("OK", func(t *testing.T) {
-		c := rubetekCaptures(t, map[string]reply{"GET /api/v1/version": {200, "version.json"}, "GET /api/v1/rfids": {200, "rfids.json"}})
-		info, err := c.Ping(ctx)
-		if err != nil || info.DeviceID != "RV3434A0012345" || info.Model != "RV-3434" {
-			t.Fatalf("Ping: got %+v %v", info, err)
-		}
-		keys, err := c.ListKeys(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := map[string]bool{"0000003375A686": true, "0a1b2c3d4e": true}
-		for _, k := range keys {
-			if !want[k.Code] || k.Flat != reconcile.FlatUnlisted {
-				t.Errorf("listed %+v, want one of %v unbound", k, want)
-			}
-		}
-		if len(keys) != 2 || c.Skipped() != 2 {
-			t.Errorf("got %d keys, %d skipped; want 2 and 2 (a guest card and an entry with no code)", len(keys), c.Skipped())
-		}
+		checkUnboundCapture(t, rubetekCaptures(t, map[string]reply{"GET /api/v1/version": {200, "version.json"}, "GET /api/v1/rfids": {200, "rfids.json"}}), "RV3434A0012345", "RV-3434")
 	})
 	t.Run("Empty", func(t *testing.T) {
 		c := rubetekCaptures(t, map[string]reply{"GET /api/v1/rfids": {200, "rfids-empty.json"}})

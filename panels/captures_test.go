@@ -173,3 +173,29 @@ func TestCapturedErrors(t *testing.T) {
 	err = c.AddKeys(ctx, []reconcile.PanelKey{{Code: "00000000C0FFEE", Flat: 4}})
 	checkErr(t, err, reconcile.ErrPermanent, c, `(panel says "key store is full"): status 422`)
 }
+
+// checkUnboundCapture pings c and lists it, for a family that binds no key
+// to a flat: the device id and model, then the two keys its capture holds
+// (yardsync's and a short lower-case one), unbound, and two foreign entries
+// skipped.
+func checkUnboundCapture(t *testing.T, c *panels.Client, id, model string) {
+	t.Helper()
+	ctx := context.Background()
+	info, err := c.Ping(ctx)
+	if err != nil || info.DeviceID != id || info.Model != model {
+		t.Fatalf("Ping: got %+v %v, want %s %s", info, err, id, model)
+	}
+	keys, err := c.ListKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"0000003375A686": true, "0a1b2c3d4e": true}
+	for _, k := range keys {
+		if !want[k.Code] || k.Flat != reconcile.FlatUnlisted {
+			t.Errorf("listed %+v, want one of %v unbound", k, want)
+		}
+	}
+	if len(keys) != 2 || c.Skipped() != 2 {
+		t.Errorf("got %d keys, %d skipped; want 2 and 2", len(keys), c.Skipped())
+	}
+}

@@ -96,6 +96,22 @@ func (v *codeView) held(ctx context.Context, c *Client, list func(context.Contex
 	return c.heldCodes(ctx, list)
 }
 
+// unheld returns the codes of keys the panel does not hold, as held tells:
+// what an add to a family that binds no flat still has to send.
+func (v *codeView) unheld(ctx context.Context, c *Client, list func(context.Context) ([]reconcile.PanelKey, error), keys []reconcile.PanelKey) ([]string, error) {
+	held, err := v.held(ctx, c, list)
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for _, k := range keys {
+		if !held[k.Code] {
+			codes = append(codes, k.Code)
+		}
+	}
+	return codes, nil
+}
+
 // learn records a write of codes: held after an add, gone after a delete;
 // a failed write makes the view unknown.
 func (v *codeView) learn(codes []string, held bool, err error) {

@@ -74,15 +74,9 @@ func (r *rubetek) listKeys(ctx context.Context) ([]reconcile.PanelKey, error) {
 // last listing, as its writes changed it (the reconciler has just listed
 // the panel), or of a fresh listing.
 func (r *rubetek) addKeys(ctx context.Context, keys []reconcile.PanelKey) error {
-	held, err := r.view.held(ctx, r.c, r.listKeys)
+	codes, err := r.view.unheld(ctx, r.c, r.listKeys, keys)
 	if err != nil {
 		return err
-	}
-	var codes []string
-	for _, k := range keys {
-		if !held[k.Code] {
-			codes = append(codes, k.Code)
-		}
 	}
 	if len(codes) == 1 {
 		err := r.write(ctx, http.MethodPost, "/api/v1/rfids", map[string]any{"rfid": codes[0], "door_access": rubetekDoors})

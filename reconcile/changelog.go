@@ -64,22 +64,13 @@ func (l *runChanges) session(ctx context.Context, pp PanelPlan, v *verified, err
 	if l == nil {
 		return nil
 	}
-	at := time.Now().UTC()
-	l.mu.Lock()
 	var owners map[ownedAt]OwnedKey
 	if len(pp.Delete) > 0 {
+		l.mu.Lock()
 		owners = l.index()
+		l.mu.Unlock()
 	}
-	for _, c := range sessionChanges(pp, owners, v, err) {
-		c.At, c.RunID, c.DeviceID = at, l.runID, pp.Device.ID
-		l.buf = append(l.buf, c)
-	}
-	full := len(l.buf) >= changeBatch
-	l.mu.Unlock()
-	if full {
-		return l.flush(ctx)
-	}
-	return nil
+	return l.add(ctx, pp.Device.ID, sessionChanges(pp, owners, v, err))
 }
 
 // flush writes what was gathered; it outlives a cancelled run briefly, as
