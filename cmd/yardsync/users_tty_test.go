@@ -41,6 +41,28 @@ func openPTY(t *testing.T) (master, tty *os.File) {
 	return master, tty
 }
 
+// waitNoEcho waits until the program has turned the terminal's echo off:
+// a prompt shows just before the program does so, and what a person types
+// in that moment would be echoed. Typing only then keeps the test about the
+// program, not about how fast the test types.
+func waitNoEcho(t *testing.T, tty *os.File) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var tio syscall.Termios
+		if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, tty.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&tio))); e != 0 {
+			t.Fatal(e)
+		}
+		if tio.Lflag&syscall.ECHO == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the terminal's echo never went off")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // screen gathers what the terminal shows, as a person would read it.
 type screen struct {
 	buf  bytes.Buffer
@@ -98,10 +120,12 @@ func TestHashPasswordTerminal(t *testing.T) {
 				done <- Run(context.Background(), []string{"yardsync", "hash-password", "--cost", "4"}, &out, &errOut)
 			}()
 			s.waitFor(t, "Password: ")
+			waitNoEcho(t, tty)
 			if _, err := master.WriteString("s3cret-пароль\r"); err != nil {
 				t.Fatal(err)
 			}
 			s.waitFor(t, "again: ")
+			waitNoEcho(t, tty)
 			if _, err := master.WriteString(second + "\r"); err != nil {
 				t.Fatal(err)
 			}
