@@ -47,18 +47,19 @@ func TestLoginTimeTellsNothing(t *testing.T) {
 		"support": {Hash: mustHash(t, "pw", bcrypt.MinCost)}, // cheaper still than htpasswd -B's 5
 	}
 	v := NewUserVerifier(users)
-	fastest := func(user string) time.Duration {
-		best := time.Hour
-		for range 4 {
+	// The three are timed in turn, six rounds, and each keeps its fastest:
+	// a burst of load on a shared machine then slows all three alike.
+	best := map[string]time.Duration{"axbills": time.Hour, "support": time.Hour, "nobody": time.Hour}
+	for range 6 {
+		for _, user := range []string{"axbills", "support", "nobody"} {
 			start := time.Now()
 			if err := v.Verify(context.Background(), user, "wrong"); err == nil {
 				t.Fatalf("%s logged in with a wrong password", user)
 			}
-			best = min(best, time.Since(start))
+			best[user] = min(best[user], time.Since(start))
 		}
-		return best
 	}
-	slow, cheap, unknown := fastest("axbills"), fastest("support"), fastest("nobody")
+	slow, cheap, unknown := best["axbills"], best["support"], best["nobody"]
 	for name, d := range map[string]time.Duration{"the cost-4 user": cheap, "an unknown user": unknown} {
 		if d < slow/2 {
 			t.Errorf("%s is refused in %s, the cost-10 user in %s: the time tells them apart", name, d, slow)
