@@ -25,6 +25,31 @@ func TestEndToEndFamilies(t *testing.T) {
 	}
 }
 
+// TestEndToEndFamiliesNoCallSwitch runs the same lifecycle with
+// reconcile.block_calls on, on the models that cannot turn a flat's calls
+// off (Akuvox E12 and R20A): the keys follow the billing as without it, no
+// call setting is asked for or written, and no run is partial for it.
+func TestEndToEndFamiliesNoCallSwitch(t *testing.T) {
+	for _, family := range []string{"akuvox", "akuvox-r20a"} {
+		t.Run(family, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, family, 2)
+			w.runner.Opts.BlockCalls = true
+			testUnboundLifecycle(t, w)
+			for i := range 2 {
+				for _, r := range w.fleet.Panel(i).Requests() {
+					if strings.Contains(r.Query, "FLATx") || strings.Contains(r.Body, `"set"`) {
+						t.Errorf("panel %d got a call request: %s %s?%s %s", i, r.Method, r.Path, r.Query, r.Body)
+					}
+				}
+			}
+			if n := w.count(`SELECT count(*) FROM yardsync_runs WHERE status <> 'ok'`); n != 0 {
+				t.Fatalf("%d runs not ok: a model without the switch must make no run partial", n)
+			}
+		})
+	}
+}
+
 func testUnboundLifecycle(t *testing.T, w *world) {
 	w.contract(201, "12", true, true, "0000000000BB01", 0, 1)
 	w.contract(202, "14", true, true, "0000000000BB02", 1)

@@ -300,6 +300,11 @@ func TestTwoRunsNeverWriteOnePanelAtOnce(t *testing.T) {
 	tr := &trace{}
 	waiting, wait := once()
 	full := w.instance("full", tr, func(string) {})
+	// The full run's held writes wait for the test, however long a loaded
+	// machine takes the targeted run to reach panel 1.
+	full.Dial = tr.dialer("full", panels.Dialer(panels.Options{Port: w.port, Scheme: "http", Timeout: deadline}))
+	full.Opts.PanelTimeout = deadline
+	full.Opts.LeaseTTL = deadline + 3*time.Second
 	targeted := w.instance("targeted", tr, func(msg string) {
 		if strings.Contains(msg, "waiting for panel") {
 			wait()
