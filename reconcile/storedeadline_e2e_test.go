@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"yardsync/reconcile"
 	"yardsync/store"
+	"yardsync/store/storetest"
 )
 
 // TestStuckStoreFailsTheRun: a run's store step that gets no answer (here a
@@ -26,18 +25,7 @@ func TestStuckStoreFailsTheRun(t *testing.T) {
 	defer db.Close()
 	const bound = 500 * time.Millisecond
 	w.runner.Store, w.runner.Opts.StoreTimeout = db, bound
-	locker, err := pgx.Connect(bg, w.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(bg)
-	tx, err := locker.Begin(bg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(bg, `LOCK TABLE devices IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	release := storetest.LockDevices(t, w.dsn)
 
 	began := time.Now()
 	res := w.run(reconcile.Request{})
@@ -47,9 +35,7 @@ func TestStuckStoreFailsTheRun(t *testing.T) {
 	if res.Status != reconcile.StatusFailed || !strings.Contains(res.Error, "the store did not answer within 500ms") || w.keys(0) != "" {
 		t.Fatalf("got %+v, panel %q: want a failed run naming the store's bound, nothing written", res.Summary, w.keys(0))
 	}
-	if err := tx.Rollback(bg); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK || w.keys(0) == "" {
 		t.Fatalf("after the lock is gone: %+v, panel %q: want the run through", res.Summary, w.keys(0))
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"yardsync/store"
@@ -27,18 +26,7 @@ func TestStatementTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	locker, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(ctx)
-	tx, err := locker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, `LOCK TABLE devices IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	release := storetest.LockDevices(t, dsn)
 
 	began := time.Now()
 	_, err = db.Devices(ctx)
@@ -51,9 +39,7 @@ func TestStatementTimeout(t *testing.T) {
 		t.Errorf("the blocked call ended after %s, want its statement timeout %s", took, timeout)
 	}
 
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if _, err := db.Devices(ctx); err != nil {
 		t.Fatalf("after the lock is gone: %v", err)
 	}

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
+	"yardsync/store/storetest"
 )
 
 // TestStuckStoreFailsTheRun: a run whose store calls are blocked (another
@@ -21,19 +19,7 @@ func TestStuckStoreFailsTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	in.config = writeConfig(t, strings.Replace(string(text), "store:\n", "store:\n  statement_timeout: 1s\n", 1))
-	ctx := context.Background()
-	locker, err := pgx.Connect(ctx, in.storeDSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(ctx)
-	tx, err := locker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, `LOCK TABLE devices IN ACCESS EXCLUSIVE MODE`); err != nil {
-		t.Fatal(err)
-	}
+	release := storetest.LockDevices(t, in.storeDSN)
 
 	began := time.Now()
 	out, code := in.cli("reconcile")
@@ -43,9 +29,7 @@ func TestStuckStoreFailsTheRun(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "read store, nothing changed") || !strings.Contains(out, "statement timeout") {
 		t.Fatalf("got %q exit %d, want a failed run naming the statement timeout", out, code)
 	}
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	var failed int
 	in.storeQuery(`SELECT count(*) FROM yardsync_runs WHERE status = 'failed' AND error LIKE '%statement timeout%'`, []any{&failed})
 	if failed != 1 {

@@ -10,7 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"yardsync/internal/testdb"
 	"yardsync/store"
@@ -82,4 +85,37 @@ func templateName(tb testing.TB) string {
 		h.Write(data)
 	}
 	return "yardsync_tpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// LockDevices holds an ACCESS EXCLUSIVE lock on the devices table of the
+// database at dsn, from another session, as a stuck migration or an
+// operator's open transaction would: every store read of devices waits.
+// release rolls the lock back; the test's end does too.
+func LockDevices(tb testing.TB, dsn string) (release func()) {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		conn.Close(ctx)
+		tb.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `LOCK TABLE devices IN ACCESS EXCLUSIVE MODE`); err != nil {
+		conn.Close(ctx)
+		tb.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if err := tx.Rollback(ctx); err != nil {
+				tb.Error(err)
+			}
+			conn.Close(ctx)
+		})
+	}
+	tb.Cleanup(release)
+	return release
 }
