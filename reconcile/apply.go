@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// apply writes the panels of the plan that were not written as they were
-// read (a full run reads some before it has its plan), concurrently, each
-// under a new lease, then forgets orphans.
+// apply writes the panels of the plan no session has written yet (those
+// read as the plan came are written as read, those read before it as soon
+// as it came: see execute), concurrently, each under a new lease, then
+// forgets orphans.
 func (r *run) apply(ctx context.Context, s *panelSessions, clients map[int]Panel, plan Plan, out *sessionsOut) {
 	var plans []PanelPlan
 	for _, pp := range plan.Panels {
@@ -20,6 +21,13 @@ func (r *run) apply(ctx context.Context, s *panelSessions, clients map[int]Panel
 			plans = append(plans, pp)
 		}
 	}
+	r.writePlans(ctx, s, clients, plans, out)
+	r.forgetOrphans(ctx, plan.Orphans)
+}
+
+// writePlans writes the panels of plans, concurrently, longest first, each
+// under a new lease.
+func (r *run) writePlans(ctx context.Context, s *panelSessions, clients map[int]Panel, plans []PanelPlan, out *sessionsOut) {
 	ids, byID := withChanges(longestFirst(plans))
 	var mu sync.Mutex
 	done, total := 0, len(ids)
@@ -33,7 +41,6 @@ func (r *run) apply(ctx context.Context, s *panelSessions, clients map[int]Panel
 			r.Observer.Progress(StageWrite, done, total)
 		}
 	})
-	r.forgetOrphans(ctx, plan.Orphans)
 }
 
 // sessionsOut gathers the outcome of a run's write sessions, which end

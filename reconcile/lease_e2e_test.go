@@ -299,17 +299,20 @@ func TestTwoRunsNeverWriteOnePanelAtOnce(t *testing.T) {
 	}
 	tr := &trace{}
 	waiting, wait := once()
-	full := w.instance("full", tr, func(string) {})
+	full := w.instance("full", tr, func(msg string) { t.Log("full: " + msg) })
 	// The full run's held writes wait for the test, however long a loaded
 	// machine takes the targeted run to reach panel 1.
 	full.Dial = tr.dialer("full", panels.Dialer(panels.Options{Port: w.port, Scheme: "http", Timeout: deadline}))
 	full.Opts.PanelTimeout = deadline
-	full.Opts.LeaseTTL = deadline + 3*time.Second
+	// Trust in a lease lasts ttl - panel_timeout after each renewal: 15 s,
+	// so a renewal a loaded machine delays never ends it.
+	full.Opts.LeaseTTL = deadline + 15*time.Second
 	targeted := w.instance("targeted", tr, func(msg string) {
 		if strings.Contains(msg, "waiting for panel") {
 			wait()
 		}
 	})
+	targeted.Opts.LeaseTTL = targeted.Opts.PanelTimeout + 15*time.Second
 	stuck0, _, free0 := holdRequests(w.fleet.Panel(0), isWrite)
 	defer free0()
 	writing1, _, free1 := holdRequests(w.fleet.Panel(1), isWrite)

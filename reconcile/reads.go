@@ -18,6 +18,7 @@ type panelReads struct {
 	b       *planner // nil until planWith
 	pending []listed // read before the planner came
 	clients map[int]Panel
+	kept    map[int]PanelPlan // the plans of the panels in clients
 	read    map[int]bool
 	failed  map[int]string
 	// write, when set, writes a panel planned with changes at once, under
@@ -41,7 +42,7 @@ type listed struct {
 // startReads starts reading the panels of scope.
 func (r *run) startReads(ctx context.Context, l *leases, scope []PanelDevice) *panelReads {
 	ctx, stop := context.WithCancel(ctx)
-	p := &panelReads{done: make(chan struct{}), stop: stop, clients: map[int]Panel{}, read: map[int]bool{}, failed: map[int]string{},
+	p := &panelReads{done: make(chan struct{}), stop: stop, clients: map[int]Panel{}, kept: map[int]PanelPlan{}, read: map[int]bool{}, failed: map[int]string{},
 		progress: r.progress}
 	go func() {
 		defer close(p.done)
@@ -126,12 +127,15 @@ func (p *panelReads) planRead(b *planner, l listed, now bool) (PanelPlan, bool) 
 	if now && p.write != nil {
 		return pp.pp, true
 	}
-	p.clients[l.id] = l.client
+	p.clients[l.id], p.kept[l.id] = l.client, pp.pp
 	return PanelPlan{}, false
 }
 
-// planWith sets the planner and plans the panels read before it.
-func (p *panelReads) planWith(b *planner) {
+// planWith sets the planner and plans the panels read before it. Those
+// with changes are handed back with their clients when the reads write
+// (not on a dry run): the caller writes them at once, beside the reads
+// still going, so a panel slow to read or write delays only itself.
+func (p *panelReads) planWith(b *planner) (early []PanelPlan, clients map[int]Panel) {
 	p.mu.Lock()
 	p.b = b
 	pending := p.pending
@@ -140,6 +144,20 @@ func (p *panelReads) planWith(b *planner) {
 	for _, l := range pending {
 		p.planRead(b, l, false)
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.write == nil {
+		return nil, nil
+	}
+	clients = map[int]Panel{}
+	for _, l := range pending {
+		if c, ok := p.clients[l.id]; ok {
+			clients[l.id] = c
+			delete(p.clients, l.id)
+			early = append(early, p.kept[l.id])
+		}
+	}
+	return early, clients
 }
 
 // wait waits for every read and returns the clients of the panels to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -422,8 +423,17 @@ func (r *run) execute(ctx context.Context, res *Result, l *leases) {
 	if !req.DryRun {
 		reads.writeWith(r, sess, out)
 	}
-	reads.planWith(b)
+	early, earlyClients := reads.planWith(b)
+	var earlyDone sync.WaitGroup
+	if len(early) > 0 {
+		earlyDone.Add(1)
+		go func() {
+			defer earlyDone.Done()
+			r.writePlans(ctx, sess, earlyClients, early, out)
+		}()
+	}
 	clients, read, failed := reads.wait()
+	earlyDone.Wait()
 	if req.Panel != 0 && len(s.panels) == 0 {
 		r.fail(res, Errorf(ErrNotFound, "device %d is not an active panel (type 1 or 2 with a paneltype and an address)", req.Panel))
 		return

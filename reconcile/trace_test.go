@@ -102,7 +102,9 @@ type hookHandler func(msg string)
 
 func (h hookHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h hookHandler) Handle(_ context.Context, r slog.Record) error {
-	h(r.Message)
+	msg := r.Message
+	r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
+	h(msg)
 	return nil
 }
 func (h hookHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
