@@ -344,3 +344,60 @@ func TestTwoRunsNeverWriteOnePanelAtOnce(t *testing.T) {
 		t.Fatalf("panel 1 answered %d requests at once", got)
 	}
 }
+
+// TestPanelsReadEarlyAreWrittenAtOnce: a full run reads panels while it
+// still reads the billing. A panel read before the plan came is written as
+// soon as the plan comes, not after every read ended: another panel still
+// being read (here held until the first is written) does not hold it back.
+func TestPanelsReadEarlyAreWrittenAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, panelsim.Sokol, 2)
+	w.contract(901, "1", true, true, "0000000000E901", 0, 1)
+	if res := w.run(reconcile.Request{}); res.Status != reconcile.StatusOK {
+		t.Fatalf("first run: %+v", res.Summary)
+	}
+	if err := w.db.AddKey(bg, 901, "0000000000E902", nil); err != nil {
+		t.Fatal(err)
+	}
+	// The billing answers only once panel 1 was read: its plan comes later.
+	tx, err := w.billing.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(bg) }()
+	if _, err := tx.Exec(bg, `LOCK TABLE contracts IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	read1, gotRead1 := once()
+	wrote1, gotWrite1 := once()
+	w.fleet.Panel(1).SetHook(func(_ context.Context, r panelsim.Request) {
+		switch {
+		case r.Method == http.MethodGet && r.Path == "/key/store":
+			gotRead1()
+		case r.Write:
+			gotWrite1()
+		}
+	})
+	w.fleet.Panel(0).SetHook(func(ctx context.Context, r panelsim.Request) {
+		if r.Method == http.MethodGet && r.Path == "/key/store" { // panel 0 is read only once panel 1 is written
+			select {
+			case <-wrote1:
+			case <-ctx.Done():
+			}
+		}
+	})
+	done := start(w.runner, reconcile.Request{Trigger: "cli"})
+	await(t, read1, "the full run reading panel 1")
+	if err := tx.Rollback(bg); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wrote1:
+	case <-time.After(15 * time.Second):
+		t.Fatal("panel 1, read before the plan came, was not written while panel 0 was still being read")
+	}
+	res := finished(t, done, "the full run")
+	if res.Status != reconcile.StatusOK || res.Added != 2 {
+		t.Fatalf("full run: got %+v %v", res.Summary, res.Failed)
+	}
+}
