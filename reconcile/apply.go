@@ -103,7 +103,7 @@ func (r *Runner) forgetOrphans(ctx context.Context, orphans []OwnedKey) {
 		byDevice[k.DeviceID] = append(byDevice[k.DeviceID], k.Code)
 	}
 	for id, codes := range byDevice {
-		if err := r.Store.ForgetKeys(ctx, id, codes); err != nil {
+		if err := r.storeStep(ctx, func(ctx context.Context) error { return r.Store.ForgetKeys(ctx, id, codes) }); err != nil {
 			r.Log.Warn("orphan keys not forgotten", "panel_id", id, "error", err)
 		}
 	}

@@ -199,8 +199,8 @@ func TestRecordingSkipped(t *testing.T) {
 			if err := list(p); err != nil {
 				t.Fatal(err)
 			}
-			if got := rec.got[0]; got.Keys != 4 || got.Skipped != c.want {
-				t.Errorf("recorded %+v, want 4 keys and %d skipped", got, c.want)
+			if rc := rec.got[0]; rc.Keys != 4 || rc.Skipped != c.want {
+				t.Errorf("recorded %+v, want 4 keys and %d skipped", rc, c.want)
 			}
 		})
 	}
